@@ -1,0 +1,70 @@
+// The planner: groups collected items into CTest entries.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "collection.h"
+#include "durations.h"
+#include "settings.h"
+
+namespace pytest_shards {
+
+struct PlanOptions {
+  std::string suite;  // entry names are "<suite>/..."
+  int shards = 0;     // 0: auto
+  Granularity granularity = Granularity::kShard;
+  Distribution distribution = Distribution::kLoad;
+  std::string serial_marker = "serial";
+  int cores = 1;  // of the machine ctest runs on
+};
+
+// One CTest entry.
+struct Entry {
+  std::string name;                   // "<suite>/shard-03", "<suite>/tests/test_a.py", ...
+  std::vector<std::string> node_ids;  // in collection order
+  std::vector<std::string> locks;     // RESOURCE_LOCK names, sorted, unique
+  bool exclusive = false;             // RUN_SERIAL: nothing else runs beside it
+  double cost = 0;                    // estimated seconds, becomes COST
+  std::vector<std::string> labels;    // beyond pytest/<suite>/user labels: "serial", markers
+  std::string source_line;            // GRANULARITY test: "<abs file>:<line>"
+  // The entry that re-runs the modules that failed to collect; node_ids
+  // then holds those modules' paths relative to rootdir.
+  bool collection_errors = false;
+};
+
+struct Plan {
+  std::vector<Entry> entries;
+};
+
+// Deterministic: the same collection, options and durations give the same
+// plan. Guarantees every item lands in exactly one entry; serial items (the
+// serial_marker) only in entries that carry their lock; items sharing an
+// xdist_group in one entry. Collection errors become one extra entry named
+// "<suite>/collection-errors" at the end.
+Plan MakePlan(const Collection& collection, const PlanOptions& options,
+              const Durations& durations);
+
+// The lock a serial marker names: serial("db") and serial(lock="db") give
+// "db"; a bare serial gives "serial". Sets *exclusive for exclusive=True.
+std::string SerialLock(const Marker& marker, bool* exclusive);
+
+}  // namespace pytest_shards
+
+namespace pytest_shards {
+
+// plan.json: everything the runner needs for every entry of one ctest run
+// (format "pytest-shards-plan/1").
+struct PlanFile {
+  std::string run_id;     // new at each plan; journals carry it
+  Settings settings;
+  std::string rootdir;    // pytest's rootdir at collection
+  bool xdist = false;     // the runner then adds -n 0 to neutralise addopts
+  Plan plan;
+};
+
+nlohmann::json PlanFileToJson(const PlanFile& file);
+// Throws Error ("plan file ... is corrupt; re-run cmake") on a malformed document.
+PlanFile PlanFileFromJson(const nlohmann::json& json);
+
+}  // namespace pytest_shards

@@ -1,0 +1,125 @@
+#include "settings.h"
+
+#include <cstdlib>
+
+#include "error.h"
+
+namespace pytest_shards {
+
+using nlohmann::json;
+
+namespace {
+
+template <typename Enum, size_t N>
+Enum ParseWord(const std::string& word, const char* option,
+               const std::pair<const char*, Enum> (&words)[N]) {
+  std::string accepted;
+  for (const auto& [name, value] : words) {
+    if (word == name) return value;
+    accepted += accepted.empty() ? name : std::string(", ") + name;
+  }
+  throw Error("unknown " + std::string(option) + " '" + word + "'; use one of: " + accepted);
+}
+
+constexpr std::pair<const char*, Granularity> kGranularities[] = {
+    {"shard", Granularity::kShard}, {"file", Granularity::kFile}, {"test", Granularity::kTest}};
+constexpr std::pair<const char*, Distribution> kDistributions[] = {
+    {"load", Distribution::kLoad},
+    {"file", Distribution::kFile},
+    {"scope", Distribution::kScope},
+    {"group", Distribution::kGroup}};
+constexpr std::pair<const char*, DiscoveryMode> kDiscoveryModes[] = {
+    {"CONFIGURE", DiscoveryMode::kConfigure}, {"PRE_TEST", DiscoveryMode::kPreTest}};
+
+template <typename Enum, size_t N>
+const char* WordOf(Enum value, const std::pair<const char*, Enum> (&words)[N]) {
+  for (const auto& [name, v] : words)
+    if (v == value) return name;
+  return "?";
+}
+
+}  // namespace
+
+Granularity ParseGranularity(const std::string& word) {
+  return ParseWord(word, "GRANULARITY", kGranularities);
+}
+Distribution ParseDistribution(const std::string& word) {
+  return ParseWord(word, "DISTRIBUTION", kDistributions);
+}
+DiscoveryMode ParseDiscoveryMode(const std::string& word) {
+  return ParseWord(word, "DISCOVERY_MODE", kDiscoveryModes);
+}
+const char* Name(Granularity value) { return WordOf(value, kGranularities); }
+const char* Name(Distribution value) { return WordOf(value, kDistributions); }
+const char* Name(DiscoveryMode value) { return WordOf(value, kDiscoveryModes); }
+
+int ParseShards(const std::string& word) {
+  if (word == "auto") return 0;
+  char* end = nullptr;
+  long count = std::strtol(word.c_str(), &end, 10);
+  if (word.empty() || *end != '\0' || count < 1 || count > 100000)
+    throw Error("SHARDS '" + word + "' is not a count; use a whole number from 1 to 100000 or auto");
+  return static_cast<int>(count);
+}
+
+json SettingsToJson(const Settings& s) {
+  json properties = json::array();
+  for (const auto& [name, value] : s.properties) properties.push_back({name, value});
+  return {{"format", "pytest-shards-settings/1"},
+          {"suite", s.suite},
+          {"suite_dir", s.suite_dir.string()},
+          {"python", s.python},
+          {"workdir", s.workdir.string()},
+          {"plugin_dir", s.plugin_dir.string()},
+          {"args", s.args},
+          {"run_args", s.run_args},
+          {"shards", s.shards},
+          {"granularity", Name(s.granularity)},
+          {"distribution", Name(s.distribution)},
+          {"serial_marker", s.serial_marker},
+          {"port_base", s.port_base},
+          {"ports_per_shard", s.ports_per_shard},
+          {"environment", s.environment},
+          {"timeout", s.timeout},
+          {"test_timeout", s.test_timeout},
+          {"labels", s.labels},
+          {"properties", properties},
+          {"fixtures_required", s.fixtures_required},
+          {"discovery_mode", Name(s.discovery_mode)},
+          {"discovery_timeout", s.discovery_timeout}};
+}
+
+Settings SettingsFromJson(const json& j) {
+  if (!j.is_object() || j.value("format", "") != "pytest-shards-settings/1")
+    throw Error("settings are not in format pytest-shards-settings/1; re-run cmake");
+  try {
+    Settings s;
+    s.suite = j.at("suite").get<std::string>();
+    s.suite_dir = j.at("suite_dir").get<std::string>();
+    s.python = j.at("python").get<std::string>();
+    s.workdir = j.at("workdir").get<std::string>();
+    s.plugin_dir = j.at("plugin_dir").get<std::string>();
+    s.args = j.at("args").get<std::vector<std::string>>();
+    s.run_args = j.at("run_args").get<std::vector<std::string>>();
+    s.shards = j.at("shards").get<int>();
+    s.granularity = ParseGranularity(j.at("granularity").get<std::string>());
+    s.distribution = ParseDistribution(j.at("distribution").get<std::string>());
+    s.serial_marker = j.at("serial_marker").get<std::string>();
+    s.port_base = j.at("port_base").get<int>();
+    s.ports_per_shard = j.at("ports_per_shard").get<int>();
+    s.environment = j.at("environment").get<std::vector<std::string>>();
+    s.timeout = j.at("timeout").get<double>();
+    s.test_timeout = j.at("test_timeout").get<double>();
+    s.labels = j.at("labels").get<std::vector<std::string>>();
+    for (const auto& pair : j.at("properties"))
+      s.properties.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<std::string>());
+    s.fixtures_required = j.at("fixtures_required").get<std::vector<std::string>>();
+    s.discovery_mode = ParseDiscoveryMode(j.at("discovery_mode").get<std::string>());
+    s.discovery_timeout = j.at("discovery_timeout").get<double>();
+    return s;
+  } catch (const json::exception& e) {
+    throw Error(std::string("settings are malformed (") + e.what() + "); re-run cmake");
+  }
+}
+
+}  // namespace pytest_shards

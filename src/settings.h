@@ -1,0 +1,71 @@
+// The options of one pytest_shard_tests() call, as the CMake module passed
+// them to `pytest-shards collect`. Stored as settings.json in the suite
+// directory so that `plan` and `run` see exactly what configure saw.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pytest_shards {
+
+// How many node IDs one CTest entry holds.
+enum class Granularity { kShard, kFile, kTest };
+// What the planner may split apart (xdist's --dist modes).
+enum class Distribution { kLoad, kFile, kScope, kGroup };
+enum class DiscoveryMode { kConfigure, kPreTest };
+
+// Parse user words ("shard", "load", "PRE_TEST"); throw Error naming the
+// accepted values.
+Granularity ParseGranularity(const std::string& word);
+Distribution ParseDistribution(const std::string& word);
+DiscoveryMode ParseDiscoveryMode(const std::string& word);
+// "auto" gives 0; otherwise a positive count.
+int ParseShards(const std::string& word);
+const char* Name(Granularity granularity);
+const char* Name(Distribution distribution);
+const char* Name(DiscoveryMode mode);
+
+struct Settings {
+  std::string suite;                 // the <name> of pytest_shard_tests()
+  std::filesystem::path suite_dir;   // build-tree directory for this suite's files
+  std::string python;                // interpreter that runs pytest
+  std::filesystem::path workdir;     // pytest's cwd
+  std::filesystem::path plugin_dir;  // holds pytest_shards_plugin.py
+  std::vector<std::string> args;      // pytest args for collection and run
+  std::vector<std::string> run_args;  // extra pytest args at run time only
+  int shards = 0;                     // 0: auto
+  Granularity granularity = Granularity::kShard;
+  Distribution distribution = Distribution::kLoad;
+  std::string serial_marker = "serial";
+  int port_base = 20000;
+  int ports_per_shard = 10;
+  std::vector<std::string> environment;  // VAR=value with {placeholders}
+  double timeout = 0;                    // per CTest entry; 0: none
+  double test_timeout = 0;               // per test, enforced by the runner; 0: none
+  std::vector<std::string> labels;
+  std::vector<std::pair<std::string, std::string>> properties;
+  std::vector<std::string> fixtures_required;
+  DiscoveryMode discovery_mode = DiscoveryMode::kConfigure;
+  double discovery_timeout = 300;
+
+  // Files in suite_dir.
+  std::filesystem::path SettingsFile() const { return suite_dir / "settings.json"; }
+  std::filesystem::path CollectionFile() const { return suite_dir / "collection.json"; }
+  std::filesystem::path PlanFile() const { return suite_dir / "plan.json"; }
+  std::filesystem::path TestsFile() const { return suite_dir / "tests.cmake"; }
+  std::filesystem::path DurationsFile() const { return suite_dir / "durations.json"; }
+  std::filesystem::path JournalDir() const { return suite_dir / "journal"; }
+  std::filesystem::path TmpRoot() const { return suite_dir / "tmp"; }
+  // Port-range locks are shared by every suite of the build tree.
+  std::filesystem::path PortLockDir() const { return suite_dir.parent_path() / "ports"; }
+};
+
+nlohmann::json SettingsToJson(const Settings& settings);
+// Throws Error ("settings file ... re-run cmake") on a malformed document.
+Settings SettingsFromJson(const nlohmann::json& json);
+
+}  // namespace pytest_shards

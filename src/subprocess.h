@@ -1,0 +1,53 @@
+// Child processes started from an argv array (posix_spawn), never a shell.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace pytest_shards {
+
+struct SpawnOptions {
+  std::vector<std::string> argv;  // argv[0] is looked up on PATH when it has no '/'
+  std::vector<std::string> env;   // "K=V"; empty: inherit ours
+  std::string cwd;                // empty: ours
+  bool new_process_group = true;  // so KillGroup reaches grandchildren too
+  int stdout_fd = -1;             // -1: inherit ours
+  int stderr_fd = -1;             // -1: inherit ours
+};
+
+class Subprocess {
+ public:
+  // Throws Error "cannot start <argv0>: <reason>".
+  explicit Subprocess(const SpawnOptions& options);
+  Subprocess(const Subprocess&) = delete;
+  Subprocess& operator=(const Subprocess&) = delete;
+  // Kills the process group and reaps the child if it still runs.
+  ~Subprocess();
+
+  pid_t pid() const { return pid_; }
+  // Waits up to `seconds` (negative: without limit). True once it exited.
+  bool Wait(double seconds);
+  // Sends `signal` to the child's process group (or the child alone).
+  void Kill(int signal);
+
+  // Valid after Wait() returned true.
+  bool exited() const { return exited_; }
+  int exit_code() const { return exit_code_; }  // when it exited normally
+  int signal() const { return signal_; }        // when a signal ended it, else 0
+  long peak_rss_kb() const { return peak_rss_kb_; }  // of the child itself (wait4)
+
+ private:
+  pid_t pid_ = -1;
+  bool group_ = false;
+  bool exited_ = false;
+  int exit_code_ = -1;
+  int signal_ = 0;
+  long peak_rss_kb_ = 0;
+};
+
+// Environment of this process as "K=V" strings.
+std::vector<std::string> CurrentEnvironment();
+
+}  // namespace pytest_shards
