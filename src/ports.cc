@@ -1,0 +1,97 @@
+#include "ports.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include "error.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kLastPort = 65535;
+
+bool PortFree(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return free;
+}
+
+// The slot's lock file descriptor, or -1 when another lease holds it.
+int LockSlot(const fs::path& lock_dir, int base) {
+  fs::path file = lock_dir / (std::to_string(base) + ".lock");
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    throw Error("cannot create port lock file " + file.string() + ": " + std::strerror(errno) +
+                "; make the build tree writable");
+  }
+  // flock belongs to the open file description, so two leases exclude each
+  // other even inside one process, and the kernel drops it when we die.
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EINTR) continue;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+bool PortsFree(int first, int count) {
+  for (int port = first; port < first + count; ++port) {
+    if (!PortFree(port)) return false;
+  }
+  return true;
+}
+
+PortLease::PortLease(const fs::path& lock_dir, int first, int count) : count_(count) {
+  if (first < 1 || count < 1 || first > kLastPort - count + 1) {
+    throw Error("PORT_BASE " + std::to_string(first) + " with PORTS_PER_SHARD " +
+                std::to_string(count) + " does not fit below port 65536; choose smaller values" +
+                " in pytest_shard_tests()");
+  }
+  std::error_code ec;
+  fs::create_directories(lock_dir, ec);
+  if (ec) {
+    throw Error("cannot create port lock directory " + lock_dir.string() + ": " + ec.message() +
+                "; make the build tree writable");
+  }
+  // Lock first, then probe: a slot another runner holds is never probed
+  // while its tests may be binding those very ports.
+  for (int base = first; base <= kLastPort - count + 1; base += count) {
+    int fd = LockSlot(lock_dir, base);
+    if (fd < 0) continue;
+    if (PortsFree(base, count)) {
+      lock_fd_ = fd;
+      base_ = base;
+      return;
+    }
+    ::close(fd);
+  }
+  throw Error("no free range of " + std::to_string(count) + " TCP ports between " +
+              std::to_string(first) + " and 65535 (each is locked by another shard or has a" +
+              " port in use); set PORT_BASE to a free area in pytest_shard_tests()");
+}
+
+PortLease::~PortLease() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+}  // namespace pytest_shards
