@@ -1,11 +1,11 @@
 #include "file_util.h"
 
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 #include <sstream>
-#include <cstring>
 #include <system_error>
-
-#include <unistd.h>
 
 #include "error.h"
 

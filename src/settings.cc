@@ -23,11 +23,10 @@ Enum ParseWord(const std::string& word, const char* option,
 
 constexpr std::pair<const char*, Granularity> kGranularities[] = {
     {"shard", Granularity::kShard}, {"file", Granularity::kFile}, {"test", Granularity::kTest}};
-constexpr std::pair<const char*, Distribution> kDistributions[] = {
-    {"load", Distribution::kLoad},
-    {"file", Distribution::kFile},
-    {"scope", Distribution::kScope},
-    {"group", Distribution::kGroup}};
+constexpr std::pair<const char*, Distribution> kDistributions[] = {{"load", Distribution::kLoad},
+                                                                   {"file", Distribution::kFile},
+                                                                   {"scope", Distribution::kScope},
+                                                                   {"group", Distribution::kGroup}};
 constexpr std::pair<const char*, DiscoveryMode> kDiscoveryModes[] = {
     {"CONFIGURE", DiscoveryMode::kConfigure}, {"PRE_TEST", DiscoveryMode::kPreTest}};
 
@@ -58,7 +57,8 @@ int ParseShards(const std::string& word) {
   char* end = nullptr;
   long count = std::strtol(word.c_str(), &end, 10);
   if (word.empty() || *end != '\0' || count < 1 || count > 100000)
-    throw Error("SHARDS '" + word + "' is not a count; use a whole number from 1 to 100000 or auto");
+    throw Error("SHARDS '" + word +
+                "' is not a count; use a whole number from 1 to 100000 or auto");
   return static_cast<int>(count);
 }
 

@@ -1,0 +1,22 @@
+# Install tree: bin/pytest-shards, share/pytest-shards/pytest_shards_plugin.py,
+# lib/cmake/PytestShards/ (package config, version file, module).
+include(CMakePackageConfigHelpers)
+
+set(PYTEST_SHARDS_DATADIR "${CMAKE_INSTALL_DATADIR}/pytest-shards")
+set(PYTEST_SHARDS_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/PytestShards")
+
+install(TARGETS pytest-shards RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(FILES tools/pytest_shards_plugin.py DESTINATION "${PYTEST_SHARDS_DATADIR}")
+
+configure_package_config_file(cmake/PytestShardsConfig.cmake.in
+  "${PROJECT_BINARY_DIR}/PytestShardsConfig.cmake"
+  INSTALL_DESTINATION "${PYTEST_SHARDS_CMAKEDIR}"
+  PATH_VARS CMAKE_INSTALL_BINDIR PYTEST_SHARDS_DATADIR)
+write_basic_package_version_file("${PROJECT_BINARY_DIR}/PytestShardsConfigVersion.cmake"
+  COMPATIBILITY SameMajorVersion)
+install(FILES
+  "${PROJECT_BINARY_DIR}/PytestShardsConfig.cmake"
+  "${PROJECT_BINARY_DIR}/PytestShardsConfigVersion.cmake"
+  cmake/PytestShards.cmake
+  cmake/PytestShardsTestFast.cmake
+  DESTINATION "${PYTEST_SHARDS_CMAKEDIR}")

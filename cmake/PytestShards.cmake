@@ -1,0 +1,309 @@
+# Distributed under the MIT License. See README.md.
+
+#[=======================================================================[.rst:
+PytestShards
+------------
+
+Runs a pytest suite as parallel CTest entries.
+
+.. command:: pytest_shard_tests
+
+  Collects the node IDs of a pytest suite once and registers CTest entries
+  that run them in shards::
+
+    pytest_shard_tests(<name>
+      [PYTHON <exe>]
+      [WORKING_DIRECTORY <dir>]
+      [ARGS <arg>...]
+      [RUN_ARGS <arg>...]
+      [SHARDS <n>|auto]
+      [GRANULARITY shard|file|test]
+      [DISTRIBUTION load|file|scope|group]
+      [SERIAL_MARKER <marker>]
+      [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
+      [ENVIRONMENT <VAR=value>...]
+      [TIMEOUT <seconds>] [TEST_TIMEOUT <seconds>]
+      [LABELS <label>...] [PROPERTIES <prop> <value>...]
+      [FIXTURES_REQUIRED <fixture>...]
+      [DISCOVERY_MODE CONFIGURE|PRE_TEST] [DISCOVERY_TIMEOUT <seconds>]
+      [DEPENDS <target>...])
+
+  Configure time: finds an interpreter that can import pytest (``PYTHON``, else
+  an active virtualenv, ``Python3_EXECUTABLE``, ``python3`` on ``PATH``,
+  ``/usr/bin/python3``) and runs ``pytest-shards collect``, which stores the
+  suite's settings and collects its node IDs. When the ``pytest-shards``
+  executable is a target of this build (``add_subdirectory`` or
+  ``FetchContent``), collection runs at build time instead, once the
+  executable exists. ``DISCOVERY_MODE PRE_TEST`` collects at every ctest
+  start (cached by content hashes).
+
+  ctest time: a generated include file asks the machine for its cores and
+  runs ``pytest-shards plan``, which plans the shards from the collection and
+  the durations of earlier runs and writes ``add_test()`` calls, one per
+  entry: ``<name>/shard-NN``, ``<name>/<file>`` or ``<name>/<node ID>``.
+
+  Every entry carries the labels ``pytest`` and ``<name>`` plus ``LABELS``;
+  entries of serial tests also carry ``serial`` and their ``RESOURCE_LOCK``.
+  The suite's files live in ``${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/<name>``.
+
+.. command:: pytest_shards_share_cores
+
+  ``pytest_shards_share_cores(TESTS <test>...)`` makes other tests of the
+  project take part in ``ctest --preset test``'s core count, as the pytest
+  entries do (see ``presets/``).
+#]=======================================================================]
+
+include_guard(GLOBAL)
+
+# A bracket argument holding `text` exactly, for generated CMake code.
+function(_pytest_shards_bracket out text)
+  set(guard "=")
+  while(text MATCHES "]${guard}]")
+    string(APPEND guard "=")
+  endwhile()
+  set(${out} "[${guard}[${text}]${guard}]" PARENT_SCOPE)
+endfunction()
+
+# Sets <out> to an interpreter that can import pytest and <out>_VERSION to its
+# pytest version, or stops with one line naming what was tried.
+function(_pytest_shards_find_python out name explicit)
+  if(explicit)
+    set(candidates "${explicit}")
+  else()
+    set(candidates)
+    if(DEFINED ENV{VIRTUAL_ENV})
+      list(APPEND candidates "$ENV{VIRTUAL_ENV}/bin/python" "$ENV{VIRTUAL_ENV}/Scripts/python.exe")
+    endif()
+    if(Python3_EXECUTABLE)
+      list(APPEND candidates "${Python3_EXECUTABLE}")
+    endif()
+    find_program(_pytest_shards_path_python NAMES python3 python NO_CACHE)
+    if(_pytest_shards_path_python)
+      list(APPEND candidates "${_pytest_shards_path_python}")
+    endif()
+    list(APPEND candidates /usr/bin/python3 /usr/local/bin/python3)
+    list(REMOVE_DUPLICATES candidates)
+  endif()
+  set(tried)
+  foreach(python IN LISTS candidates)
+    if(NOT explicit AND NOT EXISTS "${python}")
+      continue()
+    endif()
+    get_property(version GLOBAL PROPERTY "_PYTEST_SHARDS_PYTEST_OF_${python}")
+    if(NOT version)
+      execute_process(
+        COMMAND "${python}" -c "import pytest; print(pytest.__version__)"
+        RESULT_VARIABLE result OUTPUT_VARIABLE version ERROR_VARIABLE error
+        OUTPUT_STRIP_TRAILING_WHITESPACE TIMEOUT 60)
+      if(NOT result EQUAL 0)
+        set(version "")
+      endif()
+      set_property(GLOBAL PROPERTY "_PYTEST_SHARDS_PYTEST_OF_${python}" "${version}")
+    endif()
+    if(version)
+      if(tried)
+        list(JOIN tried ", " tried)
+        message(STATUS "pytest-shards: ${name}: ${tried} cannot import pytest; using ${python}")
+      endif()
+      set(${out} "${python}" PARENT_SCOPE)
+      set(${out}_VERSION "${version}" PARENT_SCOPE)
+      return()
+    endif()
+    list(APPEND tried "${python}")
+  endforeach()
+  if(explicit)
+    message(FATAL_ERROR "pytest_shard_tests(${name}): PYTHON ${explicit} cannot import pytest "
+      "or does not run; install pytest for it or pass another interpreter as PYTHON <exe>")
+  endif()
+  list(JOIN tried ", " tried)
+  if(NOT tried)
+    set(tried "no interpreter found")
+  endif()
+  message(FATAL_ERROR "pytest_shard_tests(${name}): no Python interpreter can import pytest "
+    "(tried: ${tried}); install pytest (Debian: apt-get install python3-pytest) or pass "
+    "PYTHON <exe> / -DPython3_EXECUTABLE=<exe>")
+endfunction()
+
+function(_pytest_shards_check name what value pattern hint)
+  if(NOT "${value}" MATCHES "${pattern}")
+    message(FATAL_ERROR "pytest_shard_tests(${name}): ${what} '${value}' is not valid; ${hint}")
+  endif()
+endfunction()
+
+function(_pytest_shards_add_test_fast)
+  if(TARGET test-fast)
+    return()
+  endif()
+  add_custom_target(test-fast
+    COMMAND "${CMAKE_COMMAND}" "-DCTEST_COMMAND=${CMAKE_CTEST_COMMAND}"
+      "-DTEST_DIR=${CMAKE_BINARY_DIR}" -P "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/PytestShardsTestFast.cmake"
+    COMMENT "Running the tests on every core"
+    USES_TERMINAL VERBATIM)
+endfunction()
+
+function(pytest_shard_tests name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg ""
+    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT"
+    "ARGS;RUN_ARGS;ENVIRONMENT;LABELS;PROPERTIES;FIXTURES_REQUIRED;DEPENDS")
+  if(arg_UNPARSED_ARGUMENTS)
+    list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
+    message(FATAL_ERROR "pytest_shard_tests(${name}): unknown argument '${unknown}'; "
+      "see the options in ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/PytestShards.cmake")
+  endif()
+  _pytest_shards_check(${name} "name" "${name}" "^[A-Za-z0-9_.+-]+$"
+    "use letters, digits and _ . + -")
+
+  # Defaults and checks: everything a user can get wrong fails here, at configure.
+  if(NOT arg_WORKING_DIRECTORY)
+    set(arg_WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
+  cmake_path(ABSOLUTE_PATH arg_WORKING_DIRECTORY BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
+  if(NOT IS_DIRECTORY "${arg_WORKING_DIRECTORY}")
+    message(FATAL_ERROR "pytest_shard_tests(${name}): WORKING_DIRECTORY ${arg_WORKING_DIRECTORY} "
+      "does not exist; pass an existing directory")
+  endif()
+  foreach(option value pattern hint IN ZIP_LISTS
+      "SHARDS;GRANULARITY;DISTRIBUTION;DISCOVERY_MODE;SERIAL_MARKER"
+      "auto;shard;load;CONFIGURE;serial"
+      "^(auto|[1-9][0-9]*)$;^(shard|file|test)$;^(load|file|scope|group)$;^(CONFIGURE|PRE_TEST)$;^[A-Za-z_][A-Za-z0-9_]*$"
+      "use auto or a positive whole number;use shard, file or test;use load, file, scope or group;use CONFIGURE or PRE_TEST;use a Python identifier")
+    if(NOT DEFINED arg_${option})
+      set(arg_${option} "${value}")
+    endif()
+    _pytest_shards_check(${name} ${option} "${arg_${option}}" "${pattern}" "${hint}")
+  endforeach()
+  foreach(option value IN ZIP_LISTS
+      "PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_TIMEOUT" "20000;10;0;0;300")
+    if(NOT DEFINED arg_${option})
+      set(arg_${option} "${value}")
+    endif()
+    _pytest_shards_check(${name} ${option} "${arg_${option}}" "^[0-9]+(\\.[0-9]+)?$"
+      "use a number")
+  endforeach()
+  list(LENGTH arg_PROPERTIES property_words)
+  math(EXPR odd "${property_words} % 2")
+  if(odd)
+    message(FATAL_ERROR "pytest_shard_tests(${name}): PROPERTIES needs <name> <value> pairs")
+  endif()
+
+  _pytest_shards_find_python(python ${name} "${arg_PYTHON}")
+  message(STATUS "pytest-shards: ${name}: Python ${python} (pytest ${python_VERSION})")
+
+  if(NOT PytestShards_EXECUTABLE OR NOT PytestShards_PLUGIN_DIR)
+    message(FATAL_ERROR "pytest_shard_tests(${name}): pytest-shards is not set up; "
+      "use find_package(PytestShards) or add_subdirectory(<pytest-shards source>)")
+  endif()
+  set(suite_dir "${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/${name}")
+  set(collect
+    collect --suite-dir "${suite_dir}" --suite "${name}" --python "${python}"
+    --workdir "${arg_WORKING_DIRECTORY}" --plugin-dir "${PytestShards_PLUGIN_DIR}"
+    --shards "${arg_SHARDS}" --granularity "${arg_GRANULARITY}"
+    --distribution "${arg_DISTRIBUTION}" --serial-marker "${arg_SERIAL_MARKER}"
+    --port-base "${arg_PORT_BASE}" --ports-per-shard "${arg_PORTS_PER_SHARD}"
+    --timeout "${arg_TIMEOUT}" --test-timeout "${arg_TEST_TIMEOUT}"
+    --discovery-mode "${arg_DISCOVERY_MODE}" --discovery-timeout "${arg_DISCOVERY_TIMEOUT}")
+  foreach(option flag IN ZIP_LISTS
+      "RUN_ARGS;ENVIRONMENT;LABELS;FIXTURES_REQUIRED"
+      "--run-arg;--env;--label;--fixtures-required")
+    foreach(value IN LISTS arg_${option})
+      list(APPEND collect "${flag}=${value}")
+    endforeach()
+  endforeach()
+  while(arg_PROPERTIES)
+    list(POP_FRONT arg_PROPERTIES property value)
+    list(APPEND collect "--property=${property}=${value}")
+  endwhile()
+  if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
+    list(APPEND collect --settings-only)
+  endif()
+  list(APPEND collect -- ${arg_ARGS})
+
+  if(TARGET "${PytestShards_EXECUTABLE}")
+    # The executable is built by this project: collect once it exists.
+    set(tool "$<TARGET_FILE:${PytestShards_EXECUTABLE}>")
+    add_custom_target(${name}-collect ALL
+      COMMAND "${PytestShards_EXECUTABLE}" ${collect}
+      COMMENT "Collecting the pytest suite ${name}"
+      VERBATIM)
+    if(arg_DEPENDS)
+      add_dependencies(${name}-collect ${arg_DEPENDS})
+    endif()
+  else()
+    set(tool "${PytestShards_EXECUTABLE}")
+    execute_process(COMMAND "${tool}" ${collect}
+      WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
+      RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE error)
+    string(STRIP "${output}" output)
+    string(STRIP "${error}" error)
+    if(NOT result EQUAL 0)
+      message(FATAL_ERROR "pytest_shard_tests(${name}): ${error}")
+    endif()
+    if(output)
+      message(STATUS "${output}")
+    endif()
+    if(arg_DEPENDS)
+      # The suite may import what these targets build: collect again after them.
+      add_custom_target(${name}-collect ALL
+        COMMAND "${tool}" collect --suite-dir "${suite_dir}"
+        DEPENDS ${arg_DEPENDS} VERBATIM)
+    endif()
+  endif()
+
+  # The ctest-time part: plan at every start, from this machine's core count.
+  _pytest_shards_bracket(tool_q "${tool}")
+  _pytest_shards_bracket(dir_q "${suite_dir}")
+  _pytest_shards_bracket(tests_q "${suite_dir}/tests.cmake")
+  _pytest_shards_bracket(error_q "${name}/plan-error")
+  _pytest_shards_bracket(cmake_q "${CMAKE_COMMAND}")
+  set(timeout 600)
+  if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
+    math(EXPR timeout "${arg_DISCOVERY_TIMEOUT} + 60")
+  endif()
+  file(GENERATE OUTPUT "${suite_dir}/include.cmake" CONTENT
+"# Generated by pytest_shard_tests(${name}): plans the shards at every ctest start.
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25)
+cmake_host_system_information(RESULT _pytest_shards_cores QUERY NUMBER_OF_LOGICAL_CORES)
+set(_pytest_shards_jobs 0)
+if(\"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\" MATCHES \"^[0-9]+$\")
+  set(_pytest_shards_jobs \"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\")
+endif()
+execute_process(
+  COMMAND ${tool_q} plan --suite-dir ${dir_q}
+    --cores \${_pytest_shards_cores} --preset-jobs \${_pytest_shards_jobs}
+  RESULT_VARIABLE _pytest_shards_result
+  OUTPUT_VARIABLE _pytest_shards_output ERROR_VARIABLE _pytest_shards_output
+  TIMEOUT ${timeout})
+if(_pytest_shards_result EQUAL 0)
+  include(${tests_q})
+else()
+  # The planner could not run (not built yet?): one entry says why.
+  add_test(${error_q} ${cmake_q} -E echo
+    \"pytest-shards plan failed (\${_pytest_shards_result}): \${_pytest_shards_output}\")
+  set_tests_properties(${error_q} PROPERTIES WILL_FAIL TRUE LABELS \"pytest;${name}\")
+endif()
+cmake_policy(POP)
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${suite_dir}/include.cmake")
+  _pytest_shards_add_test_fast()
+endfunction()
+
+function(pytest_shards_share_cores)
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "TESTS")
+  set(code "")
+  foreach(test IN LISTS arg_TESTS)
+    _pytest_shards_bracket(test_q "${test}")
+    string(APPEND code "  set_tests_properties(${test_q} PROPERTIES PROCESSORS \${_jobs})\n")
+  endforeach()
+  string(MD5 id "${arg_TESTS}")
+  set(file "${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/share-cores-${id}.cmake")
+  file(WRITE "${file}"
+"# Generated by pytest_shards_share_cores(): under ctest --preset test, these
+# tests take a core's share of the -j cap, like the pytest entries.
+if(\"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\" MATCHES \"^[0-9]+$\")
+  cmake_host_system_information(RESULT _cores QUERY NUMBER_OF_LOGICAL_CORES)
+  math(EXPR _jobs \"\$ENV{PYTEST_SHARDS_PRESET_JOBS} / \${_cores}\")
+${code}endif()
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${file}")
+endfunction()

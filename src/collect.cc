@@ -1,0 +1,248 @@
+#include "collect.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+#include <system_error>
+
+#include "error.h"
+#include "file_util.h"
+#include "hash.h"
+#include "subprocess.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Names in a directory that can change what pytest collects: Python files
+// and subdirectories. Other files (logs, data written by tests) do not.
+std::string ListingOf(const fs::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.' || name == "__pycache__") continue;
+    if (entry.is_directory(ec) || entry.path().extension() == ".py") names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  std::string listing;
+  for (const std::string& name : names) listing += name + '\n';
+  return ec ? "unreadable" : listing;
+}
+
+std::string ContentOf(const fs::path& file) {
+  try {
+    return ReadFile(file);
+  } catch (const Error&) {
+    return "missing";
+  }
+}
+
+// The settings that change what pytest collects; the rest (ports, labels,
+// timeouts) only change how entries run.
+std::string SettingsKey(const Settings& s) {
+  Hasher hasher;
+  hasher.Add(s.python);
+  hasher.Add(s.workdir.string());
+  hasher.Add(s.serial_marker);
+  for (const std::string& arg : s.args) hasher.Add(arg);
+  hasher.Add(ContentOf(s.plugin_dir / "pytest_shards_plugin.py"));
+  std::error_code ec;
+  // Reinstalling the interpreter changes its mtime.
+  auto python_time = fs::last_write_time(s.python, ec);
+  hasher.Add(ec ? "?" : std::to_string(python_time.time_since_epoch().count()));
+  return hasher.Hex();
+}
+
+// One hash per file the collection read (its content) and per directory it
+// found modules in (its listing).
+nlohmann::json Stamps(const Collection& collection) {
+  nlohmann::json stamps = nlohmann::json::object();
+  for (const std::string& file : collection.files) {
+    Hasher hasher;
+    hasher.Add(ContentOf(file));
+    stamps[file] = hasher.Hex();
+  }
+  for (const std::string& dir : collection.dirs) {
+    Hasher hasher;
+    hasher.Add(ListingOf(dir));
+    stamps[dir] = hasher.Hex();
+  }
+  return stamps;
+}
+
+std::string LastLine(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line, last;
+  while (std::getline(lines, line))
+    if (line.find_first_not_of(" \t\r") != std::string::npos) last = line;
+  return last;
+}
+
+std::string ConsumeLog(const fs::path& log) {
+  try {
+    return ReadFile(log);
+  } catch (const Error&) {
+    return "";
+  }
+}
+
+std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_file) {
+  std::vector<std::string> argv = {s.python,
+                                   "-m",
+                                   "pytest",
+                                   "-p",
+                                   "pytest_shards_plugin",
+                                   "--collect-only",
+                                   "-q",
+                                   "--continue-on-collection-errors",
+                                   "-p",
+                                   "no:cacheprovider",
+                                   "--shards-collect-json=" + json_file.string(),
+                                   "--shards-serial-marker=" + s.serial_marker};
+  argv.insert(argv.end(), s.args.begin(), s.args.end());
+  return argv;
+}
+
+std::vector<std::string> CollectEnvironment(const Settings& s) {
+  std::vector<std::string> env = CurrentEnvironment();
+  std::string path = s.plugin_dir.string();
+  auto it = std::find_if(env.begin(), env.end(),
+                         [](const std::string& v) { return v.rfind("PYTHONPATH=", 0) == 0; });
+  if (it == env.end()) {
+    env.push_back("PYTHONPATH=" + path);
+  } else {
+    std::string old = it->substr(11);
+    *it = "PYTHONPATH=" + path + (old.empty() ? "" : ":" + old);
+  }
+  return env;
+}
+
+// Turns a pytest run that wrote no collection into one line the user can act on.
+[[noreturn]] void ExplainFailure(const Settings& s, const std::string& output, int status,
+                                 const fs::path& log) {
+  if (output.find("No module named pytest") != std::string::npos)
+    throw Error(s.python +
+                " cannot import pytest; install pytest for it or pass PYTHON <exe> to "
+                "pytest_shard_tests()");
+  if (output.find("No module named pytest_shards_plugin") != std::string::npos)
+    throw Error("pytest_shards_plugin.py is not in " + s.plugin_dir.string() +
+                "; reinstall pytest-shards");
+  std::string last = LastLine(output);
+  if (status == 4)
+    throw Error("pytest rejected the arguments (" + last + "); fix ARGS of pytest_shard_tests()");
+  throw Error("pytest collection failed with exit status " + std::to_string(status) + " (" + last +
+              "); see " + log.string());
+}
+
+Collection RunCollection(const Settings& s, std::ostream& out) {
+  fs::path json_file = s.suite_dir / "collection.new.json";
+  fs::path log = s.suite_dir / "collect.log";
+  std::error_code ec;
+  fs::remove(json_file, ec);
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("cannot write " + log.string() + "; check the build directory");
+  auto start = std::chrono::steady_clock::now();
+  int status = 0;
+  {
+    SpawnOptions options;
+    options.argv = CollectCommand(s, json_file);
+    options.env = CollectEnvironment(s);
+    options.cwd = s.workdir.string();
+    options.stdout_fd = fd;
+    options.stderr_fd = fd;
+    std::unique_ptr<Subprocess> pytest;
+    try {
+      pytest = std::make_unique<Subprocess>(options);
+    } catch (const Error&) {
+      ::close(fd);
+      throw Error("Python interpreter '" + s.python +
+                  "' cannot be started; pass PYTHON <exe> to pytest_shard_tests()");
+    }
+    bool done = pytest->Wait(s.discovery_timeout > 0 ? s.discovery_timeout : -1);
+    ::close(fd);
+    if (!done)
+      throw Error("pytest collection did not finish within " +
+                  std::to_string(static_cast<int>(s.discovery_timeout)) +
+                  " s; raise DISCOVERY_TIMEOUT or see " + log.string());
+    status = pytest->signal() ? 128 + pytest->signal() : pytest->exit_code();
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!fs::exists(json_file)) {
+    std::string output = ConsumeLog(log);
+    out << output;
+    ExplainFailure(s, output, status, log);
+  }
+  Collection collection = CollectionFromJson(ReadJsonFile(json_file, "collection", "re-run cmake"));
+  fs::remove(json_file, ec);
+  collection.seconds = seconds;
+  return collection;
+}
+
+}  // namespace
+
+bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why) {
+  nlohmann::json recorded;
+  try {
+    recorded = ReadJsonFile(settings.suite_dir / "collection.stamps.json", "stamps", "");
+  } catch (const Error&) {
+    *why = "no record of the collected files";
+    return true;
+  }
+  if (recorded.value("settings", "") != SettingsKey(settings)) {
+    *why = "the interpreter, the plugin or the suite's ARGS changed";
+    return true;
+  }
+  nlohmann::json now = Stamps(collection);
+  for (const auto& [path, stamp] : now.items()) {
+    if (recorded["stamps"].value(path, "") == stamp.get<std::string>()) continue;
+    *why = fs::is_directory(path) ? "test files were added to or removed from " + path
+                                  : path + " changed";
+    return true;
+  }
+  return false;
+}
+
+Collection Collect(const Settings& settings, std::ostream& out) {
+  std::error_code ec;
+  if (!fs::is_directory(settings.workdir, ec))
+    throw Error("WORKING_DIRECTORY " + settings.workdir.string() +
+                " does not exist; pass an existing directory to pytest_shard_tests()");
+  if (fs::exists(settings.CollectionFile())) {
+    try {
+      Collection cached =
+          CollectionFromJson(ReadJsonFile(settings.CollectionFile(), "collection", "re-run cmake"));
+      std::string why;
+      if (!CollectionIsStale(settings, cached, &why)) {
+        out << "pytest-shards: " << settings.suite << ": test files unchanged, reused the "
+            << "collection of " << cached.items.size() << " tests (no pytest run)\n";
+        return cached;
+      }
+    } catch (const Error&) {
+      // A corrupt cache is just a cache miss.
+    }
+  }
+  Collection collection = RunCollection(settings, out);
+  nlohmann::json record = {{"settings", SettingsKey(settings)}, {"stamps", Stamps(collection)}};
+  WriteFileAtomic(settings.CollectionFile(), CollectionToJson(collection).dump(1) + "\n");
+  WriteFileAtomic(settings.suite_dir / "collection.stamps.json", record.dump(1) + "\n");
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.2f", collection.seconds);
+  out << "pytest-shards: " << settings.suite << ": collected " << collection.items.size()
+      << " tests in " << seconds << " s with " << collection.python << " (pytest "
+      << collection.pytest_version << ")\n";
+  if (!collection.errors.empty())
+    out << "pytest-shards: " << settings.suite << ": warning: " << collection.errors.size()
+        << " module(s) failed to collect, first " << collection.errors.front().node_id
+        << "; they run as " << settings.suite << "/collection-errors\n";
+  return collection;
+}
+
+}  // namespace pytest_shards

@@ -1,0 +1,89 @@
+#include "plan_suite.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "collect.h"
+#include "emit.h"
+#include "error.h"
+#include "file_util.h"
+#include "plan.h"
+#include "report.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// New at every plan, so journals of an earlier run are told apart.
+std::string NewRunId() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  return std::to_string(micros) + "-" + std::to_string(::getpid());
+}
+
+EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options) {
+  EmitOptions emit;
+  emit.tool = options.tool.string();
+  emit.plan_file = s.PlanFile().string();
+  emit.workdir = s.workdir.string();
+  emit.timeout = s.timeout;
+  emit.labels = s.labels;
+  emit.properties = s.properties;
+  emit.fixtures_required = s.fixtures_required;
+  emit.suite = s.suite;
+  if (options.preset_jobs > 0 && options.cores > 0)
+    emit.processors = std::max(1, options.preset_jobs / options.cores);
+  return emit;
+}
+
+Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream& out) {
+  if (s.discovery_mode == DiscoveryMode::kPreTest) return Collect(s, out);
+  Collection collection =
+      CollectionFromJson(ReadJsonFile(s.CollectionFile(), "collection", "re-run cmake"));
+  std::string why;
+  if (CollectionIsStale(s, collection, &why))
+    *stale = "the tests changed since cmake collected them (" + why +
+             "); re-run cmake, or use DISCOVERY_MODE PRE_TEST";
+  return collection;
+}
+
+}  // namespace
+
+void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::ostream& out) {
+  Settings settings =
+      SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
+  std::string tests;
+  try {
+    FoldJournalsIntoDurations(suite_dir);
+    std::string stale;
+    Collection collection = CurrentCollection(settings, &stale, out);
+    PlanOptions plan_options;
+    plan_options.suite = settings.suite;
+    plan_options.shards = settings.shards;
+    plan_options.granularity = settings.granularity;
+    plan_options.distribution = settings.distribution;
+    plan_options.serial_marker = settings.serial_marker;
+    plan_options.cores = options.cores;
+    PlanFile file;
+    file.run_id = NewRunId();
+    file.settings = settings;
+    file.rootdir = collection.rootdir;
+    file.xdist = collection.xdist;
+    file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
+    WriteFileAtomic(settings.PlanFile(), PlanFileToJson(file).dump(1) + "\n");
+    tests = EmitTests(file.plan, EmitOptionsFor(settings, options));
+    // A stale collection still runs what it has, and one more entry says why
+    // the run cannot be trusted to be complete.
+    if (!stale.empty())
+      tests += EmitFailingEntry(options.tool.string(), settings.suite, "stale-collection", stale);
+  } catch (const Error& e) {
+    tests = EmitFailingEntry(options.tool.string(), settings.suite, "plan-error", e.what());
+  }
+  WriteFileAtomic(settings.TestsFile(), tests);
+}
+
+}  // namespace pytest_shards

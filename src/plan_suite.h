@@ -1,0 +1,27 @@
+// What runs at every ctest start for one suite (`pytest-shards plan`): fold
+// the last run's journals into the durations store, refresh or check the
+// collection, plan, and write plan.json and tests.cmake.
+#pragma once
+
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+namespace pytest_shards {
+
+struct PlanSuiteOptions {
+  std::filesystem::path tool;  // the pytest-shards executable entries run
+  int cores = 1;               // of the machine ctest runs on
+  // The -j cap that `ctest --preset test` passes (see presets/), or 0. With
+  // it, every entry asks for cap / cores processors, so that exactly `cores`
+  // entries run at once.
+  int preset_jobs = 0;
+};
+
+// Writes plan.json and tests.cmake in `suite_dir`. Problems the user must fix
+// become failing CTest entries in tests.cmake rather than exceptions, so that
+// ctest reports them; Error is thrown only when settings.json is unusable.
+void PlanSuite(const std::filesystem::path& suite_dir, const PlanSuiteOptions& options,
+               std::ostream& out);
+
+}  // namespace pytest_shards

@@ -1,0 +1,229 @@
+// pytest-shards: runs a pytest suite as parallel CTest entries.
+//
+//   collect  configure time: collect node IDs once, store the suite's settings
+//   plan     every ctest start: plan shards, write the CTest include file
+//   run      what each CTest entry executes: one shard
+//   report   after a run: summary, JUnit XML, durations store
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "collect.h"
+#include "error.h"
+#include "file_util.h"
+#include "plan_suite.h"
+#include "report.h"
+#include "run.h"
+#include "settings.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace pytest_shards;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pytest-shards <command> [options]\n"
+    "\n"
+    "Runs a pytest suite as parallel CTest entries. Commands:\n"
+    "  collect   collect the suite's node IDs once (configure time)\n"
+    "  plan      plan shards and write the CTest include file (every ctest start)\n"
+    "  run       run one CTest entry's shard of pytest (what each entry executes)\n"
+    "  report    merge the last run's results: summary, JUnit XML, durations\n"
+    "  fail      print a message and exit 1 (entries that report a problem)\n"
+    "\n"
+    "'pytest-shards <command> --help' explains a command.\n";
+
+// Parses a subcommand's options; prints help and returns false for --help.
+bool Parse(const std::vector<std::string>& args, const po::options_description& options,
+           const po::positional_options_description& positional, const char* usage,
+           po::variables_map* vm) {
+  po::store(po::command_line_parser(args).options(options).positional(positional).run(), *vm);
+  if (vm->count("help")) {
+    std::cout << usage << "\n" << options;
+    return false;
+  }
+  po::notify(*vm);
+  return true;
+}
+
+fs::path SelfPath(const char* argv0) {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::absolute(argv0) : self;
+}
+
+int Collect(const std::vector<std::string>& args) {
+  Settings s;
+  std::string shards = "auto", granularity = "shard", distribution = "load", discovery;
+  std::vector<std::string> properties;
+  bool settings_only = false;
+  po::options_description options("collect options");
+  options.add_options()("help,h", "show this help")(
+      "suite-dir", po::value<std::string>()->required(),
+      "the suite's directory in the build tree; alone, re-collects with its settings.json")(
+      "suite", po::value(&s.suite), "the suite's name (the <name> of pytest_shard_tests)")(
+      "python", po::value(&s.python), "interpreter that runs pytest")(
+      "workdir", po::value<std::string>(), "pytest's working directory")(
+      "plugin-dir", po::value<std::string>(), "directory holding pytest_shards_plugin.py")(
+      "run-arg", po::value(&s.run_args)->composing(), "extra pytest argument at run time only")(
+      "shards", po::value(&shards), "number of shards, or auto")(
+      "granularity", po::value(&granularity), "shard, file or test")(
+      "distribution", po::value(&distribution), "load, file, scope or group")(
+      "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
+      "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
+      "ports-per-shard", po::value(&s.ports_per_shard), "ports in each shard's range")(
+      "env", po::value(&s.environment)->composing(),
+      "VAR=value for every shard, placeholders "
+      "{shard} {shards} {tmp} {port_base} {port_count}")("timeout", po::value(&s.timeout),
+                                                         "TIMEOUT of every CTest entry, seconds")(
+      "test-timeout", po::value(&s.test_timeout), "limit for one test, seconds")(
+      "label", po::value(&s.labels)->composing(), "extra CTest label")(
+      "property", po::value(&properties)->composing(), "NAME=VALUE CTest property")(
+      "fixtures-required", po::value(&s.fixtures_required)->composing(),
+      "CTest fixture every entry requires")("discovery-mode", po::value(&discovery),
+                                            "CONFIGURE or PRE_TEST")(
+      "discovery-timeout", po::value(&s.discovery_timeout), "limit for collection, seconds")(
+      "settings-only", po::bool_switch(&settings_only),
+      "store the settings without collecting (collection then happens at ctest start)")(
+      "pytest-arg", po::value(&s.args)->composing(),
+      "pytest argument for collection and run (or give them after --)");
+  po::positional_options_description positional;
+  positional.add("pytest-arg", -1);
+  po::variables_map vm;
+  if (!Parse(args, options, positional,
+             "usage: pytest-shards collect --suite-dir DIR [options] [-- pytest args]", &vm))
+    return 0;
+  fs::path suite_dir = fs::absolute(vm["suite-dir"].as<std::string>());
+  if (s.suite.empty()) {
+    // At ctest start (DISCOVERY_MODE PRE_TEST): everything comes from settings.json.
+    s = SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
+  } else {
+    if (!vm.count("python") || !vm.count("workdir") || !vm.count("plugin-dir"))
+      throw Error("collect needs --python, --workdir and --plugin-dir with --suite");
+    s.suite_dir = suite_dir;
+    s.workdir = fs::absolute(vm["workdir"].as<std::string>());
+    s.plugin_dir = fs::absolute(vm["plugin-dir"].as<std::string>());
+    s.shards = ParseShards(shards);
+    s.granularity = ParseGranularity(granularity);
+    s.distribution = ParseDistribution(distribution);
+    if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
+    if (s.port_base < 1 || s.ports_per_shard < 1 || s.port_base + s.ports_per_shard > 65536)
+      throw Error("PORT_BASE and PORTS_PER_SHARD must give ports from 1 to 65535");
+    for (const std::string& property : properties) {
+      size_t eq = property.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw Error("property '" + property + "' is not NAME=VALUE");
+      s.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
+    }
+    for (const std::string& env : s.environment)
+      if (env.find('=') == std::string::npos || env[0] == '=')
+        throw Error("ENVIRONMENT entry '" + env + "' is not VAR=value");
+    WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
+  }
+  if (!settings_only) pytest_shards::Collect(s, std::cout);
+  return 0;
+}
+
+int Plan(const std::vector<std::string>& args, const char* argv0) {
+  PlanSuiteOptions plan;
+  po::options_description options("plan options");
+  options.add_options()("help,h", "show this help")(
+      "suite-dir", po::value<std::string>()->required(), "the suite's directory in the build tree")(
+      "cores", po::value(&plan.cores)->default_value(1), "logical cores of this machine")(
+      "preset-jobs", po::value(&plan.preset_jobs)->default_value(0),
+      "the -j cap of `ctest --preset test`; entries then take cap/cores processors each");
+  po::variables_map vm;
+  if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
+    return 0;
+  plan.tool = SelfPath(argv0);
+  PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cout);
+  return 0;
+}
+
+int Run(const std::vector<std::string>& args) {
+  po::options_description options("run options");
+  options.add_options()("help,h", "show this help")("plan", po::value<std::string>()->required(),
+                                                    "plan.json of the suite")(
+      "entry", po::value<int>()->required(), "index of the CTest entry to run");
+  po::variables_map vm;
+  if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N", &vm)) return 0;
+  return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), std::cout);
+}
+
+int Report(const std::vector<std::string>& args) {
+  std::string junit;
+  po::options_description options("report options");
+  options.add_options()("help,h", "show this help")(
+      "suite-dir", po::value<std::vector<std::string>>()->composing(),
+      "a suite's directory (default: every suite under --build-dir)")(
+      "build-dir", po::value<std::string>()->default_value("."), "build tree to search for suites")(
+      "junit", po::value(&junit), "write one merged JUnit XML file of every pytest test");
+  po::variables_map vm;
+  if (!Parse(args, options, {}, "usage: pytest-shards report [--suite-dir DIR] [--junit FILE]",
+             &vm))
+    return 0;
+  std::vector<fs::path> suites;
+  if (vm.count("suite-dir")) {
+    for (const std::string& dir : vm["suite-dir"].as<std::vector<std::string>>())
+      suites.push_back(dir);
+  } else {
+    std::error_code ec;
+    for (fs::recursive_directory_iterator it(vm["build-dir"].as<std::string>(), ec), end;
+         !ec && it != end; it.increment(ec))
+      if (it->path().filename() == "plan.json" &&
+          it->path().parent_path().parent_path().filename() == "pytest-shards")
+        suites.push_back(it->path().parent_path());
+    std::sort(suites.begin(), suites.end());
+  }
+  if (suites.empty())
+    throw Error("no pytest-shards suite found under " + vm["build-dir"].as<std::string>() +
+                "; pass --build-dir <build> or --suite-dir <dir> after running ctest");
+  if (suites.size() > 1 && !junit.empty()) throw Error("--junit needs one suite; pass --suite-dir");
+  int status = 0;
+  for (const fs::path& suite : suites) status |= ReportMain(suite, junit, std::cout);
+  return status;
+}
+
+int Fail(const std::vector<std::string>& args) {
+  std::string message;
+  for (const std::string& arg : args) message += (message.empty() ? "" : " ") + arg;
+  std::cerr << "pytest-shards: " << message << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "collect") return Collect(args);
+    if (command == "plan") return Plan(args, argv[0]);
+    if (command == "run") return Run(args);
+    if (command == "report") return Report(args);
+    if (command == "fail") return Fail(args);
+    if (command == "--version") {
+      std::cout << "pytest-shards " PYTEST_SHARDS_VERSION "\n";
+      return 0;
+    }
+    std::cerr << "pytest-shards: unknown command '" << command
+              << "'; run pytest-shards --help for the commands\n";
+    return 2;
+  } catch (const po::error& e) {
+    std::cerr << "pytest-shards " << command << ": " << e.what() << "; see pytest-shards "
+              << command << " --help\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cerr << "pytest-shards: " << e.what() << "\n";
+    return 1;
+  }
+}
