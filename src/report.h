@@ -1,0 +1,99 @@
+// The report: merges the journals of one ctest run (see journal.h) against
+// the plan that run executed (see plan.h) into a summary, JUnit XML and the
+// durations store the next plan reads.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "durations.h"
+#include "journal.h"
+#include "plan.h"
+
+namespace pytest_shards {
+
+// One test result and the CTest entry whose journal holds it.
+struct ReportResult {
+  std::string entry;
+  TestResult test;
+};
+
+// One CTest entry of the plan and what its journal says about it.
+struct EntryRow {
+  std::string name;
+  std::size_t tests = 0;  // node IDs the plan gave it
+  bool ran = false;       // a journal of this run exists
+  bool finished = false;  // the runner wrote its closing "shard" record
+  bool collection_errors = false;
+  double wall = 0;
+  double startup = 0;
+  long peak_rss_kb = 0;
+  int exit_code = 0;
+  int restarts = 0;
+  std::map<std::string, int> counts;  // outcome -> results
+
+  // "passed", "failed", "killed" (no closing record: killed mid-run),
+  // "not run" (no journal of this run).
+  std::string Status() const;
+};
+
+struct Report {
+  std::string suite;
+  std::string run_id;
+  std::vector<EntryRow> entries;      // in plan order
+  std::map<std::string, int> totals;  // outcome -> results over all entries
+  // Accounting: each planned node ID must have exactly one result.
+  std::vector<std::string> never_ran;  // in plan order
+  std::vector<std::string> ran_twice;  // in plan order
+  // Every result of this run in journal order. A node ID that never ran
+  // appears once with outcome "missing" and a message saying so; a module
+  // of the collection-errors entry without a result appears with "error".
+  std::vector<ReportResult> results;
+
+  // No failing outcome, clean accounting, every entry finished with exit 0.
+  bool Ok() const;
+};
+
+// Uses only the journals whose run_id is the plan's: older journals belong
+// to an earlier run. A journal is matched to its entry by index (by name
+// when the index is out of range). A journal without the closing record
+// still contributes the results it has.
+Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals);
+
+// Human-readable: a per-entry table, a totals line ("N passed, N failed",
+// then the other non-zero outcomes), the failing node IDs and the
+// accounting problems.
+std::string FormatSummary(const Report& report);
+
+// JUnit XML: <testsuites name=suite> holding one <testsuite> per entry and
+// one <testcase> per result. Any node ID text gives well-formed XML 1.0:
+// characters XML cannot hold are written as "#xHH".
+std::string JunitXml(const Report& report, const std::string& suite);
+
+// The JUnit (classname, name) of a node ID:
+// "tests/test_a.py::TestX::test_y[p]" -> ("tests.test_a.TestX", "test_y[p]").
+std::pair<std::string, std::string> JunitNames(const std::string& node_id);
+
+// The store updated with this run: the latest measured duration of every
+// test that ran to an outcome (not crashed/timeout/missing), the wall time
+// of every finished entry, and the mean non-zero start-up of the entries.
+// Folding the same report twice gives the same store.
+Durations FoldDurations(Durations store, const Report& report);
+
+// `pytest-shards report`: reads suite_dir/plan.json and the journals, prints
+// the summary to `out`, writes JUnit XML to junit_file unless it is empty,
+// updates durations.json. Returns 0 when Ok(), 1 otherwise; throws Error
+// when there is no readable plan.
+int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
+               std::ostream& out);
+
+// Folds the last run's journals into durations.json; `plan` calls it at
+// each ctest start before replacing plan.json. Does nothing when there is
+// no usable plan or journal; idempotent.
+void FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
+
+}  // namespace pytest_shards
