@@ -1,0 +1,53 @@
+"""Writes evidence of every test run: who ran it, when, with which isolation.
+
+One JSON line per test to $EVIDENCE_DIR/<pid>.jsonl, appended by this
+process only, so shards never write the same file.
+"""
+import json
+import os
+import time
+
+import pytest
+
+
+def _lock_of(item):
+    marker = item.get_closest_marker("serial")
+    if marker is None:
+        return None
+    return marker.kwargs.get("lock", marker.args[0] if marker.args else "serial")
+
+
+@pytest.fixture(autouse=True)
+def evidence(request):
+    directory = os.environ.get("EVIDENCE_DIR")
+    start = time.time()
+    yield
+    if not directory:
+        return
+    os.makedirs(directory, exist_ok=True)
+    group = request.node.get_closest_marker("xdist_group")
+    record = {
+        "nodeid": request.node.nodeid,
+        "start": start,
+        "end": time.time(),
+        "pid": os.getpid(),
+        "shard": os.environ.get("PYTEST_SHARD_INDEX"),
+        "shards": os.environ.get("PYTEST_SHARD_COUNT"),
+        "tmpdir": os.environ.get("TMPDIR"),
+        "shard_tmpdir": os.environ.get("PYTEST_SHARD_TMPDIR"),
+        "tmp_path": str(request.getfixturevalue("tmp_path")),
+        "port_base": os.environ.get("PYTEST_SHARD_PORT_BASE"),
+        "port_count": os.environ.get("PYTEST_SHARD_PORT_COUNT"),
+        "worker": os.environ.get("PYTEST_XDIST_WORKER"),
+        "worker_count": os.environ.get("PYTEST_XDIST_WORKER_COUNT"),
+        "suite_db": os.environ.get("SUITE_DB"),
+        "lock": _lock_of(request.node),
+        "group": (group.args[0] if group and group.args else None),
+    }
+    line = json.dumps(record) + "\n"
+    fd = os.open(os.path.join(directory, f"{os.getpid()}.jsonl"),
+                 os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        os.write(fd, line.encode())
+    finally:
+        os.close(fd)

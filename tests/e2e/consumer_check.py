@@ -1,0 +1,137 @@
+"""End-to-end: install pytest-shards, use it from a separate consumer project,
+run `ctest -j 2` there and prove from the suite's own evidence that
+
+- every collected node ID ran exactly once,
+- serial tests of one lock never overlapped,
+- shards that ran at the same time had different TMPDIRs and disjoint ports,
+- at least two shards ran at the same time,
+- the xdist_group ran in one process, and `addopts = -n auto` started no workers.
+
+usage: consumer_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+                         --work DIR --python PYTHON
+"""
+import argparse
+import collections
+import itertools
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+SUITE = HERE / "consumer" / "suite"
+
+
+def run(*argv, **kwargs):
+    print("+", " ".join(str(a) for a in argv), flush=True)
+    return subprocess.run([str(a) for a in argv], check=True, **kwargs)
+
+
+def collected_node_ids(python):
+    """What plain pytest collects, independent of pytest-shards."""
+    out = subprocess.run(
+        [python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=SUITE, check=True, capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if "::" in line]
+
+
+def read_evidence(directory):
+    records = []
+    for path in sorted(pathlib.Path(directory).glob("*.jsonl")):
+        records += [json.loads(line) for line in path.read_text().splitlines()]
+    return records
+
+
+def overlaps(a, b):
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def check(condition, message):
+    if not condition:
+        sys.exit(f"FAILED: {message}")
+    print(f"ok: {message}")
+
+
+def check_shard_run(records, expected):
+    counts = collections.Counter(r["nodeid"] for r in records)
+    check(sorted(counts) == sorted(expected) and set(counts.values()) == {1},
+          f"each of the {len(expected)} collected node IDs ran exactly once "
+          f"(missing: {sorted(set(expected) - set(counts))[:5]}, "
+          f"twice: {[n for n, c in counts.items() if c > 1][:5]}, "
+          f"unexpected: {sorted(set(counts) - set(expected))[:5]})")
+    by_lock = collections.defaultdict(list)
+    for r in records:
+        if r["lock"]:
+            by_lock[r["lock"]].append(r)
+    check(sorted(by_lock) == ["db", "serial"], f"serial tests ran under locks {sorted(by_lock)}")
+    for lock, runs in by_lock.items():
+        clashes = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(runs, 2)
+                   if overlaps(a, b)]
+        check(not clashes, f"serial tests of lock {lock!r} never overlapped {clashes[:2]}")
+    concurrent = [(a, b) for a, b in itertools.combinations(records, 2)
+                  if a["shard"] != b["shard"] and overlaps(a, b)]
+    check(concurrent, f"shards ran at the same time ({len(concurrent)} overlapping pairs)")
+    for a, b in concurrent:
+        ra = range(int(a["port_base"]), int(a["port_base"]) + int(a["port_count"]))
+        rb = range(int(b["port_base"]), int(b["port_base"]) + int(b["port_count"]))
+        if a["tmpdir"] == b["tmpdir"] or set(ra) & set(rb) or a["tmp_path"] == b["tmp_path"]:
+            check(False, f"concurrent shards {a['shard']} and {b['shard']} shared TMPDIR, "
+                         f"tmp_path or ports")
+    check(True, "concurrent shards had different TMPDIRs, tmp_paths and disjoint port ranges")
+    for r in records:
+        check_env = (r["worker"] == f"gw{r['shard']}" and r["worker_count"] == r["shards"]
+                     and r["tmpdir"] == r["shard_tmpdir"]
+                     and r["suite_db"] == f"app_{r['shard']}.sqlite")
+        if not check_env:
+            check(False, f"environment of {r['nodeid']}: {r}")
+    check(True, "PYTEST_XDIST_WORKER(_COUNT), TMPDIR and ENVIRONMENT placeholders per shard")
+    group = [r for r in records if r["group"] == "warm-cache"]
+    check(len(group) == 4 and len({r["pid"] for r in group}) == 1,
+          "the xdist_group ran in one process")
+    pids_per_shard = collections.defaultdict(set)
+    for r in records:
+        pids_per_shard[r["shard"]].add(r["pid"])
+    check(all(len(p) == 1 for p in pids_per_shard.values()),
+          "each shard ran in one pytest process: -n auto from addopts started no workers")
+
+
+def ctest_names(ctest, build, label):
+    out = subprocess.run([ctest, "--test-dir", build, "--show-only=json-v1", "-L", label],
+                         check=True, capture_output=True, text=True).stdout
+    return [t["name"] for t in json.loads(out)["tests"]]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
+        parser.add_argument(option, required=True)
+    args = parser.parse_args()
+    work = pathlib.Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    prefix, build = work / "prefix", work / "build"
+    run(args.cmake, "--install", args.build_dir, "--prefix", prefix)
+    run(args.cmake, "-S", HERE / "consumer", "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
+        f"-DPython3_EXECUTABLE={args.python}")
+    result = subprocess.run([args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure"])
+    check(result.returncode == 0, "ctest -j 2 in the consumer project passed")
+
+    expected = collected_node_ids(args.python)
+    check_shard_run(read_evidence(build / "evidence" / "shards"), expected)
+
+    hostile = [n for n in expected if n.startswith("tests/test_hostile.py::")]
+    names = ctest_names(args.ctest, build, "hostile-ide")
+    check(sorted(names) == sorted(f"hostile-ide/{n}" for n in hostile),
+          f"GRANULARITY test: one CTest entry named <suite>/<node ID> for each of the "
+          f"{len(hostile)} hostile node IDs")
+    ide = collections.Counter(r["nodeid"] for r in read_evidence(build / "evidence" / "ide"))
+    check(sorted(ide) == sorted(hostile) and set(ide.values()) == {1},
+          "each hostile node ID ran exactly once as its own entry")
+    check(not (SUITE / "pwned").exists() and not (build / "pwned").exists(),
+          "no node ID executed CMake code")
+    print("consumer end-to-end: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
