@@ -1,0 +1,107 @@
+"""Helpers for the plugin tests: write a small suite, run pytest on it in a
+subprocess with the plugin loaded, read what the plugin wrote."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+TOOLS = Path(__file__).resolve().parents[2] / "tools"
+
+
+def clean_env(**extra):
+    """The environment of the inner pytest: none of the outer run's shard,
+    xdist or addopts variables leak in, the plugin is importable."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYTEST_SHARD_", "PYTEST_XDIST_", "PYTEST_ADDOPTS"))
+    }
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(TOOLS)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Suite:
+    """A throwaway pytest suite in a directory."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def write(self, relpath, text):
+        path = self.root / relpath
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def pytest(self, *args, env=None, cwd=None, timeout=120):
+        """Runs `python -m pytest -p pytest_shards_plugin ARGS`."""
+        return subprocess.run(
+            [PYTHON, "-m", "pytest", "-p", "pytest_shards_plugin", *map(str, args)],
+            cwd=str(cwd or self.root),
+            env=clean_env(**(env or {})),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    def collect(self, *args, **kwargs):
+        """Collects with --collect-only; returns (process, collection dict)."""
+        out = self.root / "out" / "collection.json"
+        if out.exists():
+            out.unlink()
+        proc = self.pytest("--collect-only", "-q", f"--shards-collect-json={out}", *args, **kwargs)
+        assert out.exists(), proc.stdout + proc.stderr
+        return proc, json.loads(out.read_text(encoding="utf-8"))
+
+    def run_ids(self, node_ids, *args, journal=True, **kwargs):
+        """Runs a shard on node_ids; returns (process, journal records)."""
+        ids_file = self.root / "out" / "ids.json"
+        ids_file.parent.mkdir(exist_ok=True)
+        ids_file.write_text(json.dumps(node_ids), encoding="utf-8")
+        journal_file = self.root / "out" / "journal.jsonl"
+        if journal_file.exists():
+            journal_file.unlink()
+        extra = [f"--shards-journal={journal_file}"] if journal else []
+        proc = self.pytest(
+            *args,
+            f"--rootdir={self.root}",
+            f"--shards-node-ids={ids_file}",
+            *extra,
+            "-v",
+            "-p",
+            "no:cacheprovider",
+            **kwargs,
+        )
+        return proc, read_journal(journal_file) if journal else []
+
+
+def read_journal(path):
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def results(records):
+    """{nodeid: result record}; fails if a node ID has two results."""
+    found = {}
+    for record in records:
+        if record["event"] == "result":
+            assert record["nodeid"] not in found, f"two results for {record['nodeid']}"
+            found[record["nodeid"]] = record
+    return found
+
+
+@pytest.fixture
+def suite(tmp_path):
+    root = tmp_path / "suite"
+    root.mkdir()
+    return Suite(root)

@@ -1,0 +1,704 @@
+"""Tests of tools/pytest_shards_plugin.py. Each runs a real pytest in a
+subprocess on a small suite written to tmp_path (see conftest.py)."""
+
+import json
+import os
+import socket
+
+import pytest
+
+from conftest import read_journal, results
+
+ODD_PARAMS = '["a;b", "]==]", "it\'s", \'say "hi"\', "back\\\\slash", "caf\\u00e9", "\\u65e5\\u672c", "$x{y}"]'
+
+
+def item_by_id(collection):
+    return {item["nodeid"]: item for item in collection["items"]}
+
+
+def line_of(path, text):
+    """1-based number of the line of path that starts with text (stripped)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip().startswith(text):
+            return number
+    raise AssertionError(f"{text!r} not in {path}")
+
+
+# --- collection JSON -----------------------------------------------------------
+
+
+def write_marked_suite(suite):
+    suite.write(
+        "pytest.ini",
+        """\
+        [pytest]
+        markers =
+            db: database
+            level: ordering
+        disable_test_id_escaping_and_forfeit_all_rights_to_community_support = true
+        """,
+    )
+    return suite.write(
+        "tests/test_marks.py",
+        f"""\
+        import functools
+        import pytest
+
+        pytestmark = pytest.mark.level("module")
+
+        def wrap(f):
+            @functools.wraps(f)
+            def inner(*args, **kwargs):
+                return f(*args, **kwargs)
+            return inner
+
+        class Opaque:
+            def __repr__(self):
+                return "Opaque()"
+
+        @pytest.mark.serial("db", exclusive=True)
+        @pytest.mark.db(1, 2.5, None, [1, (2, 3)], {{"k": "v"}}, obj=Opaque(), nan=float("nan"))
+        @wrap
+        def test_decorated():
+            pass
+
+        @pytest.mark.parametrize(
+            "value",
+            {ODD_PARAMS},
+        )
+        def test_odd(value):
+            pass
+
+        @pytest.mark.level("class")
+        class TestGroup:
+            @pytest.mark.level("method")
+            def test_method(self):
+                pass
+
+            class TestInner:
+                async def test_async(self):
+                    pass
+
+        def test_plain(): pass
+        """,
+    )
+
+
+def test_collection_json_records_items_markers_and_def_lines(suite):
+    module = write_marked_suite(suite)
+    proc, collection = suite.collect("tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert collection["format"] == "pytest-shards-collection/1"
+    assert collection["rootdir"] == str(suite.root)
+    assert collection["python"] == "/usr/bin/python3"
+    assert collection["pytest_version"] == pytest.__version__
+    assert collection["xdist"] is True  # Debian's pytest-xdist is installed
+    assert collection["seconds"] >= 0
+    assert collection["errors"] == []
+
+    items = item_by_id(collection)
+    odd = ["a;b", "]==]", "it's", 'say "hi"', "back\\slash", "café", "日本", "$x{y}"]
+    expected = (
+        ["tests/test_marks.py::test_decorated"]
+        + [f"tests/test_marks.py::test_odd[{p}]" for p in odd]
+        + [
+            "tests/test_marks.py::TestGroup::test_method",
+            "tests/test_marks.py::TestGroup::TestInner::test_async",
+            "tests/test_marks.py::test_plain",
+        ]
+    )
+    assert [i["nodeid"] for i in collection["items"]] == expected
+
+    decorated = items["tests/test_marks.py::test_decorated"]
+    assert decorated["file"] == "tests/test_marks.py"
+    assert decorated["path"] == str(module)
+    assert decorated["cls"] is None
+    assert decorated["line"] == line_of(module, "def test_decorated")
+    # pytest's order: decorators apply bottom-up, the closest to the def first.
+    assert decorated["markers"] == [
+        {
+            "name": "db",
+            "args": [1, 2.5, None, [1, [2, 3]], {"k": "v"}],
+            "kwargs": {"obj": "Opaque()", "nan": "nan"},
+        },
+        {"name": "serial", "args": ["db"], "kwargs": {"exclusive": True}},
+        {"name": "level", "args": ["module"], "kwargs": {}},
+    ]
+
+    method = items["tests/test_marks.py::TestGroup::test_method"]
+    assert method["cls"] == "TestGroup"
+    assert method["line"] == line_of(module, "def test_method")
+    # Closest first: method, class, module.
+    assert [m["args"] for m in method["markers"]] == [["method"], ["class"], ["module"]]
+
+    inner = items["tests/test_marks.py::TestGroup::TestInner::test_async"]
+    assert inner["cls"] == "TestInner"
+    assert inner["line"] == line_of(module, "async def test_async")
+
+    for p in odd:
+        item = items[f"tests/test_marks.py::test_odd[{p}]"]
+        assert item["line"] == line_of(module, "def test_odd")
+        assert [m["name"] for m in item["markers"]] == ["parametrize", "level"]
+    assert items["tests/test_marks.py::test_plain"]["line"] == line_of(module, "def test_plain")
+
+
+def test_collection_json_is_plain_ascii_json(suite):
+    write_marked_suite(suite)
+    suite.collect("tests")
+    raw = (suite.root / "out" / "collection.json").read_bytes()
+    raw.decode("ascii")  # unicode node IDs are \u-escaped
+    assert b"NaN" not in raw  # strict JSON: other parsers reject NaN
+
+
+def test_collection_lists_items_after_m_and_k_deselection(suite):
+    suite.write("pytest.ini", "[pytest]\nmarkers =\n    slow: slow\n")
+    suite.write(
+        "tests/test_a.py",
+        """\
+        import pytest
+        @pytest.mark.slow
+        def test_slow(): pass
+        def test_fast(): pass
+        def test_other(): pass
+        """,
+    )
+    _, collection = suite.collect("tests", "-m", "not slow", "-k", "not other")
+    assert [i["nodeid"] for i in collection["items"]] == ["tests/test_a.py::test_fast"]
+
+
+def test_collection_error_keeps_other_modules_and_lists_files_and_dirs(suite):
+    ini = suite.write("tox.ini", "[pytest]\ntestpaths = tests\n")
+    root_conftest = suite.write("conftest.py", "print('noise from conftest')\n")
+    sub_conftest = suite.write("tests/sub/conftest.py", "import sys\nprint('noise', file=sys.stderr)\n")
+    good = suite.write("tests/test_good.py", "print('noise at import')\ndef test_ok(): pass\n")
+    empty = suite.write("tests/test_empty.py", "# no tests yet\n")
+    nested = suite.write("tests/sub/test_nested.py", "def test_deep(): pass\n")
+    broken = suite.write("tests/broken/test_broken.py", "import no_such_module_xyz\n")
+    suite.write("tests/helper.py", "x = 1\n")  # not a test module
+
+    proc, collection = suite.collect()  # no args: testpaths
+    assert proc.returncode == 2  # pytest: interrupted by a collection error
+    assert [i["nodeid"] for i in collection["items"]] == [
+        "tests/test_good.py::test_ok",
+        "tests/sub/test_nested.py::test_deep",
+    ]
+    [error] = collection["errors"]
+    assert error["nodeid"] == "tests/broken/test_broken.py"
+    assert error["path"] == str(broken)
+    assert "no_such_module_xyz" in error["message"]
+    assert set(collection["files"]) == {
+        str(p) for p in (ini, root_conftest, sub_conftest, good, empty, nested, broken)
+    }
+    assert collection["files"] == sorted(collection["files"])
+    assert set(collection["dirs"]) == {
+        str(suite.root / "tests"),
+        str(suite.root / "tests" / "sub"),
+        str(suite.root / "tests" / "broken"),
+    }
+
+
+def test_collection_json_is_replaced_atomically(suite):
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    out = suite.root / "out" / "collection.json"
+    out.parent.mkdir()
+    out.write_text("old content that is not JSON")
+    proc = suite.pytest("--collect-only", f"--shards-collect-json={out}", "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(out.read_text())["items"][0]["nodeid"] == "tests/test_a.py::test_a"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["collection.json"]
+
+
+def test_no_collection_json_when_an_argument_is_not_found(suite):
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    out = suite.root / "out" / "collection.json"
+    proc = suite.pytest("--collect-only", f"--shards-collect-json={out}", "tests/test_a.py::nope")
+    assert proc.returncode == 4
+    assert not out.exists()
+
+
+# --- running a shard -----------------------------------------------------------
+
+
+def write_run_suite(suite):
+    suite.write(
+        "pytest.ini",
+        """\
+        [pytest]
+        markers =
+            slow: slow
+        disable_test_id_escaping_and_forfeit_all_rights_to_community_support = true
+        """,
+    )
+    suite.write(
+        "tests/test_a.py",
+        f"""\
+        import pytest
+        def test_one(): pass
+        def test_two(): pass
+        @pytest.mark.slow
+        def test_slow(): pass
+        @pytest.mark.parametrize("v", {ODD_PARAMS})
+        def test_odd(v): pass
+        """,
+    )
+    suite.write(
+        "tests/test_b.py",
+        """\
+        class TestB:
+            def test_three(self): pass
+            def test_four(self): pass
+        """,
+    )
+    suite.write("tests/test_c.py", "def test_never_requested(): raise SystemExit('must not run')\n")
+
+
+def ran(proc):
+    """Node IDs pytest -v reports as PASSED, in order."""
+    return [
+        line.rsplit(" PASSED", 1)[0]
+        for line in proc.stdout.splitlines()
+        if " PASSED" in line and "::" in line
+    ]
+
+
+def test_shard_runs_exactly_the_requested_ids_in_collection_order(suite):
+    write_run_suite(suite)
+    ids = [
+        "tests/test_b.py::TestB::test_four",
+        "tests/test_a.py::test_odd[]==]]",
+        "tests/test_a.py::test_one",
+        "tests/test_a.py::test_odd[a;b]",
+        "tests/test_a.py::test_odd[日本]",
+        "tests/test_a.py::test_odd[back\\slash]",
+        "tests/test_a.py::test_odd[say \"hi\"]",
+        "tests/test_a.py::test_one",  # listed twice, runs once
+    ]
+    proc, records = suite.run_ids(ids, "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Modules in the order the file first names them, items in collection order.
+    expected_order = [
+        "tests/test_b.py::TestB::test_four",
+        "tests/test_a.py::test_one",
+        "tests/test_a.py::test_odd[a;b]",
+        "tests/test_a.py::test_odd[]==]]",
+        'tests/test_a.py::test_odd[say "hi"]',
+        "tests/test_a.py::test_odd[back\\slash]",
+        "tests/test_a.py::test_odd[日本]",
+    ]
+    assert [r["nodeid"] for r in records if r["event"] == "start"] == expected_order
+    assert all(r["outcome"] == "passed" for r in results(records).values())
+    # test_c.py was never collected: only the requested modules are.
+    assert "test_c" not in proc.stdout
+    # test_two, test_slow, 3 other odd params, test_three.
+    assert "7 passed, 6 deselected" in proc.stdout
+
+
+def test_deselected_items_go_through_pytest_deselected(suite):
+    write_run_suite(suite)
+    suite.write(
+        "conftest.py",
+        """\
+        def pytest_deselected(items):
+            for item in items:
+                print("DESELECTED", item.nodeid)
+        """,
+    )
+    proc, _ = suite.run_ids(["tests/test_b.py::TestB::test_three"], "tests", "-s")
+    assert "DESELECTED tests/test_b.py::TestB::test_four" in proc.stdout
+    assert ran(proc) == ["tests/test_b.py::TestB::test_three"]
+
+
+def test_missing_ids_are_journaled(suite):
+    write_run_suite(suite)
+    ids = [
+        "tests/test_a.py::test_one",
+        "tests/test_a.py::test_renamed",
+        "tests/test_deleted.py::test_x",
+    ]
+    proc, records = suite.run_ids(ids, "tests")
+    found = results(records)
+    assert found["tests/test_a.py::test_one"]["outcome"] == "passed"
+    for node_id in ids[1:]:
+        assert found[node_id]["outcome"] == "missing"
+        assert found[node_id]["message"] == (
+            f"node ID no longer exists: {node_id}; re-run cmake to collect again"
+        )
+        assert found[node_id]["duration"] == 0
+    assert ran(proc) == ["tests/test_a.py::test_one"]
+
+
+def test_only_missing_ids_runs_nothing(suite):
+    write_run_suite(suite)
+    proc, records = suite.run_ids(["tests/gone.py::test_x"], "tests")
+    assert results(records)["tests/gone.py::test_x"]["outcome"] == "missing"
+    assert "must not run" not in proc.stdout + proc.stderr
+    assert [r["count"] for r in records if r["event"] == "collected"] == [0]
+
+
+def test_module_that_stopped_importing_errors_its_ids_and_the_rest_runs(suite):
+    write_run_suite(suite)
+    suite.write("tests/test_b.py", "import no_such_module_xyz\n")
+    ids = ["tests/test_b.py::TestB::test_three", "tests/test_a.py::test_one"]
+    proc, records = suite.run_ids(ids, "tests")
+    assert proc.returncode != 0
+    found = results(records)
+    assert found["tests/test_a.py::test_one"]["outcome"] == "passed"
+    broken = found["tests/test_b.py::TestB::test_three"]
+    assert broken["outcome"] == "error"
+    assert "no_such_module_xyz" in broken["message"]
+
+
+def test_m_expression_is_honoured_at_run_time(suite):
+    write_run_suite(suite)
+    ids = ["tests/test_a.py::test_slow", "tests/test_a.py::test_one"]
+    proc, records = suite.run_ids(ids, "tests", "-m", "not slow")
+    found = results(records)
+    assert found["tests/test_a.py::test_one"]["outcome"] == "passed"
+    assert found["tests/test_a.py::test_slow"]["outcome"] == "missing"
+    assert ran(proc) == ["tests/test_a.py::test_one"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tests"],
+        ["tests/test_a.py", "tests/test_b.py::TestB"],
+        ["-m", "not slow", "tests"],
+        ["--pyargs", "tests"],
+        [],  # testpaths from the ini file
+    ],
+    ids=["dir", "files", "m-expression", "pyargs", "testpaths"],
+)
+def test_collected_ids_round_trip_through_a_shard(suite, args):
+    write_run_suite(suite)
+    suite.write("tests/__init__.py", "")  # a package, so --pyargs tests works
+    suite.write("tests/test_c.py", "def test_c(): pass\n")
+    ini = (suite.root / "pytest.ini").read_text()
+    suite.write("pytest.ini", ini + "testpaths = tests\n")
+    proc, collection = suite.collect(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ids = [i["nodeid"] for i in collection["items"]]
+    assert len(ids) >= 4
+    # The runner passes the same ARGS; some IDs at a time.
+    shard = ids[::2]
+    proc, records = suite.run_ids(shard, *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found = results(records)
+    assert sorted(found) == sorted(shard)
+    assert {r["outcome"] for r in found.values()} == {"passed"}
+
+
+# --- journal -------------------------------------------------------------------
+
+
+def write_outcome_suite(suite):
+    suite.write(
+        "tests/test_outcomes.py",
+        """\
+        import time
+        import pytest
+
+        @pytest.fixture
+        def slow_setup():
+            time.sleep(0.05)
+            yield
+
+        @pytest.fixture
+        def broken_setup():
+            raise RuntimeError("setup went wrong")
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown went wrong")
+
+        def test_passed(slow_setup):
+            time.sleep(0.05)
+
+        def test_failed():
+            assert 1 == 2, "numbers differ"
+
+        def test_setup_error(broken_setup):
+            pass
+
+        def test_teardown_error(broken_teardown):
+            pass
+
+        def test_failed_and_teardown_error(broken_teardown):
+            assert False, "call failed too"
+
+        def test_skipped():
+            pytest.skip("not today")
+
+        @pytest.mark.xfail(reason="known bug")
+        def test_xfailed():
+            assert False
+
+        @pytest.mark.xfail(reason="fixed already")
+        def test_xpassed():
+            pass
+
+        @pytest.mark.xfail(reason="strict", strict=True)
+        def test_strict_xpass():
+            pass
+
+        @pytest.mark.xfail(run=False, reason="would hang")
+        def test_not_run():
+            pass
+
+        def test_huge_message():
+            assert False, "x" * 200000
+        """,
+    )
+
+
+def test_journal_records_every_event_and_outcome(suite):
+    write_outcome_suite(suite)
+    _, collection = suite.collect("tests")
+    ids = [i["nodeid"] for i in collection["items"]]
+    journal = suite.root / "out" / "journal.jsonl"
+    proc, records = suite.run_ids(ids, "tests")
+    assert proc.returncode == 1
+
+    events = [r["event"] for r in records]
+    assert events[0] == "session" and events[-1] == "finish"
+    assert events[1] == "collected"
+    assert records[0]["pid"] > 0
+    assert records[1]["count"] == len(ids)
+    assert records[-1]["exitstatus"] == 1
+    assert all(isinstance(r["time"], float) for r in records)
+    times = [r["time"] for r in records]
+    assert times == sorted(times)
+    # start, then result, for each test in turn.
+    body = records[2:-1]
+    assert [(r["event"], r["nodeid"]) for r in body] == [
+        (event, node_id) for node_id in ids for event in ("start", "result")
+    ]
+
+    found = {k.split("::")[1]: v for k, v in results(records).items()}
+    assert {k: v["outcome"] for k, v in found.items()} == {
+        "test_passed": "passed",
+        "test_failed": "failed",
+        "test_setup_error": "error",
+        "test_teardown_error": "error",
+        "test_failed_and_teardown_error": "error",
+        "test_skipped": "skipped",
+        "test_xfailed": "xfailed",
+        "test_xpassed": "xpassed",
+        "test_strict_xpass": "failed",
+        "test_not_run": "xfailed",
+        "test_huge_message": "failed",
+    }
+    assert found["test_passed"]["message"] == ""
+    # setup + call + teardown: both sleeps are in the duration.
+    assert found["test_passed"]["duration"] >= 0.1
+    assert "numbers differ" in found["test_failed"]["message"]
+    assert "setup went wrong" in found["test_setup_error"]["message"]
+    assert "teardown went wrong" in found["test_teardown_error"]["message"]
+    both = found["test_failed_and_teardown_error"]["message"]
+    assert "call failed too" in both and "teardown went wrong" in both
+    assert found["test_skipped"]["message"] == "Skipped: not today"
+    assert found["test_xfailed"]["message"] == "known bug"
+    huge = found["test_huge_message"]["message"]
+    assert len(huge.encode("utf-8")) <= 64 * 1024
+    assert huge.endswith("[truncated by pytest-shards]")
+    # One complete JSON object per line.
+    assert all(line.startswith("{") for line in journal.read_text().splitlines())
+
+
+def test_journal_appends_to_what_the_runner_wrote(suite):
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    journal = suite.root / "out" / "journal.jsonl"
+    journal.parent.mkdir()
+    journal.write_text('{"event": "run", "run_id": "r1", "entry": "x", "index": 0, "time": 1.0}\n')
+    ids = suite.root / "out" / "ids.json"
+    ids.write_text('["tests/test_a.py::test_a"]')
+    proc = suite.pytest(f"--shards-node-ids={ids}", f"--shards-journal={journal}", "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = read_journal(journal)
+    assert [r["event"] for r in records] == [
+        "run", "session", "collected", "start", "result", "finish"
+    ]
+
+
+def test_journal_survives_kill_9(suite):
+    suite.write(
+        "tests/test_kill.py",
+        """\
+        import os, signal
+        def test_before(): pass
+        def test_killer(): os.kill(os.getpid(), signal.SIGKILL)
+        def test_after(): pass
+        """,
+    )
+    ids = [f"tests/test_kill.py::test_{n}" for n in ("before", "killer", "after")]
+    proc, records = suite.run_ids(ids, "tests")
+    assert proc.returncode == -9
+    assert [(r["event"], r.get("nodeid")) for r in records] == [
+        ("session", None),
+        ("collected", None),
+        ("start", ids[0]),
+        ("result", ids[0]),
+        ("start", ids[1]),
+    ]
+
+
+def test_journal_without_node_ids_and_under_xdist_workers(suite):
+    suite.write("tests/test_a.py", "def test_a(): pass\ndef test_b(): pass\ndef test_c(): pass\n")
+    journal = suite.root / "out" / "journal.jsonl"
+    proc = suite.pytest("-n", "2", f"--shards-journal={journal}", "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    records = read_journal(journal)
+    # Workers do not write; the controller writes each test once.
+    assert sorted(results(records)) == [f"tests/test_a.py::test_{n}" for n in "abc"]
+    assert [r["event"] for r in records].count("session") == 1
+
+
+# --- markers, options ----------------------------------------------------------
+
+
+def test_strict_markers_accept_serial_custom_marker_and_xdist_group(suite):
+    suite.write(
+        "tests/test_m.py",
+        """\
+        import pytest
+        @pytest.mark.serial
+        def test_a(): pass
+        @pytest.mark.serial("db", exclusive=True)
+        def test_b(): pass
+        @pytest.mark.exclusive_db
+        def test_c(): pass
+        @pytest.mark.xdist_group("g")
+        def test_d(): pass
+        """,
+    )
+    for extra in ([], ["-p", "no:xdist"]):
+        proc = suite.pytest(
+            "--strict-markers", "--shards-serial-marker=exclusive_db", *extra, "tests"
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "4 passed" in proc.stdout
+    markers = suite.pytest("--markers", "--shards-serial-marker=exclusive_db", "-p", "no:xdist")
+    assert '@pytest.mark.serial(lock="serial", exclusive=False)' in markers.stdout
+    assert "@pytest.mark.exclusive_db(" in markers.stdout
+    assert "registered by pytest-shards" in markers.stdout
+
+
+def test_strict_markers_still_reject_unknown_markers(suite):
+    suite.write("tests/test_m.py", "import pytest\n@pytest.mark.exclusive_db\ndef test_a(): pass\n")
+    proc = suite.pytest("--strict-markers", "tests")  # serial marker not renamed
+    assert proc.returncode != 0
+    assert "'exclusive_db' not found in `markers`" in proc.stdout
+
+
+def test_options_have_help(suite):
+    proc = suite.pytest("--help")
+    text = " ".join(proc.stdout.split())
+    for option in ("--shards-collect-json=PATH", "--shards-node-ids=PATH",
+                   "--shards-journal=PATH", "--shards-serial-marker=NAME"):
+        assert f"{option} pytest-shards:" in text
+
+
+@pytest.mark.parametrize(
+    "content,problem",
+    [("not json", "cannot read node ID file"), ('{"a": 1}', "not a JSON array of strings")],
+)
+def test_bad_node_id_file_is_a_usage_error(suite, content, problem):
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    ids = suite.write("ids.json", content)
+    proc = suite.pytest(f"--shards-node-ids={ids}", "tests")
+    assert proc.returncode == 4
+    assert problem in proc.stderr
+
+
+def test_bad_serial_marker_name_is_a_usage_error(suite):
+    proc = suite.pytest("--shards-serial-marker=not a name", "--collect-only")
+    assert proc.returncode == 4
+    assert "is not a marker name" in proc.stderr
+
+
+# --- fixtures --------------------------------------------------------------------
+
+FIXTURE_TEST = """\
+import json, os, socket
+
+def test_fixtures(shard_index, shard_port_range, free_tcp_port):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", free_tcp_port))  # free now: binds
+    with open(os.environ["REPORT"], "w") as f:
+        json.dump({"index": shard_index, "type": type(shard_port_range).__name__,
+                   "ports": list(shard_port_range), "port": free_tcp_port}, f)
+"""
+
+
+def consecutive_free_ports(count):
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + count < 65536:
+            try:
+                held = []
+                for port in range(base, base + count):
+                    sock = socket.socket()
+                    held.append(sock)
+                    sock.bind(("127.0.0.1", port))
+                return base
+            except OSError:
+                continue
+            finally:
+                for sock in held:
+                    sock.close()
+    pytest.skip("no consecutive free ports on this machine")
+
+
+def test_fixtures_outside_a_shard(suite):
+    suite.write("test_f.py", FIXTURE_TEST)
+    report = suite.root / "report.json"
+    proc = suite.pytest("test_f.py", env={"REPORT": report})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(report.read_text())
+    assert data["index"] == 0
+    assert data["type"] == "range"
+    assert len(data["ports"]) == 10
+    assert data["ports"] == list(range(data["ports"][0], data["ports"][0] + 10))
+    assert data["port"] in data["ports"]
+
+
+def test_fixtures_inside_a_shard_skip_a_held_port(suite):
+    base = consecutive_free_ports(3)
+    suite.write("test_f.py", FIXTURE_TEST)
+    report = suite.root / "report.json"
+    env = {
+        "REPORT": report,
+        "PYTEST_SHARD_INDEX": 3,
+        "PYTEST_SHARD_PORT_BASE": base,
+        "PYTEST_SHARD_PORT_COUNT": 3,
+    }
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", base))
+        holder.listen()
+        proc = suite.pytest("test_f.py", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(report.read_text())
+    assert data == {"index": 3, "type": "range", "ports": [base, base + 1, base + 2],
+                    "port": base + 1}
+
+
+def test_free_tcp_port_fails_clearly_when_the_range_is_taken(suite):
+    base = consecutive_free_ports(1)
+    suite.write("test_f.py", FIXTURE_TEST)
+    env = {"REPORT": os.devnull, "PYTEST_SHARD_PORT_BASE": base, "PYTEST_SHARD_PORT_COUNT": 1}
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", base))
+        holder.listen()
+        proc = suite.pytest("test_f.py", env=env)
+    assert proc.returncode == 1
+    assert f"no free TCP port in ports {base}-{base} on 127.0.0.1" in proc.stdout
+
+
+def test_bad_shard_index_is_reported(suite):
+    suite.write("test_f.py", FIXTURE_TEST)
+    proc = suite.pytest("test_f.py", env={"REPORT": os.devnull, "PYTEST_SHARD_INDEX": "two"})
+    assert proc.returncode == 1
+    assert "PYTEST_SHARD_INDEX='two' is not an integer" in proc.stdout
