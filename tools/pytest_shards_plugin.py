@@ -27,10 +27,10 @@ import json
 import os
 import re
 import socket
+import sys
 import tempfile
 import time
 import types
-import sys
 
 import pytest
 
