@@ -29,6 +29,14 @@ std::string ExpandPlaceholders(std::string_view text, const ShardContext& shard)
 std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardContext& shard,
                                           const std::vector<std::string>& parent);
 
+// The pytest command line of one run of `entry`: on the node IDs listed in
+// `node_ids_file`, or, for the collection-errors entry, directly on its
+// modules (then `node_ids_file` is not used).
+std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
+                                    const ShardContext& shard,
+                                    const std::filesystem::path& node_ids_file,
+                                    const std::filesystem::path& journal);
+
 // Runs entry `index` of the plan: prepares the tmp dir and ports, runs
 // pytest (again on the rest after a crash or a per-test timeout), writes the
 // journal and returns the exit code: 0 exactly when every node ID ran and
