@@ -10,17 +10,27 @@
 
 namespace pytest_shards {
 
-// A CMake bracket argument holding exactly `text`: [=[text]=] with a guard
-// longer than any "]=...=]" inside, and the newline that CMake drops after
-// the opening bracket doubled. Throws Error for text with a NUL byte, which
-// no CMake argument can hold.
+// One CMake argument holding exactly `text`: [=[text]=] with the shortest
+// guard whose closing bracket first occurs where text ends (text neither
+// contains it nor ends with a piece of it such as "]"), and the newline that
+// CMake drops after the opening bracket doubled. CMake's reader turns every
+// CR LF of a file into LF before parsing, so text with a CR LF pair becomes a
+// quoted argument with escape sequences instead (evaluated the same way under
+// the cmake_policy(VERSION 3.25) that EmitTests sets). Throws Error for text
+// with a NUL byte, which no CMake argument can hold.
 std::string BracketArgument(std::string_view text);
 
+// An element for a list-valued property (LABELS, RESOURCE_LOCK, ...). CTest
+// splits such values at ';' unless escaped and not between '[' and ']', and
+// drops empty elements: ';' becomes "\;" (CTest gives back ';'); '[', ']'
+// and a backslash at the end become '_'; an empty element becomes "_".
+std::string ListElement(std::string_view element);
+
 struct EmitOptions {
-  std::string tool;       // absolute path of the pytest-shards executable
-  std::string plan_file;  // absolute path of plan.json
-  std::string workdir;    // WORKING_DIRECTORY of every entry
-  double timeout = 0;     // TIMEOUT; 0: none
+  std::string tool;                 // absolute path of the pytest-shards executable
+  std::string plan_file;            // absolute path of plan.json
+  std::string workdir;              // WORKING_DIRECTORY of every entry
+  double timeout = 0;               // TIMEOUT; 0: none
   std::vector<std::string> labels;  // user LABELS, after "pytest" and "<suite>"
   std::vector<std::pair<std::string, std::string>> properties;  // user PROPERTIES
   std::vector<std::string> fixtures_required;
@@ -34,9 +44,10 @@ struct EmitOptions {
 // `<tool> run --plan <plan_file> --entry <i>`.
 std::string EmitTests(const Plan& plan, const EmitOptions& options);
 
-// A CTest file that registers one failing entry "<suite>/<name>" which
-// prints `message`: how a broken plan reaches the user through ctest.
-std::string EmitFailingEntry(const std::string& suite, const std::string& name,
-                             const std::string& message);
+// A CTest file that registers one failing entry "<suite>/<name>" which runs
+// `<tool> fail <message>` (prints message, exits 1): how a broken plan
+// reaches the user through ctest.
+std::string EmitFailingEntry(const std::string& tool, const std::string& suite,
+                             const std::string& name, const std::string& message);
 
 }  // namespace pytest_shards

@@ -16,10 +16,9 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace pytest_shards {
 
@@ -45,10 +44,49 @@ struct ShardJournal {
 };
 
 // Reads what is there. A torn last line (the writer was killed mid-write) is
-// ignored; any other malformed line throws Error naming the file.
+// ignored; any other malformed line throws Error naming the file and line.
+// Records of unknown events are skipped. Throws Error when the file cannot
+// be read (callers check existence first when "never ran" is an answer).
 ShardJournal ReadJournal(const std::filesystem::path& file);
 
-// Outcomes that make an entry fail.
+// Cuts a torn last line (one without its newline) off the file, so that the
+// next writer's records start on a line of their own instead of gluing onto
+// it into a corrupt middle line. The runner calls this before it appends
+// after a pytest that was killed. No-op when the file is missing or clean.
+void RepairJournal(const std::filesystem::path& file);
+
+// Outcomes that make an entry fail: failed error crashed timeout missing,
+// and any outcome this version does not know. xpassed is not a failure
+// (strict xfail already reports as failed).
 bool IsFailure(const std::string& outcome);
+
+// Follows a journal while it is being written (the runner watching pytest).
+// Each Poll() reads the complete lines appended since the last one; a line
+// still without its newline waits for the next Poll(). Throws Error like
+// ReadJournal for a malformed complete line.
+class JournalTail {
+ public:
+  explicit JournalTail(std::filesystem::path path);
+
+  void Poll();
+
+  // The test that started but has no result yet; empty if none. A new
+  // pytest session or a finished one clears it.
+  const std::string& running() const { return running_; }
+  // The start record's time of running().
+  double running_since() const { return running_since_; }
+  const std::vector<std::string>& started() const { return journal_.started; }
+  const std::vector<TestResult>& results() const { return journal_.results; }
+
+ private:
+  void Follow(const nlohmann::json& record, int line);
+
+  std::filesystem::path path_;
+  long long offset_ = 0;  // bytes of complete lines consumed
+  int line_ = 0;          // complete lines consumed
+  ShardJournal journal_;
+  std::string running_;
+  double running_since_ = 0;
+};
 
 }  // namespace pytest_shards

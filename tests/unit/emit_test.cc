@@ -1,0 +1,595 @@
+// The emitter is checked against the real readers: every generated file is
+// loaded by ctest (--show-only=json-v1) and by cmake -P with add_test() and
+// set_tests_properties() replaced by functions that dump their arguments.
+#include "emit.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <set>
+#include <sstream>
+
+#include "error.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "emit_test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void Write(const fs::path& file, const std::string& content) {
+  std::ofstream out(file, std::ios::binary);
+  out << content;
+}
+
+std::string Read(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// ctest lists a test's command only when its executable exists.
+void MakeExecutable(const fs::path& file) {
+  fs::create_directories(file.parent_path());
+  Write(file, "#!/bin/sh\nexit 0\n");
+  fs::permissions(file, fs::perms::owner_all);
+}
+
+std::string ShellQuote(const std::string& word) {
+  std::string out = "'";
+  for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs a shell command; returns stdout, sets *status to its exit status.
+std::string Capture(const std::string& command, int* status) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) throw std::runtime_error("popen failed");
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  int raw = pclose(pipe);
+  *status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  return out;
+}
+
+// What ctest makes of `content` as a CTestTestfile.cmake.
+json CTestJson(const fs::path& dir, const std::string& content) {
+  Write(dir / "CTestTestfile.cmake", content);
+  int status = 0;
+  std::string out = Capture(std::string(PYTEST_SHARDS_CTEST_COMMAND) + " --test-dir " +
+                                ShellQuote(dir.string()) + " --show-only=json-v1 2>&1",
+                            &status);
+  EXPECT_EQ(status, 0) << out;
+  return json::parse(out);
+}
+
+// One add_test() or set_tests_properties() call as cmake -P evaluated it.
+struct Call {
+  std::string command;
+  std::vector<std::string> args;
+};
+
+// Each argument is written as "<byte length>:<bytes>\n", so any byte reads back.
+const char kDriver[] = R"(cmake_minimum_required(VERSION 3.25)
+set(calls "${CMAKE_CURRENT_LIST_DIR}/calls.bin")
+file(WRITE "${calls}" "")
+function(add_test)
+  file(APPEND "${calls}" "add_test ${ARGC}\n")
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE ${last})
+    string(LENGTH "${ARGV${i}}" n)
+    file(APPEND "${calls}" "${n}:${ARGV${i}}\n")
+  endforeach()
+endfunction()
+function(set_tests_properties)
+  file(APPEND "${calls}" "set_tests_properties ${ARGC}\n")
+  math(EXPR last "${ARGC} - 1")
+  foreach(i RANGE ${last})
+    string(LENGTH "${ARGV${i}}" n)
+    file(APPEND "${calls}" "${n}:${ARGV${i}}\n")
+  endforeach()
+endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/tests.cmake")
+file(APPEND "${calls}" "end 0\n")
+)";
+
+std::vector<Call> ParseCalls(const std::string& text) {
+  std::vector<Call> calls;
+  std::istringstream in(text);
+  for (std::string command; in >> command;) {
+    size_t argc = 0;
+    in >> argc;
+    in.get();  // newline
+    if (command == "end") return calls;
+    Call call{command, {}};
+    for (size_t i = 0; i < argc; ++i) {
+      size_t length = 0;
+      in >> length;
+      in.get();  // ':'
+      std::string arg(length, '\0');
+      in.read(arg.data(), static_cast<std::streamsize>(length));
+      in.get();  // newline
+      call.args.push_back(arg);
+    }
+    calls.push_back(call);
+  }
+  ADD_FAILURE() << "cmake -P stopped before the end of the file";
+  return calls;
+}
+
+std::vector<Call> EvaluateWithCMake(const fs::path& dir, const std::string& content) {
+  Write(dir / "tests.cmake", content);
+  Write(dir / "driver.cmake", kDriver);
+  int status = 0;
+  std::string out = Capture(std::string(PYTEST_SHARDS_CMAKE_COMMAND) + " -P " +
+                                ShellQuote((dir / "driver.cmake").string()) + " 2>&1",
+                            &status);
+  EXPECT_EQ(status, 0) << out;
+  return ParseCalls(Read(dir / "calls.bin"));
+}
+
+// Strings that would change the meaning of naively quoted CMake code.
+std::vector<std::string> Hostile(const fs::path& dir) {
+  std::string pwned = (dir / "pwned").string();
+  return {
+      "",
+      "plain",
+      "]=]",
+      "]==]",
+      "]]",
+      "a]",
+      "a]=",
+      "]=",
+      "[[x]]",
+      "[=[x]=]",
+      "\n",
+      "\nleading newline",
+      "\n\nleading newlines",
+      "\r\nleading crlf",
+      "mid\r\ncrlf",
+      "lone\rcr\r",
+      "\rlead cr",
+      "trailing newline\n",
+      "${x}",
+      "$ENV{HOME}",
+      "$CACHE{X}",
+      "@x@",
+      "a;b;;c",
+      "\\;",
+      "quote \" in",
+      "\"",
+      "back\\slash\\",
+      "\\",
+      "\\\\n",
+      "tab\there",
+      "unicode \xc3\xa9\xe2\x82\xac\xf0\x9f\x90\x8d",
+      "tests/test_a.py::test_x[a-]=]-${b}]",
+      "]=] ) file(WRITE " + pwned + " x) #",
+      "]] ) file(WRITE " + pwned + " x) #",
+      "]==] ) file(WRITE " + pwned + " x) #",
+      "\") file(WRITE " + pwned + " x) #",
+      "\r\n\") file(WRITE " + pwned + " x) #\r\n",
+      "x)\nfile(WRITE " + pwned + " x)\n#",
+  };
+}
+
+TEST(BracketArgument, ShortestGuard) {
+  EXPECT_EQ(BracketArgument(""), "[[]]");
+  EXPECT_EQ(BracketArgument("abc"), "[[abc]]");
+  EXPECT_EQ(BracketArgument("]]"), "[=[]]]=]");
+  EXPECT_EQ(BracketArgument("]=]"), "[==[]=]]==]");
+  EXPECT_EQ(BracketArgument("]==]"), "[=[]==]]=]");
+  EXPECT_EQ(BracketArgument("]==]x"), "[[]==]x]]");
+  EXPECT_EQ(BracketArgument("]]]=]"), "[==[]]]=]]==]");
+  EXPECT_EQ(BracketArgument("${x} $ENV{X} a;b \"q\" \\"), "[[${x} $ENV{X} a;b \"q\" \\]]");
+}
+
+TEST(BracketArgument, TextEndingInAPieceOfTheClosingBracket) {
+  // "[[a]]]" would end at the first "]]" and leave a stray "]".
+  EXPECT_EQ(BracketArgument("a]"), "[=[a]]=]");
+  EXPECT_EQ(BracketArgument("a]="), "[[a]=]]");
+  EXPECT_EQ(BracketArgument("]"), "[=[]]=]");
+}
+
+TEST(BracketArgument, LeadingNewlineIsDoubled) {
+  EXPECT_EQ(BracketArgument("\nx"), "[[\n\nx]]");
+  EXPECT_EQ(BracketArgument("x\n"), "[[x\n]]");
+}
+
+TEST(BracketArgument, CrLfBecomesAnEscapedQuotedArgument) {
+  EXPECT_EQ(BracketArgument("\r\nx"), "\"\\r\\nx\"");
+  EXPECT_EQ(BracketArgument("a\r\n$b\"\\;"), "\"a\\r\\n\\$b\\\"\\\\;\"");
+  EXPECT_EQ(BracketArgument("lone\r"), "[[lone\r]]");
+}
+
+TEST(BracketArgument, NulIsAnError) {
+  EXPECT_THROW(BracketArgument(std::string("a\0b", 3)), Error);
+}
+
+TEST(BracketArgument, CMakeReadsBackEveryHostileString) {
+  TempDir dir;
+  std::vector<std::string> cases = Hostile(dir.path());
+  std::string script = "cmake_policy(VERSION 3.25)\n";
+  for (size_t i = 0; i < cases.size(); ++i)
+    script += "file(WRITE \"${CMAKE_CURRENT_LIST_DIR}/" + std::to_string(i) + ".out\" " +
+              BracketArgument(cases[i]) + ")\n";
+  Write(dir.path() / "cases.cmake", script);
+  int status = 0;
+  std::string out = Capture(std::string(PYTEST_SHARDS_CMAKE_COMMAND) + " -P " +
+                                ShellQuote((dir.path() / "cases.cmake").string()) + " 2>&1",
+                            &status);
+  ASSERT_EQ(status, 0) << out;
+  for (size_t i = 0; i < cases.size(); ++i)
+    EXPECT_EQ(Read(dir.path() / (std::to_string(i) + ".out")), cases[i]) << "case " << i;
+  EXPECT_FALSE(fs::exists(dir.path() / "pwned"));
+}
+
+TEST(ListElement, EscapesWhatCTestWouldSplit) {
+  EXPECT_EQ(ListElement("db"), "db");
+  EXPECT_EQ(ListElement("a;b"), "a\\;b");
+  EXPECT_EQ(ListElement("a[1]"), "a_1_");
+  EXPECT_EQ(ListElement("a\\"), "a_");
+  EXPECT_EQ(ListElement("a\\b"), "a\\b");
+  EXPECT_EQ(ListElement(""), "_");
+}
+
+// The properties of one test in ctest's JSON, by name.
+std::map<std::string, json> Properties(const json& test) {
+  std::map<std::string, json> out;
+  for (const json& p : test.at("properties")) out[p.at("name")] = p.at("value");
+  return out;
+}
+
+std::set<std::string> AsSet(const json& list) { return list.get<std::set<std::string>>(); }
+
+// What a list element becomes in CTest (the contract of ListElement).
+std::string CTestSees(std::string element) {
+  if (element.empty()) return "_";
+  for (char& c : element)
+    if (c == '[' || c == ']') c = '_';
+  if (element.back() == '\\') element.back() = '_';
+  return element;
+}
+
+struct HostilePlan {
+  Plan plan;
+  EmitOptions options;
+};
+
+HostilePlan MakeHostilePlan(const fs::path& dir) {
+  HostilePlan h;
+  std::vector<std::string> hostile = Hostile(dir);
+  h.options.tool = (dir / "bin ]=] $ENV{PATH}/pytest-shards;x").string();
+  MakeExecutable(h.options.tool);
+  h.options.plan_file = (dir / "pl\"an ]==] ${x}\r\n.json").string();
+  h.options.workdir = (dir / "w;o\\rk [=[ ]]").string();
+  h.options.timeout = 12.5;
+  h.options.labels = {"user;label", "l[1]", "\xc3\xa9t\xc3\xa9", "pytest"};
+  h.options.properties = {{"ENVIRONMENT", "A=${x};B=]=]"}, {"WILL_FAIL", "ON"}};
+  h.options.fixtures_required = {"db;fixture", "net"};
+  h.options.suite = "su]=]ite;$x";
+  h.options.processors = 3;
+  for (size_t i = 0; i < hostile.size(); ++i) {
+    Entry e;
+    e.name = h.options.suite + "/" + hostile[i];
+    e.node_ids = {hostile[i]};
+    e.cost = 0.25 * static_cast<double>(i + 1);  // ctest omits a COST of 0
+    e.exclusive = i % 3 == 0;
+    if (i % 2 == 0) e.locks = {"db;1", hostile[i]};
+    e.labels = {"serial", hostile[i]};
+    e.source_line =
+        (dir / ("t\"est ${x}" + hostile[i] + ".py")).string() + ":" + std::to_string(i + 1);
+    h.plan.entries.push_back(e);
+  }
+  return h;
+}
+
+TEST(EmitTests, CTestReadsBackEveryHostileValue) {
+  TempDir dir;
+  HostilePlan h = MakeHostilePlan(dir.path());
+  json tests = CTestJson(dir.path(), EmitTests(h.plan, h.options)).at("tests");
+  ASSERT_EQ(tests.size(), h.plan.entries.size());
+  for (size_t i = 0; i < tests.size(); ++i) {
+    const Entry& e = h.plan.entries[i];
+    SCOPED_TRACE("entry " + std::to_string(i));
+    EXPECT_EQ(tests[i].at("name"), e.name);
+    std::vector<std::string> command = {h.options.tool,      "run",     "--plan",
+                                        h.options.plan_file, "--entry", std::to_string(i)};
+    EXPECT_EQ(tests[i].at("command").get<std::vector<std::string>>(), command);
+    auto props = Properties(tests[i]);
+    std::set<std::string> labels = {
+        "pytest", CTestSees(h.options.suite), "user;label", "l_1_", "\xc3\xa9t\xc3\xa9",
+        "serial", CTestSees(e.labels[1])};
+    EXPECT_EQ(AsSet(props.at("LABELS")), labels);
+    EXPECT_EQ(props.at("WORKING_DIRECTORY"), h.options.workdir);
+    EXPECT_EQ(props.at("TIMEOUT"), 12.5);
+    EXPECT_FLOAT_EQ(props.at("COST").get<float>(), static_cast<float>(e.cost));
+    EXPECT_EQ(props.at("PROCESSORS"), 3);
+    EXPECT_EQ(AsSet(props.at("FIXTURES_REQUIRED")), (std::set<std::string>{"db;fixture", "net"}));
+    if (e.locks.empty()) {
+      EXPECT_EQ(props.count("RESOURCE_LOCK"), 0u);
+    } else {
+      EXPECT_EQ(AsSet(props.at("RESOURCE_LOCK")),
+                (std::set<std::string>{"db;1", CTestSees(e.locks[1])}));
+    }
+    EXPECT_EQ(props.count("RUN_SERIAL"), e.exclusive ? 1u : 0u);
+    if (e.exclusive) {
+      EXPECT_EQ(props.at("RUN_SERIAL"), true);
+    }
+    // The user's PROPERTIES, as given.
+    EXPECT_EQ(props.at("ENVIRONMENT").get<std::vector<std::string>>(),
+              (std::vector<std::string>{"A=${x}", "B=]=]"}));
+    EXPECT_EQ(props.at("WILL_FAIL"), true);
+  }
+  EXPECT_FALSE(fs::exists(dir.path() / "pwned"));
+}
+
+TEST(EmitTests, CMakeReadsBackNamesAndSourceLinesByteForByte) {
+  TempDir dir;
+  HostilePlan h = MakeHostilePlan(dir.path());
+  std::vector<Call> calls = EvaluateWithCMake(dir.path(), EmitTests(h.plan, h.options));
+  ASSERT_EQ(calls.size(), 2 * h.plan.entries.size());
+  for (size_t i = 0; i < h.plan.entries.size(); ++i) {
+    const Entry& e = h.plan.entries[i];
+    const Call& add = calls[2 * i];
+    const Call& set = calls[2 * i + 1];
+    SCOPED_TRACE("entry " + std::to_string(i));
+    ASSERT_EQ(add.command, "add_test");
+    EXPECT_EQ(add.args,
+              (std::vector<std::string>{e.name, h.options.tool, "run", "--plan",
+                                        h.options.plan_file, "--entry", std::to_string(i)}));
+    // The node ID is the part of the name after "<suite>/".
+    EXPECT_EQ(add.args[0].substr(h.options.suite.size() + 1), e.node_ids[0]);
+    ASSERT_EQ(set.command, "set_tests_properties");
+    ASSERT_GE(set.args.size(), 2u);
+    EXPECT_EQ(set.args[0], e.name);
+    EXPECT_EQ(set.args[1], "PROPERTIES");
+    std::map<std::string, std::string> props;
+    for (size_t k = 2; k + 1 < set.args.size(); k += 2) props[set.args[k]] = set.args[k + 1];
+    EXPECT_EQ(props.at("DEF_SOURCE_LINE"), e.source_line);
+    EXPECT_EQ(props.at("WORKING_DIRECTORY"), h.options.workdir);
+  }
+  EXPECT_FALSE(fs::exists(dir.path() / "pwned"));
+}
+
+TEST(EmitTests, OptionalPropertiesOnlyWhenSet) {
+  TempDir dir;
+  Plan plan;
+  Entry e;
+  e.name = "s/shard-00";
+  e.cost = 2;
+  plan.entries.push_back(e);
+  EmitOptions options;
+  options.tool = "/bin/sh";
+  options.plan_file = "/p/plan.json";
+  options.workdir = "/w";
+  options.suite = "s";
+  std::string text = EmitTests(plan, options);
+  EXPECT_EQ(text.rfind("# Generated by `pytest-shards plan`", 0), 0u) << text;
+  json tests = CTestJson(dir.path(), text).at("tests");
+  ASSERT_EQ(tests.size(), 1u);
+  auto props = Properties(tests[0]);
+  EXPECT_EQ(AsSet(props.at("LABELS")), (std::set<std::string>{"pytest", "s"}));
+  for (const char* absent :
+       {"TIMEOUT", "RESOURCE_LOCK", "RUN_SERIAL", "PROCESSORS", "FIXTURES_REQUIRED"})
+    EXPECT_EQ(props.count(absent), 0u) << absent;
+  EXPECT_EQ(props.at("COST"), 2);
+}
+
+TEST(EmitTests, NoEntriesIsAValidFile) {
+  TempDir dir;
+  EmitOptions options;
+  options.suite = "s";
+  EXPECT_TRUE(CTestJson(dir.path(), EmitTests(Plan{}, options)).at("tests").empty());
+}
+
+TEST(EmitTests, RejectsWhatCTestCannotHold) {
+  EmitOptions options;
+  options.suite = "s";
+  Plan plan;
+  plan.entries.push_back(Entry{});
+  plan.entries[0].name = "PROPERTIES";
+  EXPECT_THROW(EmitTests(plan, options), Error);
+  plan.entries[0].name = std::string("s/a\0b", 5);
+  EXPECT_THROW(EmitTests(plan, options), Error);
+}
+
+TEST(EmitFailingEntry, FailsAndPrintsTheMessage) {
+  TempDir dir;
+  // A stand-in for the CLI's `fail` subcommand.
+  fs::path tool = dir.path() / "tool ]=] $x";
+  Write(tool, "#!/bin/sh\n[ \"$1\" = fail ] && printf 'said: %s\\n' \"$2\" >&2\nexit 1\n");
+  fs::permissions(tool, fs::perms::owner_all);
+  std::string message = "plan failed: \"x\" ]=] ${y}; re-run cmake";
+  HostilePlan h = MakeHostilePlan(dir.path());
+  // The planner appends a failing entry to a plan's entries.
+  std::string text = EmitTests(h.plan, h.options) +
+                     EmitFailingEntry(tool.string(), "su;ite", "plan-error", message);
+  json tests = CTestJson(dir.path(), text).at("tests");
+  ASSERT_EQ(tests.size(), h.plan.entries.size() + 1);
+  const json& failing = tests.back();
+  EXPECT_EQ(failing.at("name"), "su;ite/plan-error");
+  EXPECT_EQ(failing.at("command").get<std::vector<std::string>>(),
+            (std::vector<std::string>{tool.string(), "fail", message}));
+  EXPECT_EQ(AsSet(Properties(failing).at("LABELS")), (std::set<std::string>{"pytest", "su;ite"}));
+
+  Write(dir.path() / "CTestTestfile.cmake",
+        EmitFailingEntry(tool.string(), "su;ite", "plan-error", message));
+  int status = 0;
+  std::string out = Capture(std::string(PYTEST_SHARDS_CTEST_COMMAND) + " --test-dir " +
+                                ShellQuote(dir.path().string()) + " --output-on-failure 2>&1",
+                            &status);
+  EXPECT_NE(status, 0) << out;
+  EXPECT_NE(out.find("said: " + message), std::string::npos) << out;
+}
+
+// Random strings biased toward the characters CMake's syntax uses.
+class RandomText {
+ public:
+  explicit RandomText(unsigned seed) : rng_(seed) {}
+
+  // Valid UTF-8: what ctest's JSON output can give back.
+  std::string Utf8() {
+    std::string out;
+    for (int n = Pick(0, 40); n > 0; --n) {
+      if (Pick(0, 1) == 0) {
+        out += Special();
+        continue;
+      }
+      int kind = Pick(0, 9);
+      if (kind < 5)
+        Append(&out, Pick(1, 0x7f));
+      else if (kind < 7)
+        Append(&out, Pick(0x80, 0x7ff));
+      else if (kind < 9)
+        Append(&out, Pick(0, 1) ? Pick(0x800, 0xd7ff) : Pick(0xe000, 0xffff));
+      else
+        Append(&out, Pick(0x10000, 0x10ffff));
+    }
+    return out;
+  }
+
+  // Any bytes but NUL.
+  std::string Bytes() {
+    std::string out;
+    for (int n = Pick(0, 40); n > 0; --n)
+      out += Pick(0, 1) == 0 ? Special() : static_cast<char>(Pick(1, 255));
+    return out;
+  }
+
+ private:
+  int Pick(int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng_); }
+
+  char Special() {
+    static const char kSpecial[] = "]]]===[[;$${}\"\\\n\r#() ";
+    return kSpecial[Pick(0, sizeof kSpecial - 2)];
+  }
+
+  static void Append(std::string* out, int cp) {
+    if (cp < 0x80) {
+      *out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *out += static_cast<char>(0xc0 | (cp >> 6));
+      *out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      *out += static_cast<char>(0xe0 | (cp >> 12));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      *out += static_cast<char>(0x80 | (cp & 0x3f));
+    } else {
+      *out += static_cast<char>(0xf0 | (cp >> 18));
+      *out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+      *out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+      *out += static_cast<char>(0x80 | (cp & 0x3f));
+    }
+  }
+
+  std::mt19937 rng_;
+};
+
+// `count` distinct names; "PROPERTIES" is reserved by set_tests_properties().
+template <typename Generate>
+std::vector<std::string> DistinctNames(size_t count, Generate generate) {
+  std::set<std::string> seen = {"PROPERTIES"};
+  std::vector<std::string> names;
+  while (names.size() < count) {
+    std::string name = generate();
+    if (seen.insert(name).second) names.push_back(name);
+  }
+  return names;
+}
+
+TEST(EmitTests, RandomUtf8NamesRoundTripThroughCTest) {
+  TempDir dir;
+  RandomText random(20240611);
+  std::vector<std::string> names = DistinctNames(600, [&] { return random.Utf8(); });
+  EmitOptions options;
+  options.tool = (dir.path() / "pytest-shards").string();
+  MakeExecutable(options.tool);
+  options.plan_file = "/p/plan.json";
+  options.suite = "s";
+  Plan plan;
+  for (const std::string& name : names) {
+    Entry e;
+    e.name = name;
+    e.labels = {random.Utf8(), random.Utf8()};
+    std::set<std::string> locks = {random.Utf8(), random.Utf8()};
+    e.locks.assign(locks.begin(), locks.end());
+    plan.entries.push_back(e);
+  }
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Entry& e = plan.entries[i];
+    ASSERT_EQ(tests[i].at("name"), e.name) << "entry " << i;
+    EXPECT_EQ(tests[i].at("command").at(5), std::to_string(i));
+    auto props = Properties(tests[i]);
+    std::set<std::string> labels = {"pytest", "s"};
+    for (const auto& label : e.labels) labels.insert(CTestSees(label));
+    EXPECT_EQ(AsSet(props.at("LABELS")), labels) << "entry " << i;
+    std::set<std::string> locks;
+    for (const auto& lock : e.locks) locks.insert(CTestSees(lock));
+    EXPECT_EQ(AsSet(props.at("RESOURCE_LOCK")), locks) << "entry " << i;
+  }
+}
+
+TEST(EmitTests, RandomBytesRoundTripThroughCMake) {
+  TempDir dir;
+  RandomText random(7);
+  std::vector<std::string> names = DistinctNames(600, [&] { return random.Bytes(); });
+  EmitOptions options;
+  options.tool = random.Bytes();
+  options.plan_file = random.Bytes();
+  options.workdir = "/w";
+  options.suite = "s";
+  Plan plan;
+  for (const std::string& name : names) {
+    Entry e;
+    e.name = name;
+    e.source_line = random.Bytes() + ":1";
+    plan.entries.push_back(e);
+  }
+  std::vector<Call> calls = EvaluateWithCMake(dir.path(), EmitTests(plan, options));
+  ASSERT_EQ(calls.size(), 2 * names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const Call& add = calls[2 * i];
+    const Call& set = calls[2 * i + 1];
+    ASSERT_EQ(add.args.size(), 7u) << "entry " << i;
+    EXPECT_EQ(add.args[0], names[i]) << "entry " << i;
+    EXPECT_EQ(add.args[1], options.tool);
+    EXPECT_EQ(add.args[4], options.plan_file);
+    EXPECT_EQ(set.args[0], names[i]) << "entry " << i;
+    auto at = std::find(set.args.begin(), set.args.end(), "DEF_SOURCE_LINE");
+    ASSERT_NE(at, set.args.end());
+    ASSERT_NE(at + 1, set.args.end());
+    EXPECT_EQ(*(at + 1), plan.entries[i].source_line) << "entry " << i;
+  }
+}
+
+}  // namespace
+}  // namespace pytest_shards

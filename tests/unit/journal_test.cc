@@ -1,0 +1,298 @@
+#include "journal.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "error.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+
+class JournalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "journal_test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    file_ = dir_ / "0.jsonl";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  void Write(const std::string& text) {
+    std::ofstream out(file_, std::ios::binary | std::ios::trunc);
+    out << text;
+  }
+  void Append(const std::string& text) {
+    std::ofstream out(file_, std::ios::binary | std::ios::app);
+    out << text;
+  }
+  std::string Contents() {
+    std::ifstream in(file_, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  // The message of the Error that reading throws, or "" when none.
+  std::string ReadError() {
+    try {
+      ReadJournal(file_);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  fs::path dir_;
+  fs::path file_;
+};
+
+const char kRun[] = R"({"event":"run","run_id":"r1","entry":"s/shard-00","index":0,"time":1})"
+                    "\n";
+const char kSession[] = R"({"event":"session","pid":42,"time":1.5})"
+                        "\n";
+const char kStartA[] = R"({"event":"start","nodeid":"t.py::a","time":2})"
+                       "\n";
+const char kResultA[] =
+    R"({"event":"result","nodeid":"t.py::a","outcome":"passed","duration":0.5,"time":2.5,"message":null})"
+    "\n";
+const char kStartB[] = R"({"event":"start","nodeid":"t.py::b[x]","time":3})"
+                       "\n";
+const char kResultB[] =
+    R"({"event":"result","nodeid":"t.py::b[x]","outcome":"failed","duration":1.25,"time":4,"message":"assert 1 == 2"})"
+    "\n";
+const char kShard[] =
+    R"({"event":"shard","entry":"s/shard-00","wall":5.5,"startup":0.75,"peak_rss_kb":12345,"exit":1,"restarts":2})"
+    "\n";
+
+TEST_F(JournalTest, ReadsEveryRecord) {
+  Write(std::string(kRun) + kSession +
+        R"({"event":"collected","count":2,"time":1.6})"
+        "\n" +
+        kStartA + kResultA + kStartB + kResultB +
+        R"({"event":"finish","exitstatus":1,"time":5})"
+        "\n" +
+        kShard);
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_EQ(j.run_id, "r1");
+  EXPECT_EQ(j.entry, "s/shard-00");
+  EXPECT_EQ(j.index, 0);
+  EXPECT_EQ(j.started, (std::vector<std::string>{"t.py::a", "t.py::b[x]"}));
+  ASSERT_EQ(j.results.size(), 2u);
+  EXPECT_EQ(j.results[0].node_id, "t.py::a");
+  EXPECT_EQ(j.results[0].outcome, "passed");
+  EXPECT_EQ(j.results[0].duration, 0.5);
+  EXPECT_EQ(j.results[0].message, "");
+  EXPECT_EQ(j.results[1].node_id, "t.py::b[x]");
+  EXPECT_EQ(j.results[1].outcome, "failed");
+  EXPECT_EQ(j.results[1].duration, 1.25);
+  EXPECT_EQ(j.results[1].message, "assert 1 == 2");
+  EXPECT_TRUE(j.finished);
+  EXPECT_EQ(j.wall, 5.5);
+  EXPECT_EQ(j.startup, 0.75);
+  EXPECT_EQ(j.peak_rss_kb, 12345);
+  EXPECT_EQ(j.exit_code, 1);
+  EXPECT_EQ(j.restarts, 2);
+}
+
+TEST_F(JournalTest, UnfinishedJournalHasNoShardRecord) {
+  Write(std::string(kRun) + kStartA);
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_FALSE(j.finished);
+  EXPECT_EQ(j.started.size(), 1u);
+  EXPECT_TRUE(j.results.empty());
+}
+
+TEST_F(JournalTest, TornLastLineIsIgnored) {
+  Write(std::string(kRun) + kStartA + R"({"event":"result","nodeid":"t.py::a","outc)");
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_EQ(j.started.size(), 1u);
+  EXPECT_TRUE(j.results.empty());
+}
+
+TEST_F(JournalTest, LastLineMissingOnlyItsNewlineCounts) {
+  std::string result = kResultA;
+  result.pop_back();
+  Write(std::string(kRun) + kStartA + result);
+  EXPECT_EQ(ReadJournal(file_).results.size(), 1u);
+}
+
+TEST_F(JournalTest, CorruptMiddleLineNamesFileAndLine) {
+  Write(std::string(kRun) + kStartA + "{not json\n" + kResultA);
+  std::string error = ReadError();
+  EXPECT_NE(error.find(file_.string()), std::string::npos) << error;
+  EXPECT_NE(error.find("corrupt at line 3"), std::string::npos) << error;
+  EXPECT_NE(error.find("delete it and re-run the entry"), std::string::npos) << error;
+}
+
+TEST_F(JournalTest, CorruptLastLineWithItsNewlineIsNotTorn) {
+  Write(std::string(kRun) + "{\"event\":\n");
+  EXPECT_NE(ReadError().find("corrupt at line 2"), std::string::npos);
+}
+
+TEST_F(JournalTest, MalformedRecordsAreCorrupt) {
+  const char* bad[] = {
+      "[1,2]\n",                                                       // not an object
+      "{\"nodeid\":\"a\"}\n",                                          // no event
+      "{\"event\":\"start\"}\n",                                       // no nodeid
+      "{\"event\":\"result\",\"nodeid\":\"a\"}\n",                     // no outcome
+      "{\"event\":\"result\",\"nodeid\":1,\"outcome\":\"passed\"}\n",  // wrong type
+      "{\"event\":\"result\",\"nodeid\":\"a\",\"outcome\":\"passed\",\"duration\":\"x\"}\n",
+      "{\"event\":\"result\",\"nodeid\":\"a\",\"outcome\":\"failed\",\"message\":3}\n",
+      "{\"event\":\"start\",\"nodeid\":\"\xff\"}\n",  // invalid UTF-8
+  };
+  for (const char* line : bad) {
+    Write(std::string(kRun) + line + kShard);
+    EXPECT_NE(ReadError().find("corrupt at line 2"), std::string::npos) << line;
+  }
+}
+
+TEST_F(JournalTest, UnknownEventsAndBlankLinesAreSkipped) {
+  Write(std::string(kRun) + "{\"event\":\"from-the-future\",\"x\":1}\n\n" + kStartA + kResultA);
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_EQ(j.started.size(), 1u);
+  EXPECT_EQ(j.results.size(), 1u);
+}
+
+TEST_F(JournalTest, EmptyFileIsAnEmptyJournal) {
+  Write("");
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_EQ(j.index, -1);
+  EXPECT_TRUE(j.started.empty());
+  EXPECT_FALSE(j.finished);
+}
+
+TEST_F(JournalTest, MissingFileIsAnError) { EXPECT_THROW(ReadJournal(file_), Error); }
+
+TEST_F(JournalTest, RepairCutsATornLine) {
+  Write(std::string(kRun) + kStartA + R"({"event":"res)");
+  RepairJournal(file_);
+  EXPECT_EQ(Contents(), std::string(kRun) + kStartA);
+  // What the restarted writer appends now reads cleanly.
+  Append(kResultA);
+  EXPECT_EQ(ReadJournal(file_).results.size(), 1u);
+}
+
+TEST_F(JournalTest, RepairKeepsARecordThatOnlyLostItsNewline) {
+  std::string start = kStartA;
+  start.pop_back();
+  Write(std::string(kRun) + start);
+  RepairJournal(file_);
+  EXPECT_EQ(Contents(), std::string(kRun) + kStartA);
+}
+
+TEST_F(JournalTest, RepairLeavesCleanAndMissingFilesAlone) {
+  RepairJournal(file_);
+  EXPECT_FALSE(fs::exists(file_));
+  Write(std::string(kRun) + kStartA);
+  RepairJournal(file_);
+  EXPECT_EQ(Contents(), std::string(kRun) + kStartA);
+  Write(R"({"event":"ru)");
+  RepairJournal(file_);
+  EXPECT_EQ(Contents(), "");
+}
+
+TEST(IsFailure, Outcomes) {
+  for (const char* failure : {"failed", "error", "crashed", "timeout", "missing", "whatever"})
+    EXPECT_TRUE(IsFailure(failure)) << failure;
+  for (const char* success : {"passed", "skipped", "xfailed", "xpassed"})
+    EXPECT_FALSE(IsFailure(success)) << success;
+}
+
+TEST_F(JournalTest, TailWaitsForTheFile) {
+  JournalTail tail(file_);
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "");
+  EXPECT_TRUE(tail.started().empty());
+  Write(std::string(kRun) + kStartA);
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::a");
+  EXPECT_EQ(tail.running_since(), 2);
+}
+
+TEST_F(JournalTest, TailFollowsAppendsAndPartialLines) {
+  JournalTail tail(file_);
+  Write(std::string(kRun) + kSession + kStartA);
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::a");
+  EXPECT_EQ(tail.started(), std::vector<std::string>{"t.py::a"});
+
+  // Half a result line: not yet a result.
+  std::string result = kResultA;
+  Append(result.substr(0, 20));
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::a");
+  EXPECT_TRUE(tail.results().empty());
+
+  Append(result.substr(20));
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "");
+  ASSERT_EQ(tail.results().size(), 1u);
+  EXPECT_EQ(tail.results()[0].outcome, "passed");
+
+  Append(kStartB);
+  tail.Poll();
+  tail.Poll();  // nothing new: nothing changes
+  EXPECT_EQ(tail.running(), "t.py::b[x]");
+  EXPECT_EQ(tail.running_since(), 3);
+  EXPECT_EQ(tail.started().size(), 2u);
+  EXPECT_EQ(tail.results().size(), 1u);
+}
+
+TEST_F(JournalTest, TailRunningClearsOnItsOwnResultOnly) {
+  JournalTail tail(file_);
+  Write(std::string(kStartA) + R"({"event":"result","nodeid":"t.py::other","outcome":"missing"})"
+                               "\n");
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::a");
+  // The runner's verdict on a crashed test ends it too.
+  Append(R"({"event":"result","nodeid":"t.py::a","outcome":"crashed","message":"signal 9"})"
+         "\n");
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "");
+  EXPECT_EQ(tail.results().back().outcome, "crashed");
+}
+
+TEST_F(JournalTest, TailNewSessionEndsWhatTheOldOneRan) {
+  JournalTail tail(file_);
+  Write(std::string(kSession) + kStartA);
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::a");
+  Append(kSession);
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "");
+  EXPECT_EQ(tail.running_since(), 0);
+}
+
+TEST_F(JournalTest, TailAfterRepairReadsTheRestartedWriter) {
+  JournalTail tail(file_);
+  Write(std::string(kRun) + kStartA + R"({"event":"resu)");
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::a");
+  RepairJournal(file_);
+  Append(R"({"event":"result","nodeid":"t.py::a","outcome":"crashed"})"
+         "\n" +
+         std::string(kSession) + kStartB);
+  tail.Poll();
+  EXPECT_EQ(tail.running(), "t.py::b[x]");
+  ASSERT_EQ(tail.results().size(), 1u);
+  EXPECT_EQ(tail.results()[0].outcome, "crashed");
+}
+
+TEST_F(JournalTest, TailThrowsOnACorruptCompleteLine) {
+  JournalTail tail(file_);
+  Write(std::string(kRun) + "garbage\n");
+  try {
+    tail.Poll();
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("corrupt at line 2"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace pytest_shards
