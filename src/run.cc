@@ -198,6 +198,10 @@ class Runner {
         start_(Clock::now()),
         journal_(settings_.JournalDir() / (std::to_string(index) + ".jsonl")),
         tail_(journal_) {
+    std::set<std::string> seen;
+    for (const std::string& id : entry_.node_ids) {
+      if (seen.insert(id).second) wanted_.push_back(id);
+    }
     std::string prefix = settings_.suite + "/";
     label_ = entry_.name.compare(0, prefix.size(), prefix) == 0 ? entry_.name.substr(prefix.size())
                                                                 : entry_.name;
@@ -211,8 +215,21 @@ class Runner {
 
   int Run() {
     InterruptHandlers handlers;
-    Prepare();
-    int exit = entry_.collection_errors ? RunModules() : RunNodeIds();
+    std::error_code ec;  // AppendRecord names the problem
+    fs::create_directories(settings_.JournalDir(), ec);
+    AppendRecord(
+        journal_,
+        {{"event", "run"}, {"run_id", plan_.run_id}, {"entry", entry_.name}, {"index", index_}},
+        /*truncate=*/true);
+    int exit = 1;
+    try {
+      Prepare();
+      exit = entry_.collection_errors ? RunModules() : RunNodeIds();
+    } catch (const Error& e) {
+      // The journal still says what became of every node ID.
+      Say(e.what());
+      if (!entry_.collection_errors) JournalMissing();
+    }
     AppendRecord(journal_, {{"event", "shard"},
                             {"entry", entry_.name},
                             {"wall", SecondsSince(start_)},
@@ -228,14 +245,14 @@ class Runner {
   void Say(const std::string& line) { out_ << "pytest-shards: " << line << std::endl; }
 
   void Prepare() {
-    std::error_code ec;
     shard_.index = index_;
     shard_.count = static_cast<int>(plan_.plan.entries.size());
     shard_.tmpdir = settings_.TmpRoot() / std::to_string(index_);
+    std::error_code ec;
     fs::remove_all(shard_.tmpdir, ec);
-    fs::create_directories(shard_.tmpdir, ec);
+    if (!ec) fs::create_directories(shard_.tmpdir, ec);
     if (ec) {
-      throw Error("cannot create shard directory " + shard_.tmpdir.string() + ": " + ec.message() +
+      throw Error("cannot empty shard directory " + shard_.tmpdir.string() + ": " + ec.message() +
                   "; make the build tree writable");
     }
     ports_ = std::make_unique<PortLease>(settings_.PortLockDir(), settings_.port_base,
@@ -243,11 +260,6 @@ class Runner {
     shard_.port_base = ports_->base();
     shard_.port_count = ports_->count();
     env_ = ShardEnvironment(settings_, shard_, CurrentEnvironment());
-    fs::create_directories(settings_.JournalDir(), ec);
-    AppendRecord(
-        journal_,
-        {{"event", "run"}, {"run_id", plan_.run_id}, {"entry", entry_.name}, {"index", index_}},
-        /*truncate=*/true);
   }
 
   // The latest outcome of every node ID with a result.
@@ -259,11 +271,7 @@ class Runner {
 
   // The normal entry: its node IDs, restarting after crashes and timeouts.
   int RunNodeIds() {
-    std::vector<std::string> wanted;
-    std::set<std::string> seen;
-    for (const std::string& id : entry_.node_ids) {
-      if (seen.insert(id).second) wanted.push_back(id);
-    }
+    const std::vector<std::string>& wanted = wanted_;
     fs::path node_ids_file = shard_.tmpdir / "pytest-shards-node-ids.json";
     std::vector<std::string> todo = wanted;
     Ending ending;
@@ -289,7 +297,7 @@ class Runner {
       Say("restarting pytest on the " + std::to_string(todo.size()) +
           " tests that have not run yet (restart " + std::to_string(restarts_) + ")");
     }
-    JournalMissing(wanted);
+    JournalMissing();
     std::map<std::string, std::string> outcomes = Outcomes();
     bool failed = false;
     for (const std::string& id : wanted) failed = failed || IsFailure(outcomes[id]);
@@ -433,7 +441,8 @@ class Runner {
 
   // Every requested node ID without a result gets `missing`; every missing
   // one is named, since pytest's own output does not show them.
-  void JournalMissing(const std::vector<std::string>& wanted) {
+  void JournalMissing() {
+    const std::vector<std::string>& wanted = wanted_;
     std::map<std::string, std::string> outcomes = Outcomes();
     for (const std::string& id : wanted) {
       if (!outcomes.count(id)) AppendResult(journal_, id, "missing", 0, "never ran: " + id);
@@ -482,7 +491,8 @@ class Runner {
   fs::path journal_;
   JournalTail tail_;
   std::string label_;
-  double deadline_ = 0;  // seconds after start_; 0: none
+  std::vector<std::string> wanted_;  // the entry's node IDs, each once
+  double deadline_ = 0;              // seconds after start_; 0: none
   ShardContext shard_;
   std::unique_ptr<PortLease> ports_;
   std::vector<std::string> env_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "journal.h"
+#include "ports.h"
 
 namespace pytest_shards {
 namespace {
@@ -504,6 +506,62 @@ TEST_F(RunEntryTest, CollectionErrorsEntryFailsWhileModulesDoNotImport) {
   Write("project/tests/test_broken.py", "def test_fixed():\n    pass\n");
   EXPECT_EQ(Run(1), 0) << output_;
   EXPECT_EQ(Outcomes(Journal(1))["tests/test_broken.py::test_fixed"], "passed");
+}
+
+TEST_F(RunEntryTest, InterruptStopsPytestAndJournalsTheRest) {
+  Write("project/tests/test_wait.py", R"(
+import time
+
+def test_wait():
+    time.sleep(60)
+
+def test_later():
+    pass
+)");
+  AddEntry({"tests/test_wait.py::test_wait", "tests/test_wait.py::test_later"});
+  fs::path journal = plan_.settings.JournalDir() / "0.jsonl";
+  // Plays CTest's kill or the terminal's Ctrl-C once the test runs.
+  std::thread killer([&] {
+    for (int i = 0; i < 3000; ++i) {
+      std::ifstream in(journal);
+      std::stringstream text;
+      text << in.rdbuf();
+      if (text.str().find("\"start\"") != std::string::npos) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ::kill(::getpid(), SIGTERM);
+  });
+  int code = Run(0);
+  killer.join();
+  EXPECT_NE(code, 0);
+  ShardJournal result = Journal(0);
+  EXPECT_EQ(Outcomes(result)["tests/test_wait.py::test_wait"], "missing");
+  EXPECT_EQ(Message(result, "tests/test_wait.py::test_wait"),
+            "interrupted by signal 15 while running tests/test_wait.py::test_wait");
+  EXPECT_EQ(Outcomes(result)["tests/test_wait.py::test_later"], "missing");
+  EXPECT_EQ(result.restarts, 0);
+  EXPECT_TRUE(result.finished);
+}
+
+TEST_F(RunEntryTest, SetupErrorJournalsEveryNodeIdAsMissing) {
+  plan_.settings.environment = {"NOT_AN_ASSIGNMENT"};
+  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
+  AddEntry({"tests/test_ok.py::test_ok"});
+  EXPECT_NE(Run(0), 0);
+  EXPECT_CONTAINS(output_, "pytest-shards: ENVIRONMENT entry 'NOT_AN_ASSIGNMENT' is not VAR=value");
+  ShardJournal journal = Journal(0);
+  EXPECT_EQ(Outcomes(journal)["tests/test_ok.py::test_ok"], "missing");
+  EXPECT_TRUE(journal.finished);
+  EXPECT_EQ(journal.exit_code, 1);
+}
+
+TEST_F(RunEntryTest, NoFreePortsIsReported) {
+  plan_.settings.port_base = 65535;
+  plan_.settings.ports_per_shard = 1;
+  PortLease taken(plan_.settings.PortLockDir(), 65535, 1);
+  AddEntry({"tests/test_ok.py::test_ok"});
+  EXPECT_NE(Run(0), 0);
+  EXPECT_CONTAINS(output_, "pytest-shards: no free range of 1 TCP ports between 65535 and 65535");
 }
 
 TEST_F(RunEntryTest, EntryOutOfRangeIsAnError) {
