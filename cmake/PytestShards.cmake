@@ -162,19 +162,23 @@ function(pytest_shard_tests name)
     message(FATAL_ERROR "pytest_shard_tests(${name}): WORKING_DIRECTORY ${arg_WORKING_DIRECTORY} "
       "does not exist; pass an existing directory")
   endif()
-  foreach(option value pattern hint IN ZIP_LISTS
-      "SHARDS;GRANULARITY;DISTRIBUTION;DISCOVERY_MODE;SERIAL_MARKER"
-      "auto;shard;load;CONFIGURE;serial"
-      "^(auto|[1-9][0-9]*)$;^(shard|file|test)$;^(load|file|scope|group)$;^(CONFIGURE|PRE_TEST)$;^[A-Za-z_][A-Za-z0-9_]*$"
-      "use auto or a positive whole number;use shard, file or test;use load, file, scope or group;use CONFIGURE or PRE_TEST;use a Python identifier")
-    if(NOT DEFINED arg_${option})
+  # ZIP_LISTS takes list variables: option, default, pattern, hint.
+  set(options SHARDS GRANULARITY DISTRIBUTION DISCOVERY_MODE SERIAL_MARKER)
+  set(defaults auto shard load CONFIGURE serial)
+  set(patterns "^(auto|[1-9][0-9]*)$" "^(shard|file|test)$" "^(load|file|scope|group)$"
+    "^(CONFIGURE|PRE_TEST)$" "^[A-Za-z_][A-Za-z0-9_]*$")
+  set(hints "use auto or a positive whole number" "use shard, file or test"
+    "use load, file, scope or group" "use CONFIGURE or PRE_TEST" "use a Python identifier")
+  foreach(option value pattern hint IN ZIP_LISTS options defaults patterns hints)
+    if("${arg_${option}}" STREQUAL "")
       set(arg_${option} "${value}")
     endif()
     _pytest_shards_check(${name} ${option} "${arg_${option}}" "${pattern}" "${hint}")
   endforeach()
-  foreach(option value IN ZIP_LISTS
-      "PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_TIMEOUT" "20000;10;0;0;300")
-    if(NOT DEFINED arg_${option})
+  set(options PORT_BASE PORTS_PER_SHARD TIMEOUT TEST_TIMEOUT DISCOVERY_TIMEOUT)
+  set(defaults 20000 10 0 0 300)
+  foreach(option value IN ZIP_LISTS options defaults)
+    if("${arg_${option}}" STREQUAL "")
       set(arg_${option} "${value}")
     endif()
     _pytest_shards_check(${name} ${option} "${arg_${option}}" "^[0-9]+(\\.[0-9]+)?$"
@@ -202,9 +206,9 @@ function(pytest_shard_tests name)
     --port-base "${arg_PORT_BASE}" --ports-per-shard "${arg_PORTS_PER_SHARD}"
     --timeout "${arg_TIMEOUT}" --test-timeout "${arg_TEST_TIMEOUT}"
     --discovery-mode "${arg_DISCOVERY_MODE}" --discovery-timeout "${arg_DISCOVERY_TIMEOUT}")
-  foreach(option flag IN ZIP_LISTS
-      "RUN_ARGS;ENVIRONMENT;LABELS;FIXTURES_REQUIRED"
-      "--run-arg;--env;--label;--fixtures-required")
+  set(options RUN_ARGS ENVIRONMENT LABELS FIXTURES_REQUIRED)
+  set(flags --run-arg --env --label --fixtures-required)
+  foreach(option flag IN ZIP_LISTS options flags)
     foreach(value IN LISTS arg_${option})
       list(APPEND collect "${flag}=${value}")
     endforeach()

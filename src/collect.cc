@@ -136,8 +136,13 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
     throw Error("pytest_shards_plugin.py is not in " + s.plugin_dir.string() +
                 "; reinstall pytest-shards");
   std::string last = LastLine(output);
-  if (status == 4)
+  if (status == 4) {
+    // pytest's usage errors say "<prog>: error: <what>" on one of their lines.
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);)
+      if (size_t at = line.find("error: "); at != std::string::npos) last = line.substr(at + 7);
     throw Error("pytest rejected the arguments (" + last + "); fix ARGS of pytest_shard_tests()");
+  }
   throw Error("pytest collection failed with exit status " + std::to_string(status) + " (" + last +
               "); see " + log.string());
 }

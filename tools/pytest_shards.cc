@@ -57,7 +57,7 @@ fs::path SelfPath(const char* argv0) {
   return ec ? fs::absolute(argv0) : self;
 }
 
-int Collect(const std::vector<std::string>& args) {
+int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
   std::string shards = "auto", granularity = "shard", distribution = "load", discovery;
   std::vector<std::string> properties;
@@ -129,7 +129,7 @@ int Collect(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Plan(const std::vector<std::string>& args, const char* argv0) {
+int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   PlanSuiteOptions plan;
   po::options_description options("plan options");
   options.add_options()("help,h", "show this help")(
@@ -145,7 +145,7 @@ int Plan(const std::vector<std::string>& args, const char* argv0) {
   return 0;
 }
 
-int Run(const std::vector<std::string>& args) {
+int RunCommand(const std::vector<std::string>& args) {
   po::options_description options("run options");
   options.add_options()("help,h", "show this help")("plan", po::value<std::string>()->required(),
                                                     "plan.json of the suite")(
@@ -155,7 +155,7 @@ int Run(const std::vector<std::string>& args) {
   return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), std::cout);
 }
 
-int Report(const std::vector<std::string>& args) {
+int ReportCommand(const std::vector<std::string>& args) {
   std::string junit;
   po::options_description options("report options");
   options.add_options()("help,h", "show this help")(
@@ -189,7 +189,7 @@ int Report(const std::vector<std::string>& args) {
   return status;
 }
 
-int Fail(const std::vector<std::string>& args) {
+int FailCommand(const std::vector<std::string>& args) {
   std::string message;
   for (const std::string& arg : args) message += (message.empty() ? "" : " ") + arg;
   std::cerr << "pytest-shards: " << message << "\n";
@@ -206,11 +206,11 @@ int main(int argc, char** argv) {
   std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   try {
-    if (command == "collect") return Collect(args);
-    if (command == "plan") return Plan(args, argv[0]);
-    if (command == "run") return Run(args);
-    if (command == "report") return Report(args);
-    if (command == "fail") return Fail(args);
+    if (command == "collect") return CollectCommand(args);
+    if (command == "plan") return PlanCommand(args, argv[0]);
+    if (command == "run") return RunCommand(args);
+    if (command == "report") return ReportCommand(args);
+    if (command == "fail") return FailCommand(args);
     if (command == "--version") {
       std::cout << "pytest-shards " PYTEST_SHARDS_VERSION "\n";
       return 0;

@@ -49,6 +49,10 @@ XDIST_GROUP_DOC = (
 )
 
 _PLUGIN = pytest.StashKey["ShardsPlugin"]()
+# How many ports free_tcp_port handed out in this session: the next one
+# starts its search after the last, so a port a test just closed (still in
+# TIME_WAIT for its peers) is not handed out again at once.
+_PORTS_HANDED_OUT = pytest.StashKey[int]()
 
 
 # --- options and setup ---------------------------------------------------------
@@ -505,10 +509,17 @@ def shard_port_range():
 
 
 @pytest.fixture
-def free_tcp_port(shard_port_range):
-    """A port of shard_port_range that 127.0.0.1 can bind right now."""
-    for port in shard_port_range:
+def free_tcp_port(request, shard_port_range):
+    """A port of shard_port_range that 127.0.0.1 can bind right now.
+
+    Successive calls go round the range, so tests get different ports."""
+    stash = request.config.stash
+    start = stash.get(_PORTS_HANDED_OUT, 0)
+    ports = list(shard_port_range)
+    for i in range(len(ports)):
+        port = ports[(start + i) % len(ports)]
         if _can_bind(port):
+            stash[_PORTS_HANDED_OUT] = start + i + 1
             return port
     pytest.fail(
         f"no free TCP port in {_describe(shard_port_range)} on 127.0.0.1; "
@@ -518,9 +529,14 @@ def free_tcp_port(shard_port_range):
 
 
 def _can_bind(port):
+    """Whether a server can listen on the port now.
+
+    SO_REUSEADDR, as servers set it (http.server, asyncio, most frameworks):
+    a port whose last connection is in TIME_WAIT is free for them."""
     if not 0 < port < 65536:
         return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

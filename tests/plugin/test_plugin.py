@@ -702,3 +702,29 @@ def test_bad_shard_index_is_reported(suite):
     proc = suite.pytest("test_f.py", env={"REPORT": os.devnull, "PYTEST_SHARD_INDEX": "two"})
     assert proc.returncode == 1
     assert "PYTEST_SHARD_INDEX='two' is not an integer" in proc.stdout
+
+
+SERVER_TEST = """\
+import socket, pytest
+
+@pytest.mark.parametrize("n", range(12))
+def test_server(n, free_tcp_port):
+    # A server that closes first leaves its port in TIME_WAIT.
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", free_tcp_port))
+        server.listen()
+        client = socket.create_connection(("127.0.0.1", free_tcp_port))
+        conn, _ = server.accept()
+        conn.close()
+    client.close()
+"""
+
+
+def test_free_tcp_port_serves_more_servers_than_the_range_has_ports(suite):
+    base = consecutive_free_ports(3)
+    suite.write("test_s.py", SERVER_TEST)
+    env = {"PYTEST_SHARD_PORT_BASE": base, "PYTEST_SHARD_PORT_COUNT": 3}
+    proc = suite.pytest("test_s.py", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 passed" in proc.stdout
