@@ -34,17 +34,29 @@ std::string Fixed(double value, int decimals) {
   return buffer;
 }
 
-// The first non-empty line of a message, at most `limit` bytes, cut on a
-// UTF-8 character boundary.
-std::string FirstLine(const std::string& message, std::size_t limit) {
-  std::size_t begin = message.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) return "";
-  std::size_t end = message.find_first_of("\r\n", begin);
-  std::string line = message.substr(begin, end == std::string::npos ? end : end - begin);
+// Cuts to at most `limit` bytes on a UTF-8 character boundary.
+std::string Shorten(std::string line, std::size_t limit) {
   if (line.size() <= limit) return line;
   std::size_t cut = limit;
   while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
   return line.substr(0, cut) + "...";
+}
+
+// The line of a failure message that says what went wrong: pytest's first
+// "E   " line (its long report starts with source lines), else the first
+// non-empty line.
+std::string KeyLine(const std::string& message, std::size_t limit) {
+  std::string first;
+  std::istringstream lines(message);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::size_t begin = line.find_first_not_of(" \t");
+    if (begin == std::string::npos) continue;
+    if (line.compare(0, 2, "E ") == 0)
+      return Shorten(line.substr(line.find_first_not_of(" ", 1)), limit);
+    if (first.empty()) first = line.substr(begin);
+  }
+  return Shorten(first, limit);
 }
 
 // ---- Building the report --------------------------------------------------
@@ -76,17 +88,33 @@ EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& jou
   return row;
 }
 
+bool HasFailure(const EntryRow& row) {
+  for (const auto& [outcome, count] : row.counts)
+    if (count > 0 && IsFailure(outcome)) return true;
+  return false;
+}
+
 void Add(Report* report, EntryRow* row, TestResult result) {
   ++row->counts[result.outcome];
   ++report->totals[result.outcome];
   report->results.push_back({row->name, std::move(result)});
 }
 
+// Why a module of the collection-errors entry has no result: pytest's
+// error from the collection when known.
+std::string CollectionMessage(const Entry& entry, const std::string& module,
+                              const std::vector<CollectionError>& errors) {
+  for (const CollectionError& error : errors)
+    if (error.node_id == module && !error.message.empty()) return error.message;
+  return "failed to collect; see the output of " + entry.name;
+}
+
 // Results for the planned node IDs that have none: a "missing" result for a
 // test, an "error" for a module of the collection-errors entry (its journal
 // may hold nothing when pytest stopped at the import error).
 void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
-                    const std::map<std::string, int>& seen) {
+                    const std::map<std::string, int>& seen,
+                    const std::vector<CollectionError>& collection_errors) {
   std::set<std::string> listed;
   for (const std::string& node_id : entry.node_ids) {
     auto found = seen.find(node_id);
@@ -94,7 +122,7 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
     if (entry.collection_errors) {
       if (count == 0)
         Add(report, row,
-            {node_id, "error", 0, "failed to collect; see the output of " + entry.name});
+            {node_id, "error", 0, CollectionMessage(entry, node_id, collection_errors)});
       continue;
     }
     if (count == 0) {
@@ -210,7 +238,7 @@ void AddTestcase(pugi::xml_node suite, const TestResult& test, JunitCounts* coun
   if (element_name == "error") ++counts->errors;
   if (element_name == "skipped") ++counts->skipped;
   pugi::xml_node child = testcase.append_child(element);
-  std::string message = FirstLine(test.message, 200);
+  std::string message = KeyLine(test.message, 200);
   SetAttribute(child, "message", message.empty() ? test.outcome : message);
   SetAttribute(child, "type", test.outcome);
   if (!test.message.empty() && element_name != "skipped")
@@ -261,8 +289,11 @@ std::string Table(const Report& report) {
     out << Pad(row.name, width, false) << "  " << Pad(std::to_string(row.tests), 5, true) << "  "
         << Pad(number(row.wall, 2), 6, true) << "  " << Pad(number(row.startup, 2), 10, true)
         << "  " << Pad(number(row.peak_rss_kb / 1024.0, 1), 12, true) << "  " << row.Status();
-    if (row.finished && row.exit_code != 0) out << " (exit " << row.exit_code << ")";
-    if (row.restarts > 0) out << " (" << row.restarts << " restarts)";
+    // The exit status only when no failing result explains it.
+    if (row.finished && row.exit_code != 0 && !HasFailure(row))
+      out << " (exit " << row.exit_code << ")";
+    if (row.restarts > 0)
+      out << " (" << row.restarts << (row.restarts == 1 ? " restart)" : " restarts)");
     out << "\n";
   }
   return out.str();
@@ -288,6 +319,7 @@ std::string FailureTitle(const std::string& outcome) {
 
 void Failures(std::ostream& out, const Report& report) {
   std::set<std::string> never_ran(report.never_ran.begin(), report.never_ran.end());
+  std::set<std::string> collection_entries = CollectionErrorEntries(report);
   std::vector<std::string> titles;
   std::map<std::string, std::vector<std::string>> lists;
   for (const ReportResult& result : report.results) {
@@ -295,10 +327,11 @@ void Failures(std::ostream& out, const Report& report) {
     if (!IsFailure(test.outcome)) continue;
     // Listed with the accounting problems instead.
     if (test.outcome == "missing" && never_ran.count(test.node_id)) continue;
+    if (collection_entries.count(result.entry)) continue;
     std::string title = FailureTitle(test.outcome);
     if (!lists.count(title)) titles.push_back(title);
     std::string line = test.node_id + "  [" + result.entry + "]";
-    std::string message = FirstLine(test.message, 160);
+    std::string message = KeyLine(test.message, 160);
     if (!message.empty()) line += "  " + message;
     lists[title].push_back(line);
   }
@@ -352,6 +385,20 @@ std::vector<ShardJournal> ReadJournals(const PlanFile& plan, const fs::path& sui
   return journals;
 }
 
+// The collection errors known to collection.json, if it is readable: only
+// their messages are wanted, so a missing or stale file costs nothing.
+std::vector<CollectionError> ReadCollectionErrors(const fs::path& suite_dir) {
+  std::error_code ec;
+  if (!fs::exists(suite_dir / "collection.json", ec)) return {};
+  try {
+    return CollectionFromJson(
+               ReadJsonFile(suite_dir / "collection.json", "collection", "re-run cmake"))
+        .errors;
+  } catch (const Error&) {
+    return {};
+  }
+}
+
 // The store is a cache of measurements: a corrupt one is rebuilt.
 void UpdateDurations(const fs::path& suite_dir, const Report& report) {
   fs::path file = suite_dir / "durations.json";
@@ -369,9 +416,7 @@ void UpdateDurations(const fs::path& suite_dir, const Report& report) {
 std::string EntryRow::Status() const {
   if (!ran) return "not run";
   if (!finished) return "killed";
-  if (exit_code != 0) return "failed";
-  for (const auto& [outcome, count] : counts)
-    if (count > 0 && IsFailure(outcome)) return "failed";
+  if (exit_code != 0 || HasFailure(*this)) return "failed";
   return "passed";
 }
 
@@ -382,7 +427,8 @@ bool Report::Ok() const {
   return true;
 }
 
-Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals) {
+Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals,
+                   const std::vector<CollectionError>& collection_errors) {
   Report report;
   report.suite = plan.settings.suite;
   report.run_id = plan.run_id;
@@ -400,7 +446,7 @@ Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journa
     EntryRow row = MakeRow(entries[i], by_entry[i]);
     for (const ShardJournal* journal : by_entry[i])
       for (const TestResult& result : journal->results) Add(&report, &row, result);
-    AddUnaccounted(&report, &row, entries[i], seen);
+    AddUnaccounted(&report, &row, entries[i], seen, collection_errors);
     report.entries.push_back(std::move(row));
   }
   return report;
@@ -414,8 +460,11 @@ std::string FormatSummary(const Report& report) {
   Failures(out, report);
   std::set<std::string> collection_entries = CollectionErrorEntries(report);
   std::vector<std::string> collection_errors;
-  for (const ReportResult& result : report.results)
-    if (collection_entries.count(result.entry)) collection_errors.push_back(result.test.node_id);
+  for (const ReportResult& result : report.results) {
+    if (!collection_entries.count(result.entry)) continue;
+    std::string message = KeyLine(result.test.message, 160);
+    collection_errors.push_back(result.test.node_id + (message.empty() ? "" : "  " + message));
+  }
   List(out, "modules that failed to collect", collection_errors);
   List(out, "never ran", report.never_ran);
   List(out, "ran more than once", report.ran_twice);
@@ -494,7 +543,8 @@ Durations FoldDurations(Durations store, const Report& report) {
 
 int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out) {
   PlanFile plan = ReadPlan(suite_dir);
-  Report report = BuildReport(plan, ReadJournals(plan, suite_dir, /*skip_corrupt=*/false));
+  Report report = BuildReport(plan, ReadJournals(plan, suite_dir, /*skip_corrupt=*/false),
+                              ReadCollectionErrors(suite_dir));
   out << FormatSummary(report);
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
   UpdateDurations(suite_dir, report);

@@ -61,8 +61,11 @@ struct Report {
 // Uses only the journals whose run_id is the plan's: older journals belong
 // to an earlier run. A journal is matched to its entry by index (by name
 // when the index is out of range). A journal without the closing record
-// still contributes the results it has.
-Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals);
+// still contributes the results it has. `collection_errors` (from
+// collection.json) gives the message of a module of the collection-errors
+// entry whose journal has no result for it.
+Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals,
+                   const std::vector<CollectionError>& collection_errors = {});
 
 // Human-readable: a per-entry table, a totals line ("N passed, N failed",
 // then the other non-zero outcomes), the failing node IDs and the

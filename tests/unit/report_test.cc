@@ -64,6 +64,10 @@ const ReportResult* FindResult(const Report& report, const std::string& node_id)
   return nullptr;
 }
 
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // ---- Accounting ---------------------------------------------------------------
 
 TEST(BuildReport, CleanRunIsOk) {
@@ -170,9 +174,14 @@ TEST(BuildReport, FailingOutcomesAndExitCodeFail) {
 
   ShardJournal journal = MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), Passed("t.py::b")});
   journal.exit_code = 3;
+  journal.restarts = 1;
   Report bad_exit = BuildReport(plan, {journal});
   EXPECT_EQ(bad_exit.entries[0].Status(), "failed");
   EXPECT_FALSE(bad_exit.Ok());
+  // The exit status is shown when no failing result explains it.
+  EXPECT_TRUE(Contains(FormatSummary(bad_exit), "  failed (exit 3) (1 restart)\n"))
+      << FormatSummary(bad_exit);
+  EXPECT_TRUE(Contains(FormatSummary(crashed), "  failed\n")) << FormatSummary(crashed);
 }
 
 TEST(BuildReport, SkipsAndXfailsPass) {
@@ -197,28 +206,39 @@ TEST(BuildReport, CollectionErrorEntryFailsWithoutCountingAsNeverRan) {
   ASSERT_NE(FindResult(report, "tests/test_broken.py"), nullptr);
   EXPECT_EQ(report.entries[1].Status(), "failed");
   EXPECT_FALSE(report.Ok());
+  std::string summary = FormatSummary(report);
+  EXPECT_TRUE(Contains(summary, "modules that failed to collect (1):\n  tests/test_broken.py"))
+      << summary;
+  // Listed once, as a collection error, not among the failed tests.
+  EXPECT_FALSE(Contains(summary, "failed (")) << summary;
+
+  CollectionError error{
+      "tests/test_broken.py", "/src/tests/test_broken.py",
+      "ImportError while importing\nE   ModuleNotFoundError: No module named 'x'"};
+  Report explained = BuildReport(
+      plan, {MakeJournal(0, "suite/shard-00", {Passed("t.py::a")}), errors_journal}, {error});
+  EXPECT_EQ(FindResult(explained, "tests/test_broken.py")->test.message, error.message);
+  EXPECT_TRUE(Contains(FormatSummary(explained),
+                       "tests/test_broken.py  ModuleNotFoundError: No module named 'x'\n"));
 }
 
 // ---- Summary ------------------------------------------------------------------
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 TEST(FormatSummary, TableTotalsAndFailures) {
   PlanFile plan =
       MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b", "t.py::c"}),
                 MakeEntry("suite/shard-01", {"t.py::d", "t.py::e", "t.py::f", "t.py::g"})});
-  Report report =
-      BuildReport(plan, {MakeJournal(0, "suite/shard-00",
-                                     {Passed("t.py::a"),
-                                      {"t.py::b", "failed", 0.2, "\nassert 1 == 2\nmore"},
-                                      {"t.py::c", "skipped", 0, ""}}),
-                         MakeJournal(1, "suite/shard-01",
-                                     {Passed("t.py::d"),
-                                      {"t.py::e", "timeout", 30, "timed out after 30s"},
-                                      Passed("t.py::d")},
-                                     false)});
+  Report report = BuildReport(
+      plan, {MakeJournal(0, "suite/shard-00",
+                         {Passed("t.py::a"),
+                          {"t.py::b", "failed", 0.2,
+                           "\n>   def test_b(): assert 1 == 2\nE   assert 1 == 2\nmore"},
+                          {"t.py::c", "skipped", 0, ""}}),
+             MakeJournal(1, "suite/shard-01",
+                         {Passed("t.py::d"),
+                          {"t.py::e", "timeout", 30, "timed out after 30s"},
+                          Passed("t.py::d")},
+                         false)});
   std::string summary = FormatSummary(report);
   EXPECT_TRUE(Contains(summary, "run-2")) << summary;
   EXPECT_TRUE(Contains(summary, "start-up s")) << summary;
@@ -334,7 +354,7 @@ TEST(JunitXml, HostileNodeIdsGiveWellFormedXml) {
 
   pugi::xml_node error = suite.find_child_by_attribute("testcase", "name", "test_cdata[]]>]");
   ASSERT_TRUE(error.child("error")) << xml;
-  EXPECT_STREQ(error.child("error").attribute("message").value(), "E   assert '#x02]]>' == '<&>'");
+  EXPECT_STREQ(error.child("error").attribute("message").value(), "assert '#x02]]>' == '<&>'");
   EXPECT_EQ(std::string(error.child("error").text().get()), "E   assert '#x02]]>' == '<&>'\n#xFF");
   EXPECT_TRUE(suite.find_child_by_attribute("testcase", "name", "test_amp[a&b<c>\"d\"'e']")
                   .first_child()
