@@ -564,6 +564,26 @@ TEST_F(RunEntryTest, NoFreePortsIsReported) {
   EXPECT_CONTAINS(output_, "pytest-shards: no free range of 1 TCP ports between 65535 and 65535");
 }
 
+TEST_F(RunEntryTest, NonZeroPytestExitFailsEvenWhenTestsPass) {
+  Write("project/tests/conftest.py", R"(
+def pytest_sessionfinish(session, exitstatus):
+    session.exitstatus = 3
+)");
+  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
+  AddEntry({"tests/test_ok.py::test_ok"});
+  EXPECT_NE(Run(0), 0) << output_;
+  EXPECT_EQ(Outcomes(Journal(0))["tests/test_ok.py::test_ok"], "passed");
+  EXPECT_CONTAINS(output_, "pytest-shards: pytest exited with status 3 although no test failed");
+}
+
+TEST_F(RunEntryTest, EmptyEntryRunsNothing) {
+  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
+  AddEntry({});
+  EXPECT_EQ(Run(0), 0) << output_;
+  EXPECT_TRUE(Journal(0).results.empty());
+  EXPECT_CONTAINS(output_, "pytest-shards: shard-0: no tests ran in ");
+}
+
 TEST_F(RunEntryTest, EntryOutOfRangeIsAnError) {
   AddEntry({"tests/test_ok.py::test_ok"});
   try {
