@@ -250,7 +250,7 @@ TEST(BracketArgument, CMakeReadsBackEveryHostileString) {
   EXPECT_FALSE(fs::exists(dir.path() / "pwned"));
 }
 
-TEST(ListElement, EscapesWhatCTestWouldSplit) {
+TEST(EmitListElement, EscapesWhatCTestWouldSplit) {
   EXPECT_EQ(ListElement("db"), "db");
   EXPECT_EQ(ListElement("a;b"), "a\\;b");
   EXPECT_EQ(ListElement("a[1]"), "a_1_");

@@ -196,7 +196,7 @@ TEST_F(JournalTest, RepairLeavesCleanAndMissingFilesAlone) {
   EXPECT_EQ(Contents(), "");
 }
 
-TEST(IsFailure, Outcomes) {
+TEST(JournalIsFailure, Outcomes) {
   for (const char* failure : {"failed", "error", "crashed", "timeout", "missing", "whatever"})
     EXPECT_TRUE(IsFailure(failure)) << failure;
   for (const char* success : {"passed", "skipped", "xfailed", "xpassed"})
