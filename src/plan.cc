@@ -1,0 +1,541 @@
+#include "plan.h"
+
+#include <algorithm>
+#include <map>
+#include <numeric>
+#include <optional>
+#include <queue>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "error.h"
+
+namespace pytest_shards {
+
+using nlohmann::json;
+
+namespace {
+
+// Marker truthiness as Python would see it; values that were not JSON
+// serialisable arrive as their repr().
+bool Truthy(const json& value) {
+  if (value.is_boolean()) return value.get<bool>();
+  if (value.is_number()) return value.get<double>() != 0;
+  if (value.is_string()) return value.get<std::string>() == "True";
+  return false;
+}
+
+std::string Word(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_null()) return "";
+  return value.dump();
+}
+
+}  // namespace
+
+std::string SerialLock(const Marker& marker, bool* exclusive) {
+  json name;
+  if (marker.args.is_array() && !marker.args.empty()) name = marker.args[0];
+  if (marker.kwargs.is_object() && marker.kwargs.contains("lock")) name = marker.kwargs["lock"];
+  if (exclusive != nullptr)
+    *exclusive = marker.kwargs.is_object() && marker.kwargs.contains("exclusive") &&
+                 Truthy(marker.kwargs["exclusive"]);
+  std::string lock = Word(name);
+  return lock.empty() ? "serial" : lock;
+}
+
+namespace {
+
+// Markers that say how a test is built, not what it is about: no label.
+const std::set<std::string> kUnlabelledMarkers = {"parametrize", "usefixtures", "filterwarnings"};
+
+// The module part of a node ID; Item::file when the collector gave it.
+std::string FileKey(const Item& item) {
+  if (!item.file.empty()) return item.file;
+  return item.node_id.substr(0, item.node_id.find("::"));
+}
+
+// xdist's group name: xdist_group("name") or xdist_group(name="name");
+// a bare marker is xdist's "default" group.
+std::optional<std::string> GroupName(const Item& item) {
+  const Marker* marker = item.FindMarker("xdist_group");
+  if (marker == nullptr) return std::nullopt;
+  json name;
+  if (marker->args.is_array() && !marker->args.empty()) name = marker->args[0];
+  if (marker->kwargs.is_object() && marker->kwargs.contains("name")) name = marker->kwargs["name"];
+  std::string word = Word(name);
+  return word.empty() ? "default" : word;
+}
+
+// What the planner knows about one item.
+struct Info {
+  const Item* item = nullptr;
+  double cost = 0;  // estimated seconds
+  bool serial = false;
+  bool exclusive = false;
+  std::vector<std::string> locks;  // sorted, unique; empty unless serial
+  std::optional<std::string> group;
+};
+
+void SortUnique(std::vector<std::string>* words) {
+  std::sort(words->begin(), words->end());
+  words->erase(std::unique(words->begin(), words->end()), words->end());
+}
+
+// Every marker with the serial name counts (class and function marks
+// accumulate), so a test marked twice holds both locks.
+void ReadSerial(const Item& item, const std::string& serial_marker, Info* info) {
+  for (const Marker& marker : item.markers) {
+    if (marker.name != serial_marker) continue;
+    bool exclusive = false;
+    info->locks.push_back(SerialLock(marker, &exclusive));
+    info->serial = true;
+    info->exclusive = info->exclusive || exclusive;
+  }
+  SortUnique(&info->locks);
+}
+
+// The items in collection order, one per node ID: pytest runs every item of
+// a node ID it is given, so a duplicate ID must not land in two entries.
+std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& options,
+                            const Durations& durations) {
+  std::vector<Info> infos;
+  std::unordered_set<std::string> seen;
+  // An unmeasured item's estimate depends only on its module: compute it
+  // once per module, not once per item (Estimate scans the store).
+  std::unordered_map<std::string, double> module_estimates;
+  for (const Item& item : collection.items) {
+    if (!seen.insert(item.node_id).second) continue;
+    Info info;
+    info.item = &item;
+    auto measured = durations.tests.find(item.node_id);
+    if (measured != durations.tests.end()) {
+      info.cost = measured->second;
+    } else {
+      std::string module = item.node_id.substr(0, item.node_id.find("::"));
+      auto [it, inserted] = module_estimates.emplace(module, 0.0);
+      if (inserted) it->second = durations.Estimate(item);
+      info.cost = it->second;
+    }
+    ReadSerial(item, options.serial_marker, &info);
+    info.group = GroupName(item);
+    infos.push_back(std::move(info));
+  }
+  return infos;
+}
+
+// Union-find over item positions; the root of a set is its smallest
+// position, i.e. its first item in collection order.
+class DisjointSets {
+ public:
+  explicit DisjointSets(size_t size) : parent_(size) {
+    std::iota(parent_.begin(), parent_.end(), 0);
+  }
+  int Find(int i) {
+    while (parent_[i] != i) i = parent_[i] = parent_[parent_[i]];
+    return i;
+  }
+  void Union(int a, int b) {
+    a = Find(a);
+    b = Find(b);
+    if (a > b) std::swap(a, b);
+    parent_[b] = a;
+  }
+
+ private:
+  std::vector<int> parent_;
+};
+
+// An atomic group of items: never split across entries.
+struct Unit {
+  std::vector<int> items;  // positions, ascending
+  double cost = 0;
+  bool serial = false;
+  bool exclusive = false;
+  std::vector<std::string> locks;
+};
+
+// What DISTRIBUTION keeps together besides xdist groups; empty: nothing.
+std::string BaseKey(const Item& item, Distribution distribution) {
+  switch (distribution) {
+    case Distribution::kFile:
+      return FileKey(item);
+    case Distribution::kScope:  // xdist loadscope: the class, else the module
+      return item.cls.empty() ? FileKey(item) : FileKey(item) + "::" + item.cls;
+    case Distribution::kLoad:
+    case Distribution::kGroup:
+      break;
+  }
+  return "";
+}
+
+// Units in order of their first item.
+std::vector<Unit> MakeUnits(const std::vector<Info>& infos, Distribution distribution) {
+  DisjointSets sets(infos.size());
+  std::unordered_map<std::string, int> first;
+  auto join = [&](const std::string& key, int i) {
+    auto [it, inserted] = first.emplace(key, i);
+    if (!inserted) sets.Union(it->second, i);
+  };
+  for (int i = 0; i < static_cast<int>(infos.size()); ++i) {
+    std::string base = BaseKey(*infos[i].item, distribution);
+    if (!base.empty()) join("unit:" + base, i);
+    if (infos[i].group) join("group:" + *infos[i].group, i);
+  }
+  std::vector<Unit> units;
+  std::unordered_map<int, size_t> unit_of_root;
+  for (int i = 0; i < static_cast<int>(infos.size()); ++i) {
+    auto [it, inserted] = unit_of_root.emplace(sets.Find(i), units.size());
+    if (inserted) units.emplace_back();
+    Unit& unit = units[it->second];
+    const Info& info = infos[i];
+    unit.items.push_back(i);
+    unit.cost += info.cost;
+    unit.serial = unit.serial || info.serial;
+    unit.exclusive = unit.exclusive || info.exclusive;
+    unit.locks.insert(unit.locks.end(), info.locks.begin(), info.locks.end());
+  }
+  for (Unit& unit : units) SortUnique(&unit.locks);
+  return units;
+}
+
+// A set of items packed as one; a bin is a shard being filled.
+struct Piece {
+  std::vector<int> items;  // positions, ascending
+  double cost = 0;
+};
+
+// Longest processing time first: the largest piece goes to the least loaded
+// bin (lowest index on a tie). Equal costs are ordered by first node ID so
+// that the result does not depend on anything but the inputs.
+std::vector<Piece> PackLpt(std::vector<Piece> pieces, int bins, const std::vector<Info>& infos) {
+  std::stable_sort(pieces.begin(), pieces.end(), [&](const Piece& a, const Piece& b) {
+    if (a.cost != b.cost) return a.cost > b.cost;
+    return infos[a.items.front()].item->node_id < infos[b.items.front()].item->node_id;
+  });
+  std::vector<Piece> result(bins);
+  using Load = std::pair<double, int>;
+  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> least;
+  for (int i = 0; i < bins; ++i) least.push({0.0, i});
+  for (const Piece& piece : pieces) {
+    auto [load, index] = least.top();
+    least.pop();
+    Piece& bin = result[index];
+    bin.items.insert(bin.items.end(), piece.items.begin(), piece.items.end());
+    bin.cost = load + piece.cost;
+    least.push({bin.cost, index});
+  }
+  for (Piece& bin : result) std::sort(bin.items.begin(), bin.items.end());
+  return result;
+}
+
+double Makespan(const std::vector<Piece>& bins) {
+  double most = 0;
+  for (const Piece& bin : bins) most = std::max(most, bin.cost);
+  return most;
+}
+
+Piece PieceOf(const Unit& unit) { return {unit.items, unit.cost}; }
+
+// DISTRIBUTION load keeps a module's tests together unless that hurts
+// balance. The rule:
+//   1. The finest packing (every test or xdist group alone) is the
+//      reference balance: its LPT makespan M.
+//   2. Modules are packed whole, except that a module costing more than a
+//      threshold is cut, in collection order, into consecutive runs costing
+//      at most the threshold (numpy's test_umath.py becomes a few runs of
+//      neighbouring tests, not 4406 scattered ones). LPT then places the
+//      big pieces first and fills up with the small ones.
+//   3. The threshold starts at the per-shard target T/N. If the makespan is
+//      within kBalanceTolerance of M, that packing wins; else the threshold
+//      halves and big modules are cut finer, down to the finest packing.
+// An xdist group counts towards the module of its first test.
+constexpr double kBalanceTolerance = 1.05;
+constexpr int kMaxCutRounds = 40;
+
+std::vector<Piece> CutModules(const std::vector<std::vector<const Unit*>>& modules,
+                              double threshold) {
+  std::vector<Piece> pieces;
+  for (const auto& module : modules) {
+    double cost = 0;
+    for (const Unit* unit : module) cost += unit->cost;
+    bool whole = cost <= threshold;
+    Piece run;
+    for (const Unit* unit : module) {
+      if (!whole && !run.items.empty() && run.cost + unit->cost > threshold)
+        pieces.push_back(std::exchange(run, Piece{}));
+      run.items.insert(run.items.end(), unit->items.begin(), unit->items.end());
+      run.cost += unit->cost;
+    }
+    if (!run.items.empty()) pieces.push_back(std::move(run));
+  }
+  for (Piece& piece : pieces) std::sort(piece.items.begin(), piece.items.end());
+  return pieces;
+}
+
+std::vector<Piece> PackLoad(const std::vector<Unit>& units, int bins,
+                            const std::vector<Info>& infos) {
+  std::vector<std::vector<const Unit*>> modules;
+  std::unordered_map<std::string, size_t> module_index;
+  double total = 0;
+  std::vector<Piece> atoms;
+  for (const Unit& unit : units) {
+    std::string module = FileKey(*infos[unit.items.front()].item);
+    auto [it, inserted] = module_index.emplace(module, modules.size());
+    if (inserted) modules.emplace_back();
+    modules[it->second].push_back(&unit);
+    total += unit.cost;
+    atoms.push_back(PieceOf(unit));
+  }
+  std::vector<Piece> finest = PackLpt(atoms, bins, infos);
+  double best = Makespan(finest);
+  double threshold = total / bins;
+  for (int round = 0; round < kMaxCutRounds; ++round, threshold /= 2) {
+    std::vector<Piece> pieces = CutModules(modules, threshold);
+    if (pieces.size() == atoms.size()) break;  // as fine as it gets
+    std::vector<Piece> packed = PackLpt(std::move(pieces), bins, infos);
+    if (Makespan(packed) <= best * kBalanceTolerance) return packed;
+  }
+  return finest;
+}
+
+// SHARDS auto. Three pulls on the count N, given the total estimated test
+// time T, the start-up time s of one pytest process and c cores:
+//   - fewer than c shards leave cores idle, so N >= c;
+//   - ctest starts the entries with the largest COST first (LPT at run time),
+//     and a few shards per core let it even out the tail: up to 4 per core;
+//   - every shard pays s before its first test, so each should carry at
+//     least kStartupsPerShard * s of tests (start-up under ~20% of a shard).
+// N = clamp(floor(T / (kStartupsPerShard * s)), c, 4 c), then no more than
+// there are units to spread and at least 1.
+constexpr int kStartupsPerShard = 4;
+constexpr int kShardsPerCore = 4;
+
+int AutoShards(double total, double startup, int cores, size_t units) {
+  double by_startup = total / (kStartupsPerShard * startup);
+  double wanted = std::clamp(by_startup, static_cast<double>(cores),
+                             static_cast<double>(kShardsPerCore) * cores);
+  int shards = static_cast<int>(wanted);
+  shards = static_cast<int>(std::min<size_t>(shards, units));
+  return std::max(shards, 1);
+}
+
+double Startup(const Durations& durations) {
+  return durations.startup > 0 ? durations.startup : kDefaultStartupSeconds;
+}
+
+// The builder of one plan: the inputs and the items they describe.
+class Planner {
+ public:
+  Planner(const Collection& collection, const PlanOptions& options, const Durations& durations)
+      : collection_(collection),
+        options_(options),
+        startup_(Startup(durations)),
+        infos_(ReadItems(collection, options, durations)) {}
+
+  Plan Make() {
+    switch (options_.granularity) {
+      case Granularity::kShard:
+        AddShards();
+        break;
+      case Granularity::kFile:
+        AddFiles();
+        break;
+      case Granularity::kTest:
+        AddTests();
+        break;
+    }
+    AddCollectionErrors();
+    return std::move(plan_);
+  }
+
+ private:
+  Entry NewEntry(const std::vector<int>& items) {
+    Entry entry;
+    entry.cost = startup_;
+    for (int i : items) {
+      const Info& info = infos_[i];
+      entry.node_ids.push_back(info.item->node_id);
+      entry.cost += info.cost;
+      entry.exclusive = entry.exclusive || info.exclusive;
+      entry.locks.insert(entry.locks.end(), info.locks.begin(), info.locks.end());
+      if (info.serial) entry.labels.push_back("serial");
+    }
+    SortUnique(&entry.locks);
+    SortUnique(&entry.labels);
+    return entry;
+  }
+
+  std::string Name(const std::string& tail) const { return options_.suite + "/" + tail; }
+
+  void AddShards() {
+    std::vector<Unit> units = MakeUnits(infos_, options_.distribution);
+    std::vector<Unit> normal;
+    std::map<std::vector<std::string>, std::vector<int>> by_locks;
+    std::vector<int> exclusive;
+    for (Unit& unit : units) {
+      if (!unit.serial) {
+        normal.push_back(std::move(unit));
+      } else {
+        auto& items = unit.exclusive ? exclusive : by_locks[unit.locks];
+        items.insert(items.end(), unit.items.begin(), unit.items.end());
+      }
+    }
+
+    std::vector<std::vector<int>> entries;
+    for (Piece& bin : PackNormal(normal))
+      if (!bin.items.empty()) entries.push_back(std::move(bin.items));
+    // Serial entries after the shards: by lock set, the exclusive one last.
+    for (auto& [locks, items] : by_locks) entries.push_back(std::move(items));
+    if (!exclusive.empty()) entries.push_back(std::move(exclusive));
+
+    if (entries.empty()) return;
+    size_t width = std::max<size_t>(2, std::to_string(entries.size() - 1).size());
+    for (size_t i = 0; i < entries.size(); ++i) {
+      std::sort(entries[i].begin(), entries[i].end());
+      Entry entry = NewEntry(entries[i]);
+      std::string number = std::to_string(i);
+      entry.name = Name("shard-" + std::string(width - number.size(), '0') + number);
+      plan_.entries.push_back(std::move(entry));
+    }
+  }
+
+  std::vector<Piece> PackNormal(const std::vector<Unit>& units) {
+    if (units.empty()) return {};
+    double total = 0;
+    for (const Unit& unit : units) total += unit.cost;
+    int shards = options_.shards > 0
+                     ? static_cast<int>(std::min<size_t>(options_.shards, units.size()))
+                     : AutoShards(total, startup_, std::max(options_.cores, 1), units.size());
+    if (options_.distribution == Distribution::kLoad) return PackLoad(units, shards, infos_);
+    std::vector<Piece> pieces;
+    for (const Unit& unit : units) pieces.push_back(PieceOf(unit));
+    return PackLpt(std::move(pieces), shards, infos_);
+  }
+
+  // One entry per module. A group spanning modules joins them; the entry is
+  // then named after all of them ("a.py+b.py") in collection order.
+  void AddFiles() {
+    for (const Unit& unit : MakeUnits(infos_, Distribution::kFile)) {
+      std::vector<std::string> files;
+      for (int i : unit.items) {
+        std::string file = FileKey(*infos_[i].item);
+        if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+      }
+      std::string name;
+      for (const std::string& file : files) name += (name.empty() ? "" : "+") + file;
+      Entry entry = NewEntry(unit.items);
+      entry.name = Name(name);
+      plan_.entries.push_back(std::move(entry));
+    }
+  }
+
+  // One entry per node ID, for IDEs. Members of an xdist group cannot share
+  // an entry here; a RESOURCE_LOCK per group keeps them from running at the
+  // same time, which is what xdist's one-worker-per-group guarantees too.
+  void AddTests() {
+    for (int i = 0; i < static_cast<int>(infos_.size()); ++i) {
+      const Item& item = *infos_[i].item;
+      Entry entry = NewEntry({i});
+      entry.name = Name(item.node_id);
+      if (infos_[i].group) entry.locks.push_back("xdist_group:" + *infos_[i].group);
+      SortUnique(&entry.locks);
+      for (const Marker& marker : item.markers)
+        if (kUnlabelledMarkers.count(marker.name) == 0) entry.labels.push_back(marker.name);
+      SortUnique(&entry.labels);
+      if (!item.path.empty())
+        entry.source_line = item.line > 0 ? item.path + ":" + std::to_string(item.line) : item.path;
+      plan_.entries.push_back(std::move(entry));
+    }
+  }
+
+  void AddCollectionErrors() {
+    if (collection_.errors.empty()) return;
+    Entry entry;
+    entry.name = Name("collection-errors");
+    entry.collection_errors = true;
+    entry.cost = startup_;
+    for (const CollectionError& error : collection_.errors) {
+      // An error outside any module (a broken conftest at the root) has an
+      // empty node ID: re-collecting the rootdir shows it again.
+      std::string node_id = error.node_id.empty() ? "." : error.node_id;
+      if (std::find(entry.node_ids.begin(), entry.node_ids.end(), node_id) == entry.node_ids.end())
+        entry.node_ids.push_back(node_id);
+    }
+    plan_.entries.push_back(std::move(entry));
+  }
+
+  const Collection& collection_;
+  const PlanOptions& options_;
+  double startup_;
+  std::vector<Info> infos_;
+  Plan plan_;
+};
+
+}  // namespace
+
+Plan MakePlan(const Collection& collection, const PlanOptions& options,
+              const Durations& durations) {
+  return Planner(collection, options, durations).Make();
+}
+
+namespace {
+
+constexpr const char* kPlanFormat = "pytest-shards-plan/1";
+
+json EntryToJson(const Entry& entry) {
+  return {{"name", entry.name},
+          {"node_ids", entry.node_ids},
+          {"locks", entry.locks},
+          {"exclusive", entry.exclusive},
+          {"cost", entry.cost},
+          {"labels", entry.labels},
+          {"source_line", entry.source_line},
+          {"collection_errors", entry.collection_errors}};
+}
+
+Entry EntryFromJson(const json& json) {
+  Entry entry;
+  entry.name = json.at("name").get<std::string>();
+  entry.node_ids = json.at("node_ids").get<std::vector<std::string>>();
+  entry.locks = json.value("locks", std::vector<std::string>{});
+  entry.exclusive = json.value("exclusive", false);
+  entry.cost = json.value("cost", 0.0);
+  entry.labels = json.value("labels", std::vector<std::string>{});
+  entry.source_line = json.value("source_line", "");
+  entry.collection_errors = json.value("collection_errors", false);
+  return entry;
+}
+
+}  // namespace
+
+json PlanFileToJson(const PlanFile& file) {
+  json entries = json::array();
+  for (const Entry& entry : file.plan.entries) entries.push_back(EntryToJson(entry));
+  return {{"format", kPlanFormat},
+          {"run_id", file.run_id},
+          {"settings", SettingsToJson(file.settings)},
+          {"rootdir", file.rootdir},
+          {"xdist", file.xdist},
+          {"entries", entries}};
+}
+
+PlanFile PlanFileFromJson(const json& json) {
+  if (!json.is_object() || json.value("format", "") != kPlanFormat)
+    throw Error(std::string("plan file is not in format ") + kPlanFormat + "; re-run cmake");
+  try {
+    PlanFile file;
+    file.run_id = json.at("run_id").get<std::string>();
+    file.settings = SettingsFromJson(json.at("settings"));
+    file.rootdir = json.at("rootdir").get<std::string>();
+    file.xdist = json.value("xdist", false);
+    for (const auto& entry : json.at("entries")) file.plan.entries.push_back(EntryFromJson(entry));
+    return file;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("plan file is corrupt (") + e.what() + "); re-run cmake");
+  }
+}
+
+}  // namespace pytest_shards

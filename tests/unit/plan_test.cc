@@ -1,0 +1,644 @@
+#include "plan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "error.h"
+
+namespace pytest_shards {
+namespace {
+
+using nlohmann::json;
+
+Marker MakeMarker(const std::string& name, json args = json::array(),
+                  json kwargs = json::object()) {
+  Marker marker;
+  marker.name = name;
+  marker.args = std::move(args);
+  marker.kwargs = std::move(kwargs);
+  return marker;
+}
+
+// "tests/test_a.py::TestX::test_y[1]": file, class and line from the ID.
+Item MakeItem(const std::string& node_id, std::vector<Marker> markers = {}, int line = 7) {
+  Item item;
+  item.node_id = node_id;
+  item.file = node_id.substr(0, node_id.find("::"));
+  item.path = "/src/" + item.file;
+  item.line = line;
+  size_t first = node_id.find("::");
+  size_t last = node_id.rfind("::");
+  if (first != last) item.cls = node_id.substr(first + 2, last - first - 2);
+  item.markers = std::move(markers);
+  return item;
+}
+
+Marker Group(const std::string& name) { return MakeMarker("xdist_group", json::array({name})); }
+
+PlanOptions Options(int shards, Distribution distribution = Distribution::kLoad,
+                    Granularity granularity = Granularity::kShard) {
+  PlanOptions options;
+  options.suite = "suite";
+  options.shards = shards;
+  options.distribution = distribution;
+  options.granularity = granularity;
+  options.cores = 2;
+  return options;
+}
+
+const std::vector<Distribution> kDistributions = {Distribution::kLoad, Distribution::kFile,
+                                                  Distribution::kScope, Distribution::kGroup};
+
+// A mixed suite: several modules, classes, groups across modules, serial
+// tests with and without lock names, an exclusive test, a parametrized one.
+Collection MixedCollection() {
+  Collection c;
+  c.rootdir = "/src";
+  for (int m = 0; m < 6; ++m) {
+    std::string file = "tests/test_m" + std::to_string(m) + ".py";
+    for (int t = 0; t < 5 + m; ++t) {
+      std::vector<Marker> markers;
+      if (t == 1) markers.push_back(Group("g" + std::to_string(m % 2)));
+      if (m == 2 && t == 3) markers.push_back(MakeMarker("serial"));
+      if (m == 3 && t == 0) markers.push_back(MakeMarker("serial", json::array({"db"})));
+      if (m == 4 && t == 2)
+        markers.push_back(MakeMarker("serial", json::array(), {{"lock", "db"}}));
+      if (m == 5 && t == 4)
+        markers.push_back(MakeMarker("serial", json::array(), {{"exclusive", true}}));
+      std::string node_id = file + (t % 3 == 0 ? "::TestK::test_" : "::test_") + std::to_string(t);
+      c.items.push_back(MakeItem(node_id, markers, 10 + t));
+    }
+  }
+  c.items.push_back(MakeItem("tests/test_p.py::test_p[a]", {MakeMarker("parametrize")}));
+  c.items.push_back(MakeItem("tests/test_p.py::test_p[b]", {MakeMarker("parametrize")}));
+  return c;
+}
+
+Durations SkewedDurations(const Collection& c) {
+  Durations d;
+  for (size_t i = 0; i < c.items.size(); i += 2) d.tests[c.items[i].node_id] = 0.1 + (i % 7) * 1.3;
+  d.startup = 0.3;
+  return d;
+}
+
+// Entry index of every node ID; fails on a node ID in two entries.
+std::map<std::string, size_t> EntryOf(const Plan& plan) {
+  std::map<std::string, size_t> entry_of;
+  for (size_t e = 0; e < plan.entries.size(); ++e) {
+    if (plan.entries[e].collection_errors) continue;
+    for (const std::string& id : plan.entries[e].node_ids) {
+      bool inserted = entry_of.emplace(id, e).second;
+      EXPECT_TRUE(inserted) << id << " is in two entries";
+    }
+  }
+  return entry_of;
+}
+
+double TestCost(const Entry& entry, const Durations& d) { return entry.cost - d.startup; }
+
+TEST(PlanSerialLock, NamesTheLock) {
+  bool exclusive = true;
+  EXPECT_EQ(SerialLock(MakeMarker("serial"), &exclusive), "serial");
+  EXPECT_FALSE(exclusive);
+  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array({"db"})), &exclusive), "db");
+  EXPECT_FALSE(exclusive);
+  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array(), {{"lock", "db"}}), &exclusive), "db");
+  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array(), {{"exclusive", true}}), &exclusive),
+            "serial");
+  EXPECT_TRUE(exclusive);
+  EXPECT_EQ(
+      SerialLock(MakeMarker("serial", json::array({"gpu"}), {{"exclusive", false}}), &exclusive),
+      "gpu");
+  EXPECT_FALSE(exclusive);
+  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array({"x"})), nullptr), "x");
+}
+
+TEST(Plan, SameInputsGiveByteIdenticalPlanFile) {
+  Collection c = MixedCollection();
+  Durations d = SkewedDurations(c);
+  for (Distribution distribution : kDistributions) {
+    for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
+      PlanOptions options = Options(0, distribution, granularity);
+      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d)};
+      // A copy of the durations built in another order must not matter.
+      Durations copy;
+      for (auto it = d.tests.rbegin(); it != d.tests.rend(); ++it) copy.tests.insert(*it);
+      copy.startup = d.startup;
+      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy)};
+      EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
+      EXPECT_FALSE(a.plan.entries.empty());
+    }
+  }
+}
+
+TEST(Plan, EveryItemLandsInExactlyOneEntry) {
+  Collection c = MixedCollection();
+  c.items.push_back(c.items[3]);  // pytest can report a node ID twice
+  Durations d = SkewedDurations(c);
+  std::set<std::string> all;
+  for (const Item& item : c.items) all.insert(item.node_id);
+  for (Distribution distribution : kDistributions)
+    for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest})
+      for (int shards : {0, 1, 2, 3, 7, 1000}) {
+        Plan plan = MakePlan(c, Options(shards, distribution, granularity), d);
+        std::map<std::string, size_t> entry_of = EntryOf(plan);
+        std::set<std::string> planned;
+        for (const auto& [id, e] : entry_of) planned.insert(id);
+        EXPECT_EQ(planned, all) << Name(distribution) << " " << Name(granularity) << " " << shards;
+        for (const Entry& entry : plan.entries) EXPECT_FALSE(entry.node_ids.empty());
+      }
+}
+
+TEST(Plan, NodeIdsKeepCollectionOrderWithinAnEntry) {
+  Collection c = MixedCollection();
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < c.items.size(); ++i) position[c.items[i].node_id] = i;
+  for (Distribution distribution : kDistributions) {
+    Plan plan = MakePlan(c, Options(3, distribution), SkewedDurations(c));
+    for (const Entry& entry : plan.entries)
+      for (size_t i = 1; i < entry.node_ids.size(); ++i)
+        EXPECT_LT(position[entry.node_ids[i - 1]], position[entry.node_ids[i]]) << entry.name;
+  }
+}
+
+TEST(Plan, SerialTestsGoToEntriesOfTheirLock) {
+  Collection c = MixedCollection();
+  Plan plan = MakePlan(c, Options(3), SkewedDurations(c));
+  std::map<std::string, size_t> entry_of = EntryOf(plan);
+  const Entry& bare = plan.entries[entry_of.at("tests/test_m2.py::TestK::test_3")];
+  const Entry& db1 = plan.entries[entry_of.at("tests/test_m3.py::TestK::test_0")];
+  const Entry& db2 = plan.entries[entry_of.at("tests/test_m4.py::test_2")];
+  const Entry& exclusive = plan.entries[entry_of.at("tests/test_m5.py::test_4")];
+
+  EXPECT_EQ(bare.locks, std::vector<std::string>{"serial"});
+  EXPECT_EQ(bare.node_ids, std::vector<std::string>{"tests/test_m2.py::TestK::test_3"});
+  EXPECT_FALSE(bare.exclusive);
+  // serial("db") and serial(lock="db") share one entry holding only them.
+  EXPECT_EQ(&db1, &db2);
+  EXPECT_EQ(db1.locks, std::vector<std::string>{"db"});
+  EXPECT_EQ(db1.node_ids.size(), 2u);
+  EXPECT_TRUE(exclusive.exclusive);
+  EXPECT_EQ(exclusive.node_ids, std::vector<std::string>{"tests/test_m5.py::test_4"});
+  for (const Entry* entry : {&bare, &db1, &exclusive})
+    EXPECT_EQ(entry->labels, std::vector<std::string>{"serial"}) << entry->name;
+
+  // Serial entries come after the normal shards, which hold no lock.
+  ASSERT_EQ(plan.entries.size(), 3u + 3u);
+  for (size_t e = 0; e < 3; ++e) {
+    EXPECT_TRUE(plan.entries[e].locks.empty());
+    EXPECT_FALSE(plan.entries[e].exclusive);
+    EXPECT_TRUE(plan.entries[e].labels.empty());
+  }
+}
+
+TEST(Plan, UnitWithSerialTestTakesUnionOfLocks) {
+  Collection c;
+  c.items = {MakeItem("a.py::t1", {MakeMarker("serial", json::array({"db"}))}),
+             MakeItem("a.py::t2", {MakeMarker("serial", json::array({"net"}))}),
+             MakeItem("a.py::t3"), MakeItem("b.py::t1"), MakeItem("b.py::t2")};
+  Plan plan = MakePlan(c, Options(2, Distribution::kFile), Durations{});
+  std::map<std::string, size_t> entry_of = EntryOf(plan);
+  const Entry& serial = plan.entries[entry_of.at("a.py::t3")];
+  EXPECT_EQ(serial.locks, (std::vector<std::string>{"db", "net"}));
+  EXPECT_EQ(serial.node_ids, (std::vector<std::string>{"a.py::t1", "a.py::t2", "a.py::t3"}));
+  EXPECT_TRUE(plan.entries[entry_of.at("b.py::t1")].locks.empty());
+}
+
+TEST(Plan, CustomSerialMarker) {
+  Collection c;
+  c.items = {MakeItem("a.py::t1", {MakeMarker("one_at_a_time")}),
+             MakeItem("a.py::t2", {MakeMarker("serial")}), MakeItem("a.py::t3")};
+  PlanOptions options = Options(1);
+  options.serial_marker = "one_at_a_time";
+  Plan plan = MakePlan(c, options, Durations{});
+  ASSERT_EQ(plan.entries.size(), 2u);
+  EXPECT_EQ(plan.entries[0].node_ids, (std::vector<std::string>{"a.py::t2", "a.py::t3"}));
+  EXPECT_EQ(plan.entries[1].node_ids, std::vector<std::string>{"a.py::t1"});
+  EXPECT_EQ(plan.entries[1].locks, std::vector<std::string>{"serial"});
+}
+
+TEST(Plan, XdistGroupStaysTogetherInEveryDistribution) {
+  Collection c;
+  for (int m = 0; m < 5; ++m)
+    for (int t = 0; t < 6; ++t) {
+      std::vector<Marker> markers;
+      if (t % 2 == 0) markers.push_back(Group(t == 0 ? "even0" : "even"));
+      if (t == 3) markers.push_back(MakeMarker("xdist_group", json::array(), {{"name", "kw"}}));
+      std::string id =
+          "m" + std::to_string(m) + ".py::C" + std::to_string(t % 2) + "::t" + std::to_string(t);
+      c.items.push_back(MakeItem(id, markers));
+    }
+  Durations d;
+  for (const Item& item : c.items) d.tests[item.node_id] = 1.0;
+  for (Distribution distribution : kDistributions)
+    for (int shards : {0, 2, 4, 30}) {
+      Plan plan = MakePlan(c, Options(shards, distribution), d);
+      std::map<std::string, size_t> entry_of = EntryOf(plan);
+      std::map<std::string, std::set<size_t>> entries_of_group;
+      for (const Item& item : c.items) {
+        const Marker* group = item.FindMarker("xdist_group");
+        if (group == nullptr) continue;
+        std::string name = group->args.empty() ? group->kwargs.at("name").get<std::string>()
+                                               : group->args[0].get<std::string>();
+        entries_of_group[name].insert(entry_of.at(item.node_id));
+      }
+      ASSERT_EQ(entries_of_group.size(), 3u);
+      for (const auto& [name, entries] : entries_of_group)
+        EXPECT_EQ(entries.size(), 1u) << name << " split under " << Name(distribution);
+      // Under load and group the tests outside groups still spread out.
+      bool per_test = distribution == Distribution::kLoad || distribution == Distribution::kGroup;
+      if (per_test && shards >= 2) {
+        EXPECT_GE(plan.entries.size(), 2u);
+      }
+    }
+}
+
+TEST(Plan, FileAndScopeKeepModulesAndClassesTogether) {
+  Collection c;
+  for (int m = 0; m < 4; ++m)
+    for (int t = 0; t < 8; ++t)
+      c.items.push_back(MakeItem("m" + std::to_string(m) +
+                                 ".py::" + (t < 4 ? "A" : (t < 6 ? "B" : "")) +
+                                 (t < 6 ? "::" : "") + "t" + std::to_string(t)));
+  Durations d;
+  for (size_t i = 0; i < c.items.size(); ++i) d.tests[c.items[i].node_id] = 1.0 + i % 5;
+
+  Plan by_file = MakePlan(c, Options(3, Distribution::kFile), d);
+  std::map<std::string, size_t> entry_of = EntryOf(by_file);
+  std::map<std::string, std::set<size_t>> entries_of_module;
+  for (const Item& item : c.items) entries_of_module[item.file].insert(entry_of.at(item.node_id));
+  for (const auto& [file, entries] : entries_of_module) EXPECT_EQ(entries.size(), 1u) << file;
+  EXPECT_EQ(by_file.entries.size(), 3u);
+
+  Plan by_scope = MakePlan(c, Options(8, Distribution::kScope), d);
+  entry_of = EntryOf(by_scope);
+  std::map<std::string, std::set<size_t>> entries_of_scope;
+  std::map<std::string, std::set<size_t>> entries_of_module_scope;
+  for (const Item& item : c.items) {
+    std::string scope = item.cls.empty() ? item.file : item.file + "::" + item.cls;
+    entries_of_scope[scope].insert(entry_of.at(item.node_id));
+    entries_of_module_scope[item.file].insert(entry_of.at(item.node_id));
+  }
+  EXPECT_EQ(entries_of_scope.size(), 12u);
+  for (const auto& [scope, entries] : entries_of_scope) EXPECT_EQ(entries.size(), 1u) << scope;
+  // Scope is finer than file: some module is spread over entries.
+  size_t spread = 0;
+  for (const auto& [file, entries] : entries_of_module_scope) spread += entries.size() > 1;
+  EXPECT_GT(spread, 0u);
+}
+
+TEST(Plan, LongestFirstBeatsRoundRobinOnSkewedDurations) {
+  // Long and short tests alternate: round-robin over collection order puts
+  // all long ones on the same shards.
+  Collection c;
+  Durations d;
+  d.startup = 0.5;
+  for (int i = 0; i < 24; ++i) {
+    c.items.push_back(MakeItem("t" + std::to_string(i) + ".py::test"));
+    d.tests[c.items.back().node_id] = (i % 3 == 0) ? 10.0 + i : 0.5;
+  }
+  for (Distribution distribution : {Distribution::kGroup, Distribution::kLoad})
+    for (int shards : {2, 3, 4}) {
+      std::vector<double> round_robin(shards, 0.0);
+      double total = 0;
+      for (size_t i = 0; i < c.items.size(); ++i) {
+        round_robin[i % shards] += d.tests.at(c.items[i].node_id);
+        total += d.tests.at(c.items[i].node_id);
+      }
+      double round_robin_max = *std::max_element(round_robin.begin(), round_robin.end());
+
+      Plan plan = MakePlan(c, Options(shards, distribution), d);
+      ASSERT_EQ(plan.entries.size(), static_cast<size_t>(shards));
+      double lpt_max = 0;
+      double sum = 0;
+      for (const Entry& entry : plan.entries) {
+        lpt_max = std::max(lpt_max, TestCost(entry, d));
+        sum += TestCost(entry, d);
+      }
+      EXPECT_NEAR(sum, total, 1e-9);
+      EXPECT_LT(lpt_max, round_robin_max) << shards << " shards";
+      // Within the largest test of the ideal.
+      EXPECT_LE(lpt_max, total / shards + 31.0);
+    }
+}
+
+TEST(Plan, LoadKeepsModulesWholeWhenBalanceAllows) {
+  Collection c;
+  Durations d;
+  for (int m = 0; m < 8; ++m)
+    for (int t = 0; t < 5; ++t) {
+      c.items.push_back(MakeItem("m" + std::to_string(m) + ".py::t" + std::to_string(t)));
+      d.tests[c.items.back().node_id] = 1.0;
+    }
+  Plan plan = MakePlan(c, Options(4), d);
+  ASSERT_EQ(plan.entries.size(), 4u);
+  std::map<std::string, size_t> entry_of = EntryOf(plan);
+  std::map<std::string, std::set<size_t>> entries_of_module;
+  for (const Item& item : c.items) entries_of_module[item.file].insert(entry_of.at(item.node_id));
+  for (const auto& [file, entries] : entries_of_module) EXPECT_EQ(entries.size(), 1u) << file;
+  for (const Entry& entry : plan.entries) EXPECT_EQ(entry.node_ids.size(), 10u);
+}
+
+TEST(Plan, LoadSplitsOnlyModulesBiggerThanAShard) {
+  // One huge module (numpy's test_umath.py) and many small ones.
+  Collection c;
+  Durations d;
+  for (int t = 0; t < 400; ++t) {
+    c.items.push_back(MakeItem("test_umath.py::t" + std::to_string(t)));
+    d.tests[c.items.back().node_id] = 0.1;
+  }
+  for (int m = 0; m < 20; ++m)
+    for (int t = 0; t < 5; ++t) {
+      c.items.push_back(MakeItem("small" + std::to_string(m) + ".py::t" + std::to_string(t)));
+      d.tests[c.items.back().node_id] = 0.1 + 0.01 * m;
+    }
+  double total = 0;
+  for (const auto& [id, seconds] : d.tests) total += seconds;
+  const int shards = 4;
+  Plan plan = MakePlan(c, Options(shards), d);
+  ASSERT_EQ(plan.entries.size(), static_cast<size_t>(shards));
+  std::map<std::string, size_t> entry_of = EntryOf(plan);
+  std::map<std::string, std::set<size_t>> entries_of_module;
+  for (const Item& item : c.items) entries_of_module[item.file].insert(entry_of.at(item.node_id));
+  EXPECT_GT(entries_of_module.at("test_umath.py").size(), 1u);
+  for (const auto& [file, entries] : entries_of_module)
+    if (file != "test_umath.py") {
+      EXPECT_EQ(entries.size(), 1u) << file;
+    }
+  for (const Entry& entry : plan.entries)
+    EXPECT_LE(TestCost(entry, d), total / shards * 1.05 + 0.2) << entry.name;
+  // The big module is cut into runs of neighbouring tests, not scattered:
+  // every entry holds one consecutive stretch of it.
+  for (const Entry& entry : plan.entries) {
+    std::vector<int> numbers;
+    for (const std::string& id : entry.node_ids)
+      if (id.rfind("test_umath.py::t", 0) == 0) numbers.push_back(std::stoi(id.substr(16)));
+    if (numbers.empty()) continue;
+    EXPECT_EQ(numbers.back() - numbers.front() + 1, static_cast<int>(numbers.size())) << entry.name;
+  }
+}
+
+TEST(Plan, EqualCostsAreOrderedByNodeId) {
+  // Collection order b, a; equal costs: the largest-first order breaks the
+  // tie by node ID, so a.py::t lands in the first shard.
+  Collection c;
+  c.items = {MakeItem("b.py::t"), MakeItem("a.py::t")};
+  Plan plan = MakePlan(c, Options(2, Distribution::kGroup), Durations{});
+  ASSERT_EQ(plan.entries.size(), 2u);
+  EXPECT_EQ(plan.entries[0].node_ids, std::vector<std::string>{"a.py::t"});
+  EXPECT_EQ(plan.entries[1].node_ids, std::vector<std::string>{"b.py::t"});
+}
+
+TEST(Plan, LoadSplitsWholeModulesThatWouldUnbalance) {
+  // Three equal modules on two shards: whole modules give 2:1.
+  Collection c;
+  Durations d;
+  for (int m = 0; m < 3; ++m)
+    for (int t = 0; t < 10; ++t) {
+      c.items.push_back(MakeItem("m" + std::to_string(m) + ".py::t" + std::to_string(t)));
+      d.tests[c.items.back().node_id] = 1.0;
+    }
+  Plan plan = MakePlan(c, Options(2), d);
+  ASSERT_EQ(plan.entries.size(), 2u);
+  for (const Entry& entry : plan.entries) EXPECT_EQ(entry.node_ids.size(), 15u) << entry.name;
+}
+
+int NormalShards(const Plan& plan) {
+  int count = 0;
+  for (const Entry& entry : plan.entries) count += entry.locks.empty() && !entry.exclusive;
+  return count;
+}
+
+Collection Uniform(int tests) {
+  Collection c;
+  for (int i = 0; i < tests; ++i)
+    c.items.push_back(MakeItem("m" + std::to_string(i / 10) + ".py::t" + std::to_string(i)));
+  return c;
+}
+
+TEST(Plan, AutoShardCountGrowsWithCostAndKeepsCoresBusy) {
+  Collection c = Uniform(400);
+  int previous = 0;
+  for (double seconds : {0.001, 0.01, 0.05, 0.2, 1.0, 10.0}) {
+    Durations d;
+    d.startup = 0.5;
+    for (const Item& item : c.items) d.tests[item.node_id] = seconds;
+    for (int cores : {2, 4}) {
+      PlanOptions options = Options(0);
+      options.cores = cores;
+      int shards = NormalShards(MakePlan(c, options, d));
+      EXPECT_GE(shards, cores) << seconds;
+      EXPECT_LE(shards, 4 * cores) << seconds;
+      if (cores == 2) {
+        EXPECT_GE(shards, previous) << seconds;
+        previous = shards;
+      }
+    }
+  }
+  EXPECT_EQ(previous, 8);  // 400 s of tests on 2 cores: the cap
+
+  // A slow start-up means fewer, bigger shards.
+  Durations d;
+  for (const Item& item : c.items) d.tests[item.node_id] = 0.05;
+  PlanOptions options = Options(0);
+  options.cores = 16;
+  d.startup = 0.1;
+  int quick = NormalShards(MakePlan(c, options, d));
+  d.startup = 2.0;
+  int slow = NormalShards(MakePlan(c, options, d));
+  EXPECT_GT(quick, slow);
+  EXPECT_GE(slow, 16);
+}
+
+TEST(Plan, AutoNeverMakesMoreShardsThanUnits) {
+  Collection c = Uniform(3);
+  PlanOptions options = Options(0);
+  options.cores = 8;
+  EXPECT_EQ(NormalShards(MakePlan(c, options, Durations{})), 3);
+  EXPECT_EQ(MakePlan(Collection{}, options, Durations{}).entries.size(), 0u);
+  // DISTRIBUTION file: 4 modules are 4 units.
+  options.distribution = Distribution::kFile;
+  EXPECT_EQ(NormalShards(MakePlan(Uniform(40), options, Durations{})), 4);
+}
+
+TEST(Plan, ShardNamesAreZeroPaddedAndStable) {
+  Collection c = MixedCollection();
+  Plan plan = MakePlan(c, Options(3), SkewedDurations(c));
+  ASSERT_EQ(plan.entries.size(), 6u);
+  for (size_t i = 0; i < plan.entries.size(); ++i)
+    EXPECT_EQ(plan.entries[i].name, "suite/shard-0" + std::to_string(i));
+  EXPECT_EQ(plan.entries.back().labels, std::vector<std::string>{"serial"});
+
+  Plan many = MakePlan(Uniform(150), Options(120), Durations{});
+  ASSERT_EQ(many.entries.size(), 120u);
+  EXPECT_EQ(many.entries.front().name, "suite/shard-000");
+  EXPECT_EQ(many.entries[7].name, "suite/shard-007");
+  EXPECT_EQ(many.entries.back().name, "suite/shard-119");
+  std::set<std::string> names;
+  for (const Entry& entry : many.entries) names.insert(entry.name);
+  EXPECT_EQ(names.size(), many.entries.size());
+}
+
+TEST(Plan, EntryCostIsEstimatesPlusStartup) {
+  Collection c;
+  c.items = {MakeItem("a.py::t1"), MakeItem("a.py::t2"), MakeItem("b.py::t1")};
+  Durations d;
+  d.tests = {{"a.py::t1", 2.0}};  // a.py::t2 takes a.py's mean, b.py the suite's
+  d.startup = 0.25;
+  Plan plan = MakePlan(c, Options(1), d);
+  ASSERT_EQ(plan.entries.size(), 1u);
+  EXPECT_DOUBLE_EQ(plan.entries[0].cost, 2.0 + 2.0 + 2.0 + 0.25);
+  Plan fresh = MakePlan(c, Options(1), Durations{});
+  EXPECT_DOUBLE_EQ(fresh.entries[0].cost, 3 * kDefaultTestSeconds + kDefaultStartupSeconds);
+}
+
+TEST(Plan, GranularityFileNamesEntriesAfterModules) {
+  Collection c = MixedCollection();
+  Plan plan = MakePlan(c, Options(0, Distribution::kLoad, Granularity::kFile), Durations{});
+  std::vector<std::string> names;
+  for (const Entry& entry : plan.entries) names.push_back(entry.name);
+  // g0 and g1 join modules 0+2+4 and 1+3+5 (groups across modules).
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"suite/tests/test_m0.py+tests/test_m2.py+tests/test_m4.py",
+                                      "suite/tests/test_m1.py+tests/test_m3.py+tests/test_m5.py",
+                                      "suite/tests/test_p.py"}));
+  EXPECT_EQ(plan.entries[0].locks, (std::vector<std::string>{"db", "serial"}));
+  EXPECT_EQ(plan.entries[0].labels, std::vector<std::string>{"serial"});
+  EXPECT_TRUE(plan.entries[1].exclusive);
+  EXPECT_TRUE(plan.entries[2].locks.empty());
+  EXPECT_TRUE(plan.entries[2].labels.empty());
+
+  Collection simple;
+  simple.items = {MakeItem("tests/a.py::t1"), MakeItem("tests/b.py::t1"),
+                  MakeItem("tests/a.py::t2", {MakeMarker("serial", json::array({"db"}))})};
+  Plan files = MakePlan(simple, Options(0, Distribution::kLoad, Granularity::kFile), Durations{});
+  ASSERT_EQ(files.entries.size(), 2u);
+  EXPECT_EQ(files.entries[0].name, "suite/tests/a.py");
+  EXPECT_EQ(files.entries[0].node_ids,
+            (std::vector<std::string>{"tests/a.py::t1", "tests/a.py::t2"}));
+  EXPECT_EQ(files.entries[0].locks, std::vector<std::string>{"db"});
+  EXPECT_EQ(files.entries[0].labels, std::vector<std::string>{"serial"});
+  EXPECT_EQ(files.entries[1].name, "suite/tests/b.py");
+}
+
+TEST(Plan, GranularityTestGivesOneEntryPerNodeId) {
+  Collection c;
+  c.items = {
+      MakeItem("tests/a.py::test_z", {MakeMarker("slow"), MakeMarker("filterwarnings")}, 30),
+      MakeItem("tests/a.py::T::test_p[1]",
+               {MakeMarker("parametrize"), MakeMarker("usefixtures"), MakeMarker("network")}, 12),
+      MakeItem("tests/b.py::test_s", {MakeMarker("serial", json::array({"db"}))}, 4),
+      MakeItem("tests/b.py::test_g", {Group("pair")}, 0),
+  };
+  Plan plan = MakePlan(c, Options(2, Distribution::kLoad, Granularity::kTest), Durations{});
+  ASSERT_EQ(plan.entries.size(), 4u);
+  for (size_t i = 0; i < c.items.size(); ++i) {
+    EXPECT_EQ(plan.entries[i].name, "suite/" + c.items[i].node_id);
+    EXPECT_EQ(plan.entries[i].node_ids, std::vector<std::string>{c.items[i].node_id});
+  }
+  EXPECT_EQ(plan.entries[0].source_line, "/src/tests/a.py:30");
+  EXPECT_EQ(plan.entries[0].labels, std::vector<std::string>{"slow"});
+  EXPECT_EQ(plan.entries[1].source_line, "/src/tests/a.py:12");
+  EXPECT_EQ(plan.entries[1].labels, std::vector<std::string>{"network"});
+  EXPECT_EQ(plan.entries[2].labels, std::vector<std::string>{"serial"});
+  EXPECT_EQ(plan.entries[2].locks, std::vector<std::string>{"db"});
+  EXPECT_EQ(plan.entries[3].source_line, "/src/tests/b.py");  // line unknown
+  EXPECT_EQ(plan.entries[3].labels, std::vector<std::string>{"xdist_group"});
+  EXPECT_EQ(plan.entries[3].locks, std::vector<std::string>{"xdist_group:pair"});
+}
+
+TEST(Plan, CollectionErrorsGetTheirOwnLastEntry) {
+  Collection c = Uniform(20);
+  c.errors = {{"tests/test_broken.py", "/src/tests/test_broken.py", "ImportError: no"},
+              {"tests/test_other.py", "/src/tests/test_other.py", "SyntaxError"}};
+  for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
+    Plan plan = MakePlan(c, Options(2, Distribution::kLoad, granularity), Durations{});
+    ASSERT_FALSE(plan.entries.empty());
+    const Entry& last = plan.entries.back();
+    EXPECT_EQ(last.name, "suite/collection-errors");
+    EXPECT_TRUE(last.collection_errors);
+    EXPECT_EQ(last.node_ids,
+              (std::vector<std::string>{"tests/test_broken.py", "tests/test_other.py"}));
+    for (size_t i = 0; i + 1 < plan.entries.size(); ++i)
+      EXPECT_FALSE(plan.entries[i].collection_errors);
+  }
+  Plan clean = MakePlan(Uniform(20), Options(2), Durations{});
+  for (const Entry& entry : clean.entries) EXPECT_FALSE(entry.collection_errors);
+
+  // Only errors, no items: the suite still has a failing entry.
+  Collection broken;
+  broken.errors = c.errors;
+  Plan only = MakePlan(broken, Options(0), Durations{});
+  ASSERT_EQ(only.entries.size(), 1u);
+  EXPECT_TRUE(only.entries[0].collection_errors);
+}
+
+TEST(PlanFile, JsonRoundTrip) {
+  Collection c = MixedCollection();
+  c.errors = {{"tests/test_broken.py", "/src/tests/test_broken.py", "boom"}};
+  PlanFile file;
+  file.run_id = "20261126-abc";
+  file.settings.suite = "suite";
+  file.settings.suite_dir = "/build/pytest-shards/suite";
+  file.settings.python = "/usr/bin/python3";
+  file.settings.args = {"tests", "-k", "not slow"};
+  file.settings.shards = 3;
+  file.rootdir = "/src";
+  file.xdist = true;
+  file.plan = MakePlan(c, Options(3, Distribution::kLoad), SkewedDurations(c));
+  Plan tests = MakePlan(c, Options(3, Distribution::kLoad, Granularity::kTest), Durations{});
+  file.plan.entries.push_back(tests.entries[0]);
+
+  json document = PlanFileToJson(file);
+  EXPECT_EQ(document.at("format"), "pytest-shards-plan/1");
+  PlanFile back = PlanFileFromJson(json::parse(document.dump()));
+  EXPECT_EQ(back.run_id, file.run_id);
+  EXPECT_EQ(back.rootdir, "/src");
+  EXPECT_TRUE(back.xdist);
+  EXPECT_EQ(back.settings.suite, "suite");
+  EXPECT_EQ(back.settings.args, file.settings.args);
+  ASSERT_EQ(back.plan.entries.size(), file.plan.entries.size());
+  for (size_t i = 0; i < back.plan.entries.size(); ++i) {
+    const Entry& a = file.plan.entries[i];
+    const Entry& b = back.plan.entries[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.node_ids, b.node_ids);
+    EXPECT_EQ(a.locks, b.locks);
+    EXPECT_EQ(a.exclusive, b.exclusive);
+    EXPECT_DOUBLE_EQ(a.cost, b.cost);
+    EXPECT_EQ(a.labels, b.labels);
+    EXPECT_EQ(a.source_line, b.source_line);
+    EXPECT_EQ(a.collection_errors, b.collection_errors);
+  }
+  EXPECT_EQ(PlanFileToJson(back).dump(), document.dump());
+}
+
+TEST(PlanFile, CorruptDocumentThrowsError) {
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = MakePlan(Uniform(4), Options(2), Durations{});
+  json good = PlanFileToJson(file);
+  EXPECT_NO_THROW(PlanFileFromJson(good));
+  EXPECT_THROW(PlanFileFromJson(json::object()), Error);
+  EXPECT_THROW(PlanFileFromJson(json::array()), Error);
+  json bad_format = good;
+  bad_format["format"] = "pytest-shards-plan/2";
+  EXPECT_THROW(PlanFileFromJson(bad_format), Error);
+  json no_entries = good;
+  no_entries.erase("entries");
+  EXPECT_THROW(PlanFileFromJson(no_entries), Error);
+  json bad_entry = good;
+  bad_entry["entries"][0]["node_ids"] = "a.py::t";
+  EXPECT_THROW(PlanFileFromJson(bad_entry), Error);
+  json nameless = good;
+  nameless["entries"][1].erase("name");
+  EXPECT_THROW(PlanFileFromJson(nameless), Error);
+}
+
+}  // namespace
+}  // namespace pytest_shards
