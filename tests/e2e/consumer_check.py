@@ -32,7 +32,7 @@ def run(*argv, **kwargs):
 def collected_node_ids(python):
     """What plain pytest collects, independent of pytest-shards."""
     out = subprocess.run(
-        [python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        [python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-o", "addopts="],
         cwd=SUITE, check=True, capture_output=True, text=True).stdout
     return [line for line in out.splitlines() if "::" in line]
 

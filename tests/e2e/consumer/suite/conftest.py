@@ -18,7 +18,7 @@ def _lock_of(item):
 
 
 @pytest.fixture(autouse=True)
-def evidence(request):
+def evidence(request, tmp_path):
     directory = os.environ.get("EVIDENCE_DIR")
     start = time.time()
     yield
@@ -35,7 +35,7 @@ def evidence(request):
         "shards": os.environ.get("PYTEST_SHARD_COUNT"),
         "tmpdir": os.environ.get("TMPDIR"),
         "shard_tmpdir": os.environ.get("PYTEST_SHARD_TMPDIR"),
-        "tmp_path": str(request.getfixturevalue("tmp_path")),
+        "tmp_path": str(tmp_path),
         "port_base": os.environ.get("PYTEST_SHARD_PORT_BASE"),
         "port_count": os.environ.get("PYTEST_SHARD_PORT_COUNT"),
         "worker": os.environ.get("PYTEST_XDIST_WORKER"),
