@@ -215,6 +215,12 @@ bool CollectionIsStale(const Settings& settings, const Collection& collection, s
   return false;
 }
 
+void WriteCollection(const Settings& settings, const Collection& collection) {
+  nlohmann::json record = {{"settings", SettingsKey(settings)}, {"stamps", Stamps(collection)}};
+  WriteFileAtomic(settings.CollectionFile(), CollectionToJson(collection).dump(1) + "\n");
+  WriteFileAtomic(settings.suite_dir / "collection.stamps.json", record.dump(1) + "\n");
+}
+
 Collection Collect(const Settings& settings, std::ostream& out) {
   std::error_code ec;
   if (!fs::is_directory(settings.workdir, ec))
@@ -235,9 +241,7 @@ Collection Collect(const Settings& settings, std::ostream& out) {
     }
   }
   Collection collection = RunCollection(settings, out);
-  nlohmann::json record = {{"settings", SettingsKey(settings)}, {"stamps", Stamps(collection)}};
-  WriteFileAtomic(settings.CollectionFile(), CollectionToJson(collection).dump(1) + "\n");
-  WriteFileAtomic(settings.suite_dir / "collection.stamps.json", record.dump(1) + "\n");
+  WriteCollection(settings, collection);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", collection.seconds);
   out << "pytest-shards: " << settings.suite << ": collected " << collection.items.size()

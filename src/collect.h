@@ -19,6 +19,9 @@ namespace pytest_shards {
 // that produced no collection.
 Collection Collect(const Settings& settings, std::ostream& out);
 
+// Writes collection.json and the stamps of what it depends on.
+void WriteCollection(const Settings& settings, const Collection& collection);
+
 // Whether `collection` is out of date; `why` names the first file or
 // directory that changed.
 bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why);

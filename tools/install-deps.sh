@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake ninja-build pkg-config git
   nlohmann-json3-dev libboost-program-options-dev libgtest-dev libgmock-dev
-  libpugixml-dev libxxhash-dev
+  libpugixml-dev libxxhash-dev clang libclang-rt-dev clang-format
   python3 python3-pytest python3-pytest-xdist)
 missing=()
 for package in "${packages[@]}"; do

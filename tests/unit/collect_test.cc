@@ -1,0 +1,115 @@
+#include "collect.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "error.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+
+class CollectTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("collect_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+             "_" + testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    fs::create_directories(root_ / "tests");
+    Write("tests/test_a.py", "def test_a(): pass\n");
+    settings_.suite = "s";
+    settings_.suite_dir = root_ / "build";
+    settings_.python = "/usr/bin/python3";
+    settings_.workdir = root_;
+    settings_.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "tools";
+    collection_.rootdir = root_.string();
+    collection_.files = {(root_ / "tests/test_a.py").string()};
+    collection_.dirs = {(root_ / "tests").string()};
+    WriteCollection(settings_, collection_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(root_ / name) << text;
+  }
+  bool Stale(std::string* why) { return CollectionIsStale(settings_, collection_, why); }
+
+  fs::path root_;
+  Settings settings_;
+  Collection collection_;
+};
+
+TEST_F(CollectTest, FreshCollectionIsNotStale) {
+  std::string why;
+  EXPECT_FALSE(Stale(&why)) << why;
+}
+
+TEST_F(CollectTest, ChangedTestFileMakesItStale) {
+  Write("tests/test_a.py", "def test_a(): pass\ndef test_b(): pass\n");
+  std::string why;
+  ASSERT_TRUE(Stale(&why));
+  EXPECT_EQ(why, (root_ / "tests/test_a.py").string() + " changed");
+}
+
+TEST_F(CollectTest, SameContentWrittenAgainIsNotStale) {
+  Write("tests/test_a.py", "def test_a(): pass\n");
+  std::string why;
+  EXPECT_FALSE(Stale(&why)) << why;
+}
+
+TEST_F(CollectTest, NewModuleInWatchedDirectoryMakesItStale) {
+  Write("tests/test_new.py", "def test_new(): pass\n");
+  std::string why;
+  ASSERT_TRUE(Stale(&why));
+  EXPECT_NE(why.find("added to or removed from " + (root_ / "tests").string()), std::string::npos);
+}
+
+TEST_F(CollectTest, NewDataFileDoesNotMakeItStale) {
+  Write("tests/output.log", "written by a test\n");
+  std::string why;
+  EXPECT_FALSE(Stale(&why)) << why;
+}
+
+TEST_F(CollectTest, DifferentArgsMakeItStale) {
+  settings_.args = {"-m", "not slow"};
+  std::string why;
+  ASSERT_TRUE(Stale(&why));
+  EXPECT_NE(why.find("ARGS"), std::string::npos);
+}
+
+TEST_F(CollectTest, MissingWorkingDirectoryIsAClearError) {
+  settings_.workdir = root_ / "nowhere";
+  std::ostringstream out;
+  try {
+    Collect(settings_, out);
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("WORKING_DIRECTORY " + (root_ / "nowhere").string() +
+                                         " does not exist"),
+              std::string::npos);
+  }
+}
+
+TEST_F(CollectTest, MissingInterpreterIsAClearError) {
+  settings_.python = (root_ / "no-python").string();
+  fs::remove(settings_.CollectionFile());
+  std::ostringstream out;
+  try {
+    Collect(settings_, out);
+    FAIL() << "expected Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot be started; pass PYTHON <exe>"), std::string::npos)
+        << e.what();
+  }
+  // No half-written file is left behind.
+  for (const auto& entry : fs::directory_iterator(settings_.suite_dir))
+    EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pytest_shards

@@ -1,0 +1,79 @@
+#include "settings.h"
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+
+namespace pytest_shards {
+namespace {
+
+TEST(Settings, JsonRoundTripKeepsEveryField) {
+  Settings s;
+  s.suite = "app";
+  s.suite_dir = "/b/pytest-shards/app";
+  s.python = "/usr/bin/python3";
+  s.workdir = "/src";
+  s.plugin_dir = "/share";
+  s.args = {"--pyargs", "pkg", "-m", "not slow"};
+  s.run_args = {"-x"};
+  s.shards = 7;
+  s.granularity = Granularity::kTest;
+  s.distribution = Distribution::kScope;
+  s.serial_marker = "exclusive_db";
+  s.port_base = 30000;
+  s.ports_per_shard = 4;
+  s.environment = {"DATABASE_URL=postgresql:///app_{shard}"};
+  s.timeout = 120;
+  s.test_timeout = 5.5;
+  s.labels = {"python"};
+  s.properties = {{"ENVIRONMENT_MODIFICATION", "A=set:1"}};
+  s.fixtures_required = {"db"};
+  s.discovery_mode = DiscoveryMode::kPreTest;
+  s.discovery_timeout = 60;
+  Settings t = SettingsFromJson(SettingsToJson(s));
+  EXPECT_EQ(SettingsToJson(t), SettingsToJson(s));
+  EXPECT_EQ(t.granularity, Granularity::kTest);
+  EXPECT_EQ(t.distribution, Distribution::kScope);
+  EXPECT_EQ(t.discovery_mode, DiscoveryMode::kPreTest);
+  EXPECT_EQ(t.properties, s.properties);
+}
+
+TEST(Settings, ParseShards) {
+  EXPECT_EQ(ParseShards("auto"), 0);
+  EXPECT_EQ(ParseShards("12"), 12);
+  for (const char* bad : {"0", "-1", "", "4x", "many"}) {
+    try {
+      ParseShards(bad);
+      FAIL() << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("or auto"), std::string::npos);
+    }
+  }
+}
+
+TEST(Settings, UnknownWordsNameTheAcceptedOnes) {
+  try {
+    ParseGranularity("module");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unknown GRANULARITY 'module'; use one of: shard, file, test");
+  }
+  EXPECT_THROW(ParseDistribution("each"), Error);
+  EXPECT_THROW(ParseDiscoveryMode("pre_test"), Error);
+  EXPECT_EQ(ParseDistribution("group"), Distribution::kGroup);
+}
+
+TEST(Settings, WrongFormatAsksToRerunCmake) {
+  try {
+    SettingsFromJson({{"format", "other"}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("re-run cmake"), std::string::npos);
+  }
+  nlohmann::json broken = SettingsToJson(Settings{});
+  broken.erase("python");
+  EXPECT_THROW(SettingsFromJson(broken), Error);
+}
+
+}  // namespace
+}  // namespace pytest_shards
