@@ -32,6 +32,7 @@
 #include "file_util.h"
 #include "journal.h"
 #include "ports.h"
+#include "process_memory.h"
 #include "subprocess.h"
 
 namespace pytest_shards {
@@ -49,6 +50,11 @@ constexpr char kPathListSeparator = ':';
 #endif
 
 constexpr double kPollSeconds = 0.05;
+// How often the resident memory of pytest's process group is summed. A
+// sample reads /proc/<pid>/stat of every process (about 1-5 ms for 100
+// processes), so not at every poll; a peak shorter than this may be missed
+// in pytest's children, never in pytest itself (wait4 reports its peak).
+constexpr double kMemorySampleSeconds = 0.2;
 // After forwarding SIGINT/SIGTERM, how long pytest may take to stop.
 constexpr double kInterruptGraceSeconds = 5;
 constexpr size_t kMaxMissingPrinted = 20;
@@ -351,6 +357,7 @@ class Runner {
     // do that now, before the next run needs the ports.
     child->Kill(SIGKILL);
     SyncJournal();
+    // wait4's peak of pytest itself catches a spike between two samples.
     peak_rss_kb_ = std::max(peak_rss_kb_, child->peak_rss_kb());
     *exit_status = child->signal() ? 128 + child->signal() : child->exit_code();
     Session session = ReadSession(journal_, offset);
@@ -365,8 +372,14 @@ class Runner {
 
   // Waits for pytest, enforcing the timeouts and passing on interrupts.
   Ending Follow(Subprocess& child) {
+    Clock::time_point sampled = Clock::now();
+    SampleMemory(child);
     for (;;) {
       if (child.Wait(kPollSeconds)) return Ending::kFinished;
+      if (SecondsSince(sampled) >= kMemorySampleSeconds) {
+        sampled = Clock::now();
+        SampleMemory(child);
+      }
       tail_.Poll();
       const std::string& running = tail_.running();
       if (int signal = g_interrupt.load()) {
@@ -388,6 +401,12 @@ class Runner {
         return Ending::kDeadline;
       }
     }
+  }
+
+  // The peak of the whole process tree: pytest runs as the leader of its
+  // own process group, and what it starts stays in that group.
+  void SampleMemory(const Subprocess& child) {
+    peak_rss_kb_ = std::max(peak_rss_kb_, ProcessGroupRssKb(child.pid()));
   }
 
   // Kills pytest, then gives the test that was running (if any) `outcome`.
@@ -498,7 +517,7 @@ class Runner {
   std::unique_ptr<PortLease> ports_;
   std::vector<std::string> env_;
   int restarts_ = 0;
-  long peak_rss_kb_ = 0;
+  long peak_rss_kb_ = 0;  // of pytest's whole process group, over all its runs
   double startup_ = 0;
 };
 
