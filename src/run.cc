@@ -611,8 +611,16 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
 }
 
 int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
-  PlanFile plan = PlanFileFromJson(
-      ReadJsonFile(plan_file, "plan", "re-run ctest, which plans again, or cmake"));
+  const char* fix = "re-run ctest, which plans again, or cmake";
+  PlanFile plan;
+  try {
+    plan = PlanFileFromJson(ReadJsonFile(plan_file, "plan", fix));
+  } catch (const Error& e) {
+    // PlanFileFromJson knows what is wrong, not which file it read.
+    std::string what = e.what();
+    if (what.find(plan_file.string()) != std::string::npos) throw;
+    throw Error(plan_file.string() + ": " + what);
+  }
   int count = static_cast<int>(plan.plan.entries.size());
   if (index < 0 || index >= count) {
     throw Error("entry " + std::to_string(index) + " is not in plan " + plan_file.string() +

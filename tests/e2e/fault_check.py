@@ -1,0 +1,507 @@
+"""End-to-end: nothing is lost. Installs pytest-shards, configures the
+consumer project tests/e2e/faults (a copy, since some checks edit its
+tests) and proves, from the suite's own evidence, CTest's results and
+`pytest-shards report`, that
+
+1. tests that segfault, call os._exit or hang (in Python and in C) are
+   reported with their node IDs as crashed / timeout, the ordinary tests
+   after them still run and pass, every collectable test starts exactly
+   once, and a module that fails to import is a failing
+   `<name>/collection-errors` entry showing pytest's error;
+2. after kill -9 of a running shard, `report` keeps the tests completed
+   before it and shows the entry as not finished;
+3. a stale plan is never trusted silently: CONFIGURE mode fails
+   `<name>/stale-collection` in one line that says to re-run cmake, and a
+   removed node ID fails its entry; PRE_TEST mode picks the change up;
+4. `report` flags node IDs that never ran or ran twice, with a non-zero exit;
+5. bad input (corrupt plan, corrupt journal, interpreter that does not
+   exist) fails in one line naming the problem and the fix, and leaves no
+   half-written file.
+
+usage: fault_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+                      --work DIR --python PYTHON
+"""
+import argparse
+import collections
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def check(condition, message, output=""):
+    if not condition:
+        sys.exit(f"FAILED: {message}\n{output}")
+    print(f"ok: {message}", flush=True)
+
+
+def lines_of(text):
+    return [line for line in text.splitlines() if line.strip()]
+
+
+class Project:
+    """The copied faults project, its build tree and the installed tool."""
+
+    def __init__(self, args, work):
+        self.cmake, self.ctest_exe, self.python = args.cmake, args.ctest, args.python
+        self.work = work
+        self.prefix = work / "prefix"
+        self.src = work / "src"
+        self.suite = self.src / "suite"
+        self.build = work / "build"
+        self.tool = self.prefix / "bin" / "pytest-shards"
+        shutil.copytree(HERE / "faults", self.src, ignore=shutil.ignore_patterns("__pycache__"))
+
+    def configure(self, *extra, build=None):
+        return subprocess.run(
+            [self.cmake, "-S", self.src, "-B", build or self.build,
+             f"-DCMAKE_PREFIX_PATH={self.prefix}", f"-DPython3_EXECUTABLE={self.python}", *extra],
+            capture_output=True, text=True)
+
+    def suite_dir(self, name):
+        return self.build / "pytest-shards" / name
+
+    def evidence(self, name):
+        return self.build / "evidence" / name
+
+    def ctest(self, *selection):
+        """Runs ctest; returns (exit code, {entry: (status, output)}, output)."""
+        junit = self.work / "ctest-junit.xml"
+        if junit.exists():
+            junit.unlink()
+        result = subprocess.run(
+            [self.ctest_exe, "--test-dir", self.build, "-j", "2", "--output-junit", junit,
+             *selection], capture_output=True, text=True)
+        entries = {}
+        if junit.exists():
+            for case in ET.parse(junit).getroot().iter("testcase"):
+                entries[case.get("name")] = (case.get("status"), case.findtext("system-out") or "")
+        return result.returncode, entries, result.stdout + result.stderr
+
+    def report(self, name, junit=None):
+        argv = [self.tool, "report", "--suite-dir", self.suite_dir(name)]
+        if junit:
+            argv += ["--junit", junit]
+        return subprocess.run(argv, capture_output=True, text=True)
+
+    def collected(self, path):
+        """What plain pytest collects from `path`, independent of pytest-shards."""
+        out = subprocess.run(
+            [self.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+             "--continue-on-collection-errors", path],
+            cwd=self.suite, capture_output=True, text=True).stdout
+        return sorted(line for line in out.splitlines() if "::" in line)
+
+
+def read_evidence(directory):
+    records = []
+    for path in sorted(pathlib.Path(directory).glob("*.jsonl")):
+        records += [json.loads(line) for line in path.read_text().splitlines()]
+    return records
+
+
+def junit_results(path):
+    """{(classname, name): (outcome element or None, its type, its message)}."""
+    results = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        child = next(iter(case), None)
+        results[(case.get("classname"), case.get("name"))] = (
+            None if child is None else child.tag,
+            None if child is None else child.get("type"),
+            None if child is None else child.get("message"))
+    return results
+
+
+def junit_key(node_id):
+    module, name = node_id.split("::", 1)
+    return module[:-3].replace("/", "."), name
+
+
+def tmp_files(directory):
+    return sorted(str(p) for p in pathlib.Path(directory).rglob("*.tmp.*"))
+
+
+# ---- 1. crashes, hangs and a collection error --------------------------------
+
+
+CULPRITS = {
+    "faults/test_crash.py::test_segv": ("crashed", "crashed: signal 11 while running"),
+    "faults/test_crash.py::test_exit": ("crashed", "crashed: exit status 3 while running"),
+    "faults/test_hang.py::test_hang_in_sleep": ("timeout", "ran longer than 3 s; killed"),
+    "faults/test_hang.py::test_hang_in_c": ("timeout", "ran longer than 3 s; killed"),
+}
+# The ordinary test run right after each culprit, in the same file.
+AFTER = {
+    "faults/test_crash.py::test_segv": "faults/test_crash.py::test_after_segv",
+    "faults/test_crash.py::test_exit": "faults/test_crash.py::test_after_exit",
+    "faults/test_hang.py::test_hang_in_sleep": "faults/test_hang.py::test_between_hangs",
+    "faults/test_hang.py::test_hang_in_c": "faults/test_hang.py::test_after_hang",
+}
+
+
+def check_faults(p):
+    expected = p.collected("faults")
+    check(len(expected) == 18 and set(CULPRITS) <= set(expected),
+          f"plain pytest collects {len(expected)} tests of the fault suite, culprits included")
+    code, entries, out = p.ctest("-L", "^faults$")
+    check(code != 0, "ctest on the fault suite fails", out)
+    check(sorted(entries) == ["faults/collection-errors", "faults/shard-00", "faults/shard-01",
+                              "faults/shard-02"]
+          and all(status in ("run", "fail") for status, _ in entries.values()),
+          f"every entry ran: {sorted((n, s) for n, (s, _) in entries.items())}", out)
+    status, output = entries["faults/collection-errors"]
+    check(status == "fail" and "ModuleNotFoundError: No module named "
+          "'pytest_shards_no_such_module'" in output and "faults/test_broken_import.py" in output,
+          "faults/collection-errors fails and its output is pytest's import error", output)
+
+    records = read_evidence(p.evidence("faults"))
+    starts = collections.Counter(r["nodeid"] for r in records if r["event"] == "start")
+    check(sorted(starts) == expected and set(starts.values()) == {1},
+          f"suite evidence: each of the {len(expected)} collectable tests started exactly once "
+          f"(missing {sorted(set(expected) - set(starts))}, "
+          f"twice {[n for n, c in starts.items() if c > 1]})")
+    calls = {r["nodeid"]: r for r in records if r["event"] == "call"}
+    check(not set(CULPRITS) & set(calls),
+          "suite evidence: no culprit finished its call (they died or were killed in it)")
+    for culprit, after in AFTER.items():
+        start = next(r for r in records if r["event"] == "start" and r["nodeid"] == culprit)
+        ran = calls.get(after)
+        check(ran is not None and ran["outcome"] == "passed" and ran["shard"] == start["shard"]
+              and ran["pid"] != start["pid"],
+              f"suite evidence: {after} passed after {culprit}, in a restarted pytest "
+              f"(pid {start['pid']} -> {ran and ran['pid']}) of the same shard")
+
+    for culprit, (outcome, text) in CULPRITS.items():
+        entry = next(name for name, (_, output) in entries.items() if culprit in output)
+        check(f"{text}" in entries[entry][1] and culprit in entries[entry][1],
+              f"{entry}'s output names {culprit}: '{text} ...'")
+
+    junit = p.work / "faults-report.xml"
+    result = p.report("faults", junit)
+    check(result.returncode != 0, "report on the fault suite exits non-zero",
+          result.stdout + result.stderr)
+    summary = result.stdout
+    totals = next((line for line in summary.splitlines() if " passed, " in line), "")
+    check(totals == "14 passed, 0 failed, 1 error, 2 crashed, 2 timeout",
+          f"report totals: {totals}", summary)
+    for culprit, (outcome, text) in CULPRITS.items():
+        line = next((line for line in summary.splitlines()
+                     if line.strip().startswith(culprit + "  ")), "")
+        check(text in line, f"report lists the culprit: {line.strip()}", summary)
+    check("faults/test_broken_import.py  ModuleNotFoundError: No module named "
+          "'pytest_shards_no_such_module'" in summary,
+          "report lists the module that failed to collect with pytest's error", summary)
+    results = junit_results(junit)
+    for culprit, (outcome, text) in CULPRITS.items():
+        element, kind, message = results.get(junit_key(culprit), (None, None, None))
+        check(element == "failure" and kind == outcome and culprit in message,
+              f"JUnit: {culprit} is a <failure type={kind!r}> naming it: {message!r}")
+    passed = [n for n in expected if n not in CULPRITS]
+    check(all(results.get(junit_key(n), ("?",))[0] is None for n in passed),
+          f"JUnit: the other {len(passed)} collectable tests passed, those after culprits too")
+    check(results.get(("", "faults.test_broken_import"), (None,))[0] == "error",
+          "JUnit: the module that failed to import is an <error>")
+
+
+# ---- 2. kill -9 ---------------------------------------------------------------
+
+
+def journal_records(path):
+    records = []
+    if path.exists():
+        for line in path.read_text().splitlines(keepends=True):
+            if line.endswith("\n"):
+                records.append(json.loads(line))
+    return records
+
+
+def check_kill(p):
+    journal = p.suite_dir("slow") / "journal" / "0.jsonl"
+    shutil.rmtree(journal.parent, ignore_errors=True)
+    log = open(p.work / "ctest-slow.log", "w")
+    ctest = subprocess.Popen([p.ctest_exe, "--test-dir", p.build, "-L", "^slow$"],
+                             stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        passed = [r for r in journal_records(journal)
+                  if r["event"] == "result" and r["outcome"] == "passed"]
+        if len(passed) >= 5:
+            break
+        time.sleep(0.05)
+    sessions = [r for r in journal_records(journal) if r["event"] == "session"]
+    check(len(passed) >= 5 and sessions, f"the slow shard finished {len(passed)} tests")
+    pytest_pid = sessions[-1]["pid"]
+    runner_pid = int(next(line.split()[1] for line in
+                          pathlib.Path(f"/proc/{pytest_pid}/status").read_text().splitlines()
+                          if line.startswith("PPid:")))
+    runner = pathlib.Path(f"/proc/{runner_pid}/cmdline").read_bytes().split(b"\0")
+    check(runner[0].endswith(b"pytest-shards") and runner[1] == b"run",
+          f"pytest {pytest_pid} was started by the runner {runner_pid}")
+    group = os.getpgid(pytest_pid)
+    os.kill(runner_pid, signal.SIGKILL)
+    os.killpg(group, signal.SIGKILL)
+    ctest.wait(timeout=120)
+    log.close()
+    finished = [r["nodeid"] for r in journal_records(journal) if r["event"] == "result"]
+    check(ctest.returncode != 0, f"kill -9 of runner {runner_pid} and pytest group {group} "
+          f"after {len(finished)} results fails the ctest run")
+
+    junit = p.work / "slow-report.xml"
+    result = p.report("slow", junit)
+    summary = result.stdout
+    check(result.returncode != 0, "report after kill -9 exits non-zero", summary + result.stderr)
+    row = next((line for line in summary.splitlines() if line.startswith("slow/shard-00 ")), "")
+    check(row.split()[-1] == "killed", f"report: the entry is not finished: {row}", summary)
+    check("entries that did not finish (1):\n  slow/shard-00  " in summary,
+          "report lists slow/shard-00 under 'entries that did not finish'", summary)
+    results = junit_results(junit)
+    ended = [r["nodeid"] for r in read_evidence(p.evidence("slow")) if r["event"] == "end"]
+    kept = [n for n in ended if results.get(junit_key(n), ("?",))[0] is None]
+    check(len(ended) >= 5 and kept == ended,
+          f"report and JUnit keep all {len(ended)} tests the suite saw finish before kill -9 "
+          f"as passed")
+    totals = next((line for line in summary.splitlines() if " passed, " in line), "")
+    check(totals.startswith(f"{len(finished)} passed, 0 failed, {40 - len(finished)} missing"),
+          f"report totals: {totals}", summary)
+    check(f"never ran ({40 - len(finished)}):" in summary,
+          f"report names the {40 - len(finished)} tests that never ran", summary)
+
+
+# ---- 3. stale plans -----------------------------------------------------------
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new))
+
+
+def reset_evidence(p, name):
+    shutil.rmtree(p.evidence(name), ignore_errors=True)
+
+
+def started(p, name):
+    return collections.Counter(
+        r["nodeid"] for r in read_evidence(p.evidence(name)) if r["event"] == "start")
+
+
+def check_configure_mode(p):
+    tests = p.suite / "stale"
+    changes = [
+        ("a test added to a file", lambda: edit(tests / "test_one.py", "def test_b():",
+                                                 "def test_added():\n    pass\n\n\ndef test_b():"),
+         "stale/test_one.py::test_added"),
+        ("a new test file", lambda: (tests / "test_three.py").write_text(
+            "def test_new_file():\n    pass\n"), "stale/test_three.py::test_new_file"),
+        ("a renamed test", lambda: edit(tests / "test_two.py", "def test_d():",
+                                        "def test_d_renamed():"),
+         "stale/test_two.py::test_d_renamed"),
+    ]
+    for what, change, new_id in changes:
+        before = p.collected("stale")
+        change()
+        reset_evidence(p, "stale")
+        code, entries, out = p.ctest("-L", "^stale$")
+        status, output = entries.get("stale/stale-collection", (None, ""))
+        check(code != 0 and status == "fail" and len(lines_of(output)) == 1
+              and "re-run cmake" in output,
+              f"CONFIGURE, {what}: stale/stale-collection fails in one line: "
+              f"{lines_of(output)[:1]}", out)
+        check(new_id not in started(p, "stale"), f"CONFIGURE, {what}: {new_id} did not run "
+              "(the failing stale-collection entry says so)")
+        removed = sorted(set(before) - set(p.collected("stale")))
+        for node_id in removed:
+            holder = [name for name, (s, o) in entries.items()
+                      if f"node ID no longer exists: {node_id}" in o]
+            check(len(holder) == 1 and entries[holder[0]][0] == "fail",
+                  f"CONFIGURE, {what}: the removed {node_id} fails its entry {holder}: "
+                  f"'node ID no longer exists'", out)
+            result = p.report("stale")
+            check(result.returncode != 0 and node_id in result.stdout,
+                  f"CONFIGURE, {what}: report exits non-zero and names {node_id}", result.stdout)
+        others = {n: s for n, (s, _) in entries.items() if n != "stale/stale-collection"}
+        check(others and all(s in ("run", "fail") for s in others.values()),
+              f"CONFIGURE, {what}: the other entries still ran: {others}")
+        result = p.configure()
+        check(result.returncode == 0, f"CONFIGURE, {what}: re-run cmake", result.stderr)
+        reset_evidence(p, "stale")
+        code, entries, out = p.ctest("-L", "^stale$")
+        check(code == 0 and "stale/stale-collection" not in entries
+              and started(p, "stale") == collections.Counter(p.collected("stale")),
+              f"CONFIGURE, {what}: after cmake, ctest passes and runs {new_id}", out)
+
+
+def check_pretest_mode(p):
+    tests = p.suite / "pretest"
+    reset_evidence(p, "pretest")
+    code, entries, out = p.ctest("-L", "^pretest$")
+    check(code == 0, "PRE_TEST: the first ctest passes", out)
+    changes = [
+        ("a test added to a file", lambda: edit(tests / "test_pre_one.py", "def test_b():",
+                                                 "def test_added():\n    pass\n\n\ndef test_b():"),
+         "pretest/test_pre_one.py::test_added"),
+        ("a new test file", lambda: (tests / "test_pre_three.py").write_text(
+            "def test_new_file():\n    pass\n"), "pretest/test_pre_three.py::test_new_file"),
+        ("a renamed test", lambda: edit(tests / "test_pre_two.py", "def test_d():",
+                                        "def test_d_renamed():"),
+         "pretest/test_pre_two.py::test_d_renamed"),
+    ]
+    for what, change, new_id in changes:
+        change()
+        reset_evidence(p, "pretest")
+        code, entries, out = p.ctest("-L", "^pretest$")
+        ran = started(p, "pretest")
+        check(code == 0 and ran == collections.Counter(p.collected("pretest"))
+              and ran[new_id] == 1,
+              f"PRE_TEST, {what}: ctest without cmake runs {new_id} and every other test once "
+              f"({sum(ran.values())} tests)", out)
+    check("pretest/test_pre_two.py::test_d" not in started(p, "pretest"),
+          "PRE_TEST: the renamed test's old node ID is gone")
+
+
+# ---- 4. accounting ------------------------------------------------------------
+
+
+def check_accounting(p):
+    code, entries, out = p.ctest("-L", "^stale$", "-R", "^stale/shard-00$")
+    plan = json.loads((p.suite_dir("stale") / "plan.json").read_text())
+    skipped = next(e for e in plan["entries"] if e["name"] == "stale/shard-01")["node_ids"]
+    result = p.report("stale")
+    summary = result.stdout
+    listed = summary.split(f"never ran ({len(skipped)}):\n", 1)[-1].splitlines()[:len(skipped)]
+    check(code == 0 and result.returncode != 0 and skipped
+          and [line.strip() for line in listed] == skipped,
+          f"accounting: with only stale/shard-00 run, report exits non-zero and lists the "
+          f"{len(skipped)} node IDs that never ran: {skipped}", summary)
+    check("entries that did not run (1):\n  stale/shard-01" in summary,
+          "accounting: report names the entry that did not run", summary)
+
+    code, entries, out = p.ctest("-L", "^stale$")
+    result = p.report("stale")
+    check(code == 0 and result.returncode == 0 and result.stdout.rstrip().endswith("OK"),
+          "accounting: a complete run reports OK", result.stdout)
+    journal = p.suite_dir("stale") / "journal" / "0.jsonl"
+    records = journal.read_text().splitlines(keepends=True)
+    twice = next(line for line in records if json.loads(line)["event"] == "result")
+    with open(journal, "a") as f:  # the same result a second time
+        f.write(twice)
+    node_id = json.loads(twice)["nodeid"]
+    result = p.report("stale")
+    check(result.returncode != 0 and f"ran more than once (1):\n  {node_id}\n" in result.stdout,
+          f"accounting: a node ID with two results is listed as run more than once: {node_id}",
+          result.stdout)
+
+
+# ---- 5. bad input -------------------------------------------------------------
+
+
+def cmake_error_lines(output):
+    """The paragraphs of a CMake error, each joined into one line."""
+    if "CMake Error at" not in output:
+        return []
+    body = output.split("CMake Error at", 1)[1].split("\n", 1)[1]
+    paragraphs = []
+    for block in body.split("\n\n"):
+        text = " ".join(line.strip() for line in block.splitlines() if line.strip())
+        if not text or text.startswith(("Call Stack", "-- Configuring incomplete")):
+            break
+        paragraphs.append(text)
+    return paragraphs
+
+
+def check_bad_input(p):
+    suite_dir = p.suite_dir("stale")
+    plan_file = suite_dir / "plan.json"
+    good = plan_file.read_text()
+    corrupt = {
+        "a half-written plan.json": good[:len(good) // 2],
+        "a plan.json that is not a plan": "[1, 2, 3]\n",
+        "a plan.json with an entry of the wrong shape": good.replace('"node_ids"', '"nodes"'),
+    }
+    for what, text in corrupt.items():
+        plan_file.write_text(text)
+        result = subprocess.run([p.tool, "run", "--plan", plan_file, "--entry", "0"],
+                                capture_output=True, text=True)
+        lines = lines_of(result.stdout + result.stderr)
+        check(result.returncode != 0 and len(lines) == 1 and str(plan_file) in lines[0]
+              and "re-run" in lines[0],
+              f"{what}: run fails in one line naming the file and the fix: {lines}")
+    plan_file.unlink()
+    result = subprocess.run([p.tool, "run", "--plan", plan_file, "--entry", "0"],
+                            capture_output=True, text=True)
+    lines = lines_of(result.stdout + result.stderr)
+    check(result.returncode != 0 and len(lines) == 1 and str(plan_file) in lines[0],
+          f"a missing plan.json: run fails in one line: {lines}")
+    plan_file.write_text(good)
+
+    collection = suite_dir / "collection.json"
+    saved = collection.read_text()
+    collection.write_text(saved[:len(saved) // 3])
+    code, entries, out = p.ctest("-L", "^stale$")
+    status, output = entries.get("stale/plan-error", (None, ""))
+    check(code != 0 and status == "fail" and len(lines_of(output)) == 1
+          and str(collection) in output and "re-run cmake" in output,
+          f"a corrupt collection.json: ctest fails stale/plan-error in one line: "
+          f"{lines_of(output)}", out)
+    collection.write_text(saved)
+    code, entries, out = p.ctest("-L", "^stale$")
+    check(code == 0, "with collection.json restored, ctest passes again", out)
+
+    journal = suite_dir / "journal" / "0.jsonl"
+    records = journal.read_text().splitlines(keepends=True)
+    journal.write_text(records[0] + "{this is not json\n" + "".join(records[1:]))
+    result = p.report("stale")
+    lines = lines_of(result.stderr)
+    check(result.returncode != 0 and len(lines) == 1 and str(journal) in lines[0]
+          and "line 2" in lines[0] and not result.stdout.strip(),
+          f"a corrupt journal: report fails in one line: {lines}", result.stdout)
+
+    build = p.work / "build-bad-python"
+    result = p.configure("-DFAULTS_PYTHON=/nonexistent/bin/python3", build=build)
+    lines = cmake_error_lines(result.stdout + result.stderr)
+    check(result.returncode != 0 and len(lines) == 1
+          and "PYTHON /nonexistent/bin/python3" in lines[0] and "PYTHON <exe>" in lines[0],
+          f"a PYTHON that does not exist: configure fails in one line: {lines}",
+          result.stdout + result.stderr)
+    check(not (build / "pytest-shards" / "badpython").exists(),
+          "a PYTHON that does not exist: no suite files were written for it")
+
+    leftovers = tmp_files(p.build) + tmp_files(build)
+    check(not leftovers, f"no half-written *.tmp.* file anywhere in the build trees {leftovers}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
+        parser.add_argument(option, required=True)
+    args = parser.parse_args()
+    work = pathlib.Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    p = Project(args, work)
+    subprocess.run([args.cmake, "--install", args.build_dir, "--prefix", p.prefix], check=True,
+                   capture_output=True)
+    result = p.configure()
+    check(result.returncode == 0, "configure the faults project", result.stdout + result.stderr)
+    check("faults: warning: 1 module(s) failed to collect, first faults/test_broken_import.py"
+          in result.stdout + result.stderr,
+          "configure warns about the module that failed to collect and succeeds")
+
+    check_faults(p)
+    check_kill(p)
+    check_accounting(p)
+    check_configure_mode(p)
+    check_pretest_mode(p)
+    check_bad_input(p)
+    print("fault end-to-end: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
