@@ -530,20 +530,9 @@ std::string JunitXml(const Report& report, const std::string& suite) {
 
 Durations FoldDurations(Durations store, const Report& report) {
   std::set<std::string> collection_entries = CollectionErrorEntries(report);
-  // An entry that did not run (ctest -L/-R chose others) says nothing about
-  // its node IDs: they keep their last outcome, as with pytest --lf.
-  std::set<std::string> ran;
-  for (const EntryRow& row : report.entries)
-    if (row.ran) ran.insert(row.name);
-  for (const ReportResult& result : report.results) {
-    if (collection_entries.count(result.entry) || !ran.count(result.entry)) continue;
-    const TestResult& test = result.test;
-    if (IsMeasured(test.outcome)) store.tests[test.node_id] = test.duration;
-    if (IsFailure(test.outcome))
-      store.failed.insert(test.node_id);
-    else
-      store.failed.erase(test.node_id);
-  }
+  for (const ReportResult& result : report.results)
+    if (IsMeasured(result.test.outcome) && !collection_entries.count(result.entry))
+      store.tests[result.test.node_id] = result.test.duration;
   double startup_sum = 0;
   int startups = 0;
   for (const EntryRow& row : report.entries) {
