@@ -1,5 +1,6 @@
 #include "emit.h"
 
+#include <algorithm>
 #include <charconv>
 #include <set>
 
@@ -113,6 +114,8 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
   if (!entry.locks.empty()) p.Add("RESOURCE_LOCK", List(entry.locks));
   if (entry.exclusive) p.Add("RUN_SERIAL", "ON");
   if (options.processors > 1) p.Add("PROCESSORS", std::to_string(options.processors));
+  if (options.memory_budget_mib > 0)
+    p.Add("RESOURCE_GROUPS", "memory:" + std::to_string(EntryMemoryMib(entry.name, options)));
   if (!options.fixtures_required.empty())
     p.Add("FIXTURES_REQUIRED", List(options.fixtures_required));
   if (!entry.source_line.empty()) p.Add("DEF_SOURCE_LINE", entry.source_line);
@@ -150,6 +153,20 @@ std::string ListElement(std::string_view element) {
   // "\" then the separator would read as an escaped ';'.
   if (out.back() == '\\' && element.back() == '\\') out.back() = '_';
   return out;
+}
+
+long EntryMemoryMib(const std::string& entry, const EmitOptions& options) {
+  long kb = 0;
+  auto measured = options.peak_rss_kb.find(entry);
+  if (measured != options.peak_rss_kb.end()) {
+    kb = measured->second;
+  } else {
+    for (const auto& [name, peak] : options.peak_rss_kb) kb = std::max(kb, peak);
+    if (kb == 0) kb = kDefaultEntryMemoryMib * 1024;
+  }
+  long mib = (kb + 1023) / 1024;
+  if (options.memory_budget_mib > 0) mib = std::min(mib, options.memory_budget_mib);
+  return std::max(1L, mib);
 }
 
 std::string EmitTests(const Plan& plan, const EmitOptions& options) {

@@ -1,6 +1,7 @@
 // The emitter: writes the CTest include file (tests.cmake) for a plan.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,7 +39,23 @@ struct EmitOptions {
   // PROCESSORS of every entry. ctest --preset test passes -j <cap> and the
   // plan sets cap / cores here, so that all cores and no more are busy.
   int processors = 1;
+  // MEMORY_BUDGET in MiB, 0 for none. With a budget every entry asks for
+  // RESOURCE_GROUPS "memory:<MiB>" (see EntryMemoryMib) from the "memory"
+  // pool of the resource spec file that the module sizes to the budget, so
+  // ctest never runs entries together whose sum exceeds it.
+  long memory_budget_mib = 0;
+  std::map<std::string, long> peak_rss_kb;  // entry name -> its last measured peak
 };
+
+// What an entry that was never measured is assumed to need, when no entry
+// of its suite was measured either: a few pytest interpreters' worth.
+constexpr long kDefaultEntryMemoryMib = 256;
+
+// The MiB an entry asks for: its last measured peak RSS, rounded up; when it
+// was never measured (a new or renamed entry), the largest peak measured in
+// its suite, else kDefaultEntryMemoryMib. At most the budget, so that the
+// entry can run at all, and at least 1.
+long EntryMemoryMib(const std::string& entry, const EmitOptions& options);
 
 // add_test() and set_tests_properties() for every entry. Entry i runs
 // `<tool> run --plan <plan_file> --entry <i>`.

@@ -402,6 +402,47 @@ TEST(EmitTests, OptionalPropertiesOnlyWhenSet) {
   EXPECT_EQ(props.at("COST"), 2);
 }
 
+// MEMORY_BUDGET: each entry asks for its last measured peak; an entry never
+// measured asks for the suite's largest peak; nobody asks for more than the
+// budget (ctest would never run it).
+TEST(EmitTests, MemoryBudgetGivesResourceGroupsFromMeasuredPeaks) {
+  TempDir dir;
+  Plan plan;
+  for (const char* name : {"s/shard-00", "s/shard-01", "s/shard-02", "s/shard-03"}) {
+    Entry e;
+    e.name = name;
+    plan.entries.push_back(e);
+  }
+  EmitOptions options;
+  options.tool = "/bin/sh";
+  options.plan_file = "/p/plan.json";
+  options.suite = "s";
+  options.memory_budget_mib = 1000;
+  options.peak_rss_kb = {{"s/shard-00", 300 * 1024 + 1},
+                         {"s/shard-01", 90 * 1024},
+                         {"s/shard-02", 5000 * 1024},
+                         {"s/gone", 400 * 1024}};
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), 4u);
+  std::vector<int> slots;
+  for (const json& test : tests) {
+    json groups = Properties(test).at("RESOURCE_GROUPS");
+    ASSERT_EQ(groups.size(), 1u) << groups;
+    json requirements = groups[0].at("requirements");
+    ASSERT_EQ(requirements.size(), 1u) << groups;
+    EXPECT_EQ(requirements[0].at(".type"), "memory");
+    slots.push_back(requirements[0].at("slots").get<int>());
+  }
+  EXPECT_EQ(slots, (std::vector<int>{301, 90, 1000, 1000}));
+
+  options.peak_rss_kb = {};
+  EXPECT_EQ(EntryMemoryMib("s/shard-00", options), kDefaultEntryMemoryMib);
+  options.memory_budget_mib = 0;
+  EXPECT_EQ(Properties(CTestJson(dir.path(), EmitTests(plan, options)).at("tests")[0])
+                .count("RESOURCE_GROUPS"),
+            0u);
+}
+
 TEST(EmitTests, NoEntriesIsAValidFile) {
   TempDir dir;
   EmitOptions options;
