@@ -275,6 +275,7 @@ endif()
 execute_process(
   COMMAND ${tool_q} plan --suite-dir ${dir_q}
     --cores \${_pytest_shards_cores} --preset-jobs \${_pytest_shards_jobs}
+    --slice \"\$ENV{PYTEST_SHARDS_SLICE}\"
   RESULT_VARIABLE _pytest_shards_result
   OUTPUT_VARIABLE _pytest_shards_output ERROR_VARIABLE _pytest_shards_output
   TIMEOUT ${timeout})

@@ -11,6 +11,7 @@
 #include "file_util.h"
 #include "plan.h"
 #include "report.h"
+#include "slice.h"
 
 namespace pytest_shards {
 
@@ -58,6 +59,9 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
       SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
   std::string tests;
   try {
+    // First, so that a bad value writes no plan.json, only the failing entry.
+    Slice slice;
+    if (!options.slice.empty()) slice = ParseSlice(options.slice);
     FoldJournalsIntoDurations(suite_dir);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
@@ -67,13 +71,18 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
     plan_options.granularity = settings.granularity;
     plan_options.distribution = settings.distribution;
     plan_options.serial_marker = settings.serial_marker;
-    plan_options.cores = options.cores;
+    // A slice is planned as one of n machines sharing the suite: SHARDS auto
+    // sizes for n * cores cores, so each slice still holds enough entries to
+    // keep its own cores busy. Every job of a CI matrix computes the same plan
+    // from the same inputs and keeps its part.
+    plan_options.cores = options.cores * slice.count;
     PlanFile file;
     file.run_id = NewRunId();
     file.settings = settings;
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
     file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
+    if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     WriteFileAtomic(settings.PlanFile(), PlanFileToJson(file).dump(1) + "\n");
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options));
     // A stale collection still runs what it has, and one more entry says why

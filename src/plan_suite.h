@@ -16,6 +16,9 @@ struct PlanSuiteOptions {
   // it, every entry asks for cap / cores processors, so that exactly `cores`
   // entries run at once.
   int preset_jobs = 0;
+  // PYTEST_SHARDS_SLICE of ctest's environment ("k/n"), or empty: the whole
+  // suite. See slice.h.
+  std::string slice;
 };
 
 // Writes plan.json and tests.cmake in `suite_dir`. Problems the user must fix

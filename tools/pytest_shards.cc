@@ -136,7 +136,10 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
       "suite-dir", po::value<std::string>()->required(), "the suite's directory in the build tree")(
       "cores", po::value(&plan.cores)->default_value(1), "logical cores of this machine")(
       "preset-jobs", po::value(&plan.preset_jobs)->default_value(0),
-      "the -j cap of `ctest --preset test`; entries then take cap/cores processors each");
+      "the -j cap of `ctest --preset test`; entries then take cap/cores processors each")(
+      "slice", po::value(&plan.slice)->default_value(""),
+      "k/n: keep only the k-th of n duration-balanced slices of the entries (CI matrices; "
+      "PYTEST_SHARDS_SLICE); empty: all");
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
     return 0;
