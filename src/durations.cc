@@ -41,6 +41,9 @@ Durations Parse(const json& json, const std::string& where) {
     durations.tests = SecondsByName(json.at("tests"));
     if (json.contains("entries")) durations.entries = SecondsByName(json.at("entries"));
     if (json.contains("startup")) durations.startup = Seconds(json.at("startup"));
+    if (json.contains("peak_rss_kb"))
+      durations.peak_rss_kb = json.at("peak_rss_kb").get<std::map<std::string, long>>();
+    if (json.contains("failed")) durations.failed = json.at("failed").get<std::set<std::string>>();
     return durations;
   } catch (const json::exception& e) {
     throw Error(where + " is malformed (" + e.what() + "); " + kFix);
@@ -77,7 +80,9 @@ json DurationsToJson(const Durations& durations) {
   return {{"format", kFormat},
           {"startup", durations.startup},
           {"tests", durations.tests},
-          {"entries", durations.entries}};
+          {"entries", durations.entries},
+          {"peak_rss_kb", durations.peak_rss_kb},
+          {"failed", durations.failed}};
 }
 
 Durations DurationsFromJson(const json& json) { return Parse(json, "durations store"); }

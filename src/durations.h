@@ -5,9 +5,9 @@
 
 #include <filesystem>
 #include <map>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
 #include "collection.h"
 
@@ -21,6 +21,12 @@ struct Durations {
   double startup = 0;
   // CTest entry name -> wall seconds of its latest run.
   std::map<std::string, double> entries;
+  // CTest entry name -> peak RSS (KiB) of its process tree in its latest run.
+  std::map<std::string, long> peak_rss_kb;
+  // Node IDs whose latest run failed (failed, error, crashed, timeout,
+  // missing), as pytest's cache/lastfailed: a later pass removes one, a run
+  // that does not include it keeps it. The planner puts them first.
+  std::set<std::string> failed;
 
   // Measured seconds for the item, or an estimate: the mean of measured
   // tests of the same file, else of the whole suite, else a default.

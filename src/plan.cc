@@ -75,8 +75,11 @@ struct Info {
   double cost = 0;  // estimated seconds
   bool serial = false;
   bool exclusive = false;
-  std::vector<std::string> locks;  // sorted, unique; empty unless serial
+  // Sorted, unique: the serial locks, and the group's lock when a failed
+  // member runs apart from the rest of its group.
+  std::vector<std::string> locks;
   std::optional<std::string> group;
+  bool failed = false;  // in the last run: goes to a last-failed entry
 };
 
 void SortUnique(std::vector<std::string>* words) {
@@ -95,6 +98,22 @@ void ReadSerial(const Item& item, const std::string& serial_marker, Info* info) 
     info->exclusive = info->exclusive || exclusive;
   }
   SortUnique(&info->locks);
+}
+
+std::string GroupLock(const std::string& group) { return "xdist_group:" + group; }
+
+// A failed test leaves its xdist group for a last-failed entry; a lock on
+// every member keeps it from running beside the rest of the group, which is
+// what xdist's one-worker-per-group guarantees.
+void LockSplitGroups(std::vector<Info>* infos) {
+  std::set<std::string> split;
+  for (const Info& info : *infos)
+    if (info.failed && info.group) split.insert(*info.group);
+  for (Info& info : *infos) {
+    if (!info.group || !split.count(*info.group)) continue;
+    info.locks.push_back(GroupLock(*info.group));
+    SortUnique(&info.locks);
+  }
 }
 
 // The items in collection order, one per node ID: pytest runs every item of
@@ -121,8 +140,10 @@ std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& opt
     }
     ReadSerial(item, options.serial_marker, &info);
     info.group = GroupName(item);
+    info.failed = durations.failed.count(item.node_id) > 0;
     infos.push_back(std::move(info));
   }
+  LockSplitGroups(&infos);
   return infos;
 }
 
@@ -171,22 +192,24 @@ std::string BaseKey(const Item& item, Distribution distribution) {
   return "";
 }
 
-// Units in order of their first item.
-std::vector<Unit> MakeUnits(const std::vector<Info>& infos, Distribution distribution) {
+// The units of the items at `positions` (ascending), in order of their
+// first item.
+std::vector<Unit> MakeUnits(const std::vector<Info>& infos, const std::vector<int>& positions,
+                            Distribution distribution) {
   DisjointSets sets(infos.size());
   std::unordered_map<std::string, int> first;
   auto join = [&](const std::string& key, int i) {
     auto [it, inserted] = first.emplace(key, i);
     if (!inserted) sets.Union(it->second, i);
   };
-  for (int i = 0; i < static_cast<int>(infos.size()); ++i) {
+  for (int i : positions) {
     std::string base = BaseKey(*infos[i].item, distribution);
     if (!base.empty()) join("unit:" + base, i);
     if (infos[i].group) join("group:" + *infos[i].group, i);
   }
   std::vector<Unit> units;
   std::unordered_map<int, size_t> unit_of_root;
-  for (int i = 0; i < static_cast<int>(infos.size()); ++i) {
+  for (int i : positions) {
     auto [it, inserted] = unit_of_root.emplace(sets.Find(i), units.size());
     if (inserted) units.emplace_back();
     Unit& unit = units[it->second];
@@ -335,18 +358,28 @@ class Planner {
         startup_(Startup(durations)),
         infos_(ReadItems(collection, options, durations)) {}
 
+  // The tests that failed in the last run come first, in entries of their
+  // own labelled last-failed (pytest --ff; `ctest -L last-failed` is
+  // pytest --lf). GRANULARITY test keeps its order, which IDEs rely on:
+  // there the failed tests' entries only get the label and the priority.
   Plan Make() {
+    std::vector<int> failed, rest;
+    for (int i = 0; i < static_cast<int>(infos_.size()); ++i)
+      (infos_[i].failed ? failed : rest).push_back(i);
     switch (options_.granularity) {
       case Granularity::kShard:
-        AddShards();
+        AddShards(failed, "last-failed-");
+        AddShards(rest, "shard-");
         break;
       case Granularity::kFile:
-        AddFiles();
+        AddShards(failed, "last-failed-");
+        AddFiles(rest);
         break;
       case Granularity::kTest:
         AddTests();
         break;
     }
+    PrioritiseLastFailed();
     AddCollectionErrors();
     return std::move(plan_);
   }
@@ -362,6 +395,7 @@ class Planner {
       entry.exclusive = entry.exclusive || info.exclusive;
       entry.locks.insert(entry.locks.end(), info.locks.begin(), info.locks.end());
       if (info.serial) entry.labels.push_back("serial");
+      if (info.failed) entry.labels.push_back("last-failed");
     }
     SortUnique(&entry.locks);
     SortUnique(&entry.labels);
@@ -370,8 +404,9 @@ class Planner {
 
   std::string Name(const std::string& tail) const { return options_.suite + "/" + tail; }
 
-  void AddShards() {
-    std::vector<Unit> units = MakeUnits(infos_, options_.distribution);
+  // Shards named <prefix>NN of the items at `positions`.
+  void AddShards(const std::vector<int>& positions, const std::string& prefix) {
+    std::vector<Unit> units = MakeUnits(infos_, positions, options_.distribution);
     std::vector<Unit> normal;
     std::map<std::vector<std::string>, std::vector<int>> by_locks;
     std::vector<int> exclusive;
@@ -397,7 +432,7 @@ class Planner {
       std::sort(entries[i].begin(), entries[i].end());
       Entry entry = NewEntry(entries[i]);
       std::string number = std::to_string(i);
-      entry.name = Name("shard-" + std::string(width - number.size(), '0') + number);
+      entry.name = Name(prefix + std::string(width - number.size(), '0') + number);
       plan_.entries.push_back(std::move(entry));
     }
   }
@@ -417,8 +452,8 @@ class Planner {
 
   // One entry per module. A group spanning modules joins them; the entry is
   // then named after all of them ("a.py+b.py") in collection order.
-  void AddFiles() {
-    for (const Unit& unit : MakeUnits(infos_, Distribution::kFile)) {
+  void AddFiles(const std::vector<int>& positions) {
+    for (const Unit& unit : MakeUnits(infos_, positions, Distribution::kFile)) {
       std::vector<std::string> files;
       for (int i : unit.items) {
         std::string file = FileKey(*infos_[i].item);
@@ -449,6 +484,21 @@ class Planner {
         entry.source_line = item.line > 0 ? item.path + ":" + std::to_string(item.line) : item.path;
       plan_.entries.push_back(std::move(entry));
     }
+  }
+
+  // ctest starts the entries with the highest COST first, with -j 1 too:
+  // lifting every last-failed entry above all others (keeping their
+  // relative order) starts them first without reordering the plan.
+  void PrioritiseLastFailed() {
+    double others = 0;
+    for (const Entry& entry : plan_.entries)
+      if (!IsLastFailed(entry)) others = std::max(others, entry.cost);
+    for (Entry& entry : plan_.entries)
+      if (IsLastFailed(entry)) entry.cost += others;
+  }
+
+  static bool IsLastFailed(const Entry& entry) {
+    return std::find(entry.labels.begin(), entry.labels.end(), "last-failed") != entry.labels.end();
   }
 
   void AddCollectionErrors() {

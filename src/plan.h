@@ -25,7 +25,8 @@ struct Entry {
   std::vector<std::string> node_ids;  // in collection order
   std::vector<std::string> locks;     // RESOURCE_LOCK names, sorted, unique
   bool exclusive = false;             // RUN_SERIAL: nothing else runs beside it
-  double cost = 0;                    // estimated seconds, becomes COST
+  double cost = 0;                    // estimated seconds, becomes COST; last-failed
+                                      // entries are lifted above all others
   std::vector<std::string> labels;    // beyond pytest/<suite>/user labels: "serial", markers
   std::string source_line;            // GRANULARITY test: "<abs file>:<line>"
   // The entry that re-runs the modules that failed to collect; node_ids
@@ -41,9 +42,10 @@ struct Plan {
 // plan. Guarantees every item lands in exactly one entry; serial items (the
 // serial_marker) only in entries that carry their lock; items sharing an
 // xdist_group in one entry. Collection errors become one extra entry named
-// "<suite>/collection-errors" at the end.
-Plan MakePlan(const Collection& collection, const PlanOptions& options,
-              const Durations& durations);
+// "<suite>/collection-errors" at the end. Items in durations.failed go to
+// entries "<suite>/last-failed-NN" at the front (GRANULARITY test: their own
+// entries, in place), labelled "last-failed", with the highest COST.
+Plan MakePlan(const Collection& collection, const PlanOptions& options, const Durations& durations);
 
 // The lock a serial marker names: serial("db") and serial(lock="db") give
 // "db"; a bare serial gives "serial". Sets *exclusive for exclusive=True.
@@ -56,10 +58,10 @@ namespace pytest_shards {
 // plan.json: everything the runner needs for every entry of one ctest run
 // (format "pytest-shards-plan/1").
 struct PlanFile {
-  std::string run_id;     // new at each plan; journals carry it
+  std::string run_id;  // new at each plan; journals carry it
   Settings settings;
-  std::string rootdir;    // pytest's rootdir at collection
-  bool xdist = false;     // the runner then adds -n 0 to neutralise addopts
+  std::string rootdir;  // pytest's rootdir at collection
+  bool xdist = false;   // the runner then adds -n 0 to neutralise addopts
   Plan plan;
 };
 

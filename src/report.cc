@@ -70,6 +70,16 @@ int EntryIndex(const Plan& plan, const ShardJournal& journal) {
   return -1;
 }
 
+// The test a journal without its closing record was running when its
+// writers were killed: the last one that started and has no result.
+std::string RunningTest(const ShardJournal& journal) {
+  std::set<std::string> done;
+  for (const TestResult& result : journal.results) done.insert(result.node_id);
+  for (auto it = journal.started.rbegin(); it != journal.started.rend(); ++it)
+    if (!done.count(*it)) return *it;
+  return "";
+}
+
 EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& journals) {
   EntryRow row;
   row.name = entry.name;
@@ -77,7 +87,10 @@ EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& jou
   row.collection_errors = entry.collection_errors;
   row.ran = !journals.empty();
   for (const ShardJournal* journal : journals) {
-    if (!journal->finished) continue;
+    if (!journal->finished) {
+      row.running = RunningTest(*journal);
+      continue;
+    }
     row.finished = true;
     row.wall = journal->wall;
     row.startup = journal->startup;
@@ -129,7 +142,10 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
       report->never_ran.push_back(node_id);
       std::string why =
           row->ran ? "its journal has no result for it" : "the entry did not run in this ctest run";
-      Add(report, row, {node_id, "missing", 0, "never ran: " + why + " (" + entry.name + ")"});
+      std::string message = "never ran: " + why + " (" + entry.name + ")";
+      if (row->ran && node_id == row->running)
+        message = "did not finish: it was running when " + entry.name + " was killed";
+      Add(report, row, {node_id, "missing", 0, message});
     } else if (count > 1 && listed.insert(node_id).second) {
       report->ran_twice.push_back(node_id);
     }
@@ -344,7 +360,8 @@ void EntryProblems(std::ostream& out, const Report& report) {
     if (!row.ran)
       not_run.push_back(row.name);
     else if (!row.finished)
-      killed.push_back(row.name + "  (no closing record: killed mid-run)");
+      killed.push_back(row.name + "  (no closing record: killed mid-run" +
+                       (row.running.empty() ? "" : " while running " + row.running) + ")");
   }
   List(out, "entries that did not finish", killed);
   List(out, "entries that did not run", not_run);
@@ -530,14 +547,26 @@ std::string JunitXml(const Report& report, const std::string& suite) {
 
 Durations FoldDurations(Durations store, const Report& report) {
   std::set<std::string> collection_entries = CollectionErrorEntries(report);
-  for (const ReportResult& result : report.results)
-    if (IsMeasured(result.test.outcome) && !collection_entries.count(result.entry))
-      store.tests[result.test.node_id] = result.test.duration;
+  // An entry that did not run (ctest -L/-R chose others) says nothing about
+  // its node IDs: they keep their last outcome, as with pytest --lf.
+  std::set<std::string> ran;
+  for (const EntryRow& row : report.entries)
+    if (row.ran) ran.insert(row.name);
+  for (const ReportResult& result : report.results) {
+    if (collection_entries.count(result.entry) || !ran.count(result.entry)) continue;
+    const TestResult& test = result.test;
+    if (IsMeasured(test.outcome)) store.tests[test.node_id] = test.duration;
+    if (IsFailure(test.outcome))
+      store.failed.insert(test.node_id);
+    else
+      store.failed.erase(test.node_id);
+  }
   double startup_sum = 0;
   int startups = 0;
   for (const EntryRow& row : report.entries) {
     if (!row.finished) continue;
     if (row.wall > 0) store.entries[row.name] = row.wall;
+    if (row.peak_rss_kb > 0) store.peak_rss_kb[row.name] = row.peak_rss_kb;
     if (row.startup > 0) {
       startup_sum += row.startup;
       ++startups;

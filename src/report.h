@@ -34,6 +34,7 @@ struct EntryRow {
   long peak_rss_kb = 0;
   int exit_code = 0;
   int restarts = 0;
+  std::string running;                // killed mid-run: the test it was running
   std::map<std::string, int> counts;  // outcome -> results
 
   // "passed", "failed", "killed" (no closing record: killed mid-run),
@@ -83,7 +84,9 @@ std::pair<std::string, std::string> JunitNames(const std::string& node_id);
 
 // The store updated with this run: the latest measured duration of every
 // test that ran to an outcome (not crashed/timeout/missing), the wall time
-// of every finished entry, and the mean non-zero start-up of the entries.
+// of every finished entry, the mean non-zero start-up of the entries, and
+// the failed set: node IDs with a failing outcome (see IsFailure) in an
+// entry that ran are added, those that ran to another outcome removed.
 // Folding the same report twice gives the same store.
 Durations FoldDurations(Durations store, const Report& report);
 

@@ -272,6 +272,16 @@ def check_kill(p):
           f"report totals: {totals}", summary)
     check(f"never ran ({40 - len(finished)}):" in summary,
           f"report names the {40 - len(finished)} tests that never ran", summary)
+    starts = [r["nodeid"] for r in read_evidence(p.evidence("slow")) if r["event"] == "start"]
+    running = [n for n in starts if n not in ended]
+    if running:
+        check(running == [starts[-1]]
+              and f"slow/shard-00  (no closing record: killed mid-run while running {running[0]})"
+              in summary,
+              f"report names {running[0]}, which the suite saw start and not end, as the test "
+              f"running when the entry was killed", summary)
+    else:
+        check("killed mid-run)" in summary, "report names no running test: none had started")
 
 
 # ---- 3. stale plans -----------------------------------------------------------
@@ -409,8 +419,9 @@ def cmake_error_lines(output):
     body = output.split("CMake Error at", 1)[1].split("\n", 1)[1]
     paragraphs = []
     for block in body.split("\n\n"):
+        block = block.split("Call Stack (most recent call first):", 1)[0]
         text = " ".join(line.strip() for line in block.splitlines() if line.strip())
-        if not text or text.startswith(("Call Stack", "-- Configuring incomplete")):
+        if not text or text.startswith("-- Configuring incomplete"):
             break
         paragraphs.append(text)
     return paragraphs
@@ -467,11 +478,25 @@ def check_bad_input(p):
     result = p.configure("-DFAULTS_PYTHON=/nonexistent/bin/python3", build=build)
     lines = cmake_error_lines(result.stdout + result.stderr)
     check(result.returncode != 0 and len(lines) == 1
-          and "PYTHON /nonexistent/bin/python3" in lines[0] and "PYTHON <exe>" in lines[0],
+          and "PYTHON /nonexistent/bin/python3 does not exist" in lines[0]
+          and "PYTHON <exe>" in lines[0],
           f"a PYTHON that does not exist: configure fails in one line: {lines}",
           result.stdout + result.stderr)
     check(not (build / "pytest-shards" / "badpython").exists(),
           "a PYTHON that does not exist: no suite files were written for it")
+
+    # The interpreter vanished after configure: the plan still names it.
+    plan = json.loads(good)
+    plan["settings"]["python"] = "/nonexistent/bin/python3"
+    plan_file.write_text(json.dumps(plan))
+    result = subprocess.run([p.tool, "run", "--plan", plan_file, "--entry", "0"],
+                            capture_output=True, text=True)
+    lines = lines_of(result.stdout + result.stderr)
+    plan_file.write_text(good)
+    check(result.returncode != 0 and lines and "/nonexistent/bin/python3" in lines[0]
+          and "PYTHON" in lines[0] and "re-run cmake" in lines[0],
+          f"an interpreter gone since configure: run fails, first line names it and the fix: "
+          f"{lines[:1]}")
 
     leftovers = tmp_files(p.build) + tmp_files(build)
     check(not leftovers, f"no half-written *.tmp.* file anywhere in the build trees {leftovers}")
@@ -482,6 +507,9 @@ def main():
     for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
         parser.add_argument(option, required=True)
     args = parser.parse_args()
+    # Run inside `ctest --preset test`, the outer run's -j cap must not size
+    # the entries of the project under test.
+    os.environ.pop("PYTEST_SHARDS_PRESET_JOBS", None)
     work = pathlib.Path(args.work)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -490,9 +518,11 @@ def main():
                    capture_output=True)
     result = p.configure()
     check(result.returncode == 0, "configure the faults project", result.stdout + result.stderr)
+    # CMake wraps the warning's lines.
+    warning = " ".join(result.stderr.split("CMake Warning at", 1)[-1].split())
     check("faults: warning: 1 module(s) failed to collect, first faults/test_broken_import.py"
-          in result.stdout + result.stderr,
-          "configure warns about the module that failed to collect and succeeds")
+          in warning, "configure succeeds with a CMake warning naming the module that failed "
+          "to collect", result.stdout + result.stderr)
 
     check_faults(p)
     check_kill(p)

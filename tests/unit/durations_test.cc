@@ -62,11 +62,13 @@ TEST(DurationsJson, RoundTrip) {
   durations.tests = {{"a.py::t[x-1]", 0.25}, {"b.py::C::t", 1.5}};
   durations.startup = 0.75;
   durations.entries = {{"suite/shard-00", 12.5}};
+  durations.failed = {"b.py::C::t", "a.py::t[x-1]"};
   json document = DurationsToJson(durations);
   EXPECT_EQ(document.at("format"), "pytest-shards-durations/1");
   Durations back = DurationsFromJson(document);
   EXPECT_EQ(back.tests, durations.tests);
   EXPECT_EQ(back.entries, durations.entries);
+  EXPECT_EQ(back.failed, durations.failed);
   EXPECT_DOUBLE_EQ(back.startup, 0.75);
   EXPECT_EQ(DurationsToJson(back), document);
 }
@@ -94,6 +96,13 @@ TEST(DurationsJson, MalformedDocumentsThrowError) {
   json bad_startup = good;
   bad_startup["startup"] = "x";
   EXPECT_THROW(DurationsFromJson(bad_startup), Error);
+  json bad_failed = good;
+  bad_failed["failed"] = json::array({1});
+  EXPECT_THROW(DurationsFromJson(bad_failed), Error);
+  // Stores written before the failed set existed read as "none failed".
+  json no_failed = good;
+  no_failed.erase("failed");
+  EXPECT_TRUE(DurationsFromJson(no_failed).failed.empty());
 }
 
 class DurationsFile : public ::testing::Test {

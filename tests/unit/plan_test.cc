@@ -578,6 +578,132 @@ TEST(Plan, CollectionErrorsGetTheirOwnLastEntry) {
   EXPECT_TRUE(only.entries[0].collection_errors);
 }
 
+bool HasLabel(const Entry& entry, const std::string& label) {
+  return std::find(entry.labels.begin(), entry.labels.end(), label) != entry.labels.end();
+}
+
+// A normal test, a serial("db") test and one member of group g1 failed.
+Durations WithFailures(const Collection& c) {
+  Durations d = SkewedDurations(c);
+  d.failed = {"tests/test_m0.py::test_2", "tests/test_m3.py::TestK::test_0",
+              "tests/test_m1.py::test_1", "tests/gone.py::test_x"};
+  return d;
+}
+
+TEST(PlanLastFailed, FailedTestsGetEntriesOfTheirOwnFirstWithHighestCost) {
+  Collection c = MixedCollection();
+  Durations d = WithFailures(c);
+  std::set<std::string> failed = {"tests/test_m0.py::test_2", "tests/test_m3.py::TestK::test_0",
+                                  "tests/test_m1.py::test_1"};
+  for (Distribution distribution : kDistributions)
+    for (Granularity granularity : {Granularity::kShard, Granularity::kFile})
+      for (int shards : {0, 1, 3}) {
+        Plan plan = MakePlan(c, Options(shards, distribution, granularity), d);
+        std::set<std::string> in_last_failed;
+        size_t last_failed_entries = 0;
+        double lowest_last_failed = 1e300, highest_other = 0;
+        for (size_t e = 0; e < plan.entries.size(); ++e) {
+          const Entry& entry = plan.entries[e];
+          bool last_failed = HasLabel(entry, "last-failed");
+          EXPECT_EQ(last_failed, entry.name.rfind("suite/last-failed-", 0) == 0) << entry.name;
+          if (!last_failed) {
+            highest_other = std::max(highest_other, entry.cost);
+            for (const std::string& id : entry.node_ids) EXPECT_EQ(failed.count(id), 0u) << id;
+            continue;
+          }
+          EXPECT_EQ(e, last_failed_entries++) << "last-failed entries come first";
+          lowest_last_failed = std::min(lowest_last_failed, entry.cost);
+          for (const std::string& id : entry.node_ids) {
+            EXPECT_EQ(failed.count(id), 1u) << id << " in " << entry.name;
+            in_last_failed.insert(id);
+          }
+        }
+        EXPECT_EQ(in_last_failed, failed) << Name(distribution) << " " << Name(granularity);
+        EXPECT_GT(lowest_last_failed, highest_other);
+        EXPECT_EQ(EntryOf(plan).size(), c.items.size()) << "every item is planned";
+      }
+}
+
+TEST(PlanLastFailed, FailedSerialTestKeepsItsLockAndSplitGroupsShareALock) {
+  Collection c = MixedCollection();
+  Plan plan = MakePlan(c, Options(3), WithFailures(c));
+  std::map<std::string, size_t> entry_of = EntryOf(plan);
+  const Entry& db = plan.entries[entry_of.at("tests/test_m3.py::TestK::test_0")];
+  EXPECT_TRUE(HasLabel(db, "last-failed"));
+  EXPECT_TRUE(HasLabel(db, "serial"));
+  EXPECT_EQ(db.locks, std::vector<std::string>{"db"});
+  // The other serial("db") test stays in a normal entry with the same lock.
+  const Entry& db_rest = plan.entries[entry_of.at("tests/test_m4.py::test_2")];
+  EXPECT_FALSE(HasLabel(db_rest, "last-failed"));
+  EXPECT_EQ(db_rest.locks, std::vector<std::string>{"db"});
+  // g1 (test_1 of modules 1, 3, 5) lost test_m1's member to last-failed:
+  // both sides hold the group's lock, so they never run at the same time.
+  const Entry& split = plan.entries[entry_of.at("tests/test_m1.py::test_1")];
+  const Entry& rest = plan.entries[entry_of.at("tests/test_m3.py::test_1")];
+  EXPECT_NE(&split, &rest);
+  EXPECT_EQ(&rest, &plan.entries[entry_of.at("tests/test_m5.py::test_1")]);
+  for (const Entry* entry : {&split, &rest})
+    EXPECT_NE(std::find(entry->locks.begin(), entry->locks.end(), "xdist_group:g1"),
+              entry->locks.end())
+        << entry->name;
+  // g0 lost nobody: no lock.
+  const Entry& g0 = plan.entries[entry_of.at("tests/test_m0.py::test_1")];
+  EXPECT_EQ(std::find(g0.locks.begin(), g0.locks.end(), "xdist_group:g0"), g0.locks.end());
+}
+
+TEST(PlanLastFailed, FileGranularityKeepsFileNamesForTheRest) {
+  Collection simple;
+  simple.items = {MakeItem("tests/a.py::t1"), MakeItem("tests/b.py::t1"),
+                  MakeItem("tests/a.py::t2")};
+  Durations d;
+  d.failed = {"tests/a.py::t2", "tests/b.py::t1"};
+  Plan plan = MakePlan(simple, Options(0, Distribution::kLoad, Granularity::kFile), d);
+  std::vector<std::string> names;
+  for (const Entry& entry : plan.entries) names.push_back(entry.name);
+  // Two failed tests on 2 cores: two last-failed entries, then what is left of a.py.
+  EXPECT_EQ(names, (std::vector<std::string>{"suite/last-failed-00", "suite/last-failed-01",
+                                             "suite/tests/a.py"}));
+  EXPECT_EQ(plan.entries[2].node_ids, std::vector<std::string>{"tests/a.py::t1"});
+}
+
+TEST(PlanLastFailed, TestGranularityKeepsNamesAndOrder) {
+  Collection c = MixedCollection();
+  Durations d = WithFailures(c);
+  Durations clean = d;
+  clean.failed.clear();
+  PlanOptions options = Options(0, Distribution::kLoad, Granularity::kTest);
+  Plan plan = MakePlan(c, options, d);
+  Plan before = MakePlan(c, options, clean);
+  ASSERT_EQ(plan.entries.size(), before.entries.size());
+  double highest_other = 0, lowest_failed = 1e300;
+  for (size_t e = 0; e < plan.entries.size(); ++e) {
+    const Entry& entry = plan.entries[e];
+    EXPECT_EQ(entry.name, before.entries[e].name);
+    bool failed = d.failed.count(entry.node_ids.at(0)) > 0;
+    EXPECT_EQ(HasLabel(entry, "last-failed"), failed) << entry.name;
+    EXPECT_FALSE(HasLabel(before.entries[e], "last-failed"));
+    if (failed)
+      lowest_failed = std::min(lowest_failed, entry.cost);
+    else
+      highest_other = std::max(highest_other, entry.cost);
+  }
+  EXPECT_GT(lowest_failed, highest_other);
+}
+
+TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
+  Collection c = MixedCollection();
+  Durations d = SkewedDurations(c);
+  Durations unknown = d;
+  unknown.failed = {"tests/gone.py::test_x"};
+  for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
+    PlanOptions options = Options(0, Distribution::kLoad, granularity);
+    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d)};
+    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown)};
+    EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
+    for (const Entry& entry : a.plan.entries) EXPECT_FALSE(HasLabel(entry, "last-failed"));
+  }
+}
+
 TEST(PlanFile, JsonRoundTrip) {
   Collection c = MixedCollection();
   c.errors = {{"tests/test_broken.py", "/src/tests/test_broken.py", "boom"}};

@@ -439,6 +439,36 @@ TEST(FoldDurations, KilledEntryGivesTestsButNoWallOrStartup) {
   EXPECT_DOUBLE_EQ(folded.startup, 0.8);
 }
 
+TEST(FoldDurations, FailedSetFollowsTheLatestOutcomeOfEntriesThatRan) {
+  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b", "t.py::c"}),
+                            MakeEntry("suite/shard-01", {"t.py::d", "t.py::e", "t.py::f"}),
+                            MakeEntry("suite/shard-02", {"t.py::g"})});
+  // shard-00 ran (b failed, c has no result), shard-01 ran (e crashed,
+  // f errored), shard-02 did not run in this ctest run (ctest -L/-R).
+  Report report = BuildReport(
+      plan, {MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), {"t.py::b", "failed", 1, "E"}}),
+             MakeJournal(1, "suite/shard-01",
+                         {{"t.py::d", "skipped", 0, ""},
+                          {"t.py::e", "crashed", 0, "signal 9"},
+                          {"t.py::f", "error", 0, "E"}})});
+  Durations store;
+  store.failed = {"t.py::a", "t.py::d", "t.py::g", "gone.py::x"};
+  Durations once = FoldDurations(store, report);
+  // a passed and d skipped: no longer failed; g and gone.py::x did not run:
+  // kept; b, c (no result in an entry that ran), e and f: failed.
+  EXPECT_EQ(once.failed, (std::set<std::string>{"gone.py::x", "t.py::b", "t.py::c", "t.py::e",
+                                                "t.py::f", "t.py::g"}));
+  EXPECT_EQ(FoldDurations(once, report).failed, once.failed);
+
+  // The next run passes everything it runs: the set empties of those.
+  PlanFile again = MakePlan({MakeEntry("suite/last-failed-00", {"t.py::b", "t.py::c"})}, "run-3");
+  Durations later = FoldDurations(
+      once,
+      BuildReport(again, {MakeJournal(0, "suite/last-failed-00",
+                                      {Passed("t.py::b"), Passed("t.py::c")}, true, "run-3")}));
+  EXPECT_EQ(later.failed, (std::set<std::string>{"gone.py::x", "t.py::e", "t.py::f", "t.py::g"}));
+}
+
 // ---- Files --------------------------------------------------------------------
 
 class SuiteDir : public ::testing::Test {
