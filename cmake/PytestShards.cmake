@@ -25,6 +25,7 @@ Runs a pytest suite as parallel CTest entries.
       [TIMEOUT <seconds>] [TEST_TIMEOUT <seconds>]
       [LABELS <label>...] [PROPERTIES <prop> <value>...]
       [FIXTURES_REQUIRED <fixture>...]
+      [MEMORY_BUDGET <MiB>|auto]
       [DISCOVERY_MODE CONFIGURE|PRE_TEST] [DISCOVERY_TIMEOUT <seconds>]
       [DEPENDS <target>...])
 
@@ -41,6 +42,17 @@ Runs a pytest suite as parallel CTest entries.
   runs ``pytest-shards plan``, which plans the shards from the collection and
   the durations of earlier runs and writes ``add_test()`` calls, one per
   entry: ``<name>/shard-NN``, ``<name>/<file>`` or ``<name>/<node ID>``.
+
+  ``MEMORY_BUDGET``: ctest never runs entries together whose memory would
+  exceed the budget (MiB; ``auto``: the memory available when ctest starts).
+  Each entry asks for ``RESOURCE_GROUPS memory:<MiB>``, its peak RSS in the
+  last run (never measured: the suite's largest, else 256), and the include
+  file writes a resource spec file with that many ``memory`` slots and sets
+  ``CTEST_RESOURCE_SPEC_FILE``. All suites of one ctest run share one pool,
+  sized by the first suite with a budget. A spec file given to ctest
+  (``--resource-spec-file``, preset ``resourceSpecFile``) or set as
+  ``CTEST_RESOURCE_SPEC_FILE`` in the project wins and must then define the
+  ``memory`` resource.
 
   Every entry carries the labels ``pytest`` and ``<name>`` plus ``LABELS``;
   entries of serial tests also carry ``serial`` and their ``RESOURCE_LOCK``.
@@ -130,6 +142,38 @@ function(_pytest_shards_check name what value pattern hint)
   endif()
 endfunction()
 
+# The include-file code of MEMORY_BUDGET: sizes the run's memory pool (once
+# per ctest run, whichever suite comes first), writes the resource spec file
+# CTest reads after the include files, and the planner's --memory-budget.
+# CTest 3.25+ takes CTEST_RESOURCE_SPEC_FILE from the CTestTestfile scope
+# when neither --resource-spec-file nor a preset's resourceSpecFile is given.
+function(_pytest_shards_memory_code out_code out_arg suite_dir budget)
+  if("${budget}" STREQUAL "")
+    set(${out_code} "" PARENT_SCOPE)
+    set(${out_arg} "" PARENT_SCOPE)
+    return()
+  endif()
+  if(budget STREQUAL "auto")
+    set(size "cmake_host_system_information(RESULT _pytest_shards_memory_pool QUERY AVAILABLE_PHYSICAL_MEMORY)")
+  else()
+    set(size "set(_pytest_shards_memory_pool ${budget})")
+  endif()
+  _pytest_shards_bracket(spec_q "${suite_dir}/resource-spec.json")
+  _pytest_shards_bracket(template_q [=[{"version": {"major": 1, "minor": 0}, "local": [{"memory": [{"id": "0", "slots": SLOTS}]}]}
+]=])
+  set(${out_code} "# MEMORY_BUDGET ${budget}: one memory pool per ctest run, sized by the first suite.
+if(NOT DEFINED _pytest_shards_memory_pool)
+  ${size}
+  if(NOT DEFINED CTEST_RESOURCE_SPEC_FILE)
+    string(REPLACE SLOTS \"\${_pytest_shards_memory_pool}\" _pytest_shards_spec ${template_q})
+    file(WRITE ${spec_q} \"\${_pytest_shards_spec}\")
+    set(CTEST_RESOURCE_SPEC_FILE ${spec_q})
+  endif()
+endif()
+" PARENT_SCOPE)
+  set(${out_arg} "\n    --memory-budget \${_pytest_shards_memory_pool}" PARENT_SCOPE)
+endfunction()
+
 function(_pytest_shards_add_test_fast)
   if(TARGET test-fast)
     return()
@@ -143,7 +187,7 @@ endfunction()
 
 function(pytest_shard_tests name)
   cmake_parse_arguments(PARSE_ARGV 1 arg ""
-    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT"
+    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT;MEMORY_BUDGET"
     "ARGS;RUN_ARGS;ENVIRONMENT;LABELS;PROPERTIES;FIXTURES_REQUIRED;DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
@@ -184,6 +228,10 @@ function(pytest_shard_tests name)
     _pytest_shards_check(${name} ${option} "${arg_${option}}" "^[0-9]+(\\.[0-9]+)?$"
       "use a number")
   endforeach()
+  if(DEFINED arg_MEMORY_BUDGET)
+    _pytest_shards_check(${name} MEMORY_BUDGET "${arg_MEMORY_BUDGET}" "^(auto|[1-9][0-9]*)$"
+      "use auto or a whole number of MiB")
+  endif()
   list(LENGTH arg_PROPERTIES property_words)
   math(EXPR odd "${property_words} % 2")
   if(odd)
@@ -259,6 +307,7 @@ function(pytest_shard_tests name)
   _pytest_shards_bracket(tests_q "${suite_dir}/tests.cmake")
   _pytest_shards_bracket(error_q "${name}/plan-error")
   _pytest_shards_bracket(cmake_q "${CMAKE_COMMAND}")
+  _pytest_shards_memory_code(memory_code memory_arg "${suite_dir}" "${arg_MEMORY_BUDGET}")
   set(timeout 600)
   if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
     math(EXPR timeout "${arg_DISCOVERY_TIMEOUT} + 60")
@@ -272,8 +321,8 @@ set(_pytest_shards_jobs 0)
 if(\"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\" MATCHES \"^[0-9]+$\")
   set(_pytest_shards_jobs \"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\")
 endif()
-execute_process(
-  COMMAND ${tool_q} plan --suite-dir ${dir_q}
+${memory_code}execute_process(
+  COMMAND ${tool_q} plan --suite-dir ${dir_q}${memory_arg}
     --cores \${_pytest_shards_cores} --preset-jobs \${_pytest_shards_jobs}
     --slice \"\$ENV{PYTEST_SHARDS_SLICE}\"
   RESULT_VARIABLE _pytest_shards_result

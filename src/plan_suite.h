@@ -12,6 +12,9 @@ namespace pytest_shards {
 struct PlanSuiteOptions {
   std::filesystem::path tool;  // the pytest-shards executable entries run
   int cores = 1;               // of the machine ctest runs on
+  // MEMORY_BUDGET in MiB as resolved at ctest start (auto: the available
+  // memory), or 0: entries then ask for RESOURCE_GROUPS memory:<MiB>.
+  long memory_budget_mib = 0;
   // The -j cap that `ctest --preset test` passes (see presets/), or 0. With
   // it, every entry asks for cap / cores processors, so that exactly `cores`
   // entries run at once.

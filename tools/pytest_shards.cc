@@ -135,6 +135,9 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::string>()->required(), "the suite's directory in the build tree")(
       "cores", po::value(&plan.cores)->default_value(1), "logical cores of this machine")(
+      "memory-budget", po::value(&plan.memory_budget_mib)->default_value(0),
+      "MiB the entries may hold at once (MEMORY_BUDGET): each entry asks for "
+      "RESOURCE_GROUPS memory:<its last peak RSS>; 0: no budget")(
       "preset-jobs", po::value(&plan.preset_jobs)->default_value(0),
       "the -j cap of `ctest --preset test`; entries then take cap/cores processors each")(
       "slice", po::value(&plan.slice)->default_value(""),
