@@ -79,6 +79,10 @@ endfunction()
 # Sets <out> to an interpreter that can import pytest and <out>_VERSION to its
 # pytest version, or stops with one line naming what was tried.
 function(_pytest_shards_find_python out name explicit)
+  if(explicit AND IS_ABSOLUTE "${explicit}" AND NOT EXISTS "${explicit}")
+    message(FATAL_ERROR "pytest_shard_tests(${name}): PYTHON ${explicit} does not exist; "
+      "pass an interpreter that can import pytest as PYTHON <exe>")
+  endif()
   if(explicit)
     set(candidates "${explicit}")
   else()
@@ -290,7 +294,11 @@ function(pytest_shard_tests name)
     if(NOT result EQUAL 0)
       message(FATAL_ERROR "pytest_shard_tests(${name}): ${error}")
     endif()
-    if(output)
+    string(FIND "${output}" ": warning: " warning)
+    if(warning GREATER -1)
+      # Modules that failed to collect: configure succeeds, and says so loudly.
+      message(WARNING "${output}")
+    elseif(output)
       message(STATUS "${output}")
     endif()
     if(arg_DEPENDS)
