@@ -1,0 +1,190 @@
+"""End-to-end: the PostgreSQL example (tests/postgres) as a project of its
+own, using the installed pytest-shards package. This check proves that
+
+- `ctest -j 2` passes with every test run exactly once, tests of different
+  shards running at the same time, each shard in its own database app_<n>;
+- the fixture started one server per ctest run (one start and one stop
+  record per run, a new server each run, every test talked to that server),
+  and no process of it is left afterwards;
+- the control, the same suite with one database name for every shard, fails
+  because the shards collide in it;
+- without the PostgreSQL programs the example is reported Skipped with the
+  reason, neither failed nor passed.
+
+usage: postgres_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+                         --work DIR --python PYTHON
+"""
+import argparse
+import collections
+import itertools
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+EXAMPLE = HERE.parent / "postgres"
+
+
+def run(*argv, **kwargs):
+    print("+", " ".join(str(a) for a in argv), flush=True)
+    return subprocess.run([str(a) for a in argv], **kwargs)
+
+
+def check(condition, message):
+    if not condition:
+        sys.exit(f"FAILED: {message}")
+    print(f"ok: {message}", flush=True)
+
+
+def configure(args, build, *options):
+    shutil.rmtree(build, ignore_errors=True)
+    run(args.cmake, "-S", EXAMPLE, "-B", build, f"-DCMAKE_PREFIX_PATH={args.prefix}",
+        f"-DPython3_EXECUTABLE={args.python}", *options, check=True)
+
+
+def ctest(args, build):
+    """Runs ctest -j 2; returns (exit code, output)."""
+    for stale in (build / "evidence").glob("shard-*.jsonl"):
+        stale.unlink()
+    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure",
+                 capture_output=True, text=True)
+    print(result.stdout + result.stderr, flush=True)
+    return result.returncode, result.stdout + result.stderr
+
+
+def evidence(build):
+    records = []
+    for path in sorted((build / "evidence").glob("shard-*.jsonl")):
+        records += [json.loads(line) for line in path.read_text().splitlines()]
+    return records
+
+
+def server_events(build):
+    path = build / "evidence" / "server-events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def collected_node_ids(python):
+    out = subprocess.run([python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                         cwd=EXAMPLE, check=True, capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if "::" in line]
+
+
+def processes():
+    """pid -> (parent pid, command line) of every live process."""
+    found = {}
+    for entry in pathlib.Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parent = int(stat[stat.rindex(")") + 2:].split()[1])
+        found[int(entry.name)] = (parent, cmdline)
+    return found
+
+
+def check_server_gone(build, start):
+    pid = start["pid"]
+    left = {p: cmd for p, (parent, cmd) in processes().items()
+            if p == pid or parent == pid or str(build) in cmd}
+    check(not left, f"no process of the server (pid {pid}) is left: {left}")
+    sockets = list(pathlib.Path(start["socket_dir"]).glob(".s.PGSQL.*"))
+    check(not sockets, f"the server removed its socket {sockets}")
+
+
+def check_isolated_run(args, build, expected, run_number):
+    code, output = ctest(args, build)
+    check(code == 0, f"run {run_number}: ctest -j 2 passed with one database per shard")
+    records = evidence(build)
+    counts = collections.Counter(r["nodeid"] for r in records)
+    check(sorted(counts) == sorted(expected) and set(counts.values()) == {1},
+          f"run {run_number}: each of the {len(expected)} tests ran exactly once")
+    shards = sorted({r["shard"] for r in records})
+    check(len(shards) >= 2, f"run {run_number}: the tests ran in shards {shards}")
+    wrong = [r for r in records if r["database"] != f"app_{r['shard']}"]
+    check(not wrong, f"run {run_number}: every shard used its own database app_<shard> "
+                     f"({wrong[:1]})")
+    concurrent = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(records, 2)
+                  if a["shard"] != b["shard"] and a["start"] < b["end"] and b["start"] < a["end"]]
+    check(concurrent, f"run {run_number}: tests of different shards ran at the same time "
+                      f"({len(concurrent)} overlapping pairs, e.g. {concurrent[0]})")
+
+    events = server_events(build)
+    starts = [e for e in events if e["event"] == "start"]
+    stops = [e for e in events if e["event"] == "stop"]
+    check(len(starts) == run_number and len(stops) == run_number,
+          f"run {run_number}: the fixture started and stopped the server once per run "
+          f"({len(starts)} starts, {len(stops)} stops after {run_number} runs)")
+    start, stop = starts[-1], stops[-1]
+    first_test = min(r["start"] for r in records)
+    last_test = max(r["end"] for r in records)
+    check(start["time"] < first_test and last_test < stop["time"] and stop["pid"] == start["pid"],
+          f"run {run_number}: server pid {start['pid']} started before the first test and "
+          f"stopped after the last")
+    servers = {(r["server_pid"], r["data_directory"], r["server_started"]) for r in records}
+    check(len(servers) == 1 and next(iter(servers))[0] == start["pid"],
+          f"run {run_number}: every test talked to that one server: {servers}")
+    check_server_gone(build, start)
+    return start["pid"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
+        parser.add_argument(option, required=True)
+    args = parser.parse_args()
+    work = pathlib.Path(args.work)
+    shutil.rmtree(work, ignore_errors=True)
+    args.prefix = work / "prefix"
+    run(args.cmake, "--install", args.build_dir, "--prefix", args.prefix, check=True)
+    expected = collected_node_ids(args.python)
+
+    # Without the server programs: Skipped, with the reason.
+    absent = work / "absent"
+    configure(args, absent, "-DPOSTGRES_EXAMPLE_PG_CTL=/nonexistent/pg_ctl")
+    code, output = ctest(args, absent)
+    check(code == 0 and "***Skipped" in output and "Passed" not in output and
+          "postgres/skipped-no-postgresql (Skipped)" in output,
+          "without PostgreSQL the example is reported Skipped, not failed or passed")
+    verbose = run(args.ctest, "--test-dir", absent, "-V", capture_output=True, text=True).stdout
+    check("PostgreSQL example skipped: the PostgreSQL server programs (pg_ctl, initdb) are not "
+          "installed" in verbose, "the skipped entry prints the reason (ctest -V)")
+
+    isolated = work / "isolated"
+    configure(args, isolated)
+    if "postgres/skipped-" in run(args.ctest, "--test-dir", isolated, "-N", capture_output=True,
+                                 text=True).stdout:
+        sys.exit("FAILED: PostgreSQL or psycopg2 is not installed here; "
+                 "run tools/install-deps.sh")
+    first = check_isolated_run(args, isolated, expected, 1)
+    second = check_isolated_run(args, isolated, expected, 2)
+    check(first != second, f"each ctest run started its own server (pids {first}, {second})")
+
+    # The control: one database for every shard.
+    shared = work / "shared"
+    configure(args, shared, "-DPOSTGRES_EXAMPLE_DATABASE=app_shared")
+    code, output = ctest(args, shared)
+    check(code != 0, "control: with one shared database name, ctest -j 2 fails")
+    databases = {r["database"] for r in evidence(shared)}
+    check(databases <= {"app_shared"}, f"control: the shards that got going used {databases}")
+    collision = ('relation "schema_version" already exists' in output or
+                 "duplicate key value" in output or "AssertionError" in output)
+    check(collision, "control: the failure is the shards colliding in one database "
+                     "(a second migration, duplicate keys or foreign rows)")
+    events = server_events(shared)
+    starts = [e for e in events if e["event"] == "start"]
+    stops = [e for e in events if e["event"] == "stop"]
+    check(len(starts) == len(stops) == 1 and starts[0]["pid"] == stops[0]["pid"],
+          "control: the cleanup stopped the server although shards failed")
+    check_server_gone(shared, starts[0])
+    print("postgres end-to-end: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
