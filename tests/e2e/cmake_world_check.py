@@ -1,0 +1,604 @@
+"""End-to-end: pytest-shards in the CMake world, with one CMake (run it once
+per CMake version). Every consumer project in cmake_world/ registers the same
+suite three times (GRANULARITY shard, file and test; see suites.cmake):
+
+- find_package from an installed prefix that was moved after install,
+  add_subdirectory of the source tree and FetchContent of it (SOURCE_DIR, no
+  network) each configure, build and pass `ctest -j 2`, with every collected
+  node ID run exactly once per suite, isolated, and serial locks honoured;
+- `ctest --show-only=json-v1`: GRANULARITY test lists every node ID once,
+  named <suite>/<node ID>, in collection order, the same order before and
+  after a run, with DEF_SOURCE_LINE on the line of its `def` and its marker
+  labels; GRANULARITY file one entry per file; every entry holding a serial
+  test carries RESOURCE_LOCK (RUN_SERIAL for exclusive) and the serial label;
+- failed first: after a run with one failing test, the next plan holds it in
+  an entry of its own labelled last-failed with the highest COST, started
+  first, and `ctest -L last-failed` runs exactly that test;
+- presets: the fragments of presets/pytest-shards.json (parallel capped at
+  the cores, serial, CI with JUnit) and a workflow preset; under CMake >= 4.3
+  the fragments of presets/pytest-shards-4.3.json ("jobs": ""); under
+  CMake >= 3.29 bare `ctest -j`;
+- interpreters: an active virtualenv, Python3_EXECUTABLE, and PYTHON over both.
+
+usage: cmake_world_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+                            --work DIR --python PYTHON
+"""
+import argparse
+import collections
+import itertools
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+HERE = pathlib.Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SUITES = ("world", "world-file", "world-ide")
+UNLABELLED = {"parametrize", "usefixtures", "filterwarnings"}
+CORES = os.cpu_count() or 1
+
+# A pytest plugin that writes what plain pytest knows about each item.
+EXPECT_PLUGIN = '''
+import json
+import os
+
+
+def pytest_collection_modifyitems(session, config, items):
+    out = []
+    for item in items:
+        out.append({
+            "nodeid": item.nodeid,
+            "path": str(item.path),
+            "markers": sorted({m.name for m in item.iter_markers()}),
+            "serial": [{"args": [repr(a) if not isinstance(a, str) else a for a in m.args],
+                        "kwargs": {k: v for k, v in m.kwargs.items()}}
+                       for m in item.iter_markers("serial")],
+        })
+    with open(os.environ["WORLD_EXPECT"], "w", encoding="utf-8") as f:
+        json.dump(out, f)
+'''
+
+
+def check(condition, message, detail=""):
+    if not condition:
+        sys.exit(f"FAILED: {message}\n{detail}")
+    print(f"ok: {message}", flush=True)
+
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "PYTHONHOME", "PYTEST_ADDOPTS", "WORLD_FAIL",
+                        "CTEST_PARALLEL_LEVEL")}
+    env.update(extra)
+    return env
+
+
+def run(argv, ok=True, env=None, cwd=None):
+    argv = [str(a) for a in argv]
+    print("+", " ".join(argv), flush=True)
+    result = subprocess.run(argv, capture_output=True, text=True, env=env or clean_env(), cwd=cwd)
+    if ok and result.returncode != 0:
+        sys.exit(f"FAILED: {' '.join(argv)} exited {result.returncode}\n"
+                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+    return result
+
+
+class World:
+    """One CMake version's view of the consumer projects."""
+
+    def __init__(self, args):
+        self.cmake, self.ctest, self.python = args.cmake, args.ctest, args.python
+        self.work = pathlib.Path(args.work)
+        self.tool_build = pathlib.Path(args.build_dir)
+        out = run([self.cmake, "--version"]).stdout
+        self.version = tuple(int(x) for x in re.search(r"(\d+)\.(\d+)", out).groups())
+        self.generator = ["-G", "Ninja"] if shutil.which("ninja") else []
+        shutil.rmtree(self.work, ignore_errors=True)
+        self.src = self.work / "src"
+        shutil.copytree(HERE / "cmake_world", self.src)
+        self.expected = self.collect_expected()
+        self.ids = [e["nodeid"] for e in self.expected]
+        self.by_id = {e["nodeid"]: e for e in self.expected}
+        self.pytest_version = run([self.python, "-c", "import pytest; print(pytest.__version__)"]
+                                  ).stdout.strip()
+
+    # ---- What plain pytest says -------------------------------------------
+
+    def collect_expected(self):
+        plugin_dir = self.work / "expect"
+        plugin_dir.mkdir(parents=True)
+        (plugin_dir / "world_expect.py").write_text(EXPECT_PLUGIN)
+        out = self.work / "expected.json"
+        run([self.python, "-m", "pytest", "--collect-only", "-q", "-p", "world_expect",
+             "-p", "no:cacheprovider", "-o", "addopts="], cwd=self.src / "suite",
+            env=clean_env(PYTHONPATH=str(plugin_dir), WORLD_EXPECT=str(out)))
+        expected = json.loads(out.read_text())
+        check(len(expected) >= 20, f"plain pytest collects {len(expected)} node IDs")
+        return expected
+
+    def locks_of(self, node_id):
+        """(lock names, exclusive) of a node ID's serial markers."""
+        locks, exclusive = set(), False
+        for marker in self.by_id[node_id]["serial"]:
+            args, kwargs = marker["args"], marker["kwargs"]
+            locks.add(kwargs.get("lock", args[0] if args else "serial"))
+            exclusive = exclusive or bool(kwargs.get("exclusive", False))
+        return locks, exclusive
+
+    # ---- ctest views ----------------------------------------------------------
+
+    def show_only(self, build, *select):
+        out = run([self.ctest, "--test-dir", build, "--show-only=json-v1", *select]).stdout
+        tests = []
+        for test in json.loads(out)["tests"]:
+            props = {p["name"]: p["value"] for p in test.get("properties", [])}
+            tests.append({"name": test["name"], "labels": props.get("LABELS", []),
+                          "props": props})
+        return tests
+
+    @staticmethod
+    def plan(build, suite):
+        """Entry name -> node IDs of the plan the last ctest start wrote."""
+        document = json.loads((build / "pytest-shards" / suite / "plan.json").read_text())
+        return {e["name"]: e["node_ids"] for e in document["entries"]}
+
+    @staticmethod
+    def durations(build, suite):
+        path = build / "pytest-shards" / suite / "durations.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+    def check_listing(self, build, where):
+        """The show-only checks of every suite; returns the entry names per suite."""
+        tests = self.show_only(build)
+        names = {}
+        for suite in SUITES:
+            mine = [t for t in tests if t["name"].startswith(suite + "/") and suite in t["labels"]]
+            names[suite] = [t["name"] for t in mine]
+            self.check_locks(build, suite, mine, where)
+        self.check_ide(build, names["world-ide"],
+                       [t for t in tests if t["name"] in names["world-ide"]], where)
+        files = sorted({i.split("::")[0] for i in self.ids})
+        check(sorted(names["world-file"]) == [f"world-file/{f}" for f in files],
+              f"{where}: GRANULARITY file has one entry per file, named <suite>/<file> "
+              f"({len(files)} files)", names["world-file"])
+        return names
+
+    def emitted_source_lines(self, build):
+        """DEF_SOURCE_LINE of each world-ide entry as tests.cmake sets it."""
+        text = (build / "pytest-shards" / "world-ide" / "tests.cmake").read_text()
+        found = {}
+        for name, body in re.findall(r"set_tests_properties\(\[=*\[(.*?)\]=*\] PROPERTIES\n(.*?)\n\)",
+                                     text, re.S):
+            line = re.search(r"\[=*\[DEF_SOURCE_LINE\]=*\] \[=*\[(.*?)\]=*\]", body)
+            if line:
+                found[name] = line.group(1)
+        return found
+
+    def check_ide(self, build, names, tests, where):
+        counts = collections.Counter(names)
+        check(names == [f"world-ide/{i}" for i in self.ids] and set(counts.values()) == {1},
+              f"{where}: GRANULARITY test lists each of the {len(self.ids)} collected node IDs "
+              f"exactly once, as world-ide/<node ID>, in collection order",
+              f"{names}\n{self.ids}")
+        source = "ctest --show-only=json-v1"
+        if self.version < (4, 3) and not any("DEF_SOURCE_LINE" in t["props"] for t in tests):
+            # CTest 3.25 leaves DEF_SOURCE_LINE out of its JSON (newer ones
+            # list every property): read what tests.cmake sets instead.
+            source = "tests.cmake (CTest 3.25's json-v1 omits DEF_SOURCE_LINE)"
+            emitted = self.emitted_source_lines(build)
+            for test in tests:
+                if test["name"] in emitted:
+                    test["props"]["DEF_SOURCE_LINE"] = emitted[test["name"]]
+        for test in tests:
+            node_id = test["name"][len("world-ide/"):]
+            expected = self.by_id[node_id]
+            where_def = test["props"].get("DEF_SOURCE_LINE", "")
+            path, _, line = where_def.rpartition(":")
+            function = node_id.split("::")[-1].split("[")[0]
+            text = ""
+            if path == expected["path"] and line.isdigit():
+                lines = pathlib.Path(path).read_text().splitlines()
+                text = lines[int(line) - 1] if 0 < int(line) <= len(lines) else ""
+            if not re.match(rf"\s*(async\s+)?def\s+{re.escape(function)}\s*\(", text):
+                check(False, f"{where}: DEF_SOURCE_LINE of {node_id} is {where_def!r}, "
+                             f"whose line is {text!r}, not the def of {function}")
+            labels = set(test["labels"])
+            markers = set(expected["markers"]) - UNLABELLED
+            if labels != {"pytest", "world-ide"} | markers:
+                check(False, f"{where}: labels of {node_id} are {sorted(labels)}, "
+                             f"markers {sorted(markers)}")
+        check(True, f"{where}: every GRANULARITY test entry has DEF_SOURCE_LINE "
+                    f"<abs file>:<line> on its def / async def line (from {source}) and its "
+                    f"marker labels")
+
+    def check_locks(self, build, suite, tests, where):
+        plan = self.plan(build, suite)
+        planned = collections.Counter(i for ids in plan.values() for i in ids)
+        check(sorted(planned) == sorted(self.ids) and set(planned.values()) == {1},
+              f"{where}: {suite}: plan.json holds every node ID in exactly one entry")
+        serial_entries = 0
+        for test in tests:
+            locks, exclusive = set(), False
+            for node_id in plan[test["name"]]:
+                more, alone = self.locks_of(node_id)
+                locks |= more
+                exclusive = exclusive or alone
+            held = set(test["props"].get("RESOURCE_LOCK", []))
+            ok = (locks <= held and (("serial" in test["labels"]) == bool(locks))
+                  and bool(test["props"].get("RUN_SERIAL", False)) == exclusive)
+            if not ok:
+                check(False, f"{where}: {test['name']} holds serial locks {sorted(locks)} "
+                             f"(exclusive {exclusive}) but has RESOURCE_LOCK {sorted(held)}, "
+                             f"labels {test['labels']}, RUN_SERIAL "
+                             f"{test['props'].get('RUN_SERIAL')}")
+            serial_entries += bool(locks)
+        check(serial_entries > 0, f"{where}: {suite}: the {serial_entries} entries holding "
+                                  f"serial tests carry their RESOURCE_LOCK, RUN_SERIAL when "
+                                  f"exclusive and the serial label; the others none")
+
+    # ---- Evidence of a run ----------------------------------------------------
+
+    @staticmethod
+    def evidence(build, suite):
+        records = []
+        for path in sorted((build / "evidence" / suite).glob("*.jsonl")):
+            records += [dict(json.loads(line), suite=suite)
+                        for line in path.read_text().splitlines()]
+        return records
+
+    @staticmethod
+    def reset_evidence(build):
+        shutil.rmtree(build / "evidence", ignore_errors=True)
+
+    def check_run(self, build, suites, where):
+        """Every node ID of each suite ran once, isolated; returns all records."""
+        everything = []
+        for suite in suites:
+            records = self.evidence(build, suite)
+            counts = collections.Counter(r["nodeid"] for r in records)
+            check(sorted(counts) == sorted(self.ids) and set(counts.values()) == {1},
+                  f"{where}: {suite}: each of the {len(self.ids)} node IDs ran exactly once",
+                  f"missing {sorted(set(self.ids) - set(counts))[:5]}, "
+                  f"twice {[n for n, c in counts.items() if c > 1][:5]}")
+            entries = len(self.plan(build, suite))
+            for r in records:
+                tmp = pathlib.Path(r["tmpdir"] or "/")
+                ok = (r["worker"] == f"gw{r['shard']}" and r["worker_count"] == r["shards"]
+                      and r["shards"] == str(entries) and r["tmpdir"] == r["shard_tmpdir"]
+                      and tmp.is_relative_to(build)
+                      and pathlib.Path(r["tmp_path"]).is_relative_to(tmp)
+                      and int(r["port_count"] or 0) > 0)
+                if not ok:
+                    check(False, f"{where}: isolation environment of {r['nodeid']}: {r}")
+            check(True, f"{where}: {suite}: PYTEST_SHARD_INDEX/COUNT ({entries} entries), "
+                        f"PYTEST_XDIST_WORKER(_COUNT), private TMPDIR and tmp_path under the "
+                        f"build tree, a port range")
+            everything += records
+        self.check_overlaps(everything, where)
+        return everything
+
+    def check_overlaps(self, records, where, want_parallel=True):
+        def overlap(a, b):
+            return a["start"] < b["end"] and b["start"] < a["end"]
+
+        def entry(r):
+            return (r["suite"], r["shard"])
+
+        for lock in sorted({r["lock"] for r in records if r["lock"]}):
+            runs = [r for r in records if r["lock"] == lock]
+            clashes = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(runs, 2)
+                       if overlap(a, b)]
+            check(not clashes, f"{where}: the {len(runs)} runs of serial lock {lock!r} "
+                               f"never overlapped", clashes[:3])
+        alone = [r for r in records if r["nodeid"].endswith("::test_alone")]
+        clashes = [(a["nodeid"], b["nodeid"]) for a in alone for b in records
+                   if entry(a) != entry(b) and overlap(a, b)]
+        check(not clashes, f"{where}: serial(exclusive=True) ran beside no other entry",
+              clashes[:3])
+        concurrent = [(a, b) for a, b in itertools.combinations(records, 2)
+                      if entry(a) != entry(b) and overlap(a, b)]
+        for a, b in concurrent:
+            ports_a = set(range(int(a["port_base"]), int(a["port_base"]) + int(a["port_count"])))
+            ports_b = set(range(int(b["port_base"]), int(b["port_base"]) + int(b["port_count"])))
+            if a["tmpdir"] == b["tmpdir"] or ports_a & ports_b:
+                check(False, f"{where}: concurrent entries {entry(a)} and {entry(b)} shared "
+                             f"TMPDIR or ports")
+        if want_parallel:
+            check(concurrent, f"{where}: entries ran at the same time ({len(concurrent)} "
+                              f"overlapping pairs), with different TMPDIRs and disjoint ports")
+        return self.max_concurrency(records)
+
+    @staticmethod
+    def max_concurrency(records):
+        """The most entries whose tests were running at one moment."""
+        events = sorted([(r["start"], 1, (r["suite"], r["shard"])) for r in records] +
+                        [(r["end"], -1, (r["suite"], r["shard"])) for r in records],
+                        key=lambda e: (e[0], e[1]))
+        running, most = collections.Counter(), 0
+        for _, step, key in events:
+            running[key] += step
+            if running[key] == 0:
+                del running[key]
+            most = max(most, len(running))
+        return most
+
+    # ---- Consumer projects ----------------------------------------------------
+
+    def configure(self, project, build, *options, env=None):
+        result = run([self.cmake, *self.generator, "-S", self.src / project, "-B", build,
+                      *options], env=env)
+        return result.stdout + result.stderr
+
+    def check_python_line(self, output, python, where):
+        for suite in SUITES:
+            line = f"pytest-shards: {suite}: Python {python} (pytest {self.pytest_version})"
+            check(line in output, f"{where}: configure printed '{line}'", output[-3000:])
+
+    def consumer(self, project, *options):
+        """Configure, build, list, run -j 2, list again; returns the build dir."""
+        build = self.work / f"build-{project}"
+        where = f"{project} (CMake {self.version[0]}.{self.version[1]})"
+        output = self.configure(project, build, *options)
+        self.check_python_line(output, self.python, where)
+        run([self.cmake, "--build", build, "-j", "2"])
+        before = self.check_listing(build, where + ", before the run")
+        result = run([self.ctest, "--test-dir", build, "-j", "2", "--output-on-failure"],
+                     ok=False)
+        check(result.returncode == 0, f"{where}: ctest -j 2 passed",
+              result.stdout[-5000:] + result.stderr[-2000:])
+        self.check_run(build, SUITES, where)
+        after = self.check_listing(build, where + ", after the run")
+        check(before == after, f"{where}: entry names and order are the same in two ctest "
+                               f"invocations (a run and new durations between them)")
+        return build
+
+    def install_moved(self):
+        """Installs the package, moves the prefix; returns the new prefix."""
+        prefix, moved = self.work / "prefix", self.work / "moved"
+        run([self.cmake, "--install", self.tool_build, "--prefix", prefix])
+        shutil.copytree(prefix, moved, symlinks=True)
+        shutil.rmtree(prefix)
+        return prefix, moved
+
+    def check_find_package(self):
+        old, moved = self.install_moved()
+        build = self.consumer("find_package", f"-DCMAKE_PREFIX_PATH={moved}",
+                              f"-DPython3_EXECUTABLE={self.python}")
+        cache = (build / "CMakeCache.txt").read_text()
+        found = re.search(r"^PytestShards_DIR:[A-Z]+=(.*)$", cache, re.M).group(1)
+        include = (build / "pytest-shards" / "world" / "include.cmake").read_text()
+        check(pathlib.Path(found).is_relative_to(moved) and str(moved) in include
+              and str(old) not in include,
+              f"find_package: the moved prefix works (PytestShards_DIR={found}; the include "
+              f"file runs {moved}/bin/pytest-shards, nothing of {old})")
+        versioned = self.work / "src" / "versioned"
+        versioned.mkdir()
+        (versioned / "CMakeLists.txt").write_text(
+            "cmake_minimum_required(VERSION 3.25)\nproject(v NONE)\n"
+            "find_package(PytestShards 2.0 REQUIRED)\n")
+        result = run([self.cmake, "-S", versioned, "-B", self.work / "build-versioned",
+                      f"-DCMAKE_PREFIX_PATH={moved}"], ok=False)
+        check(result.returncode != 0 and "1.0" in result.stdout + result.stderr,
+              "find_package(PytestShards 2.0) fails against version 1.0 (version file)")
+        return build, moved
+
+    # ---- Failed first -----------------------------------------------------------
+
+    def failing_run(self, build, fail, *select):
+        result = run([self.ctest, "--test-dir", build, "-j", "2", *select], ok=False,
+                     env=clean_env(WORLD_FAIL=fail))
+        check(result.returncode != 0, f"ctest {' '.join(select)} with WORLD_FAIL={fail} failed")
+        return result
+
+    def last_failed_entries(self, build, suite):
+        tests = [t for t in self.show_only(build) if suite in t["labels"]
+                 and t["name"].startswith(suite + "/")]
+        plan = self.plan(build, suite)
+        failed = [t for t in tests if "last-failed" in t["labels"]]
+        return tests, failed, plan
+
+    def check_failed_first(self, build, ide_names):
+        flaky = "tests/test_flaky.py::test_flaky"
+        self.failing_run(build, "test_flaky", "-L", "^world(-ide)?$")
+
+        tests, failed, plan = self.last_failed_entries(build, "world")
+        held = sorted(i for t in failed for i in plan[t["name"]])
+        check(held == [flaky] and [t["name"] for t in failed] == ["world/last-failed-00"],
+              f"shard granularity: the next plan holds the failed node ID in an entry of its "
+              f"own, world/last-failed-00 (holds {held})")
+        costs = {t["name"]: t["props"].get("COST", 0) for t in tests}
+        top = failed[0]["name"]
+        check(all(costs[top] > c for n, c in costs.items() if n != top),
+              f"world/last-failed-00 has the highest COST ({costs[top]:.3g} > "
+              f"{max(c for n, c in costs.items() if n != top):.3g})")
+        check(self.durations(build, "world").get("failed") == [flaky],
+              f"durations.json of world lists the failed node ID: {flaky}")
+
+        tests, failed, _ = self.last_failed_entries(build, "world-ide")
+        check([t["name"] for t in failed] == [f"world-ide/{flaky}"]
+              and [t["name"] for t in tests] == ide_names,
+              "GRANULARITY test: the failed test's own entry is labelled last-failed and the "
+              "entry order is unchanged")
+        _, failed_file, _ = self.last_failed_entries(build, "world-file")
+        check(not failed_file, "world-file did not run: nothing of it is labelled last-failed")
+
+        # -j 1: ctest orders by COST only, so the last-failed entry starts first.
+        result = run([self.ctest, "--test-dir", build, "-j", "1", "-L", "^world$"], ok=False,
+                     env=clean_env(WORLD_FAIL="test_flaky"))
+        starts = re.findall(r"^\s*Start\s+\d+: (\S+)", result.stdout, re.M)
+        check(result.returncode != 0 and starts[:1] == ["world/last-failed-00"],
+              f"ctest -j 1: the last-failed entry started first ({starts[:3]})")
+
+        self.reset_evidence(build)
+        result = run([self.ctest, "--test-dir", build, "-j", "2", "-L", "last-failed",
+                      "--output-on-failure"], ok=False)
+        ran = {s: [r["nodeid"] for r in self.evidence(build, s)] for s in SUITES}
+        check(result.returncode == 0 and ran == {"world": [flaky], "world-file": [],
+                                                  "world-ide": [flaky]},
+              f"ctest -L last-failed re-ran exactly the failed test, once per suite it failed "
+              f"in, and passed ({ran})", result.stdout[-3000:])
+        for suite in SUITES:
+            _, failed, _ = self.last_failed_entries(build, suite)
+            check(not failed, f"{suite}: after the passing re-run nothing is last-failed")
+
+    # ---- Presets ----------------------------------------------------------------
+
+    def write_presets(self, moved, build):
+        project = self.src / "find_package"
+        fragment = REPO / "presets" / "pytest-shards.json"
+        select = {"include": {"label": "^world$"}}
+        presets = {
+            "version": 6,
+            "include": [str(fragment)],
+            "configurePresets": [{
+                "name": "world", "binaryDir": str(build),
+                "generator": "Ninja" if self.generator else "Unix Makefiles",
+                "cacheVariables": {"CMAKE_PREFIX_PATH": str(moved),
+                                   "Python3_EXECUTABLE": self.python}}],
+            "buildPresets": [{"name": "world", "configurePreset": "world"}],
+            "testPresets": [
+                {"name": "world-parallel", "configurePreset": "world",
+                 "inherits": "pytest-shards-parallel", "filter": select},
+                {"name": "world-serial", "configurePreset": "world",
+                 "inherits": "pytest-shards-serial", "filter": select},
+                {"name": "world-ci", "configurePreset": "world",
+                 "inherits": "pytest-shards-ci", "filter": select}],
+            "workflowPresets": [{"name": "world-ci", "steps": [
+                {"type": "configure", "name": "world"}, {"type": "build", "name": "world"},
+                {"type": "test", "name": "world-ci"}]}],
+        }
+        (project / "CMakePresets.json").write_text(json.dumps(presets, indent=2))
+        if self.version >= (4, 3):
+            newer = {
+                "version": 11,
+                "include": [str(REPO / "presets" / "pytest-shards-4.3.json")],
+                "testPresets": [
+                    {"name": "world-cores", "configurePreset": "world",
+                     "inherits": "pytest-shards-parallel-cores", "filter": select},
+                    {"name": "world-ci-cores", "configurePreset": "world",
+                     "inherits": "pytest-shards-ci-cores", "filter": select}],
+            }
+            (project / "CMakeUserPresets.json").write_text(json.dumps(newer, indent=2))
+        return project
+
+    def preset_run(self, project, build, preset, where):
+        self.reset_evidence(build)
+        result = run([self.ctest, "--preset", preset], ok=False, cwd=project)
+        check(result.returncode == 0, f"ctest --preset {preset} passed ({where})",
+              result.stdout[-3000:])
+        records = self.check_run(build, ["world"], f"preset {preset}")
+        return records
+
+    def check_junit(self, build, preset):
+        junit = build / "ctest-junit.xml"
+        cases = ElementTree.parse(junit).getroot().iter("testcase")
+        names = sorted(c.get("name") for c in cases)
+        check(names == sorted(self.plan(build, "world")),
+              f"{preset}: CTest's JUnit file {junit.name} lists the {len(names)} world entries")
+        junit.unlink()
+
+    def check_presets(self, moved):
+        build = self.work / "build-presets"
+        project = self.write_presets(moved, build)
+        result = run([self.cmake, "--workflow", "--preset", "world-ci"], ok=False, cwd=project)
+        check(result.returncode == 0, "cmake --workflow --preset world-ci (configure, build, "
+                                      "test preset inheriting pytest-shards-ci) passed",
+              result.stdout[-3000:] + result.stderr[-2000:])
+        self.check_junit(build, "pytest-shards-ci")
+        most = self.max_concurrency(self.check_run(build, ["world"], "workflow world-ci"))
+        check(most <= CORES, f"pytest-shards-ci: at most one entry per core ran at once "
+                             f"(at most {most} of {CORES})")
+        processors = {t["props"].get("PROCESSORS", 1) for t in self.show_only(build)}
+        check(processors == {1}, f"plain ctest (no preset): no PROCESSORS cap ({processors})")
+
+        records = self.preset_run(project, build, "world-parallel", "pytest-shards-parallel")
+        most = self.max_concurrency(records)
+        check(most <= CORES, f"pytest-shards-parallel: -j 4096 with PROCESSORS 4096/cores ran "
+                             f"at most one entry per core ({most} of {CORES})")
+        self.reset_evidence(build)
+        result = run([self.ctest, "--preset", "world-serial"], ok=False, cwd=project)
+        check(result.returncode == 0, "ctest --preset world-serial passed")
+        records = self.evidence(build, "world")
+        check(self.max_concurrency(records) == 1 and len(records) == len(self.ids),
+              "pytest-shards-serial: one entry at a time")
+
+        if self.version >= (4, 3):
+            records = self.preset_run(project, build, "world-cores",
+                                      '"jobs": "" of pytest-shards-parallel-cores')
+            most = self.max_concurrency(records)
+            check(most <= max(CORES, 2), f'"jobs": "" ran at most max(cores, 2) entries at once '
+                                         f"({most}), in parallel (checked above)")
+            self.preset_run(project, build, "world-ci-cores", "pytest-shards-ci-cores")
+            self.check_junit(build, "pytest-shards-ci-cores")
+        else:
+            print(f"skip: presets version 11 (\"jobs\": \"\") needs CMake >= 4.3, this is "
+                  f"{self.version}")
+        if self.version >= (3, 29):
+            self.reset_evidence(build)
+            result = run([self.ctest, "--test-dir", build, "-L", "^world$", "-j"], ok=False)
+            check(result.returncode == 0, "bare ctest -j (CMake >= 3.29) passed")
+            self.check_run(build, ["world"], "bare ctest -j")
+
+    # ---- Interpreters -------------------------------------------------------------
+
+    def check_interpreters(self, moved):
+        venv = self.work / "venv"
+        run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", venv])
+        venv_python = venv / "bin" / "python"
+        active = clean_env(VIRTUAL_ENV=str(venv),
+                           PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+        prefix = f"-DCMAKE_PREFIX_PATH={moved}"
+
+        build = self.work / "build-venv"
+        output = self.configure("find_package", build, prefix, env=active)
+        self.check_python_line(output, venv_python, "active virtualenv")
+        result = run([self.ctest, "--test-dir", build, "-j", "2", "-L", "^world$"], ok=False,
+                     env=clean_env())
+        prefixes = {r["prefix"] for r in self.evidence(build, "world")}
+        check(result.returncode == 0 and prefixes == {str(venv)},
+              f"the suite ran in the virtualenv (sys.prefix {prefixes})")
+
+        output = self.configure("find_package", self.work / "build-py3exe", prefix,
+                                f"-DPython3_EXECUTABLE={venv / 'bin' / 'python3'}")
+        self.check_python_line(output, venv / "bin" / "python3", "Python3_EXECUTABLE")
+
+        output = self.configure("find_package", self.work / "build-override", prefix,
+                                f"-DPython3_EXECUTABLE={venv / 'bin' / 'python3'}",
+                                "-DWORLD_PYTHON=/usr/bin/python3", env=active)
+        self.check_python_line(output, "/usr/bin/python3", "PYTHON over VIRTUAL_ENV and "
+                                                           "Python3_EXECUTABLE")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
+        parser.add_argument(option, required=True)
+    parser.add_argument("--only", default="find_package,subdirectory,fetchcontent,failed,"
+                                          "presets,interpreters",
+                        help="comma-separated parts to run")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    world = World(args)
+    if parts & {"find_package", "failed", "presets", "interpreters"}:
+        build, moved = world.check_find_package()
+        ide_names = [t["name"] for t in world.show_only(build, "-L", "^world-ide$")]
+        if "failed" in parts:
+            world.check_failed_first(build, ide_names)
+        if "presets" in parts:
+            world.check_presets(moved)
+        if "interpreters" in parts:
+            world.check_interpreters(moved)
+    for project in ("subdirectory", "fetchcontent"):
+        if project in parts:
+            world.consumer(project, f"-DPYTEST_SHARDS_SOURCE_DIR={REPO}",
+                           f"-DPython3_EXECUTABLE={args.python}")
+    print(f"cmake world end-to-end (CMake {world.version[0]}.{world.version[1]}): "
+          f"all checks passed")
+
+
+if __name__ == "__main__":
+    main()
