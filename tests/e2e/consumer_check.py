@@ -130,6 +130,16 @@ def main():
           "each hostile node ID ran exactly once as its own entry")
     check(not (SUITE / "pwned").exists() and not (build / "pwned").exists(),
           "no node ID executed CMake code")
+
+    # The test-fast target: ctest on every core of this machine.
+    shutil.rmtree(build / "evidence")
+    fast = subprocess.run([args.cmake, "--build", build, "--target", "test-fast"],
+                          capture_output=True, text=True)
+    cores = os.cpu_count()
+    check(fast.returncode == 0 and f"ctest -j {cores} (logical cores" in fast.stdout,
+          f"the test-fast target ran ctest -j {cores} and passed")
+    again = collections.Counter(r["nodeid"] for r in read_evidence(build / "evidence" / "shards"))
+    check(sorted(again) == sorted(expected), "test-fast ran the whole suite")
     print("consumer end-to-end: all checks passed")
 
 
