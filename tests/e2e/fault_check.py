@@ -9,7 +9,8 @@ tests) and proves, from the suite's own evidence, CTest's results and
    once, and a module that fails to import is a failing
    `<name>/collection-errors` entry showing pytest's error;
 2. after kill -9 of a running shard, `report` keeps the tests completed
-   before it and shows the entry as not finished;
+   before it and shows the entry as not finished; when only the entry's
+   TIMEOUT stops a hang, the output names the test that was running;
 3. a stale plan is never trusted silently: CONFIGURE mode fails
    `<name>/stale-collection` in one line that says to re-run cmake, and a
    removed node ID fails its entry; PRE_TEST mode picks the change up;
@@ -284,6 +285,29 @@ def check_kill(p):
         check("killed mid-run)" in summary, "report names no running test: none had started")
 
 
+def check_deadline(p):
+    """CTest's TIMEOUT alone: the runner stops the entry just before it."""
+    stuck = "deadline/test_deadline.py::test_stuck"
+    code, entries, out = p.ctest("-L", "^deadline$")
+    status, output = entries.get("deadline/shard-00", (None, ""))
+    check(code != 0 and status == "fail" and "Timeout" not in out,
+          "TIMEOUT 10 and a hang: the runner ends the entry as failed before CTest kills it", out)
+    line = next((line for line in output.splitlines() if "running out" in line), "")
+    check(f"the entry's TIMEOUT of 10 s is running out while running {stuck}" in line,
+          f"the entry's output names the test that was running: {line}", output)
+    records = read_evidence(p.evidence("deadline"))
+    ended = {r["nodeid"] for r in records if r["event"] == "end"}
+    check(ended == {"deadline/test_deadline.py::test_first"}
+          and stuck in {r["nodeid"] for r in records if r["event"] == "start"},
+          "suite evidence: test_first ended, test_stuck started and never ended")
+    result = p.report("deadline")
+    totals = next((line for line in result.stdout.splitlines() if " passed, " in line), "")
+    check(result.returncode != 0 and totals == "1 passed, 0 failed, 1 timeout, 1 missing"
+          and "deadline/test_deadline.py::test_last" in result.stdout,
+          f"report keeps the test finished before the TIMEOUT ({totals}) and names the one "
+          "that never ran", result.stdout)
+
+
 # ---- 3. stale plans -----------------------------------------------------------
 
 
@@ -526,6 +550,7 @@ def main():
 
     check_faults(p)
     check_kill(p)
+    check_deadline(p)
     check_accounting(p)
     check_configure_mode(p)
     check_pretest_mode(p)
