@@ -313,7 +313,9 @@ class Runner {
       Say("pytest exited with status " + std::to_string(exit_status) + " although no test failed");
       failed = true;
     }
-    return failed ? 1 : 0;
+    // Every test passed, yet the interpreter died (a segfault in a session
+    // hook, at exit): plain pytest would fail the run, and so do we.
+    return failed || crashed_outside_test_ ? 1 : 0;
   }
 
   // The collection-errors entry: pytest straight on the modules that did
@@ -436,6 +438,7 @@ class Runner {
                                      : "exit status " + std::to_string(child.exit_code());
     if (tail_.running().empty()) {
       Say("pytest ended (" + how + ") before finishing its session, outside any test");
+      crashed_outside_test_ = true;
       return;
     }
     std::string message = "crashed: " + how + " while running " + tail_.running();
@@ -517,7 +520,8 @@ class Runner {
   std::unique_ptr<PortLease> ports_;
   std::vector<std::string> env_;
   int restarts_ = 0;
-  long peak_rss_kb_ = 0;  // of pytest's whole process group, over all its runs
+  bool crashed_outside_test_ = false;  // a pytest run died between tests
+  long peak_rss_kb_ = 0;               // of pytest's whole process group, over all its runs
   double startup_ = 0;
 };
 

@@ -308,6 +308,22 @@ def check_deadline(p):
           "that never ran", result.stdout)
 
 
+def check_session_crash(p):
+    """A segfault after the last test, outside any test, fails the entry."""
+    code, entries, out = p.ctest("-L", "^sessioncrash$")
+    status, output = entries.get("sessioncrash/shard-00", (None, ""))
+    check(code != 0 and status == "fail" and "pytest ended (signal 11) before finishing its "
+          "session, outside any test" in output,
+          "every test passed, then pytest segfaulted outside any test: the entry fails and "
+          "says so", out + output)
+    result = p.report("sessioncrash")
+    row = next((line for line in result.stdout.splitlines()
+                if line.startswith("sessioncrash/shard-00 ")), "")
+    check(result.returncode != 0 and row.endswith("failed (exit 1)")
+          and "2 passed, 0 failed" in result.stdout,
+          f"report: both tests passed, the entry failed: {row}", result.stdout)
+
+
 # ---- 3. stale plans -----------------------------------------------------------
 
 
@@ -551,6 +567,7 @@ def main():
     check_faults(p)
     check_kill(p)
     check_deadline(p)
+    check_session_crash(p)
     check_accounting(p)
     check_configure_mode(p)
     check_pretest_mode(p)
