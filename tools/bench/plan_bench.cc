@@ -178,8 +178,6 @@ int PlanSuiteDir(const fs::path& dir, int cores) {
   });
 }
 
-double Seconds(const timeval& time) { return time.tv_sec + time.tv_usec / 1e6; }
-
 // Runs this executable with `args` in a fresh process and reads what it
 // measured and its peak memory.
 Measure MeasureChild(std::vector<std::string> args) {
