@@ -9,6 +9,7 @@
 usage: configure_check.py --cmake CMAKE --build-dir PYTEST_SHARDS_BUILD --work DIR
 """
 import argparse
+import json
 import os
 import pathlib
 import shutil
@@ -63,6 +64,7 @@ def error_lines(output):
         return []
     body = output.split("CMake Error at", 1)[1].split("\n", 1)[1]
     paragraphs = []
+    body = body.split("Call Stack (most recent call first)", 1)[0]
     for block in body.split("\n\n"):
         text = " ".join(line.strip() for line in block.splitlines() if line.strip())
         if not text or text.startswith(("Call Stack", "-- Configuring incomplete")):
@@ -114,6 +116,31 @@ def main():
     (project.root / "suite" / "test_c.py").write_text("def test_four():\n    pass\n")
     code, out = project.configure(call)
     check(code == 0 and "collected 4 tests" in out, "a new test file is collected", out)
+
+    # ctest --preset test: every pytest entry, and every test passed to
+    # pytest_shards_share_cores(), asks for cap / cores processors.
+    project = Project(work / "cores", args.cmake, prefix)
+    code, out = project.configure(
+        "pytest_shard_tests(s WORKING_DIRECTORY suite SHARDS 2)\n"
+        "add_test(NAME other COMMAND true)\n"
+        "add_test(NAME alone COMMAND true)\n"
+        "pytest_shards_share_cores(TESTS other)")
+    check(code == 0, "configure with pytest_shards_share_cores", out)
+    ctest = pathlib.Path(args.cmake).with_name("ctest")
+    for jobs, expected in (("4096", 4096 // os.cpu_count()), (None, None)):
+        env = dict(os.environ)
+        env.pop("PYTEST_SHARDS_PRESET_JOBS", None)
+        if jobs:
+            env["PYTEST_SHARDS_PRESET_JOBS"] = jobs
+        listing = json.loads(subprocess.run(
+            [ctest, "--test-dir", project.root / "build", "--show-only=json-v1"],
+            env=env, check=True, capture_output=True, text=True).stdout)
+        processors = {t["name"]: {p["name"]: p["value"] for p in t.get("properties", [])}
+                      .get("PROCESSORS") for t in listing["tests"]}
+        want = {"s/shard-00": expected, "s/shard-01": expected, "other": expected,
+                "alone": None}
+        check(processors == want,
+              f"PYTEST_SHARDS_PRESET_JOBS={jobs}: PROCESSORS {processors} (want {want})")
 
     # Bad input: one line naming the problem and the fix.
     project = Project(work / "bad", args.cmake, prefix)
