@@ -3,11 +3,12 @@ consumer project tests/e2e/faults (a copy, since some checks edit its
 tests) and proves, from the suite's own evidence, CTest's results and
 `pytest-shards report`, that
 
-1. tests that segfault, call os._exit or hang (in Python and in C) are
-   reported with their node IDs as crashed / timeout, the ordinary tests
-   after them still run and pass, every collectable test starts exactly
-   once, and a module that fails to import is a failing
-   `<name>/collection-errors` entry showing pytest's error;
+1. tests that segfault, call os._exit, are SIGKILLed (as by the OOM
+   killer) or hang (in Python and in C) are reported with their node IDs
+   as crashed / timeout, the ordinary tests after them still run and pass,
+   every collectable test starts exactly once, and a module that fails to
+   import is a failing `<name>/collection-errors` entry showing pytest's
+   error;
 2. after kill -9 of a running shard, `report` keeps the tests completed
    before it and shows the entry as not finished; when only the entry's
    TIMEOUT stops a hang, the output names the test that was running;
@@ -135,6 +136,7 @@ def tmp_files(directory):
 CULPRITS = {
     "faults/test_crash.py::test_segv": ("crashed", "crashed: signal 11 while running"),
     "faults/test_crash.py::test_exit": ("crashed", "crashed: exit status 3 while running"),
+    "faults/test_crash.py::test_oom_kill": ("crashed", "crashed: signal 9 while running"),
     "faults/test_hang.py::test_hang_in_sleep": ("timeout", "ran longer than 3 s; killed"),
     "faults/test_hang.py::test_hang_in_c": ("timeout", "ran longer than 3 s; killed"),
 }
@@ -142,6 +144,7 @@ CULPRITS = {
 AFTER = {
     "faults/test_crash.py::test_segv": "faults/test_crash.py::test_after_segv",
     "faults/test_crash.py::test_exit": "faults/test_crash.py::test_after_exit",
+    "faults/test_crash.py::test_oom_kill": "faults/test_crash.py::test_after_oom_kill",
     "faults/test_hang.py::test_hang_in_sleep": "faults/test_hang.py::test_between_hangs",
     "faults/test_hang.py::test_hang_in_c": "faults/test_hang.py::test_after_hang",
 }
@@ -149,7 +152,7 @@ AFTER = {
 
 def check_faults(p):
     expected = p.collected("faults")
-    check(len(expected) == 18 and set(CULPRITS) <= set(expected),
+    check(len(expected) == 21 and set(CULPRITS) <= set(expected),
           f"plain pytest collects {len(expected)} tests of the fault suite, culprits included")
     code, entries, out = p.ctest("-L", "^faults$")
     check(code != 0, "ctest on the fault suite fails", out)
@@ -190,7 +193,7 @@ def check_faults(p):
           result.stdout + result.stderr)
     summary = result.stdout
     totals = next((line for line in summary.splitlines() if " passed, " in line), "")
-    check(totals == "14 passed, 0 failed, 1 error, 2 crashed, 2 timeout",
+    check(totals == "16 passed, 0 failed, 1 error, 3 crashed, 2 timeout",
           f"report totals: {totals}", summary)
     for culprit, (outcome, text) in CULPRITS.items():
         line = next((line for line in summary.splitlines()

@@ -25,3 +25,16 @@ def test_exit():
 
 def test_after_exit():
     assert [1, 2] + [3] == [1, 2, 3]
+
+
+def test_before_oom_kill():
+    assert {1, 2} | {3} == {1, 2, 3}
+
+
+def test_oom_kill():
+    # What the kernel's OOM killer does: SIGKILL, no chance to clean up.
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_after_oom_kill():
+    assert "x".join("ab") == "axb"
