@@ -56,6 +56,12 @@ Runs a pytest suite as parallel CTest entries.
 
   Every entry carries the labels ``pytest`` and ``<name>`` plus ``LABELS``;
   entries of serial tests also carry ``serial`` and their ``RESOURCE_LOCK``.
+  ``GRANULARITY test`` entries also carry their pytest markers as labels and
+  ``DEF_SOURCE_LINE`` (``<file>:<line>`` of the ``def``) for IDEs.
+  Tests that failed in the last run go first: into entries of their own
+  labelled ``last-failed`` with the highest ``COST`` (``GRANULARITY test``:
+  their own entries get the label), so ``ctest -L last-failed`` re-runs them
+  as ``pytest --lf`` would.
   The suite's files live in ``${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/<name>``.
 
 .. command:: pytest_shards_share_cores
