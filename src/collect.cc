@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <system_error>
 
@@ -61,8 +62,27 @@ std::string SettingsKey(const Settings& s) {
   return hasher.Hex();
 }
 
-// One hash per file the collection read (its content) and per directory it
-// found modules in (its listing).
+// The directories whose listings decide what pytest finds: those it found
+// modules in and, below the rootdir, the ones above them, where a new
+// directory of tests beside the known ones shows up. Not the rootdir itself
+// (unless it holds modules): a new build tree or docs folder there is no
+// change of the tests.
+std::set<std::string> WatchedDirs(const Collection& collection) {
+  std::set<std::string> dirs(collection.dirs.begin(), collection.dirs.end());
+  fs::path root = fs::path(collection.rootdir).lexically_normal();
+  for (const std::string& dir : collection.dirs) {
+    fs::path up = fs::path(dir).lexically_normal().parent_path();
+    for (; up != root && up != up.parent_path(); up = up.parent_path()) {
+      fs::path relative = up.lexically_relative(root);
+      if (relative.empty() || *relative.begin() == "..") break;  // not below the rootdir
+      dirs.insert(up.string());
+    }
+  }
+  return dirs;
+}
+
+// One hash per file the collection read (its content) and per watched
+// directory (its listing).
 nlohmann::json Stamps(const Collection& collection) {
   nlohmann::json stamps = nlohmann::json::object();
   for (const std::string& file : collection.files) {
@@ -70,7 +90,7 @@ nlohmann::json Stamps(const Collection& collection) {
     hasher.Add(ContentOf(file));
     stamps[file] = hasher.Hex();
   }
-  for (const std::string& dir : collection.dirs) {
+  for (const std::string& dir : WatchedDirs(collection)) {
     Hasher hasher;
     hasher.Add(ListingOf(dir));
     stamps[dir] = hasher.Hex();

@@ -336,6 +336,11 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new))
 
 
+def new_file(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def reset_evidence(p, name):
     shutil.rmtree(p.evidence(name), ignore_errors=True)
 
@@ -356,6 +361,9 @@ def check_configure_mode(p):
         ("a renamed test", lambda: edit(tests / "test_two.py", "def test_d():",
                                         "def test_d_renamed():"),
          "stale/test_two.py::test_d_renamed"),
+        ("a new test directory beside the known ones", lambda: new_file(
+            tests / "nested" / "b" / "test_new_dir.py", "def test_new_dir():\n    pass\n"),
+         "stale/nested/b/test_new_dir.py::test_new_dir"),
     ]
     for what, change, new_id in changes:
         before = p.collected("stale")
@@ -405,6 +413,9 @@ def check_pretest_mode(p):
         ("a renamed test", lambda: edit(tests / "test_pre_two.py", "def test_d():",
                                         "def test_d_renamed():"),
          "pretest/test_pre_two.py::test_d_renamed"),
+        ("a new test directory beside the known ones", lambda: new_file(
+            tests / "nested" / "b" / "test_pre_new_dir.py", "def test_new_dir():\n    pass\n"),
+         "pretest/nested/b/test_pre_new_dir.py::test_new_dir"),
     ]
     for what, change, new_id in changes:
         change()
