@@ -43,6 +43,12 @@ Runs a pytest suite as parallel CTest entries.
   the durations of earlier runs and writes ``add_test()`` calls, one per
   entry: ``<name>/shard-NN``, ``<name>/<file>`` or ``<name>/<node ID>``.
 
+  CI slices: with ``PYTEST_SHARDS_SLICE=k/n`` (1 <= k <= n) in ctest's
+  environment, the run holds only the k-th of n duration-balanced parts of
+  the entries, so the n jobs of a CI matrix split one suite; every entry is
+  in exactly one part when all jobs plan from the same collection, durations
+  and core count. A malformed value is one failing ``<name>/plan-error``.
+
   ``MEMORY_BUDGET``: ctest never runs entries together whose memory would
   exceed the budget (MiB; ``auto``: the memory available when ctest starts).
   Each entry asks for ``RESOURCE_GROUPS memory:<MiB>``, its peak RSS in the
