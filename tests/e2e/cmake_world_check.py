@@ -344,7 +344,13 @@ class World:
         where = f"{project} (CMake {self.version[0]}.{self.version[1]})"
         output = self.configure(project, build, *options)
         self.check_python_line(output, self.python, where)
+        collection = build / "pytest-shards" / "world" / "collection.json"
+        built_tool = project != "find_package"
+        check(collection.exists() != built_tool,
+              f"{where}: collection runs at " + ("build time: the tool is a target of the "
+                                                 "build" if built_tool else "configure time"))
         run([self.cmake, "--build", build, "-j", "2"])
+        check(collection.exists(), f"{where}: the build leaves the suite collected")
         before = self.check_listing(build, where + ", before the run")
         result = run([self.ctest, "--test-dir", build, "-j", "2", "--output-on-failure"],
                      ok=False)
