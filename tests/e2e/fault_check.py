@@ -288,6 +288,31 @@ def check_kill(p):
         check("killed mid-run)" in summary, "report names no running test: none had started")
 
 
+def check_ctest_timeout(p):
+    """ctest --timeout kills the runner, which did not know the limit."""
+    journal = p.suite_dir("slow") / "journal" / "0.jsonl"
+    reset_evidence(p, "slow")
+    code, entries, out = p.ctest("-L", "^slow$", "--timeout", "8")
+    check(code != 0 and "***Timeout" in out, "ctest --timeout 8 kills the slow entry", out)
+    time.sleep(1)
+    orphans = [line for line in subprocess.run(["ps", "-eo", "pid,args"], capture_output=True,
+                                               text=True).stdout.splitlines()
+               if str(journal) in line]
+    check(not orphans, f"no pytest of the killed entry is left running {orphans}")
+    result = p.report("slow")
+    summary = result.stdout
+    ended = [r["nodeid"] for r in read_evidence(p.evidence("slow")) if r["event"] == "end"]
+    totals = next((line for line in summary.splitlines() if " passed, " in line), "")
+    check(result.returncode != 0 and ended and totals.startswith(f"{len(ended)} passed, "),
+          f"report keeps the {len(ended)} tests finished before ctest's timeout: {totals}",
+          summary)
+    # Entry names depend on the last run (its failures go first).
+    killed = next((line.strip() for line in summary.splitlines()
+                   if "  (no closing record: killed mid-run" in line), "")
+    check("killed mid-run while running slow/test_slow.py::test_slow[" in killed,
+          f"report names the test that was running: {killed}", summary)
+
+
 def check_deadline(p):
     """CTest's TIMEOUT alone: the runner stops the entry just before it."""
     stuck = "deadline/test_deadline.py::test_stuck"
@@ -580,6 +605,7 @@ def main():
 
     check_faults(p)
     check_kill(p)
+    check_ctest_timeout(p)
     check_deadline(p)
     check_session_crash(p)
     check_accounting(p)
