@@ -8,17 +8,19 @@ tests) and proves, from the suite's own evidence, CTest's results and
    as crashed / timeout, the ordinary tests after them still run and pass,
    every collectable test starts exactly once, and a module that fails to
    import is a failing `<name>/collection-errors` entry showing pytest's
-   error;
-2. after kill -9 of a running shard, `report` keeps the tests completed
-   before it and shows the entry as not finished; when only the entry's
-   TIMEOUT stops a hang, the output names the test that was running;
+   error; a segfault outside any test fails its entry;
+2. after kill -9 of a running shard, or ctest --timeout, `report` keeps the
+   tests completed before it, names the test that was running and shows
+   the entry as not finished; when the entry's TIMEOUT stops a hang, the
+   output names the test that was running;
 3. a stale plan is never trusted silently: CONFIGURE mode fails
    `<name>/stale-collection` in one line that says to re-run cmake, and a
-   removed node ID fails its entry; PRE_TEST mode picks the change up;
+   removed node ID fails its entry; PRE_TEST mode picks the change up
+   (a test added to a file, a new file, a renamed test, a new directory);
 4. `report` flags node IDs that never ran or ran twice, with a non-zero exit;
-5. bad input (corrupt plan, corrupt journal, interpreter that does not
-   exist) fails in one line naming the problem and the fix, and leaves no
-   half-written file.
+5. bad input (corrupt or missing plan, corrupt collection or journal, an
+   interpreter that does not exist) fails in one line naming the problem
+   and the fix, and leaves no half-written file.
 
 usage: fault_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                       --work DIR --python PYTHON
