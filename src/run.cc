@@ -302,8 +302,10 @@ class Runner {
       }
       if (g_interrupt.load() || (deadline_ > 0 && SecondsSince(start_) >= deadline_)) break;
       ++restarts_;
-      Say("restarting pytest on the " + std::to_string(todo.size()) +
-          " tests that have not run yet (restart " + std::to_string(restarts_) + ")");
+      Say("restarting pytest on the " +
+          (todo.size() == 1 ? std::string("test that has")
+                            : std::to_string(todo.size()) + " tests that have") +
+          " not run yet (restart " + std::to_string(restarts_) + ")");
     }
     JournalMissing();
     std::map<std::string, std::string> outcomes = Outcomes();
