@@ -388,7 +388,6 @@ class Planner {
         AddTests();
         break;
     }
-    PrioritiseLastFailed();
     AddCollectionErrors();
     return std::move(plan_);
   }
@@ -496,21 +495,6 @@ class Planner {
     }
   }
 
-  // ctest starts the entries with the highest COST first, with -j 1 too:
-  // lifting every last-failed entry above all others (keeping their
-  // relative order) starts them first without reordering the plan.
-  void PrioritiseLastFailed() {
-    double others = 0;
-    for (const Entry& entry : plan_.entries)
-      if (!IsLastFailed(entry)) others = std::max(others, entry.cost);
-    for (Entry& entry : plan_.entries)
-      if (IsLastFailed(entry)) entry.cost += others;
-  }
-
-  static bool IsLastFailed(const Entry& entry) {
-    return std::find(entry.labels.begin(), entry.labels.end(), "last-failed") != entry.labels.end();
-  }
-
   void AddCollectionErrors() {
     if (collection_.errors.empty()) return;
     Entry entry;
@@ -540,6 +524,25 @@ class Planner {
 Plan MakePlan(const Collection& collection, const PlanOptions& options,
               const Durations& durations) {
   return Planner(collection, options, durations).Make();
+}
+
+namespace {
+
+bool IsLastFailed(const Entry& entry) {
+  return std::find(entry.labels.begin(), entry.labels.end(), "last-failed") != entry.labels.end();
+}
+
+}  // namespace
+
+// ctest starts the entries with the highest COST first, with -j 1 too:
+// lifting every last-failed entry above all others (keeping their relative
+// order) starts them first without reordering the plan.
+void PrioritiseLastFailed(Plan* plan) {
+  double others = 0;
+  for (const Entry& entry : plan->entries)
+    if (!IsLastFailed(entry)) others = std::max(others, entry.cost);
+  for (Entry& entry : plan->entries)
+    if (IsLastFailed(entry)) entry.cost += others;
 }
 
 namespace {

@@ -25,8 +25,7 @@ struct Entry {
   std::vector<std::string> node_ids;  // in collection order
   std::vector<std::string> locks;     // RESOURCE_LOCK names, sorted, unique
   bool exclusive = false;             // RUN_SERIAL: nothing else runs beside it
-  double cost = 0;                    // estimated seconds, becomes COST; last-failed
-                                      // entries are lifted above all others
+  double cost = 0;                    // estimated seconds, becomes COST
   std::vector<std::string> labels;    // beyond pytest/<suite>/user labels: "serial", markers
   std::string source_line;            // GRANULARITY test: "<abs file>:<line>"
   // The entry that re-runs the modules that failed to collect; node_ids
@@ -44,8 +43,13 @@ struct Plan {
 // xdist_group in one entry. Collection errors become one extra entry named
 // "<suite>/collection-errors" at the end. Items in durations.failed go to
 // entries "<suite>/last-failed-NN" at the front (GRANULARITY test: their own
-// entries, in place), labelled "last-failed", with the highest COST.
+// entries, in place), labelled "last-failed".
 Plan MakePlan(const Collection& collection, const PlanOptions& options, const Durations& durations);
+
+// Lifts the cost of every entry labelled "last-failed" above all others, so
+// that ctest, which starts the highest COST first, starts them first. Applied
+// last (after slicing, which balances on the estimates).
+void PrioritiseLastFailed(Plan* plan);
 
 // The lock a serial marker names: serial("db") and serial(lock="db") give
 // "db"; a bare serial gives "serial". Sets *exclusive for exclusive=True.

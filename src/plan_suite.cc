@@ -86,6 +86,7 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
     file.xdist = collection.xdist;
     file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
+    PrioritiseLastFailed(&file.plan);
     WriteFileAtomic(settings.PlanFile(), PlanFileToJson(file).dump(1) + "\n");
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options));
     // A stale collection still runs what it has, and one more entry says why

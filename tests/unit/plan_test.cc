@@ -632,6 +632,7 @@ TEST(PlanLastFailed, FailedTestsGetEntriesOfTheirOwnFirstWithHighestCost) {
     for (Granularity granularity : {Granularity::kShard, Granularity::kFile})
       for (int shards : {0, 1, 3}) {
         Plan plan = MakePlan(c, Options(shards, distribution, granularity), d);
+        PrioritiseLastFailed(&plan);
         std::set<std::string> in_last_failed;
         size_t last_failed_entries = 0;
         double lowest_last_failed = 1e300, highest_other = 0;
@@ -697,6 +698,12 @@ TEST(PlanLastFailed, FileGranularityKeepsFileNamesForTheRest) {
   EXPECT_EQ(names, (std::vector<std::string>{"suite/last-failed-00", "suite/last-failed-01",
                                              "suite/tests/a.py"}));
   EXPECT_EQ(plan.entries[2].node_ids, std::vector<std::string>{"tests/a.py::t1"});
+  // MakePlan keeps the estimates (slicing balances on them); only
+  // PrioritiseLastFailed lifts the last-failed entries above the others.
+  EXPECT_DOUBLE_EQ(plan.entries[0].cost, kDefaultStartupSeconds + kDefaultTestSeconds);
+  PrioritiseLastFailed(&plan);
+  EXPECT_DOUBLE_EQ(plan.entries[0].cost, 2 * (kDefaultStartupSeconds + kDefaultTestSeconds));
+  EXPECT_DOUBLE_EQ(plan.entries[2].cost, kDefaultStartupSeconds + kDefaultTestSeconds);
 }
 
 TEST(PlanLastFailed, TestGranularityKeepsNamesAndOrder) {
@@ -706,6 +713,7 @@ TEST(PlanLastFailed, TestGranularityKeepsNamesAndOrder) {
   clean.failed.clear();
   PlanOptions options = Options(0, Distribution::kLoad, Granularity::kTest);
   Plan plan = MakePlan(c, options, d);
+  PrioritiseLastFailed(&plan);
   Plan before = MakePlan(c, options, clean);
   ASSERT_EQ(plan.entries.size(), before.entries.size());
   double highest_other = 0, lowest_failed = 1e300;
