@@ -338,9 +338,11 @@ std::vector<Piece> PackLoad(const std::vector<Unit>& units, int bins,
 //     take 4 rounds, 4/7 T instead of T/2.
 //   - no more shards than units, and at least 1.
 // Why: the first rule, N = clamp(T / (4 s), c, 4 c), gave networkx (5221
-// tests, s about 7% of T/c) 7 shards on 2 cores: 8 start-ups where 2 do, and
-// an odd count that leaves a core idle at the end. See tools/bench/ for the
-// measurement.
+// tests on 2 cores; a shard's start-up, mostly importing numpy, scipy and
+// pandas and collecting, measured at 6-9% of T/c) 5 to 7 shards: up to 7
+// start-ups more than needed, in odd counts that leave a core idle at the
+// end. This rule gives it 2. tools/bench/bench.py measures it against
+// pytest -n 2.
 constexpr double kTimedError = 0.1;
 constexpr double kGuessedError = 1.0;
 constexpr int kShardsPerCore = 4;
