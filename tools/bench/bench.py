@@ -14,6 +14,7 @@ with the exact commands. Run on demand, never in CI:
 Everything after `--` is the pytest arguments (ARGS of pytest_shard_tests).
 """
 import argparse
+import json
 import os
 import pathlib
 import shlex
@@ -138,6 +139,20 @@ def table(args, walls, statuses, argvs):
     return "\n".join(lines)
 
 
+def plan_summary(build):
+    """The entries the last ctest run planned, with their estimated COST."""
+    lines = []
+    for plan_file in sorted(build.glob("pytest-shards/*/plan.json")):
+        entries = json.loads(plan_file.read_text())["entries"]
+        lines.append(f"{plan_file.parent.name}: {len(entries)} entries: " + ", ".join(
+            f"{e['name']} ({len(e['node_ids'])} tests, COST {e['cost']:.1f})" for e in entries))
+    return "\n".join(lines)
+
+
+def load_average():
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def main(argv):
     args = parse_args(argv)
     work = args.work or pathlib.Path(tempfile.mkdtemp(prefix="pytest-shards-bench-"))
@@ -148,6 +163,7 @@ def main(argv):
     argvs = commands(args, build)
     env = dict(os.environ)
     env.pop("PYTEST_SHARDS_SLICE", None)  # the whole suite in every mode
+    print(f"load average (1/5/15 min) at start: {load_average()}", flush=True)
     print(f"configure (one collection): {configure_wall:.1f} s: {shown(configure)}", flush=True)
 
     learn_wall, learn_status = run_logged(argvs["ctest"], work / "learn.log", env=env)
@@ -164,8 +180,8 @@ def main(argv):
             wall, status = run_logged(argvs[mode], log, cwd=rundir, env=env)
             walls[mode].append(wall)
             statuses[mode].append(status)
-            print(f"round {round_ + 1}/{args.rounds} {mode}: {wall:.1f} s (exit {status})",
-                  flush=True)
+            print(f"round {round_ + 1}/{args.rounds} {mode}: {wall:.1f} s (exit {status}), "
+                  f"load average {load_average()}", flush=True)
 
     print()
     print(f"{args.rounds} rounds, -j {args.jobs}, {args.python}, "
@@ -173,6 +189,8 @@ def main(argv):
     print()
     print(table(args, walls, statuses, argvs))
     print()
+    print(f"plan of the last ctest run: {plan_summary(build)}")
+    print(f"load average (1/5/15 min) at the end: {load_average()}")
     print(f"logs: {work}")
 
 
