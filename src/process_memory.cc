@@ -18,7 +18,8 @@ namespace {
 
 // Reads /proc/<pid>/stat into `buffer`; false when the process is gone.
 bool ReadStat(const char* pid, char* buffer, size_t size) {
-  char path[64];
+  // A /proc entry name is at most NAME_MAX (255) bytes.
+  char path[sizeof "/proc//stat" + 256];
   std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
