@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -233,6 +234,31 @@ bool CollectionIsStale(const Settings& settings, const Collection& collection, s
     return true;
   }
   return false;
+}
+
+Collection CollectNow(const Settings& settings, std::ostream& out) {
+  return RunCollection(settings, out);
+}
+
+std::string DescribeChange(const Collection& before, const Collection& after) {
+  std::map<std::string, const Item*> old_items;
+  for (const Item& item : before.items) old_items[item.node_id] = &item;
+  std::set<std::string> new_ids;
+  for (const Item& item : after.items) {
+    new_ids.insert(item.node_id);
+    auto it = old_items.find(item.node_id);
+    if (it == old_items.end()) return "new test " + item.node_id;
+    // Markers decide locks, groups and labels.
+    Collection a, b;
+    a.items = {*it->second};
+    b.items = {item};
+    if (CollectionToJson(a)["items"][0]["markers"] != CollectionToJson(b)["items"][0]["markers"])
+      return "the markers of " + item.node_id + " changed";
+  }
+  for (const Item& item : before.items)
+    if (!new_ids.count(item.node_id)) return item.node_id + " no longer exists";
+  if (before.errors.size() != after.errors.size()) return "modules that fail to collect changed";
+  return "";
 }
 
 void WriteCollection(const Settings& settings, const Collection& collection) {

@@ -19,6 +19,14 @@ namespace pytest_shards {
 // that produced no collection.
 Collection Collect(const Settings& settings, std::ostream& out);
 
+// Runs pytest's collection now, without the cache and without writing it.
+Collection CollectNow(const Settings& settings, std::ostream& out);
+
+// What differs between two collections that matters to a plan (node IDs,
+// their markers, modules that fail to collect), in a few words; empty when
+// nothing does.
+std::string DescribeChange(const Collection& before, const Collection& after);
+
 // Writes collection.json and the stamps of what it depends on.
 void WriteCollection(const Settings& settings, const Collection& collection);
 

@@ -49,9 +49,17 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
   Collection collection =
       CollectionFromJson(ReadJsonFile(s.CollectionFile(), "collection", "re-run cmake"));
   std::string why;
-  if (CollectionIsStale(s, collection, &why))
-    *stale = "the tests changed since cmake collected them (" + why +
-             "); re-run cmake, or use DISCOVERY_MODE PRE_TEST";
+  if (!CollectionIsStale(s, collection, &why)) return collection;
+  // Most edits change a test's body, not the tests: collect again to see.
+  // Only a change in node IDs or markers makes the configured plan wrong.
+  Collection fresh = CollectNow(s, out);
+  std::string change = DescribeChange(collection, fresh);
+  if (change.empty()) {
+    WriteCollection(s, fresh);
+    return fresh;
+  }
+  *stale = "the tests changed since cmake collected them (" + change +
+           "); re-run cmake, or use DISCOVERY_MODE PRE_TEST";
   return collection;
 }
 

@@ -426,6 +426,17 @@ def check_configure_mode(p):
               f"CONFIGURE, {what}: after cmake, ctest passes and runs {new_id}", out)
 
 
+def check_body_edit_is_not_stale(p):
+    """Editing a test's body changes no node ID: no stale-collection, no cmake."""
+    edit(p.suite / "stale" / "test_one.py", "def test_b():",
+         "def test_b():\n    assert sum([1, 2]) == 3")
+    reset_evidence(p, "stale")
+    code, entries, out = p.ctest("-L", "^stale$")
+    check(code == 0 and "stale/stale-collection" not in entries
+          and started(p, "stale") == collections.Counter(p.collected("stale")),
+          "CONFIGURE, a test's body edited: ctest passes without re-running cmake", out)
+
+
 def check_pretest_mode(p):
     tests = p.suite / "pretest"
     reset_evidence(p, "pretest")
@@ -612,6 +623,7 @@ def main():
     check_session_crash(p)
     check_accounting(p)
     check_configure_mode(p)
+    check_body_edit_is_not_stale(p)
     check_pretest_mode(p)
     check_bad_input(p)
     print("fault end-to-end: all checks passed")
