@@ -111,5 +111,32 @@ TEST_F(CollectTest, MissingInterpreterIsAClearError) {
     EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos);
 }
 
+Item MakeItem(const std::string& node_id, const std::string& marker = "") {
+  Item item;
+  item.node_id = node_id;
+  if (!marker.empty()) item.markers.push_back({marker, nlohmann::json::array({"db"}), {}});
+  return item;
+}
+
+TEST(DescribeChange, OnlyNodeIdsMarkersAndErrorsMatter) {
+  Collection before;
+  before.items = {MakeItem("t.py::a"), MakeItem("t.py::b", "serial")};
+  Collection moved = before;
+  moved.items[0].line = 40;  // a body edit moves lines: same tests
+  EXPECT_EQ(DescribeChange(before, moved), "");
+  Collection added = before;
+  added.items.push_back(MakeItem("t.py::c"));
+  EXPECT_EQ(DescribeChange(before, added), "new test t.py::c");
+  Collection removed = before;
+  removed.items.pop_back();
+  EXPECT_EQ(DescribeChange(before, removed), "t.py::b no longer exists");
+  Collection remarked = before;
+  remarked.items[1].markers.clear();
+  EXPECT_EQ(DescribeChange(before, remarked), "the markers of t.py::b changed");
+  Collection broken = before;
+  broken.errors.push_back({"u.py", "/src/u.py", "ImportError"});
+  EXPECT_EQ(DescribeChange(before, broken), "modules that fail to collect changed");
+}
+
 }  // namespace
 }  // namespace pytest_shards
