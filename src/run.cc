@@ -560,6 +560,12 @@ std::string ExpandPlaceholders(std::string_view text, const ShardContext& shard)
 std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardContext& shard,
                                           const std::vector<std::string>& parent) {
   std::vector<std::string> env = parent;
+  // `ctest --preset test` sets this for its own include files; a ctest that a
+  // test starts must not inherit it, or its -j would be capped to serial.
+  env.erase(std::remove_if(
+                env.begin(), env.end(),
+                [](const std::string& v) { return v.rfind("PYTEST_SHARDS_PRESET_JOBS=", 0) == 0; }),
+            env.end());
   std::string tmp = shard.tmpdir.string();
   SetVariable(env, "TMPDIR", tmp);
   SetVariable(env, "PYTEST_SHARD_TMPDIR", tmp);

@@ -96,6 +96,13 @@ TEST(ShardEnvironment, SetsTheContractVariables) {
   EXPECT_EQ(env.size(), 10u);
 }
 
+TEST(ShardEnvironment, DropsThePresetCapSoNestedCtestRunsInParallel) {
+  std::vector<std::string> env = ShardEnvironment(
+      PluginSettings(), Context(), {"PYTEST_SHARDS_PRESET_JOBS=4096", "HOME=/home/me"});
+  EXPECT_EQ(Get(env, "PYTEST_SHARDS_PRESET_JOBS"), "<unset>");
+  EXPECT_EQ(Get(env, "HOME"), "/home/me");
+}
+
 TEST(ShardEnvironment, ParentValuesAreReplacedNotDuplicated) {
   std::vector<std::string> parent = {"PYTEST_SHARD_INDEX=9", "PYTEST_XDIST_WORKER=gw9",
                                      "PYTEST_XDIST_WORKER_COUNT=99", "PYTHONPATH=/mine:/other"};
