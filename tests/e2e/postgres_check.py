@@ -117,7 +117,7 @@ def check_isolated_run(args, build, expected, run_number):
     concurrent = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(records, 2)
                   if a["shard"] != b["shard"] and a["start"] < b["end"] and b["start"] < a["end"]]
     check(concurrent, f"run {run_number}: tests of different shards ran at the same time "
-                      f"({len(concurrent)} overlapping pairs, e.g. {concurrent[0]})")
+                      f"({len(concurrent)} overlapping pairs, e.g. {concurrent[:1]})")
 
     events = server_events(build)
     starts = [e for e in events if e["event"] == "start"]
