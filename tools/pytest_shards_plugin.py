@@ -512,15 +512,18 @@ def shard_port_range():
 def free_tcp_port(request, shard_port_range):
     """A port of shard_port_range that 127.0.0.1 can bind right now.
 
-    Successive calls go round the range, so tests get different ports."""
+    Successive calls go round the range, so tests get different ports. A port
+    nothing uses is preferred; failing that, one whose last connection lingers
+    in TIME_WAIT, which servers that set SO_REUSEADDR can bind."""
     stash = request.config.stash
     start = stash.get(_PORTS_HANDED_OUT, 0)
     ports = list(shard_port_range)
-    for i in range(len(ports)):
-        port = ports[(start + i) % len(ports)]
-        if _can_bind(port):
-            stash[_PORTS_HANDED_OUT] = start + i + 1
-            return port
+    for reuse in (False, True):
+        for i in range(len(ports)):
+            port = ports[(start + i) % len(ports)]
+            if _can_bind(port, reuse):
+                stash[_PORTS_HANDED_OUT] = start + i + 1
+                return port
     pytest.fail(
         f"no free TCP port in {_describe(shard_port_range)} on 127.0.0.1; "
         "stop what holds them or give shards more ports (PORTS_PER_SHARD)",
@@ -528,15 +531,14 @@ def free_tcp_port(request, shard_port_range):
     )
 
 
-def _can_bind(port):
-    """Whether a server can listen on the port now.
-
-    SO_REUSEADDR, as servers set it (http.server, asyncio, most frameworks):
-    a port whose last connection is in TIME_WAIT is free for them."""
+def _can_bind(port, reuse=False):
+    """Whether a server can listen on the port now (with SO_REUSEADDR, as
+    http.server, asyncio and most frameworks set it, when `reuse`)."""
     if not 0 < port < 65536:
         return False
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -728,3 +728,28 @@ def test_free_tcp_port_serves_more_servers_than_the_range_has_ports(suite):
     proc = suite.pytest("test_s.py", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "12 passed" in proc.stdout
+
+
+PREFER_TEST = """\
+import os
+
+def test_prefers_an_unused_port(free_tcp_port):
+    assert free_tcp_port == int(os.environ["WANT"])
+"""
+
+
+def test_free_tcp_port_prefers_a_port_nothing_uses(suite):
+    base = consecutive_free_ports(2)
+    # Leave `base` in TIME_WAIT: the server side closes the connection first.
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", base))
+        server.listen()
+        client = socket.create_connection(("127.0.0.1", base))
+        conn, _ = server.accept()
+        conn.close()
+    client.close()
+    suite.write("test_p.py", PREFER_TEST)
+    env = {"PYTEST_SHARD_PORT_BASE": base, "PYTEST_SHARD_PORT_COUNT": 2, "WANT": base + 1}
+    proc = suite.pytest("test_p.py", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

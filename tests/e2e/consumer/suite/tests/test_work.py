@@ -21,6 +21,7 @@ def test_sqlite_under_tmpdir(n):
 def test_port_from_shard_range(n, free_tcp_port, shard_port_range):
     assert free_tcp_port in shard_port_range
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers do
         s.bind(("127.0.0.1", free_tcp_port))
         s.listen()
     time.sleep(0.1)
