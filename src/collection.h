@@ -3,17 +3,16 @@
 // (format "pytest-shards-collection/1") and read here.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace pytest_shards {
 
 struct Marker {
   std::string name;
-  nlohmann::json args = nlohmann::json::array();    // positional arguments
+  nlohmann::json args = nlohmann::json::array();     // positional arguments
   nlohmann::json kwargs = nlohmann::json::object();  // keyword arguments
 };
 
@@ -38,10 +37,10 @@ struct CollectionError {
 
 struct Collection {
   std::string rootdir;
-  std::string python;          // sys.executable that collected
+  std::string python;  // sys.executable that collected
   std::string pytest_version;
-  bool xdist = false;          // pytest-xdist was loaded (runner then passes -n 0)
-  std::vector<Item> items;     // in collection order
+  bool xdist = false;       // pytest-xdist was loaded (runner then passes -n 0)
+  std::vector<Item> items;  // in collection order
   std::vector<CollectionError> errors;
   std::vector<std::string> files;  // files whose change makes the collection stale
   std::vector<std::string> dirs;   // directories whose listing makes it stale

@@ -2,10 +2,10 @@
 // enough to hash a whole test tree at every ctest start).
 #pragma once
 
+#include <xxhash.h>
+
 #include <string>
 #include <string_view>
-
-#include <xxhash.h>
 
 namespace pytest_shards {
 

@@ -4,11 +4,10 @@
 #pragma once
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace pytest_shards {
 
@@ -30,11 +29,11 @@ const char* Name(Distribution distribution);
 const char* Name(DiscoveryMode mode);
 
 struct Settings {
-  std::string suite;                 // the <name> of pytest_shard_tests()
-  std::filesystem::path suite_dir;   // build-tree directory for this suite's files
-  std::string python;                // interpreter that runs pytest
-  std::filesystem::path workdir;     // pytest's cwd
-  std::filesystem::path plugin_dir;  // holds pytest_shards_plugin.py
+  std::string suite;                  // the <name> of pytest_shard_tests()
+  std::filesystem::path suite_dir;    // build-tree directory for this suite's files
+  std::string python;                 // interpreter that runs pytest
+  std::filesystem::path workdir;      // pytest's cwd
+  std::filesystem::path plugin_dir;   // holds pytest_shards_plugin.py
   std::vector<std::string> args;      // pytest args for collection and run
   std::vector<std::string> run_args;  // extra pytest args at run time only
   int shards = 0;                     // 0: auto

@@ -1,10 +1,10 @@
 // Child processes started from an argv array (posix_spawn), never a shell.
 #pragma once
 
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
-
-#include <sys/types.h>
 
 namespace pytest_shards {
 
@@ -34,8 +34,8 @@ class Subprocess {
 
   // Valid after Wait() returned true.
   bool exited() const { return exited_; }
-  int exit_code() const { return exit_code_; }  // when it exited normally
-  int signal() const { return signal_; }        // when a signal ended it, else 0
+  int exit_code() const { return exit_code_; }       // when it exited normally
+  int signal() const { return signal_; }             // when a signal ended it, else 0
   long peak_rss_kb() const { return peak_rss_kb_; }  // of the child itself (wait4)
 
  private:
