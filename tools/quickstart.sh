@@ -22,7 +22,7 @@ echo "== demo suite, all cores (ctest --preset demo)"
 parallel=$(wall ctest --preset demo | tee /dev/stderr | tail -1)
 echo "== again, now planned from the durations the last runs measured"
 balanced=$(wall ctest --preset demo | tee /dev/stderr | tail -1)
-build/pytest-shards report --suite-dir build/tests/pytest-shards/demo | tail -3
+build/tools/pytest-shards report --suite-dir build/tests/pytest-shards/demo | tail -3 || true
 cat <<SUMMARY
 
 demo suite wall time on $(nproc) cores:
