@@ -22,7 +22,7 @@ tests) and proves, from the suite's own evidence, CTest's results and
    interpreter that does not exist) fails in one line naming the problem
    and the fix, and leaves no half-written file.
 
-usage: fault_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+usage: faults_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                       --work DIR --python PYTHON
 """
 import argparse

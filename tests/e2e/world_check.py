@@ -1,5 +1,5 @@
 """End-to-end: pytest-shards in the CMake world, with one CMake (run it once
-per CMake version). Every consumer project in cmake_world/ registers the same
+per CMake version). Every consumer project in world/ registers the same
 suite three times (GRANULARITY shard, file and test; see suites.cmake):
 
 - find_package from an installed prefix that was moved after install,
@@ -20,7 +20,7 @@ suite three times (GRANULARITY shard, file and test; see suites.cmake):
   CMake >= 3.29 bare `ctest -j`;
 - interpreters: an active virtualenv, Python3_EXECUTABLE, and PYTHON over both.
 
-usage: cmake_world_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+usage: world_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                             --work DIR --python PYTHON
 """
 import argparse
@@ -99,7 +99,7 @@ class World:
         self.generator = ["-G", "Ninja"] if shutil.which("ninja") else []
         shutil.rmtree(self.work, ignore_errors=True)
         self.src = self.work / "src"
-        shutil.copytree(HERE / "cmake_world", self.src)
+        shutil.copytree(HERE / "world", self.src)
         self.expected = self.collect_expected()
         self.ids = [e["nodeid"] for e in self.expected]
         self.by_id = {e["nodeid"]: e for e in self.expected}
