@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -15,6 +16,7 @@
 
 namespace pytest_shards {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
@@ -577,6 +579,18 @@ Entry EntryFromJson(const json& json) {
 
 }  // namespace
 
+std::map<std::string, std::string> ModulePaths(const Collection& collection) {
+  std::map<std::string, std::string> paths;
+  fs::path root(collection.rootdir);
+  for (const Item& item : collection.items) {
+    std::string part = item.node_id.substr(0, item.node_id.find("::"));
+    if (item.path.empty() || paths.count(part)) continue;
+    if ((root / part).lexically_normal() != fs::path(item.path).lexically_normal())
+      paths[part] = item.path;
+  }
+  return paths;
+}
+
 json PlanFileToJson(const PlanFile& file) {
   json entries = json::array();
   for (const Entry& entry : file.plan.entries) entries.push_back(EntryToJson(entry));
@@ -585,6 +599,7 @@ json PlanFileToJson(const PlanFile& file) {
           {"settings", SettingsToJson(file.settings)},
           {"rootdir", file.rootdir},
           {"xdist", file.xdist},
+          {"module_paths", file.module_paths},
           {"entries", entries}};
 }
 
@@ -597,6 +612,7 @@ PlanFile PlanFileFromJson(const json& json) {
     file.settings = SettingsFromJson(json.at("settings"));
     file.rootdir = json.at("rootdir").get<std::string>();
     file.xdist = json.value("xdist", false);
+    file.module_paths = json.value("module_paths", std::map<std::string, std::string>{});
     for (const auto& entry : json.at("entries")) file.plan.entries.push_back(EntryFromJson(entry));
     return file;
   } catch (const nlohmann::json::exception& e) {

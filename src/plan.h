@@ -1,6 +1,7 @@
 // The planner: groups collected items into CTest entries.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,7 +68,14 @@ struct PlanFile {
   std::string rootdir;  // pytest's rootdir at collection
   bool xdist = false;   // the runner then adds -n 0 to neutralise addopts
   Plan plan;
+  // Node-ID module part ("tests/test_a.py") -> the module's absolute path,
+  // only where that is not <rootdir>/<part>: with `--pyargs pkg` and a rootdir
+  // outside pkg, pytest makes IDs relative to the package instead.
+  std::map<std::string, std::string> module_paths;
 };
+
+// The module_paths of a plan made from `collection`.
+std::map<std::string, std::string> ModulePaths(const Collection& collection);
 
 nlohmann::json PlanFileToJson(const PlanFile& file);
 // Throws Error ("plan file ... is corrupt; re-run cmake") on a malformed document.

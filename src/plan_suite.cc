@@ -92,6 +92,7 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
     file.settings = settings;
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
+    file.module_paths = ModulePaths(collection);
     file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     PrioritiseLastFailed(&file.plan);

@@ -369,8 +369,12 @@ void EntryProblems(std::ostream& out, const Report& report) {
 
 // ---- Files ----------------------------------------------------------------
 
-PlanFile ReadPlan(const fs::path& suite_dir) {
-  fs::path file = suite_dir / "plan.json";
+// plan.json is written at every ctest start, also by `ctest -N` and by IDEs
+// listing tests; the plan that last ran stays in last-run-plan.json.
+constexpr const char* kLastRunPlan = "last-run-plan.json";
+
+PlanFile ReadPlan(const fs::path& suite_dir, const char* name = "plan.json") {
+  fs::path file = suite_dir / name;
   nlohmann::json document =
       ReadJsonFile(file, "plan", "run ctest first: plan.json is written at each ctest start");
   try {
@@ -406,6 +410,12 @@ std::vector<ShardJournal> ReadJournals(const PlanFile& plan, const fs::path& sui
     }
   }
   return journals;
+}
+
+// Some entry of the plan has run (and written its journal).
+bool Ran(const PlanFile& plan, const std::vector<ShardJournal>& journals) {
+  return std::any_of(journals.begin(), journals.end(),
+                     [&](const ShardJournal& journal) { return journal.run_id == plan.run_id; });
 }
 
 // The collection errors known to collection.json, if it is readable: only
@@ -578,8 +588,13 @@ Durations FoldDurations(Durations store, const Report& report) {
 
 int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out) {
   PlanFile plan = ReadPlan(suite_dir);
-  Report report = BuildReport(plan, ReadJournals(plan, suite_dir, /*skip_corrupt=*/false),
-                              ReadCollectionErrors(suite_dir));
+  std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
+  std::error_code ec;
+  if (!Ran(plan, journals) && fs::exists(suite_dir / kLastRunPlan, ec)) {
+    plan = ReadPlan(suite_dir, kLastRunPlan);
+    journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
+  }
+  Report report = BuildReport(plan, journals, ReadCollectionErrors(suite_dir));
   out << FormatSummary(report);
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
   UpdateDurations(suite_dir, report);
@@ -596,11 +611,9 @@ void FoldJournalsIntoDurations(const fs::path& suite_dir) {
     return;  // the plan about to be written replaces it
   }
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/true);
-  bool any = std::any_of(journals.begin(), journals.end(), [&](const ShardJournal& journal) {
-    return journal.run_id == plan.run_id;
-  });
-  if (!any) return;
+  if (!Ran(plan, journals)) return;
   UpdateDurations(suite_dir, BuildReport(plan, journals));
+  WriteFileAtomic(suite_dir / kLastRunPlan, PlanFileToJson(plan).dump(1) + "\n");
 }
 
 }  // namespace pytest_shards

@@ -285,7 +285,7 @@ class Runner {
     Ending ending = Ending::kNotStarted;
     int exit_status = 0;
     for (;;) {
-      WriteFileAtomic(node_ids_file, json(todo).dump());
+      WriteFileAtomic(node_ids_file, NodeIdsFileText(plan_, todo));
       size_t started_before = tail_.started().size();
       ending = RunPytest(PytestArgv(plan_, entry_, shard_, node_ids_file, journal_), &exit_status);
       if (ending != Ending::kCrashed && ending != Ending::kTimeout) break;
@@ -620,6 +620,15 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
   argv.push_back("--shards-journal=" + journal.string());
   argv.push_back("-v");
   return argv;
+}
+
+std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids) {
+  json paths = json::object();
+  for (const std::string& id : ids) {
+    auto found = plan.module_paths.find(id.substr(0, id.find("::")));
+    if (found != plan.module_paths.end()) paths[found->first] = found->second;
+  }
+  return json{{"node_ids", ids}, {"paths", paths}}.dump();
 }
 
 int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {

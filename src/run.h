@@ -37,6 +37,10 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
                                     const std::filesystem::path& node_ids_file,
                                     const std::filesystem::path& journal);
 
+// The node-ID file the plugin reads (--shards-node-ids): {"node_ids": ids,
+// "paths": the plan's module_paths of their modules}.
+std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids);
+
 // Runs entry `index` of the plan: prepares the tmp dir and ports, runs
 // pytest (again on the rest after a crash or a per-test timeout), writes the
 // journal and returns the exit code: 0 exactly when every node ID ran and

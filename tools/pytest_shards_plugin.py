@@ -6,8 +6,9 @@ by its own option:
 * ``--shards-collect-json=PATH``: after collection, write what was collected
   (node IDs, locations, markers, errors, the files the result depends on) as
   JSON in format "pytest-shards-collection/1".
-* ``--shards-node-ids=PATH``: run exactly the node IDs in that JSON array.
-  Only their modules are collected; everything else is deselected.
+* ``--shards-node-ids=PATH``: run exactly the node IDs in that JSON file
+  (``{"node_ids": [...], "paths": {module part: absolute path}}``). Only
+  their modules are collected; everything else is deselected.
 * ``--shards-journal=PATH``: append one JSON line per event (session,
   collected, start, result, finish) so that the runner can follow the shard
   and knows what ran even when the interpreter dies mid-test.
@@ -72,9 +73,10 @@ def pytest_addoption(parser):
         "--shards-node-ids",
         metavar="PATH",
         default=None,
-        help="pytest-shards: run exactly the node IDs listed in PATH (a JSON "
-        "array of strings); only their modules are collected, other items "
-        "are deselected, IDs that are not collected are journaled as missing.",
+        help="pytest-shards: run exactly the node IDs listed in PATH (JSON: "
+        "node_ids, and paths of modules outside the rootdir); only their "
+        "modules are collected, other items are deselected, IDs that are not "
+        "collected are journaled as missing.",
     )
     group.addoption(
         "--shards-journal",
@@ -133,12 +135,15 @@ class ShardsPlugin:
         self.collected_files = {}  # paths of collected pytest.File nodes
         self.collect_errors = []  # [(nodeid, path, message)]
         self.reports = {}  # nodeid -> TestReports of the running test
+        self.module_paths = {}  # module part of a requested ID -> absolute path
+        self.names = {}  # nodeid at run time -> requested node ID, where they differ
         node_ids_file = config.getoption("shards_node_ids")
         if node_ids_file:
-            self.requested = _read_node_ids(node_ids_file)
+            self.requested, paths = _read_node_ids(node_ids_file)
+            self.module_paths = _module_paths(config.rootpath, self.requested, paths)
             # pytest_configure is the first hook that sees config.args (set
             # by Config.parse); Session.perform_collect reads it afterwards.
-            config.args = _module_paths(config.rootpath, self.requested)
+            config.args = [p for p in dict.fromkeys(self.module_paths.values()) if os.path.exists(p)]
             config.option.pyargs = False
             # A module that stopped importing must not stop the rest of the
             # shard: its IDs are journaled as errors, the others still run.
@@ -186,12 +191,24 @@ class ShardsPlugin:
         if self.requested is None:
             return
         wanted = set(self.requested)
-        keep = [item for item in items if item.nodeid in wanted]
-        drop = [item for item in items if item.nodeid not in wanted]
+        # Collected from the module's path, an item may get another node ID
+        # than at collection (--pyargs with a rootdir outside the package):
+        # then its path and the ID's part after the module tell it.
+        by_location = {
+            (self.module_paths[_module_part(i)], _test_part(i)): i for i in self.requested
+        }
+        keep, drop = [], []
+        for item in items:
+            name = item.nodeid
+            if name not in wanted:
+                name = by_location.get((str(item.path), _test_part(item.nodeid)))
+                if name is not None:
+                    self.names[item.nodeid] = name
+            (keep if name is not None else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
-        collected = {item.nodeid for item in keep}
+        collected = {self.names.get(item.nodeid, item.nodeid) for item in keep}
         for node_id in self.requested:
             if node_id not in collected:
                 self.journal_not_collected(node_id)
@@ -252,7 +269,7 @@ class ShardsPlugin:
 
     def pytest_runtest_logstart(self, nodeid, location):
         self.reports[nodeid] = []
-        self.journal(event="start", nodeid=nodeid)
+        self.journal(event="start", nodeid=self.names.get(nodeid, nodeid))
 
     def pytest_runtest_logreport(self, report):
         self.reports.setdefault(report.nodeid, []).append(report)
@@ -262,7 +279,7 @@ class ShardsPlugin:
         outcome, message = _outcome(reports)
         self.journal(
             event="result",
-            nodeid=nodeid,
+            nodeid=self.names.get(nodeid, nodeid),
             outcome=outcome,
             duration=sum(r.duration for r in reports),
             message=_truncate(message),
@@ -273,34 +290,50 @@ class ShardsPlugin:
 
 
 def _read_node_ids(path):
+    """The node IDs (unique, in file order) and module paths of a node ID
+    file: {"node_ids": [...], "paths": {module part: absolute path}}."""
     try:
         with open(path, encoding="utf-8") as f:
-            ids = json.load(f)
+            data = json.load(f)
     except (OSError, ValueError) as e:
         raise pytest.UsageError(
             f"cannot read node ID file {path} ({e}); run shards through "
             "'pytest-shards run'"
         )
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+    ids = data.get("node_ids") if isinstance(data, dict) else None
+    paths = data.get("paths", {}) if isinstance(data, dict) else None
+    if (
+        not isinstance(ids, list)
+        or not all(isinstance(i, str) for i in ids)
+        or not isinstance(paths, dict)
+        or not all(isinstance(p, str) for p in paths.values())
+    ):
         raise pytest.UsageError(
-            f"node ID file {path} is not a JSON array of strings; run shards "
-            "through 'pytest-shards run'"
+            f"node ID file {path} does not hold node_ids (strings) and paths; "
+            "run shards through 'pytest-shards run'"
         )
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(ids)), paths
 
 
-def _module_paths(rootpath, node_ids):
-    """The unique module paths of node_ids, absolute, in first-seen order.
+def _module_part(node_id):
+    return node_id.split("::", 1)[0]
 
-    Paths that no longer exist are left out: pytest would stop with "file or
-    directory not found"; their IDs are journaled as missing instead.
-    """
-    paths = {}
+
+def _test_part(node_id):
+    return node_id.split("::", 1)[1] if "::" in node_id else ""
+
+
+def _module_paths(rootpath, node_ids, paths):
+    """{module part: absolute path} for every module of node_ids, from
+    `paths` or else below rootpath, in first-seen order. pytest collects
+    these paths (those that no longer exist are left out: pytest would stop
+    with "file or directory not found"; their IDs are journaled missing)."""
+    modules = {}
     for node_id in node_ids:
-        path = rootpath / node_id.split("::", 1)[0]
-        if path.exists():
-            paths[str(path)] = None
-    return list(paths)
+        part = _module_part(node_id)
+        if part not in modules:
+            modules[part] = paths.get(part) or str(rootpath / part)
+    return modules
 
 
 # --- collection records ------------------------------------------------------

@@ -5,7 +5,9 @@ run `ctest -j 2` there and prove from the suite's own evidence that
 - serial tests of one lock never overlapped,
 - shards that ran at the same time had different TMPDIRs and disjoint ports,
 - at least two shards ran at the same time,
-- the xdist_group ran in one process, and `addopts = -n auto` started no workers.
+- the xdist_group ran in one process, and `addopts = -n auto` started no workers,
+- tests inside a package run with `--pyargs` from outside it all ran, and
+  `report` still shows that run after a `ctest --show-only` planned anew.
 
 usage: consumer_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                          --work DIR --python PYTHON
@@ -130,6 +132,22 @@ def main():
           "each hostile node ID ran exactly once as its own entry")
     check(not (SUITE / "pwned").exists() and not (build / "pwned").exists(),
           "no node ID executed CMake code")
+
+    # --pyargs from outside the package: every collected ID ran and passed.
+    # After `ctest --show-only` above, which planned anew without running:
+    # report still shows the run.
+    pyargs = subprocess.run(
+        [args.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+         "--pyargs", "inventory"], cwd=HERE / "consumer" / "pyargs", capture_output=True,
+        text=True).stdout
+    pyargs_ids = sorted(line for line in pyargs.splitlines() if "::" in line)
+    check(len(pyargs_ids) == 9 and not (HERE / "consumer" / "pyargs" / "tests").exists(),
+          "--pyargs inventory names its 9 node IDs relative to the package")
+    report = subprocess.run([prefix / "bin" / "pytest-shards", "report", "--suite-dir",
+                             build / "pytest-shards" / "installed"], capture_output=True, text=True)
+    check(report.returncode == 0 and "9 passed" in report.stdout,
+          "--pyargs suite: report counts all 9 node IDs passed\n" + report.stdout + report.stderr)
+    check(len(ctest_names(args.ctest, build, "pyargs")) == 2, "--pyargs suite: 2 shards")
 
     # The test-fast target: ctest on every core of this machine.
     shutil.rmtree(build / "evidence")

@@ -22,11 +22,11 @@ def clean_env(**extra):
         for k, v in os.environ.items()
         if not k.startswith(("PYTEST_SHARD_", "PYTEST_XDIST_", "PYTEST_ADDOPTS"))
     }
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(TOOLS)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-    )
+    extra = {k: str(v) for k, v in extra.items()}
+    python_path = extra.pop("PYTHONPATH", env.get("PYTHONPATH"))
+    env["PYTHONPATH"] = os.pathsep.join([str(TOOLS)] + ([python_path] if python_path else []))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.update({k: str(v) for k, v in extra.items()})
+    env.update(extra)
     return env
 
 
@@ -62,11 +62,12 @@ class Suite:
         assert out.exists(), proc.stdout + proc.stderr
         return proc, json.loads(out.read_text(encoding="utf-8"))
 
-    def run_ids(self, node_ids, *args, journal=True, **kwargs):
-        """Runs a shard on node_ids; returns (process, journal records)."""
+    def run_ids(self, node_ids, *args, paths=None, journal=True, **kwargs):
+        """Runs a shard on node_ids (paths: of modules outside the rootdir,
+        as the runner passes them); returns (process, journal records)."""
         ids_file = self.root / "out" / "ids.json"
         ids_file.parent.mkdir(exist_ok=True)
-        ids_file.write_text(json.dumps(node_ids), encoding="utf-8")
+        ids_file.write_text(json.dumps({"node_ids": node_ids, "paths": paths or {}}), encoding="utf-8")
         journal_file = self.root / "out" / "journal.jsonl"
         if journal_file.exists():
             journal_file.unlink()

@@ -388,6 +388,40 @@ def test_collected_ids_round_trip_through_a_shard(suite, args):
     assert {r["outcome"] for r in found.values()} == {"passed"}
 
 
+def test_pyargs_ids_relative_to_a_package_outside_the_rootdir_run(suite, tmp_path):
+    # --pyargs with the working directory outside the package: pytest makes
+    # node IDs relative to the package, not to the rootdir, so the runner
+    # passes each module's path from the collection.
+    package = tmp_path / "site" / "mypkg"
+    (package / "tests").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "tests" / "__init__.py").write_text("")
+    (package / "tests" / "test_p.py").write_text(
+        "import pytest\n"
+        "def test_one(): pass\n"
+        "class TestK:\n"
+        "    @pytest.mark.parametrize('v', ['a::b', 'c'])\n"
+        "    def test_two(self, v): pass\n"
+        "def test_not_requested(): raise SystemExit('must not run')\n"
+    )
+    env = {"PYTHONPATH": tmp_path / "site"}
+    proc, collection = suite.collect("--pyargs", "mypkg", env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    items = collection["items"]
+    assert not (suite.root / items[0]["nodeid"].split("::")[0]).exists()
+    shard = [i["nodeid"] for i in items if "not_requested" not in i["nodeid"]]
+    paths = {i["nodeid"].split("::")[0]: i["path"] for i in items}
+    proc, records = suite.run_ids(shard, "--pyargs", "mypkg", paths=paths, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found = results(records)
+    assert sorted(found) == sorted(shard)
+    assert {r["outcome"] for r in found.values()} == {"passed"}
+    assert [r["nodeid"] for r in records if r["event"] == "start"] == shard
+    # Without the paths the IDs cannot be found: the test above is the fix.
+    proc, records = suite.run_ids(shard, "--pyargs", "mypkg", env=env)
+    assert {r["outcome"] for r in results(records).values()} == {"missing"}
+
+
 # --- journal -------------------------------------------------------------------
 
 
@@ -512,7 +546,7 @@ def test_journal_appends_to_what_the_runner_wrote(suite):
     journal.parent.mkdir()
     journal.write_text('{"event": "run", "run_id": "r1", "entry": "x", "index": 0, "time": 1.0}\n')
     ids = suite.root / "out" / "ids.json"
-    ids.write_text('["tests/test_a.py::test_a"]')
+    ids.write_text('{"node_ids": ["tests/test_a.py::test_a"]}')
     proc = suite.pytest(f"--shards-node-ids={ids}", f"--shards-journal={journal}", "tests")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     records = read_journal(journal)
@@ -601,7 +635,12 @@ def test_options_have_help(suite):
 
 @pytest.mark.parametrize(
     "content,problem",
-    [("not json", "cannot read node ID file"), ('{"a": 1}', "not a JSON array of strings")],
+    [
+        ("not json", "cannot read node ID file"),
+        ('["tests/test_a.py::test_a"]', "does not hold node_ids"),
+        ('{"node_ids": [1]}', "does not hold node_ids"),
+        ('{"node_ids": [], "paths": {"a": 2}}', "does not hold node_ids"),
+    ],
 )
 def test_bad_node_id_file_is_a_usage_error(suite, content, problem):
     suite.write("tests/test_a.py", "def test_a(): pass\n")

@@ -124,12 +124,12 @@ TEST(Plan, SameInputsGiveByteIdenticalPlanFile) {
   for (Distribution distribution : kDistributions) {
     for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
       PlanOptions options = Options(0, distribution, granularity);
-      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d)};
+      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}};
       // A copy of the durations built in another order must not matter.
       Durations copy;
       for (auto it = d.tests.rbegin(); it != d.tests.rend(); ++it) copy.tests.insert(*it);
       copy.startup = d.startup;
-      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy)};
+      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy), {}};
       EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
       EXPECT_FALSE(a.plan.entries.empty());
     }
@@ -738,8 +738,8 @@ TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
   unknown.failed = {"tests/gone.py::test_x"};
   for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
     PlanOptions options = Options(0, Distribution::kLoad, granularity);
-    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d)};
-    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown)};
+    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}};
+    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown), {}};
     EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
     for (const Entry& entry : a.plan.entries) EXPECT_FALSE(HasLabel(entry, "last-failed"));
   }
@@ -760,6 +760,7 @@ TEST(PlanFile, JsonRoundTrip) {
   file.plan = MakePlan(c, Options(3, Distribution::kLoad), SkewedDurations(c));
   Plan tests = MakePlan(c, Options(3, Distribution::kLoad, Granularity::kTest), Durations{});
   file.plan.entries.push_back(tests.entries[0]);
+  file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
 
   json document = PlanFileToJson(file);
   EXPECT_EQ(document.at("format"), "pytest-shards-plan/1");
@@ -769,6 +770,7 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_TRUE(back.xdist);
   EXPECT_EQ(back.settings.suite, "suite");
   EXPECT_EQ(back.settings.args, file.settings.args);
+  EXPECT_EQ(back.module_paths, file.module_paths);
   ASSERT_EQ(back.plan.entries.size(), file.plan.entries.size());
   for (size_t i = 0; i < back.plan.entries.size(); ++i) {
     const Entry& a = file.plan.entries[i];
@@ -783,6 +785,26 @@ TEST(PlanFile, JsonRoundTrip) {
     EXPECT_EQ(a.collection_errors, b.collection_errors);
   }
   EXPECT_EQ(PlanFileToJson(back).dump(), document.dump());
+}
+
+TEST(ModulePaths, ListsOnlyModulesThatAreNotBelowTheRootdirAsNamed) {
+  Collection c;
+  c.rootdir = "/work/run";
+  auto item = [](std::string node_id, std::string path) {
+    Item i = MakeItem(node_id);
+    i.path = std::move(path);
+    return i;
+  };
+  c.items = {item("tests/test_a.py::test_one", "/work/run/tests/test_a.py"),
+             item("tests/test_a.py::test_two", "/work/run/tests/test_a.py"),
+             item("./tests/test_b.py::t", "/work/run/tests/test_b.py"),
+             // --pyargs pkg with the rootdir outside pkg: relative to the package.
+             item("tests/test_c.py::t", "/site/pkg/tests/test_c.py"),
+             item("tests/test_c.py::u", "/site/pkg/tests/test_c.py"),
+             item("test_d.py::Cls::t[a::b]", "/site/pkg/test_d.py"), item("test_e.py::t", "")};
+  std::map<std::string, std::string> expected = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"},
+                                                 {"test_d.py", "/site/pkg/test_d.py"}};
+  EXPECT_EQ(ModulePaths(c), expected);
 }
 
 TEST(PlanFile, CorruptDocumentThrowsError) {

@@ -555,6 +555,21 @@ TEST_F(SuiteDir, ReportMainIgnoresJournalsOfAnEarlierRun) {
   EXPECT_TRUE(Contains(out.str(), "never ran (1):\n  t.py::a")) << out.str();
 }
 
+TEST_F(SuiteDir, ReportMainShowsTheLastRunAfterACtestThatOnlyPlanned) {
+  PlanFile ran = MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})});
+  WritePlan(ran);
+  WriteJournal(0, ran.run_id, {Passed("t.py::a")}, true);
+  // `ctest -N` (or an IDE listing tests) plans again: folds, then a new plan.
+  FoldJournalsIntoDurations(dir_);
+  PlanFile listed = ran;
+  listed.run_id = "run-3";
+  WritePlan(listed);
+  std::ostringstream out;
+  EXPECT_EQ(ReportMain(dir_, "", out), 0) << out.str();
+  EXPECT_TRUE(Contains(out.str(), "(run " + ran.run_id + ")")) << out.str();
+  EXPECT_TRUE(Contains(out.str(), "1 passed, 0 failed")) << out.str();
+}
+
 TEST_F(SuiteDir, ReportMainWithoutPlanThrows) {
   std::ostringstream out;
   EXPECT_THROW(ReportMain(dir_, "", out), Error);

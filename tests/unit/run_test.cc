@@ -24,6 +24,7 @@ namespace pytest_shards {
 namespace {
 
 namespace fs = std::filesystem;
+using json = nlohmann::json;
 
 // gmock is not linked; this says what was searched and where.
 #define EXPECT_CONTAINS(text, part)                                                                \
@@ -205,6 +206,19 @@ TEST(PytestArgv, CollectionErrorsRunTheModulesDirectly) {
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "tests"), 0);
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "--shards-node-ids=/t/ids.json"), 0);
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "--shards-journal=/j.jsonl"), 1);
+}
+
+TEST(NodeIdsFileText, ListsTheIdsAndThePathsOfTheirModulesOutsideTheRootdir) {
+  PlanFile plan = ArgvPlan();
+  plan.module_paths = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"},
+                       {"tests/test_d.py", "/site/pkg/tests/test_d.py"}};
+  std::vector<std::string> ids = {"tests/test_a.py::t", "tests/test_c.py::u[a::b]",
+                                  "tests/test_c.py::v"};
+  json expected = {{"node_ids", ids},
+                   {"paths", {{"tests/test_c.py", "/site/pkg/tests/test_c.py"}}}};
+  EXPECT_EQ(json::parse(NodeIdsFileText(plan, ids)), expected);
+  EXPECT_EQ(json::parse(NodeIdsFileText(ArgvPlan(), ids)),
+            (json{{"node_ids", ids}, {"paths", json::object()}}));
 }
 
 // --- RunEntry over a real pytest suite ----------------------------------------
