@@ -136,7 +136,6 @@ class ShardsPlugin:
         self.collect_errors = []  # [(nodeid, path, message)]
         self.reports = {}  # nodeid -> TestReports of the running test
         self.module_paths = {}  # module part of a requested ID -> absolute path
-        self.names = {}  # nodeid at run time -> requested node ID, where they differ
         node_ids_file = config.getoption("shards_node_ids")
         if node_ids_file:
             self.requested, paths = _read_node_ids(node_ids_file)
@@ -192,8 +191,12 @@ class ShardsPlugin:
             return
         wanted = set(self.requested)
         # Collected from the module's path, an item may get another node ID
-        # than at collection (--pyargs with a rootdir outside the package):
-        # then its path and the ID's part after the module tell it.
+        # than at collection (--pyargs with a rootdir outside the package:
+        # "::test_a" instead of "tests/test_x.py::test_a", the same in every
+        # module). Its path and the ID's part after the module tell it; it
+        # then gets back the ID that plain pytest gives it, so that reports
+        # and the journal name it uniquely. (Node._nodeid: pytest has no
+        # public setter.)
         by_location = {
             (self.module_paths[_module_part(i)], _test_part(i)): i for i in self.requested
         }
@@ -203,12 +206,12 @@ class ShardsPlugin:
             if name not in wanted:
                 name = by_location.get((str(item.path), _test_part(item.nodeid)))
                 if name is not None:
-                    self.names[item.nodeid] = name
+                    item._nodeid = name
             (keep if name is not None else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
-        collected = {self.names.get(item.nodeid, item.nodeid) for item in keep}
+        collected = {item.nodeid for item in keep}
         for node_id in self.requested:
             if node_id not in collected:
                 self.journal_not_collected(node_id)
@@ -269,7 +272,7 @@ class ShardsPlugin:
 
     def pytest_runtest_logstart(self, nodeid, location):
         self.reports[nodeid] = []
-        self.journal(event="start", nodeid=self.names.get(nodeid, nodeid))
+        self.journal(event="start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report):
         self.reports.setdefault(report.nodeid, []).append(report)
@@ -279,7 +282,7 @@ class ShardsPlugin:
         outcome, message = _outcome(reports)
         self.journal(
             event="result",
-            nodeid=self.names.get(nodeid, nodeid),
+            nodeid=nodeid,
             outcome=outcome,
             duration=sum(r.duration for r in reports),
             message=_truncate(message),

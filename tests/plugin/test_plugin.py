@@ -404,19 +404,30 @@ def test_pyargs_ids_relative_to_a_package_outside_the_rootdir_run(suite, tmp_pat
         "    def test_two(self, v): pass\n"
         "def test_not_requested(): raise SystemExit('must not run')\n"
     )
+    # The same test names in another module: run-time IDs must not mix them.
+    (package / "tests" / "test_q.py").write_text(
+        "import pytest\n"
+        "def test_one(): pass\n"
+        "class TestK:\n"
+        "    @pytest.mark.parametrize('v', ['a::b', 'c'])\n"
+        "    def test_two(self, v): assert v == 'c'\n"
+    )
     env = {"PYTHONPATH": tmp_path / "site"}
     proc, collection = suite.collect("--pyargs", "mypkg", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     items = collection["items"]
     assert not (suite.root / items[0]["nodeid"].split("::")[0]).exists()
     shard = [i["nodeid"] for i in items if "not_requested" not in i["nodeid"]]
+    assert len(shard) == 6
     paths = {i["nodeid"].split("::")[0]: i["path"] for i in items}
     proc, records = suite.run_ids(shard, "--pyargs", "mypkg", paths=paths, env=env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # test_q's a::b fails
     found = results(records)
     assert sorted(found) == sorted(shard)
-    assert {r["outcome"] for r in found.values()} == {"passed"}
+    failed = [node_id for node_id, r in found.items() if r["outcome"] != "passed"]
+    assert failed == ["tests/test_q.py::TestK::test_two[a::b]"]
     assert [r["nodeid"] for r in records if r["event"] == "start"] == shard
+    assert "FAILED tests/test_q.py::TestK::test_two[a::b]" in proc.stdout
     # Without the paths the IDs cannot be found: the test above is the fix.
     proc, records = suite.run_ids(shard, "--pyargs", "mypkg", env=env)
     assert {r["outcome"] for r in results(records).values()} == {"missing"}
