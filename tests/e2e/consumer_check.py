@@ -141,12 +141,12 @@ def main():
          "--pyargs", "inventory"], cwd=HERE / "consumer" / "pyargs", capture_output=True,
         text=True).stdout
     pyargs_ids = sorted(line for line in pyargs.splitlines() if "::" in line)
-    check(len(pyargs_ids) == 9 and not (HERE / "consumer" / "pyargs" / "tests").exists(),
-          "--pyargs inventory names its 9 node IDs relative to the package")
+    check(len(pyargs_ids) == 10 and not (HERE / "consumer" / "pyargs" / "tests").exists(),
+          "--pyargs inventory names its 10 node IDs relative to the package")
     report = subprocess.run([prefix / "bin" / "pytest-shards", "report", "--suite-dir",
                              build / "pytest-shards" / "installed"], capture_output=True, text=True)
-    check(report.returncode == 0 and "9 passed" in report.stdout,
-          "--pyargs suite: report counts all 9 node IDs passed\n" + report.stdout + report.stderr)
+    check(report.returncode == 0 and "10 passed" in report.stdout,
+          "--pyargs suite: report counts all 10 node IDs passed\n" + report.stdout + report.stderr)
     check(len(ctest_names(args.ctest, build, "pyargs")) == 2, "--pyargs suite: 2 shards")
 
     # The test-fast target: ctest on every core of this machine.
