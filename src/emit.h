@@ -29,7 +29,7 @@ std::string ListElement(std::string_view element);
 
 struct EmitOptions {
   std::string tool;                 // absolute path of the pytest-shards executable
-  std::string plan_file;            // absolute path of plan.json
+  std::string plan_file;            // absolute path of the run's plan.json
   std::string workdir;              // WORKING_DIRECTORY of every entry
   double timeout = 0;               // TIMEOUT; 0: none
   std::vector<std::string> labels;  // user LABELS, after "pytest" and "<suite>"

@@ -1,7 +1,5 @@
 #include "plan_suite.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 
@@ -11,6 +9,7 @@
 #include "file_util.h"
 #include "plan.h"
 #include "report.h"
+#include "runs.h"
 #include "slice.h"
 
 namespace pytest_shards {
@@ -19,17 +18,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// New at every plan, so journals of an earlier run are told apart.
-std::string NewRunId() {
-  auto now = std::chrono::system_clock::now().time_since_epoch();
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  return std::to_string(micros) + "-" + std::to_string(::getpid());
-}
+// A run planned this recently may be a ctest that has not started an entry
+// yet: its plan stays even when another ctest plans meanwhile.
+constexpr std::chrono::hours kRecentRun{1};
 
-EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options) {
+EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
+                           const std::string& run_id) {
   EmitOptions emit;
   emit.tool = options.tool.string();
-  emit.plan_file = s.PlanFile().string();
+  emit.plan_file = RunPlanFile(s.suite_dir, run_id).string();
   emit.workdir = s.workdir.string();
   emit.timeout = s.timeout;
   emit.labels = s.labels;
@@ -96,8 +93,10 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
     file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     PrioritiseLastFailed(&file.plan);
-    WriteFileAtomic(settings.PlanFile(), PlanFileToJson(file).dump(1) + "\n");
-    tests = EmitTests(file.plan, EmitOptionsFor(settings, options));
+    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id),
+                    PlanFileToJson(file).dump(1) + "\n");
+    PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
+    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id));
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.
     if (!stale.empty())

@@ -1,6 +1,6 @@
 // What runs at every ctest start for one suite (`pytest-shards plan`): fold
 // the last run's journals into the durations store, refresh or check the
-// collection, plan, and write plan.json and tests.cmake.
+// collection, plan, and write the run's plan.json and tests.cmake.
 #pragma once
 
 #include <filesystem>
@@ -24,7 +24,7 @@ struct PlanSuiteOptions {
   std::string slice;
 };
 
-// Writes plan.json and tests.cmake in `suite_dir`. Problems the user must fix
+// Writes a new run's plan (see runs.h) and tests.cmake in `suite_dir`. Problems the user must fix
 // become failing CTest entries in tests.cmake rather than exceptions, so that
 // ctest reports them; Error is thrown only when settings.json is unusable.
 void PlanSuite(const std::filesystem::path& suite_dir, const PlanSuiteOptions& options,

@@ -3,16 +3,17 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include "error.h"
+#include "file_lock.h"
 
 namespace pytest_shards {
 
@@ -36,24 +37,6 @@ bool PortFree(int port) {
   bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
   return free;
-}
-
-// The slot's lock file descriptor, or -1 when another lease holds it.
-int LockSlot(const fs::path& lock_dir, int base) {
-  fs::path file = lock_dir / (std::to_string(base) + ".lock");
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-  if (fd < 0) {
-    throw Error("cannot create port lock file " + file.string() + ": " + std::strerror(errno) +
-                "; make the build tree writable");
-  }
-  // flock belongs to the open file description, so two leases exclude each
-  // other even inside one process, and the kernel drops it when we die.
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EINTR) continue;
-    ::close(fd);
-    return -1;
-  }
-  return fd;
 }
 
 }  // namespace
@@ -80,22 +63,19 @@ PortLease::PortLease(const fs::path& lock_dir, int first, int count) : count_(co
   // Lock first, then probe: a slot another runner holds is never probed
   // while its tests may be binding those very ports.
   for (int base = first; base <= kLastPort - count + 1; base += count) {
-    int fd = LockSlot(lock_dir, base);
-    if (fd < 0) continue;
-    if (PortsFree(base, count)) {
-      lock_fd_ = fd;
+    std::optional<FileLock> lock =
+        FileLock::TryLock(lock_dir / (std::to_string(base) + ".lock"), FileLock::Mode::kExclusive);
+    if (lock && PortsFree(base, count)) {
+      lock_ = std::move(lock);
       base_ = base;
       return;
     }
-    ::close(fd);
   }
   throw Error("no free range of " + std::to_string(count) + " TCP ports between " +
               std::to_string(first) + " and 65535 (each is locked by another shard or has a" +
               " port in use); set PORT_BASE to a free area in pytest_shard_tests()");
 }
 
-PortLease::~PortLease() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
-}
+PortLease::~PortLease() = default;
 
 }  // namespace pytest_shards

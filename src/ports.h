@@ -2,6 +2,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
+
+#include "file_lock.h"
 
 namespace pytest_shards {
 
@@ -23,7 +26,7 @@ class PortLease {
   int count() const { return count_; }
 
  private:
-  int lock_fd_ = -1;
+  std::optional<FileLock> lock_;
   int base_ = 0;
   int count_ = 0;
 };

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "runs.h"
 
 namespace pytest_shards {
 
@@ -369,14 +370,10 @@ void EntryProblems(std::ostream& out, const Report& report) {
 
 // ---- Files ----------------------------------------------------------------
 
-// plan.json is written at every ctest start, also by `ctest -N` and by IDEs
-// listing tests; the plan that last ran stays in last-run-plan.json.
-constexpr const char* kLastRunPlan = "last-run-plan.json";
-
-PlanFile ReadPlan(const fs::path& suite_dir, const char* name = "plan.json") {
-  fs::path file = suite_dir / name;
+PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
+  fs::path file = RunPlanFile(suite_dir, run_id);
   nlohmann::json document =
-      ReadJsonFile(file, "plan", "run ctest first: plan.json is written at each ctest start");
+      ReadJsonFile(file, "plan", "run ctest first: a plan is written at each ctest start");
   try {
     return PlanFileFromJson(document);
   } catch (const Error& e) {
@@ -385,20 +382,14 @@ PlanFile ReadPlan(const fs::path& suite_dir, const char* name = "plan.json") {
   }
 }
 
-// The journal directory of the suite directory given, which wins over the
-// one recorded in the plan should the build tree have moved.
-fs::path JournalDir(const PlanFile& plan, const fs::path& suite_dir) {
-  Settings settings = plan.settings;
-  settings.suite_dir = suite_dir;
-  return settings.JournalDir();
-}
-
 // The journals of the plan's entries that exist. A corrupt journal throws
 // unless `skip_corrupt`.
 std::vector<ShardJournal> ReadJournals(const PlanFile& plan, const fs::path& suite_dir,
                                        bool skip_corrupt) {
   std::vector<ShardJournal> journals;
-  fs::path dir = JournalDir(plan, suite_dir);
+  // The suite directory given wins over the one recorded in the plan should
+  // the build tree have moved.
+  fs::path dir = RunJournalDir(suite_dir, plan.run_id);
   for (std::size_t i = 0; i < plan.plan.entries.size(); ++i) {
     fs::path file = dir / (std::to_string(i) + ".jsonl");
     std::error_code ec;
@@ -587,13 +578,15 @@ Durations FoldDurations(Durations store, const Report& report) {
 }
 
 int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out) {
-  PlanFile plan = ReadPlan(suite_dir);
-  std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
-  std::error_code ec;
-  if (!Ran(plan, journals) && fs::exists(suite_dir / kLastRunPlan, ec)) {
-    plan = ReadPlan(suite_dir, kLastRunPlan);
-    journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
+  // The last run that ran something; else the newest plan, all "not run".
+  std::string run_id = LastRun(suite_dir);
+  if (run_id.empty()) run_id = NewestRun(suite_dir);
+  if (run_id.empty()) {
+    throw Error("no plan in " + (suite_dir / "runs").string() +
+                "; run ctest first: a plan is written at each ctest start");
   }
+  PlanFile plan = ReadPlan(suite_dir, run_id);
+  std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
   Report report = BuildReport(plan, journals, ReadCollectionErrors(suite_dir));
   out << FormatSummary(report);
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
@@ -602,18 +595,17 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
 }
 
 void FoldJournalsIntoDurations(const fs::path& suite_dir) {
-  std::error_code ec;
-  if (!fs::exists(suite_dir / "plan.json", ec)) return;
+  std::string run_id = LastRun(suite_dir);
+  if (run_id.empty()) return;
   PlanFile plan;
   try {
-    plan = ReadPlan(suite_dir);
+    plan = ReadPlan(suite_dir, run_id);
   } catch (const Error&) {
-    return;  // the plan about to be written replaces it
+    return;  // nothing to learn from
   }
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/true);
   if (!Ran(plan, journals)) return;
   UpdateDurations(suite_dir, BuildReport(plan, journals));
-  WriteFileAtomic(suite_dir / kLastRunPlan, PlanFileToJson(plan).dump(1) + "\n");
 }
 
 }  // namespace pytest_shards

@@ -90,16 +90,17 @@ std::pair<std::string, std::string> JunitNames(const std::string& node_id);
 // Folding the same report twice gives the same store.
 Durations FoldDurations(Durations store, const Report& report);
 
-// `pytest-shards report`: reads suite_dir/plan.json and the journals, prints
-// the summary to `out`, writes JUnit XML to junit_file unless it is empty,
-// updates durations.json. Returns 0 when Ok(), 1 otherwise; throws Error
-// when there is no readable plan.
+// `pytest-shards report`: reads the plan and the journals of the last run
+// that ran (see runs.h; a ctest that only listed tests does not count),
+// prints the summary to `out`, writes JUnit XML to junit_file unless it is
+// empty, updates durations.json. Returns 0 when Ok(), 1 otherwise; throws
+// Error when there is no readable plan.
 int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
                std::ostream& out);
 
 // Folds the last run's journals into durations.json; `plan` calls it at
-// each ctest start before replacing plan.json. Does nothing when there is
-// no usable plan or journal; idempotent.
+// each ctest start before it plans. Does nothing when there is no usable
+// plan or journal; idempotent.
 void FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
 
 }  // namespace pytest_shards

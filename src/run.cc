@@ -24,15 +24,18 @@
 #include <iomanip>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
 
 #include "error.h"
+#include "file_lock.h"
 #include "file_util.h"
 #include "journal.h"
 #include "ports.h"
 #include "process_memory.h"
+#include "runs.h"
 #include "subprocess.h"
 
 namespace pytest_shards {
@@ -202,7 +205,8 @@ class Runner {
         index_(index),
         out_(out),
         start_(Clock::now()),
-        journal_(settings_.JournalDir() / (std::to_string(index) + ".jsonl")),
+        journal_(RunJournalDir(settings_.suite_dir, plan_.run_id) /
+                 (std::to_string(index) + ".jsonl")),
         tail_(journal_) {
     std::set<std::string> seen;
     for (const std::string& id : entry_.node_ids) {
@@ -222,7 +226,7 @@ class Runner {
   int Run() {
     InterruptHandlers handlers;
     std::error_code ec;  // AppendRecord names the problem
-    fs::create_directories(settings_.JournalDir(), ec);
+    fs::create_directories(journal_.parent_path(), ec);
     AppendRecord(
         journal_,
         {{"event", "run"}, {"run_id", plan_.run_id}, {"entry", entry_.name}, {"index", index_}},
@@ -250,10 +254,25 @@ class Runner {
  private:
   void Say(const std::string& line) { out_ << "pytest-shards: " << line << std::endl; }
 
+  // tmp/<index>, or tmp/<index>-<n> while another ctest on this build tree
+  // runs the same index.
+  fs::path LeaseTmpDir() {
+    fs::path root = settings_.TmpRoot();
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    for (int n = 0; n < 1000; ++n) {
+      std::string name = std::to_string(index_) + (n == 0 ? "" : "-" + std::to_string(n));
+      tmp_lock_ = FileLock::TryLock(root / (name + ".lock"), FileLock::Mode::kExclusive);
+      if (tmp_lock_) return root / name;
+    }
+    throw Error("every shard directory " + (root / std::to_string(index_)).string() +
+                "-<n> is in use; stop the other ctest runs on this build tree");
+  }
+
   void Prepare() {
     shard_.index = index_;
     shard_.count = static_cast<int>(plan_.plan.entries.size());
-    shard_.tmpdir = settings_.TmpRoot() / std::to_string(index_);
+    shard_.tmpdir = LeaseTmpDir();
     std::error_code ec;
     fs::remove_all(shard_.tmpdir, ec);
     if (!ec) fs::create_directories(shard_.tmpdir, ec);
@@ -519,6 +538,7 @@ class Runner {
   std::vector<std::string> wanted_;  // the entry's node IDs, each once
   double deadline_ = 0;              // seconds after start_; 0: none
   ShardContext shard_;
+  std::optional<FileLock> tmp_lock_;  // shard_.tmpdir is ours while held
   std::unique_ptr<PortLease> ports_;
   std::vector<std::string> env_;
   int restarts_ = 0;
@@ -641,6 +661,15 @@ int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
     std::string what = e.what();
     if (what.find(plan_file.string()) != std::string::npos) throw;
     throw Error(plan_file.string() + ": " + what);
+  }
+  // Held while the entry runs: a later ctest start prunes only runs whose
+  // lock it can take.
+  std::optional<FileLock> run_lock;
+  try {
+    run_lock = FileLock::TryLock(RunLockFile(plan.settings.suite_dir, plan.run_id),
+                                 FileLock::Mode::kShared);
+  } catch (const Error&) {
+    // A plan outside its run directory (copied, or written by hand) runs too.
   }
   int count = static_cast<int>(plan.plan.entries.size());
   if (index < 0 || index >= count) {

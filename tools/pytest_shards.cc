@@ -153,8 +153,9 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
 
 int RunCommand(const std::vector<std::string>& args) {
   po::options_description options("run options");
-  options.add_options()("help,h", "show this help")("plan", po::value<std::string>()->required(),
-                                                    "plan.json of the suite")(
+  options.add_options()("help,h", "show this help")(
+      "plan", po::value<std::string>()->required(),
+      "the plan of this ctest run (<suite dir>/runs/<run id>/plan.json)")(
       "entry", po::value<int>()->required(), "index of the CTest entry to run");
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N", &vm)) return 0;
@@ -181,7 +182,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     std::error_code ec;
     for (fs::recursive_directory_iterator it(vm["build-dir"].as<std::string>(), ec), end;
          !ec && it != end; it.increment(ec))
-      if (it->path().filename() == "plan.json" &&
+      if (it->path().filename() == "runs" &&
           it->path().parent_path().parent_path().filename() == "pytest-shards")
         suites.push_back(it->path().parent_path());
     std::sort(suites.begin(), suites.end());

@@ -7,7 +7,9 @@ run `ctest -j 2` there and prove from the suite's own evidence that
 - at least two shards ran at the same time,
 - the xdist_group ran in one process, and `addopts = -n auto` started no workers,
 - tests inside a package run with `--pyargs` from outside it all ran, and
-  `report` still shows that run after a `ctest --show-only` planned anew.
+  `report` still shows that run after a `ctest --show-only` planned anew,
+- listings (`ctest --show-only`, as IDEs do) while ctest runs do not change
+  what that run executes.
 
 usage: consumer_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                          --work DIR --python PYTHON
@@ -148,6 +150,28 @@ def main():
     check(report.returncode == 0 and "10 passed" in report.stdout,
           "--pyargs suite: report counts all 10 node IDs passed\n" + report.stdout + report.stderr)
     check(len(ctest_names(args.ctest, build, "pyargs")) == 2, "--pyargs suite: 2 shards")
+
+    # An IDE listing tests while ctest runs plans anew each time (here with a
+    # CI slice, so that each listing's plan differs): the run must still
+    # execute the plan it started with.
+    shutil.rmtree(build / "evidence")
+    running = subprocess.Popen([args.ctest, "--test-dir", build, "-j", "2", "-L", "^hostile$"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    listing_env = dict(os.environ, PYTEST_SHARDS_SLICE="1/2")
+    listings = 0
+    while running.poll() is None:
+        subprocess.run([args.ctest, "--test-dir", build, "--show-only=json-v1"],
+                       env=listing_env, capture_output=True, check=True)
+        listings += 1
+    out = running.communicate()[0]
+    check(running.returncode == 0 and listings >= 2,
+          f"ctest -j 2 passed while {listings} listings with a slice planned anew"
+          + ("" if running.returncode == 0 else "\n" + out))
+    check_shard_run(read_evidence(build / "evidence" / "shards"), expected)
+    report = subprocess.run([prefix / "bin" / "pytest-shards", "report", "--suite-dir",
+                             build / "pytest-shards" / "hostile"], capture_output=True, text=True)
+    check(report.returncode == 0 and f"{len(expected)} passed" in report.stdout,
+          "report shows that run, not a listing\n" + report.stdout + report.stderr)
 
     # The test-fast target: ctest on every core of this machine.
     shutil.rmtree(build / "evidence")

@@ -37,6 +37,8 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
+from build_tree import newest_run, run_dirs
+
 HERE = pathlib.Path(__file__).resolve().parent
 
 
@@ -229,13 +231,16 @@ def journal_records(path):
 
 
 def check_kill(p):
-    journal = p.suite_dir("slow") / "journal" / "0.jsonl"
-    shutil.rmtree(journal.parent, ignore_errors=True)
+    before = run_dirs(p.suite_dir("slow"))
     log = open(p.work / "ctest-slow.log", "w")
     ctest = subprocess.Popen([p.ctest_exe, "--test-dir", p.build, "-L", "^slow$"],
                              stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 120
+    journal = p.work / "no-run-yet"
     while time.time() < deadline:
+        runs = [d for d in run_dirs(p.suite_dir("slow")) if d not in before]
+        if runs:
+            journal = runs[-1] / "journal" / "0.jsonl"
         passed = [r for r in journal_records(journal)
                   if r["event"] == "result" and r["outcome"] == "passed"]
         if len(passed) >= 5:
@@ -292,7 +297,7 @@ def check_kill(p):
 
 def check_ctest_timeout(p):
     """ctest --timeout kills the runner, which did not know the limit."""
-    journal = p.suite_dir("slow") / "journal" / "0.jsonl"
+    journal = p.suite_dir("slow") / "runs"  # in every journal's path
     reset_evidence(p, "slow")
     code, entries, out = p.ctest("-L", "^slow$", "--timeout", "8")
     check(code != 0 and "***Timeout" in out, "ctest --timeout 8 kills the slow entry", out)
@@ -473,7 +478,7 @@ def check_pretest_mode(p):
 
 def check_accounting(p):
     code, entries, out = p.ctest("-L", "^stale$", "-R", "^stale/shard-00$")
-    plan = json.loads((p.suite_dir("stale") / "plan.json").read_text())
+    plan = json.loads((newest_run(p.suite_dir("stale")) / "plan.json").read_text())
     skipped = next(e for e in plan["entries"] if e["name"] == "stale/shard-01")["node_ids"]
     result = p.report("stale")
     summary = result.stdout
@@ -489,7 +494,7 @@ def check_accounting(p):
     result = p.report("stale")
     check(code == 0 and result.returncode == 0 and result.stdout.rstrip().endswith("OK"),
           "accounting: a complete run reports OK", result.stdout)
-    journal = p.suite_dir("stale") / "journal" / "0.jsonl"
+    journal = newest_run(p.suite_dir("stale")) / "journal" / "0.jsonl"
     records = journal.read_text().splitlines(keepends=True)
     twice = next(line for line in records if json.loads(line)["event"] == "result")
     with open(journal, "a") as f:  # the same result a second time
@@ -521,7 +526,7 @@ def cmake_error_lines(output):
 
 def check_bad_input(p):
     suite_dir = p.suite_dir("stale")
-    plan_file = suite_dir / "plan.json"
+    plan_file = newest_run(suite_dir) / "plan.json"
     good = plan_file.read_text()
     corrupt = {
         "a half-written plan.json": good[:len(good) // 2],
@@ -557,7 +562,7 @@ def check_bad_input(p):
     code, entries, out = p.ctest("-L", "^stale$")
     check(code == 0, "with collection.json restored, ctest passes again", out)
 
-    journal = suite_dir / "journal" / "0.jsonl"
+    journal = newest_run(suite_dir) / "journal" / "0.jsonl"
     records = journal.read_text().splitlines(keepends=True)
     journal.write_text(records[0] + "{this is not json\n" + "".join(records[1:]))
     result = p.report("stale")

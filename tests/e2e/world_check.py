@@ -35,6 +35,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
 
+from build_tree import newest_run
+
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 SUITES = ("world", "world-file", "world-ide")
@@ -143,7 +145,8 @@ class World:
     @staticmethod
     def plan(build, suite):
         """Entry name -> node IDs of the plan the last ctest start wrote."""
-        document = json.loads((build / "pytest-shards" / suite / "plan.json").read_text())
+        document = json.loads((newest_run(build / "pytest-shards" / suite) / "plan.json")
+                              .read_text())
         return {e["name"]: e["node_ids"] for e in document["entries"]}
 
     @staticmethod

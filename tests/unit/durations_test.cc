@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
@@ -105,18 +106,7 @@ TEST(DurationsJson, MalformedDocumentsThrowError) {
   EXPECT_TRUE(DurationsFromJson(no_failed).failed.empty());
 }
 
-class DurationsFile : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("durations_test." + std::to_string(::getpid()) + "." +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
-};
+using DurationsFile = TestDirFixture;
 
 TEST_F(DurationsFile, MissingFileIsEmpty) {
   Durations durations = ReadDurations(dir_ / "durations.json");

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "error.h"
+#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
@@ -23,18 +24,8 @@ namespace fs = std::filesystem;
 // other programs do not take them while the test runs.
 constexpr int kBase = 23450;
 
-class PortsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("ports_test." + std::to_string(::getpid()) + "." +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  fs::path dir_;
-};
+// Leases create their lock directories (dir_ / "nested" / "ports").
+using PortsTest = TestDirFixture;
 
 // A socket listening on 127.0.0.1:port, closed on destruction.
 class Listener {

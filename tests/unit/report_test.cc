@@ -10,6 +10,8 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "runs.h"
+#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
@@ -24,7 +26,7 @@ Entry MakeEntry(const std::string& name, std::vector<std::string> node_ids) {
   return entry;
 }
 
-PlanFile MakePlan(std::vector<Entry> entries, const std::string& run_id = "run-2") {
+PlanFile MakePlan(std::vector<Entry> entries, const std::string& run_id = "2000-1") {
   PlanFile plan;
   plan.run_id = run_id;
   plan.settings.suite = "suite";
@@ -33,7 +35,7 @@ PlanFile MakePlan(std::vector<Entry> entries, const std::string& run_id = "run-2
 }
 
 ShardJournal MakeJournal(int index, const std::string& entry, std::vector<TestResult> results,
-                         bool finished = true, const std::string& run_id = "run-2") {
+                         bool finished = true, const std::string& run_id = "2000-1") {
   ShardJournal journal;
   journal.run_id = run_id;
   journal.entry = entry;
@@ -77,7 +79,7 @@ TEST(BuildReport, CleanRunIsOk) {
       BuildReport(plan, {MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), Passed("t.py::b")}),
                          MakeJournal(1, "suite/shard-01", {Passed("t.py::c")})});
   EXPECT_TRUE(report.Ok());
-  EXPECT_EQ(report.run_id, "run-2");
+  EXPECT_EQ(report.run_id, "2000-1");
   EXPECT_EQ(Count(report, "passed"), 3);
   EXPECT_TRUE(report.never_ran.empty());
   EXPECT_TRUE(report.ran_twice.empty());
@@ -154,7 +156,7 @@ TEST(BuildReport, StaleJournalsAreIgnored) {
   Report report = BuildReport(
       plan,
       {MakeJournal(0, "suite/shard-00", {Passed("t.py::a")}),
-       MakeJournal(1, "suite/shard-01", {Passed("t.py::b"), Passed("t.py::a")}, true, "run-1")});
+       MakeJournal(1, "suite/shard-01", {Passed("t.py::b"), Passed("t.py::a")}, true, "1000-1")});
   EXPECT_EQ(report.never_ran, std::vector<std::string>{"t.py::b"});
   EXPECT_TRUE(report.ran_twice.empty());
   EXPECT_FALSE(report.entries[1].ran);
@@ -240,7 +242,7 @@ TEST(FormatSummary, TableTotalsAndFailures) {
                           Passed("t.py::d")},
                          false)});
   std::string summary = FormatSummary(report);
-  EXPECT_TRUE(Contains(summary, "run-2")) << summary;
+  EXPECT_TRUE(Contains(summary, "2000-1")) << summary;
   EXPECT_TRUE(Contains(summary, "start-up s")) << summary;
   EXPECT_TRUE(Contains(summary, "peak RSS MiB")) << summary;
   EXPECT_TRUE(Contains(summary, "suite/shard-00      3    2.50        0.50          40.0  failed"))
@@ -461,36 +463,31 @@ TEST(FoldDurations, FailedSetFollowsTheLatestOutcomeOfEntriesThatRan) {
   EXPECT_EQ(FoldDurations(once, report).failed, once.failed);
 
   // The next run passes everything it runs: the set empties of those.
-  PlanFile again = MakePlan({MakeEntry("suite/last-failed-00", {"t.py::b", "t.py::c"})}, "run-3");
+  PlanFile again = MakePlan({MakeEntry("suite/last-failed-00", {"t.py::b", "t.py::c"})}, "3000-1");
   Durations later = FoldDurations(
       once,
       BuildReport(again, {MakeJournal(0, "suite/last-failed-00",
-                                      {Passed("t.py::b"), Passed("t.py::c")}, true, "run-3")}));
+                                      {Passed("t.py::b"), Passed("t.py::c")}, true, "3000-1")}));
   EXPECT_EQ(later.failed, (std::set<std::string>{"gone.py::x", "t.py::e", "t.py::f", "t.py::g"}));
 }
 
 // ---- Files --------------------------------------------------------------------
 
-class SuiteDir : public ::testing::Test {
+class SuiteDir : public TestDirFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("report_test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_ / "journal");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
+  // As each ctest start does: a new run directory with the plan.
   void WritePlan(PlanFile plan) {
     plan.settings.suite_dir = dir_;
-    WriteFileAtomic(dir_ / "plan.json", PlanFileToJson(plan).dump());
+    WriteFileAtomic(RunPlanFile(dir_, plan.run_id), PlanFileToJson(plan).dump());
+    run_dir_id_ = plan.run_id;
   }
 
-  // A journal as the runner and the plugin write it (see journal.h).
+  // A journal as the runner and the plugin write it (see journal.h), in the
+  // directory of the plan written last; `run_id` is the one it records.
   void WriteJournal(int index, const std::string& run_id, const std::vector<TestResult>& results,
                     bool finished, bool torn_tail = false) {
-    std::ofstream out(dir_ / "journal" / (std::to_string(index) + ".jsonl"));
+    fs::create_directories(RunJournalDir(dir_, run_dir_id_));
+    std::ofstream out(RunJournalDir(dir_, run_dir_id_) / (std::to_string(index) + ".jsonl"));
     std::string entry = "suite/shard-0" + std::to_string(index);
     out << json{{"event", "run"},
                 {"run_id", run_id},
@@ -515,14 +512,14 @@ class SuiteDir : public ::testing::Test {
     if (torn_tail) out << "{\"event\": \"start\", \"nodeid\": \"t.p";
   }
 
-  fs::path dir_;
+  std::string run_dir_id_;
 };
 
 TEST_F(SuiteDir, ReportMainWritesSummaryJunitAndDurations) {
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"}),
                       MakeEntry("suite/shard-01", {"t.py::c"})}));
-  WriteJournal(0, "run-2", {Passed("t.py::a", 0.25), Passed("t.py::b", 0.5)}, true);
-  WriteJournal(1, "run-2", {Passed("t.py::c", 0.75)}, false, /*torn_tail=*/true);
+  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25), Passed("t.py::b", 0.5)}, true);
+  WriteJournal(1, "2000-1", {Passed("t.py::c", 0.75)}, false, /*torn_tail=*/true);
   std::ostringstream out;
   int status = ReportMain(dir_, (dir_ / "out" / "junit.xml").string(), out);
   EXPECT_EQ(status, 1);  // shard-01 was killed
@@ -541,7 +538,7 @@ TEST_F(SuiteDir, ReportMainWritesSummaryJunitAndDurations) {
 
 TEST_F(SuiteDir, ReportMainCleanRunReturnsZero) {
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
-  WriteJournal(0, "run-2", {Passed("t.py::a")}, true);
+  WriteJournal(0, "2000-1", {Passed("t.py::a")}, true);
   std::ostringstream out;
   EXPECT_EQ(ReportMain(dir_, "", out), 0) << out.str();
   EXPECT_FALSE(fs::exists(dir_ / "junit.xml"));
@@ -549,7 +546,7 @@ TEST_F(SuiteDir, ReportMainCleanRunReturnsZero) {
 
 TEST_F(SuiteDir, ReportMainIgnoresJournalsOfAnEarlierRun) {
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
-  WriteJournal(0, "run-1", {Passed("t.py::a")}, true);
+  WriteJournal(0, "1000-1", {Passed("t.py::a")}, true);
   std::ostringstream out;
   EXPECT_EQ(ReportMain(dir_, "", out), 1);
   EXPECT_TRUE(Contains(out.str(), "never ran (1):\n  t.py::a")) << out.str();
@@ -562,7 +559,7 @@ TEST_F(SuiteDir, ReportMainShowsTheLastRunAfterACtestThatOnlyPlanned) {
   // `ctest -N` (or an IDE listing tests) plans again: folds, then a new plan.
   FoldJournalsIntoDurations(dir_);
   PlanFile listed = ran;
-  listed.run_id = "run-3";
+  listed.run_id = "3000-1";
   WritePlan(listed);
   std::ostringstream out;
   EXPECT_EQ(ReportMain(dir_, "", out), 0) << out.str();
@@ -577,7 +574,7 @@ TEST_F(SuiteDir, ReportMainWithoutPlanThrows) {
 
 TEST_F(SuiteDir, FoldJournalsIntoDurationsIsIdempotent) {
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"})}));
-  WriteJournal(0, "run-2", {Passed("t.py::a", 0.25), Passed("t.py::b", 0.5)}, true);
+  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25), Passed("t.py::b", 0.5)}, true);
   FoldJournalsIntoDurations(dir_);
   std::string once = ReadFile(dir_ / "durations.json");
   FoldJournalsIntoDurations(dir_);
@@ -588,13 +585,14 @@ TEST_F(SuiteDir, FoldJournalsIntoDurationsIsIdempotent) {
 TEST_F(SuiteDir, FoldJournalsIntoDurationsToleratesMissingAndCorruptInput) {
   EXPECT_NO_THROW(FoldJournalsIntoDurations(dir_ / "does-not-exist"));
   EXPECT_NO_THROW(FoldJournalsIntoDurations(dir_));  // no plan
-  WriteFileAtomic(dir_ / "plan.json", "{not json");
+  WriteFileAtomic(RunPlanFile(dir_, "1000-1"), "{not json");
+  WriteFileAtomic(RunJournalDir(dir_, "1000-1") / "0.jsonl", "{}\n");
   EXPECT_NO_THROW(FoldJournalsIntoDurations(dir_));
   EXPECT_FALSE(fs::exists(dir_ / "durations.json"));
 
   // A plan whose journals are all missing or stale leaves the store alone.
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
-  WriteJournal(0, "run-1", {Passed("t.py::a")}, true);
+  WriteJournal(0, "1000-1", {Passed("t.py::a")}, true);
   FoldJournalsIntoDurations(dir_);
   EXPECT_FALSE(fs::exists(dir_ / "durations.json"));
 }

@@ -10,15 +10,19 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "error.h"
+#include "file_lock.h"
 #include "file_util.h"
 #include "journal.h"
 #include "ports.h"
+#include "runs.h"
+#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
@@ -224,34 +228,28 @@ TEST(NodeIdsFileText, ListsTheIdsAndThePathsOfTheirModulesOutsideTheRootdir) {
 // --- RunEntry over a real pytest suite ----------------------------------------
 
 // A project with tests/ and a build tree holding the suite directory.
-class RunEntryTest : public ::testing::Test {
+class RunEntryTest : public TestDirFixture {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("run_test." + std::to_string(::getpid()) + "." +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    fs::create_directories(root_ / "project" / "tests");
+    TestDirFixture::SetUp();
+    fs::create_directories(dir_ / "project" / "tests");
     Write("project/pytest.ini", "[pytest]\n");
     Settings& s = plan_.settings;
     s.suite = "demo";
-    s.suite_dir = root_ / "build" / "pytest-shards" / "demo";
+    s.suite_dir = dir_ / "build" / "pytest-shards" / "demo";
     s.python = "/usr/bin/python3";
-    s.workdir = root_ / "project";
+    s.workdir = dir_ / "project";
     s.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "tools";
     s.args = {"tests"};
     s.port_base = 24700;
     s.ports_per_shard = 3;
-    plan_.run_id = "run-1";
-    plan_.rootdir = (root_ / "project").string();
-  }
-  void TearDown() override {
-    if (!HasFailure()) fs::remove_all(root_);
+    plan_.run_id = "1000-1";
+    plan_.rootdir = (dir_ / "project").string();
   }
 
   void Write(const std::string& relative, const std::string& text) {
-    fs::create_directories((root_ / relative).parent_path());
-    std::ofstream(root_ / relative) << text;
+    fs::create_directories((dir_ / relative).parent_path());
+    std::ofstream(dir_ / relative) << text;
   }
 
   void AddEntry(std::vector<std::string> node_ids, bool collection_errors = false) {
@@ -264,7 +262,7 @@ class RunEntryTest : public ::testing::Test {
 
   // Runs the entry; its printed lines land in output_.
   int Run(int index) {
-    fs::path file = plan_.settings.PlanFile();
+    fs::path file = RunPlanFile(plan_.settings.suite_dir, plan_.run_id);
     WriteFileAtomic(file, PlanFileToJson(plan_).dump());
     std::ostringstream out;
     int code = RunEntry(file, index, out);
@@ -273,8 +271,10 @@ class RunEntryTest : public ::testing::Test {
   }
 
   ShardJournal Journal(int index) {
-    return ReadJournal(plan_.settings.JournalDir() / (std::to_string(index) + ".jsonl"));
+    return ReadJournal(JournalDir() / (std::to_string(index) + ".jsonl"));
   }
+
+  fs::path JournalDir() const { return RunJournalDir(plan_.settings.suite_dir, plan_.run_id); }
 
   // node ID -> outcome (the latest), and every result's message.
   std::map<std::string, std::string> Outcomes(const ShardJournal& journal) {
@@ -288,7 +288,6 @@ class RunEntryTest : public ::testing::Test {
     return "<none>";
   }
 
-  fs::path root_;
   PlanFile plan_;
   std::string output_;
 };
@@ -327,7 +326,7 @@ def test_tmp_path_is_private(tmp_path):
   EXPECT_EQ(Run(1), 0) << output_;
   EXPECT_FALSE(fs::exists(plan_.settings.TmpRoot() / "1" / "stale.txt"));
   ShardJournal journal = Journal(1);
-  EXPECT_EQ(journal.run_id, "run-1");
+  EXPECT_EQ(journal.run_id, "1000-1");
   EXPECT_EQ(journal.entry, "demo/shard-1");
   EXPECT_EQ(journal.index, 1);
   std::map<std::string, std::string> expected = {
@@ -344,7 +343,37 @@ def test_tmp_path_is_private(tmp_path):
   EXPECT_GT(journal.peak_rss_kb, 0);
   EXPECT_CONTAINS(output_, ("pytest-shards: shard-1: 3 passed in "));
   // Entry 0 was not run.
-  EXPECT_FALSE(fs::exists(plan_.settings.JournalDir() / "0.jsonl"));
+  EXPECT_FALSE(fs::exists(JournalDir() / "0.jsonl"));
+}
+
+// Another ctest on this build tree running the same index at the same time
+// (tmp/1.lock held) must not share or empty our directory; and a running
+// entry keeps later ctest starts from pruning its run.
+TEST_F(RunEntryTest, ConcurrentRunOfTheSameIndexGetsItsOwnTmpDirAndHoldsTheRunLock) {
+  fs::path lock_file = RunLockFile(plan_.settings.suite_dir, plan_.run_id);
+  Write("project/tests/test_lease.py", R"(
+import fcntl, os
+def test_own_tmpdir_and_run_lock():
+    assert os.environ["TMPDIR"].endswith(os.path.join("demo", "tmp", "1-1"))
+    with open(os.environ["RUN_LOCK"]) as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+    raise AssertionError("the runner does not hold the run lock")
+)");
+  plan_.settings.environment = {"RUN_LOCK=" + lock_file.string()};
+  fs::create_directories(plan_.settings.TmpRoot());
+  Write("build/pytest-shards/demo/tmp/1/theirs.txt", "another run's file");
+  std::optional<FileLock> other =
+      FileLock::TryLock(plan_.settings.TmpRoot() / "1.lock", FileLock::Mode::kExclusive);
+  ASSERT_TRUE(other);
+  AddEntry({"tests/test_lease.py::test_own_tmpdir_and_run_lock"});
+  AddEntry({"tests/test_lease.py::test_own_tmpdir_and_run_lock"});
+  EXPECT_EQ(Run(1), 0) << output_;
+  EXPECT_TRUE(fs::exists(plan_.settings.TmpRoot() / "1" / "theirs.txt"));
+  // Afterwards the lock is free again.
+  EXPECT_TRUE(FileLock::TryLock(lock_file, FileLock::Mode::kExclusive));
 }
 
 TEST_F(RunEntryTest, FailingTestFailsTheEntry) {
@@ -474,7 +503,7 @@ TEST_F(RunEntryTest, MissingNodeIdFailsTheEntry) {
 }
 
 TEST_F(RunEntryTest, LeftoverProcessesAreKilled) {
-  fs::path pid_file = root_ / "server.pid";
+  fs::path pid_file = dir_ / "server.pid";
   Write("project/tests/test_spawn.py", R"(
 import subprocess
 
@@ -542,7 +571,7 @@ def test_later():
     pass
 )");
   AddEntry({"tests/test_wait.py::test_wait", "tests/test_wait.py::test_later"});
-  fs::path journal = plan_.settings.JournalDir() / "0.jsonl";
+  fs::path journal = JournalDir() / "0.jsonl";
   // Plays CTest's kill or the terminal's Ctrl-C once the test runs.
   std::thread killer([&] {
     for (int i = 0; i < 3000; ++i) {
@@ -619,10 +648,10 @@ TEST_F(RunEntryTest, EntryOutOfRangeIsAnError) {
 }
 
 TEST_F(RunEntryTest, MissingInterpreterFailsWithAClearLine) {
-  plan_.settings.python = (root_ / "no-python").string();
+  plan_.settings.python = (dir_ / "no-python").string();
   AddEntry({"tests/test_ok.py::test_ok"});
   EXPECT_NE(Run(0), 0);
-  EXPECT_CONTAINS(output_, ("pytest-shards: cannot start " + (root_ / "no-python").string() +
+  EXPECT_CONTAINS(output_, ("pytest-shards: cannot start " + (dir_ / "no-python").string() +
                             ": No such file or directory"));
   EXPECT_EQ(Outcomes(Journal(0))["tests/test_ok.py::test_ok"], "missing");
 }

@@ -16,23 +16,15 @@
 #include <thread>
 
 #include "error.h"
+#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
 
 namespace fs = std::filesystem;
 
-class SubprocessTest : public ::testing::Test {
+class SubprocessTest : public TestDirFixture {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("subprocess_test." + std::to_string(::getpid()) + "." +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   static SpawnOptions Shell(const std::string& script) {
     SpawnOptions options;
     options.argv = {"/bin/sh", "-c", script};
@@ -45,8 +37,6 @@ class SubprocessTest : public ::testing::Test {
     s << in.rdbuf();
     return s.str();
   }
-
-  fs::path dir_;
 };
 
 // True once `pid` is gone or a zombie; false if it still runs after 5 s.

@@ -1,0 +1,117 @@
+#include "runs.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <system_error>
+#include <utility>
+
+#include "file_lock.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// (microseconds, pid) of a run ID; nullopt for names that are not run IDs.
+std::optional<std::pair<long long, long long>> ParseRunId(const std::string& name) {
+  size_t dash = name.find('-');
+  if (dash == 0 || dash == std::string::npos || dash + 1 == name.size()) return std::nullopt;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (i != dash && !std::isdigit(static_cast<unsigned char>(name[i]))) return std::nullopt;
+  }
+  if (dash > 18 || name.size() - dash - 1 > 18) return std::nullopt;  // fits long long
+  return std::make_pair(std::stoll(name.substr(0, dash)), std::stoll(name.substr(dash + 1)));
+}
+
+bool HasJournal(const fs::path& suite_dir, const std::string& run_id) {
+  std::error_code ec;
+  fs::directory_iterator it(RunJournalDir(suite_dir, run_id), ec);
+  return !ec && it != fs::directory_iterator();
+}
+
+// Some file of the run changed after `since`.
+bool ChangedSince(const fs::path& run_dir, fs::file_time_type since) {
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(run_dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code time_ec;
+    fs::file_time_type time = fs::last_write_time(it->path(), time_ec);
+    if (!time_ec && time > since) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string NewRunId() {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
+  return std::to_string(micros) + "-" + std::to_string(::getpid());
+}
+
+fs::path RunDir(const fs::path& suite_dir, const std::string& run_id) {
+  return suite_dir / "runs" / run_id;
+}
+
+fs::path RunPlanFile(const fs::path& suite_dir, const std::string& run_id) {
+  return RunDir(suite_dir, run_id) / "plan.json";
+}
+
+fs::path RunJournalDir(const fs::path& suite_dir, const std::string& run_id) {
+  return RunDir(suite_dir, run_id) / "journal";
+}
+
+fs::path RunLockFile(const fs::path& suite_dir, const std::string& run_id) {
+  return RunDir(suite_dir, run_id) / "lock";
+}
+
+std::vector<std::string> RunIds(const fs::path& suite_dir) {
+  std::vector<std::pair<std::pair<long long, long long>, std::string>> runs;
+  std::error_code ec;
+  for (fs::directory_iterator it(suite_dir / "runs", ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (auto key = ParseRunId(name)) runs.emplace_back(*key, name);
+  }
+  std::sort(runs.begin(), runs.end());
+  std::vector<std::string> ids;
+  for (auto& run : runs) ids.push_back(std::move(run.second));
+  return ids;
+}
+
+std::string NewestRun(const fs::path& suite_dir) {
+  std::vector<std::string> ids = RunIds(suite_dir);
+  return ids.empty() ? "" : ids.back();
+}
+
+std::string LastRun(const fs::path& suite_dir) {
+  std::vector<std::string> ids = RunIds(suite_dir);
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    std::error_code ec;
+    if (HasJournal(suite_dir, *it) && fs::exists(RunPlanFile(suite_dir, *it), ec)) return *it;
+  }
+  return "";
+}
+
+void PruneRuns(const fs::path& suite_dir, const std::string& keep, std::chrono::seconds recent) {
+  std::string last = LastRun(suite_dir);
+  auto since = fs::file_time_type::clock::now() - recent;
+  for (const std::string& id : RunIds(suite_dir)) {
+    if (id == keep || id == last) continue;
+    fs::path dir = RunDir(suite_dir, id);
+    if (ChangedSince(dir, since)) continue;
+    std::optional<FileLock> lock;
+    try {
+      lock = FileLock::TryLock(RunLockFile(suite_dir, id), FileLock::Mode::kExclusive);
+    } catch (const std::exception&) {
+      continue;  // cannot tell: keep it
+    }
+    if (!lock) continue;  // a runner is still in it
+    std::error_code ec;
+    fs::remove_all(dir, ec);  // best effort: the next plan tries again
+  }
+}
+
+}  // namespace pytest_shards
