@@ -324,7 +324,6 @@ function(pytest_shard_tests name)
   # The ctest-time part: plan at every start, from this machine's core count.
   _pytest_shards_bracket(tool_q "${tool}")
   _pytest_shards_bracket(dir_q "${suite_dir}")
-  _pytest_shards_bracket(tests_q "${suite_dir}/tests.cmake")
   _pytest_shards_bracket(error_q "${name}/plan-error")
   _pytest_shards_bracket(cmake_q "${CMAKE_COMMAND}")
   _pytest_shards_memory_code(memory_code memory_arg "${suite_dir}" "${arg_MEMORY_BUDGET}")
@@ -346,10 +345,12 @@ ${memory_code}execute_process(
     --cores \${_pytest_shards_cores} --preset-jobs \${_pytest_shards_jobs}
     --slice \"\$ENV{PYTEST_SHARDS_SLICE}\"
   RESULT_VARIABLE _pytest_shards_result
-  OUTPUT_VARIABLE _pytest_shards_output ERROR_VARIABLE _pytest_shards_output
+  OUTPUT_VARIABLE _pytest_shards_tests OUTPUT_STRIP_TRAILING_WHITESPACE
+  ERROR_VARIABLE _pytest_shards_output
   TIMEOUT ${timeout})
 if(_pytest_shards_result EQUAL 0)
-  include(${tests_q})
+  # This ctest's own run: a ctest starting beside it plans another.
+  include(\"\${_pytest_shards_tests}\")
 else()
   # The planner could not run (not built yet?): one entry says why.
   add_test(${error_q} ${cmake_q} -E echo

@@ -169,12 +169,15 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
 }
 
 Collection RunCollection(const Settings& s, std::ostream& out) {
-  fs::path json_file = s.suite_dir / "collection.new.json";
+  // Two ctests starting at once may both collect: each in files of its own.
+  std::string pid = std::to_string(::getpid());
+  fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
+  fs::path own_log = s.suite_dir / ("collect." + pid + ".log");
   fs::path log = s.suite_dir / "collect.log";
   std::error_code ec;
   fs::remove(json_file, ec);
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write " + log.string() + "; check the build directory");
+  int fd = ::open(own_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("cannot write " + own_log.string() + "; check the build directory");
   auto start = std::chrono::steady_clock::now();
   int status = 0;
   {
@@ -189,20 +192,24 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
       pytest = std::make_unique<Subprocess>(options);
     } catch (const Error&) {
       ::close(fd);
+      fs::remove(own_log, ec);
       throw Error("Python interpreter '" + s.python +
                   "' cannot be started; pass PYTHON <exe> to pytest_shard_tests()");
     }
     bool done = pytest->Wait(s.discovery_timeout > 0 ? s.discovery_timeout : -1);
     ::close(fd);
-    if (!done)
+    if (!done) {
+      fs::rename(own_log, log, ec);
       throw Error("pytest collection did not finish within " +
                   std::to_string(static_cast<int>(s.discovery_timeout)) +
                   " s; raise DISCOVERY_TIMEOUT or see " + log.string());
+    }
     status = pytest->signal() ? 128 + pytest->signal() : pytest->exit_code();
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string output = ConsumeLog(own_log);
+  fs::rename(own_log, log, ec);  // the latest collection's output, for the user
   if (!fs::exists(json_file)) {
-    std::string output = ConsumeLog(log);
     out << output;
     ExplainFailure(s, output, status, log);
   }

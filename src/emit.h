@@ -1,4 +1,4 @@
-// The emitter: writes the CTest include file (tests.cmake) for a plan.
+// The emitter: writes the CTest include file (a run's tests.cmake) for a plan.
 #pragma once
 
 #include <map>

@@ -62,9 +62,10 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
 
 }  // namespace
 
-void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::ostream& out) {
+fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::ostream& out) {
   Settings settings =
       SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
+  std::string run_id = NewRunId();
   std::string tests;
   try {
     // First, so that a bad value writes no plan.json, only the failing entry.
@@ -85,7 +86,7 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
     // from the same inputs and keeps its part.
     plan_options.cores = options.cores * slice.count;
     PlanFile file;
-    file.run_id = NewRunId();
+    file.run_id = run_id;
     file.settings = settings;
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
@@ -104,7 +105,9 @@ void PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::
   } catch (const Error& e) {
     tests = EmitFailingEntry(options.tool.string(), settings.suite, "plan-error", e.what());
   }
-  WriteFileAtomic(settings.TestsFile(), tests);
+  fs::path tests_file = RunTestsFile(settings.suite_dir, run_id);
+  WriteFileAtomic(tests_file, tests);
+  return tests_file;
 }
 
 }  // namespace pytest_shards

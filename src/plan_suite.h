@@ -24,10 +24,13 @@ struct PlanSuiteOptions {
   std::string slice;
 };
 
-// Writes a new run's plan (see runs.h) and tests.cmake in `suite_dir`. Problems the user must fix
-// become failing CTest entries in tests.cmake rather than exceptions, so that
-// ctest reports them; Error is thrown only when settings.json is unusable.
-void PlanSuite(const std::filesystem::path& suite_dir, const PlanSuiteOptions& options,
-               std::ostream& out);
+// Plans a new run of the suite in `suite_dir` (see runs.h): writes its
+// plan.json and tests.cmake and returns the path of tests.cmake, which the
+// calling ctest includes (its own: another ctest planning at the same time
+// writes another run). Problems the user must fix become failing CTest
+// entries in tests.cmake rather than exceptions, so that ctest reports them;
+// Error is thrown only when settings.json is unusable. Diagnostics go to `out`.
+std::filesystem::path PlanSuite(const std::filesystem::path& suite_dir,
+                                const PlanSuiteOptions& options, std::ostream& out);
 
 }  // namespace pytest_shards

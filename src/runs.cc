@@ -64,6 +64,10 @@ fs::path RunJournalDir(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "journal";
 }
 
+fs::path RunTestsFile(const fs::path& suite_dir, const std::string& run_id) {
+  return RunDir(suite_dir, run_id) / "tests.cmake";
+}
+
 fs::path RunLockFile(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "lock";
 }

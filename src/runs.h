@@ -1,5 +1,5 @@
 // The run directories of a suite. Every ctest start plans a new run in
-// <suite_dir>/runs/<run id>/ (plan.json, journal/<entry index>.jsonl), so
+// <suite_dir>/runs/<run id>/ (plan.json, tests.cmake, journal/<index>.jsonl), so
 // that a ctest that only lists tests (an IDE, `ctest -N`) or a second ctest
 // on the same build tree never changes what a running ctest executes.
 #pragma once
@@ -19,6 +19,9 @@ std::filesystem::path RunPlanFile(const std::filesystem::path& suite_dir,
                                   const std::string& run_id);
 std::filesystem::path RunJournalDir(const std::filesystem::path& suite_dir,
                                     const std::string& run_id);
+// The CTest include file of the run: its add_test() calls.
+std::filesystem::path RunTestsFile(const std::filesystem::path& suite_dir,
+                                   const std::string& run_id);
 // The runner holds this file's lock (shared) while it runs an entry.
 std::filesystem::path RunLockFile(const std::filesystem::path& suite_dir,
                                   const std::string& run_id);

@@ -54,9 +54,8 @@ struct Settings {
   // Files in suite_dir.
   std::filesystem::path SettingsFile() const { return suite_dir / "settings.json"; }
   std::filesystem::path CollectionFile() const { return suite_dir / "collection.json"; }
-  std::filesystem::path TestsFile() const { return suite_dir / "tests.cmake"; }
   std::filesystem::path DurationsFile() const { return suite_dir / "durations.json"; }
-  // Plans and journals: runs/<run id>/ (see runs.h).
+  // Plans, include files and journals: runs/<run id>/ (see runs.h).
   std::filesystem::path TmpRoot() const { return suite_dir / "tmp"; }
   // Port-range locks are shared by every suite of the build tree.
   std::filesystem::path PortLockDir() const { return suite_dir.parent_path() / "ports"; }

@@ -147,7 +147,10 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
     return 0;
   plan.tool = SelfPath(argv0);
-  PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cout);
+  // stdout is the path of the run's include file, for the generated
+  // include.cmake; everything else goes to stderr.
+  std::cout << PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
+            << "\n";
   return 0;
 }
 

@@ -1,6 +1,6 @@
 """What pytest-shards keeps in a build tree, for the end-to-end checks: each
 ctest start plans a new run in <build>/pytest-shards/<suite>/runs/<run id>/
-(plan.json, journal/<entry index>.jsonl)."""
+(plan.json, tests.cmake, journal/<entry index>.jsonl)."""
 import re
 
 

@@ -172,7 +172,7 @@ class World:
 
     def emitted_source_lines(self, build):
         """DEF_SOURCE_LINE of each world-ide entry as tests.cmake sets it."""
-        text = (build / "pytest-shards" / "world-ide" / "tests.cmake").read_text()
+        text = (newest_run(build / "pytest-shards" / "world-ide") / "tests.cmake").read_text()
         found = {}
         for name, body in re.findall(r"set_tests_properties\(\[=*\[(.*?)\]=*\] PROPERTIES\n(.*?)\n\)",
                                      text, re.S):

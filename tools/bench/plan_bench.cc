@@ -41,6 +41,7 @@
 #include "file_util.h"
 #include "plan.h"
 #include "plan_suite.h"
+#include "runs.h"
 #include "settings.h"
 
 namespace pytest_shards {
@@ -166,7 +167,7 @@ int PlanInMemory(int items, int cores, Granularity granularity) {
 
 // Child: everything `pytest-shards plan` does at ctest start on a suite
 // directory: read settings, collection and durations, plan, write plan.json
-// and tests.cmake.
+// and tests.cmake (in a new run directory).
 int PlanSuiteDir(const fs::path& dir, int cores) {
   return TimeAndPrint([&] {
     PlanSuiteOptions options;
@@ -254,8 +255,9 @@ int Main(int argc, char** argv) {
     fs::path suite = dir / Name(granularity);
     WriteSuite(suite, items, granularity);
     Measure m = MeasureChild({"--child-suite", suite.string(), cores_text});
-    m.entries = nlohmann::json::parse(ReadFile(suite / "plan.json"))["entries"].size();
-    m.lines = Lines(ReadFile(suite / "tests.cmake"));
+    std::string run = NewestRun(suite);
+    m.entries = nlohmann::json::parse(ReadFile(RunPlanFile(suite, run)))["entries"].size();
+    m.lines = Lines(ReadFile(RunTestsFile(suite, run)));
     PrintRow(std::string("`pytest-shards plan` step, GRANULARITY ") + Name(granularity), m);
   }
   if (!keep) fs::remove_all(dir);

@@ -1,0 +1,95 @@
+#include "plan_suite.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "collect.h"
+#include "file_util.h"
+#include "plan.h"
+#include "runs.h"
+#include "settings.h"
+#include "test_dir.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A configured suite: settings.json and a fresh collection of 8 tests.
+class PlanSuiteTest : public TestDirFixture {
+ protected:
+  void SetUp() override {
+    TestDirFixture::SetUp();
+    settings_.suite = "demo";
+    settings_.suite_dir = dir_ / "build" / "pytest-shards" / "demo";
+    settings_.workdir = dir_;
+    settings_.python = "/usr/bin/python3";
+    settings_.shards = 4;
+    WriteFileAtomic(settings_.SettingsFile(), SettingsToJson(settings_).dump());
+    Collection collection;
+    collection.rootdir = dir_.string();
+    for (int i = 0; i < 8; ++i) {
+      Item item;
+      item.node_id = "tests/test_" + std::to_string(i % 3) + ".py::test_" + std::to_string(i);
+      item.file = item.node_id.substr(0, item.node_id.find("::"));
+      item.path = (dir_ / item.file).string();
+      collection.items.push_back(item);
+    }
+    WriteCollection(settings_, collection);
+    options_.tool = "/usr/bin/pytest-shards";
+    options_.cores = 2;
+  }
+
+  fs::path Plan(const std::string& slice = "") {
+    PlanSuiteOptions options = options_;
+    options.slice = slice;
+    std::ostringstream out;
+    return PlanSuite(settings_.suite_dir, options, out);
+  }
+
+  std::set<std::string> PlannedIds(const fs::path& tests_file) {
+    PlanFile plan =
+        PlanFileFromJson(nlohmann::json::parse(ReadFile(tests_file.parent_path() / "plan.json")));
+    std::set<std::string> ids;
+    for (const Entry& entry : plan.plan.entries)
+      ids.insert(entry.node_ids.begin(), entry.node_ids.end());
+    return ids;
+  }
+
+  Settings settings_;
+  PlanSuiteOptions options_;
+};
+
+TEST_F(PlanSuiteTest, EachPlanIsARunOfItsOwn) {
+  fs::path first = Plan();
+  std::string first_tests = ReadFile(first);
+  EXPECT_EQ(PlannedIds(first).size(), 8u);
+  EXPECT_NE(
+      first_tests.find(RunPlanFile(settings_.suite_dir, first.parent_path().filename()).string()),
+      std::string::npos)
+      << first_tests;
+
+  // Another ctest (an IDE listing tests, with a CI slice) plans meanwhile.
+  fs::path second = Plan("1/2");
+  EXPECT_NE(first, second);
+  EXPECT_LT(PlannedIds(second).size(), 8u);
+  // What the first ctest includes and runs is unchanged.
+  EXPECT_EQ(ReadFile(first), first_tests);
+  EXPECT_EQ(PlannedIds(first).size(), 8u);
+  EXPECT_EQ(RunIds(settings_.suite_dir).size(), 2u);
+}
+
+TEST_F(PlanSuiteTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
+  fs::path tests = Plan("3/2");
+  EXPECT_EQ(tests.filename(), "tests.cmake");
+  std::string text = ReadFile(tests);
+  EXPECT_NE(text.find("demo/plan-error"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(tests.parent_path() / "plan.json"));
+}
+
+}  // namespace
+}  // namespace pytest_shards
