@@ -256,11 +256,7 @@ std::string DescribeChange(const Collection& before, const Collection& after) {
     auto it = old_items.find(item.node_id);
     if (it == old_items.end()) return "new test " + item.node_id;
     // Markers decide locks, groups and labels.
-    Collection a, b;
-    a.items = {*it->second};
-    b.items = {item};
-    if (CollectionToJson(a)["items"][0]["markers"] != CollectionToJson(b)["items"][0]["markers"])
-      return "the markers of " + item.node_id + " changed";
+    if (it->second->markers != item.markers) return "the markers of " + item.node_id + " changed";
   }
   for (const Item& item : before.items)
     if (!new_ids.count(item.node_id)) return item.node_id + " no longer exists";

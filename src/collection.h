@@ -16,6 +16,17 @@ struct Marker {
   nlohmann::json kwargs = nlohmann::json::object();  // keyword arguments
 };
 
+inline bool operator==(const Marker& a, const Marker& b) {
+  return a.name == b.name && a.args == b.args && a.kwargs == b.kwargs;
+}
+inline bool operator!=(const Marker& a, const Marker& b) { return !(a == b); }
+
+// The module part of a node ID: "tests/test_a.py" of
+// "tests/test_a.py::TestX::test_y[1]".
+inline std::string_view ModulePart(std::string_view node_id) {
+  return node_id.substr(0, node_id.find("::"));
+}
+
 struct Item {
   std::string node_id;  // as pytest prints it, relative to rootdir
   std::string file;     // the module's path relative to rootdir ("tests/test_a.py")

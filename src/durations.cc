@@ -14,11 +14,6 @@ namespace {
 constexpr const char* kFormat = "pytest-shards-durations/1";
 constexpr const char* kFix = "delete it and the next ctest run measures again";
 
-// The module part of a node ID ("tests/test_a.py" of
-// "tests/test_a.py::TestX::test_y[1]"). Measured and estimated node IDs are
-// compared on this prefix, so both sides use the same notion of "file".
-std::string_view FileOf(std::string_view node_id) { return node_id.substr(0, node_id.find("::")); }
-
 double Seconds(const json& value) {
   if (!value.is_number() || value.get<double>() < 0)
     throw Error("a duration is not a non-negative number: " + value.dump().substr(0, 40));
@@ -59,7 +54,8 @@ double Durations::Estimate(const Item& item) const {
   if (measured != tests.end()) return measured->second;
 
   // Node IDs of one module are adjacent in the sorted map: scan that range.
-  std::string prefix(FileOf(item.node_id));
+  // Measured and estimated node IDs are compared on their module part.
+  std::string prefix(ModulePart(item.node_id));
   prefix += "::";
   double sum = 0;
   int count = 0;

@@ -57,7 +57,7 @@ const std::set<std::string> kUnlabelledMarkers = {"parametrize", "usefixtures", 
 // The module part of a node ID; Item::file when the collector gave it.
 std::string FileKey(const Item& item) {
   if (!item.file.empty()) return item.file;
-  return item.node_id.substr(0, item.node_id.find("::"));
+  return std::string(ModulePart(item.node_id));
 }
 
 // xdist's group name: xdist_group("name") or xdist_group(name="name");
@@ -136,7 +136,7 @@ std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& opt
     if (measured != durations.tests.end()) {
       info.cost = measured->second;
     } else {
-      std::string module = item.node_id.substr(0, item.node_id.find("::"));
+      std::string module(ModulePart(item.node_id));
       auto [it, inserted] = module_estimates.emplace(module, 0.0);
       if (inserted) it->second = durations.Estimate(item);
       info.cost = it->second;
@@ -583,7 +583,7 @@ std::map<std::string, std::string> ModulePaths(const Collection& collection) {
   std::map<std::string, std::string> paths;
   fs::path root(collection.rootdir);
   for (const Item& item : collection.items) {
-    std::string part = item.node_id.substr(0, item.node_id.find("::"));
+    std::string part(ModulePart(item.node_id));
     if (item.path.empty() || paths.count(part)) continue;
     if ((root / part).lexically_normal() != fs::path(item.path).lexically_normal())
       paths[part] = item.path;

@@ -645,7 +645,7 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
 std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids) {
   json paths = json::object();
   for (const std::string& id : ids) {
-    auto found = plan.module_paths.find(id.substr(0, id.find("::")));
+    auto found = plan.module_paths.find(std::string(ModulePart(id)));
     if (found != plan.module_paths.end()) paths[found->first] = found->second;
   }
   return json{{"node_ids", ids}, {"paths", paths}}.dump();
