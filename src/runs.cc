@@ -33,6 +33,15 @@ bool HasJournal(const fs::path& suite_dir, const std::string& run_id) {
   return !ec && it != fs::directory_iterator();
 }
 
+// The newest of `ids` (oldest first) with a plan and a journal, or "".
+std::string LastRunOf(const fs::path& suite_dir, const std::vector<std::string>& ids) {
+  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+    std::error_code ec;
+    if (HasJournal(suite_dir, *it) && fs::exists(RunPlanFile(suite_dir, *it), ec)) return *it;
+  }
+  return "";
+}
+
 // Some file of the run changed after `since`.
 bool ChangedSince(const fs::path& run_dir, fs::file_time_type since) {
   std::error_code ec;
@@ -90,19 +99,13 @@ std::string NewestRun(const fs::path& suite_dir) {
   return ids.empty() ? "" : ids.back();
 }
 
-std::string LastRun(const fs::path& suite_dir) {
-  std::vector<std::string> ids = RunIds(suite_dir);
-  for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-    std::error_code ec;
-    if (HasJournal(suite_dir, *it) && fs::exists(RunPlanFile(suite_dir, *it), ec)) return *it;
-  }
-  return "";
-}
+std::string LastRun(const fs::path& suite_dir) { return LastRunOf(suite_dir, RunIds(suite_dir)); }
 
 void PruneRuns(const fs::path& suite_dir, const std::string& keep, std::chrono::seconds recent) {
-  std::string last = LastRun(suite_dir);
+  std::vector<std::string> ids = RunIds(suite_dir);
+  std::string last = LastRunOf(suite_dir, ids);
   auto since = fs::file_time_type::clock::now() - recent;
-  for (const std::string& id : RunIds(suite_dir)) {
+  for (const std::string& id : ids) {
     if (id == keep || id == last) continue;
     fs::path dir = RunDir(suite_dir, id);
     if (ChangedSince(dir, since)) continue;
