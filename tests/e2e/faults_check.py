@@ -382,21 +382,28 @@ def started(p, name):
         r["nodeid"] for r in read_evidence(p.evidence(name)) if r["event"] == "start")
 
 
-def check_configure_mode(p):
-    tests = p.suite / "stale"
-    changes = [
-        ("a test added to a file", lambda: edit(tests / "test_one.py", "def test_b():",
+def node_id_changes(p, suite, prefix):
+    """Edits of a suite's tests that change its node IDs: (what, change, the
+    new node ID). The suite's files are test_<prefix>one.py and so on."""
+    tests = p.suite / suite
+    one, two = f"test_{prefix}one.py", f"test_{prefix}two.py"
+    three, new_dir = f"test_{prefix}three.py", f"nested/b/test_{prefix}new_dir.py"
+    return [
+        ("a test added to a file", lambda: edit(tests / one, "def test_b():",
                                                  "def test_added():\n    pass\n\n\ndef test_b():"),
-         "stale/test_one.py::test_added"),
-        ("a new test file", lambda: (tests / "test_three.py").write_text(
-            "def test_new_file():\n    pass\n"), "stale/test_three.py::test_new_file"),
-        ("a renamed test", lambda: edit(tests / "test_two.py", "def test_d():",
-                                        "def test_d_renamed():"),
-         "stale/test_two.py::test_d_renamed"),
+         f"{suite}/{one}::test_added"),
+        ("a new test file", lambda: (tests / three).write_text(
+            "def test_new_file():\n    pass\n"), f"{suite}/{three}::test_new_file"),
+        ("a renamed test", lambda: edit(tests / two, "def test_d():", "def test_d_renamed():"),
+         f"{suite}/{two}::test_d_renamed"),
         ("a new test directory beside the known ones", lambda: new_file(
-            tests / "nested" / "b" / "test_new_dir.py", "def test_new_dir():\n    pass\n"),
-         "stale/nested/b/test_new_dir.py::test_new_dir"),
+            tests / new_dir, "def test_new_dir():\n    pass\n"),
+         f"{suite}/{new_dir}::test_new_dir"),
     ]
+
+
+def check_configure_mode(p):
+    changes = node_id_changes(p, "stale", "")
     for what, change, new_id in changes:
         before = p.collected("stale")
         change()
@@ -443,23 +450,10 @@ def check_body_edit_is_not_stale(p):
 
 
 def check_pretest_mode(p):
-    tests = p.suite / "pretest"
     reset_evidence(p, "pretest")
     code, entries, out = p.ctest("-L", "^pretest$")
     check(code == 0, "PRE_TEST: the first ctest passes", out)
-    changes = [
-        ("a test added to a file", lambda: edit(tests / "test_pre_one.py", "def test_b():",
-                                                 "def test_added():\n    pass\n\n\ndef test_b():"),
-         "pretest/test_pre_one.py::test_added"),
-        ("a new test file", lambda: (tests / "test_pre_three.py").write_text(
-            "def test_new_file():\n    pass\n"), "pretest/test_pre_three.py::test_new_file"),
-        ("a renamed test", lambda: edit(tests / "test_pre_two.py", "def test_d():",
-                                        "def test_d_renamed():"),
-         "pretest/test_pre_two.py::test_d_renamed"),
-        ("a new test directory beside the known ones", lambda: new_file(
-            tests / "nested" / "b" / "test_pre_new_dir.py", "def test_new_dir():\n    pass\n"),
-         "pretest/nested/b/test_pre_new_dir.py::test_new_dir"),
-    ]
+    changes = node_id_changes(p, "pretest", "pre_")
     for what, change, new_id in changes:
         change()
         reset_evidence(p, "pretest")
