@@ -1,0 +1,12 @@
+"""Twin b: the same node IDs as twin a (tests/test_table.py::...), other verdicts."""
+from verdicts_state import evidence  # noqa: F401 (an autouse fixture)
+
+TABLE = {"x": 2}
+
+
+def test_lookup():
+    assert TABLE["x"] == 1
+
+
+def test_same_in_both():
+    assert len(TABLE) == 1
