@@ -7,11 +7,18 @@ by its own option:
   (node IDs, locations, markers, errors, the files the result depends on) as
   JSON in format "pytest-shards-collection/1".
 * ``--shards-node-ids=PATH``: run exactly the node IDs in that JSON file
-  (``{"node_ids": [...], "paths": {module part: absolute path}}``). Only
-  their modules are collected; everything else is deselected.
+  (``{"node_ids": [...], "paths": {module part: absolute path}}``). With
+  ``--shards-imports=suite`` (the default) pytest collects what the user's
+  arguments name, as plain pytest does, so every conftest and test module of
+  the suite is imported in pytest's order (suites rely on those import-time
+  side effects), but items are built only for the shard's own modules. With
+  ``--shards-imports=own`` only the shard's modules are collected. Items not
+  requested are deselected.
 * ``--shards-journal=PATH``: append one JSON line per event (session,
   collected, start, result, finish) so that the runner can follow the shard
-  and knows what ran even when the interpreter dies mid-test.
+  and knows what ran even when the interpreter dies mid-test. Collectors
+  that pytest skips or fails as a whole (a module-level skip, an import
+  error) are journaled as results of their own node ID.
 
 It also registers the ``serial`` marker and gives tests the ``shard_index``,
 ``shard_port_range`` and ``free_tcp_port`` fixtures.
@@ -79,6 +86,16 @@ def pytest_addoption(parser):
         "collected are journaled as missing.",
     )
     group.addoption(
+        "--shards-imports",
+        choices=("suite", "own"),
+        default="suite",
+        help="pytest-shards, with --shards-node-ids: 'suite' (default) imports "
+        "every conftest and test module that the arguments name, as plain "
+        "pytest does, and builds items only for the requested modules; 'own' "
+        "collects only the requested modules (faster, for suites whose "
+        "modules have no import-time side effects on each other).",
+    )
+    group.addoption(
         "--shards-journal",
         metavar="PATH",
         default=None,
@@ -99,6 +116,11 @@ def pytest_configure(config):
     plugin = ShardsPlugin(config)
     config.stash[_PLUGIN] = plugin
     config.pluginmanager.register(plugin, "pytest-shards-state")
+    config.pluginmanager.register(CollectorOutcomes(plugin), "pytest-shards-collectors")
+    if plugin.own_paths is not None:
+        config.pluginmanager.register(
+            OtherModulesImportOnly(plugin.own_paths), "pytest-shards-import-only"
+        )
 
 
 def pytest_unconfigure(config):
@@ -130,20 +152,37 @@ class ShardsPlugin:
         self.collect_json = config.getoption("shards_collect_json")
         self.requested = None  # node IDs to run, unique, in file order
         self.journal_fd = None
+        self.running_path = ""  # module path of the running test
         self.started = time.time()
         self.collection_done = False  # pytest_collection_modifyitems ran
         self.collected_files = {}  # paths of collected pytest.File nodes
         self.collect_errors = []  # [(nodeid, path, message)]
+        self.collect_skips = []  # [(nodeid, path, reason)]: collectors skipped whole
         self.reports = {}  # nodeid -> TestReports of the running test
         self.module_paths = {}  # module part of a requested ID -> absolute path
+        self.by_location = {}  # (module path, test part) -> requested node ID
+        self.journaled = set()  # requested node IDs that already have a result
+        self.own_paths = None  # with --shards-imports=suite: the shard's module paths
         node_ids_file = config.getoption("shards_node_ids")
         if node_ids_file:
             self.requested, paths = _read_node_ids(node_ids_file)
             self.module_paths = _module_paths(config.rootpath, self.requested, paths)
-            # pytest_configure is the first hook that sees config.args (set
-            # by Config.parse); Session.perform_collect reads it afterwards.
-            config.args = [p for p in dict.fromkeys(self.module_paths.values()) if os.path.exists(p)]
-            config.option.pyargs = False
+            # A run-time node ID can differ from the planned one (--pyargs
+            # with a rootdir outside the package; modules of two packages
+            # whose IDs collide): an item is known by its path and the ID's
+            # part after the module.
+            self.by_location = {
+                (self.module_paths[_module_part(i)], _test_part(i)): i for i in self.requested
+            }
+            if config.getoption("shards_imports") == "own":
+                # pytest_configure is the first hook that sees config.args (set
+                # by Config.parse); Session.perform_collect reads it afterwards.
+                config.args = [
+                    p for p in dict.fromkeys(self.module_paths.values()) if os.path.exists(p)
+                ]
+                config.option.pyargs = False
+            else:
+                self.own_paths = set(self.module_paths.values())
             # A module that stopped importing must not stop the rest of the
             # shard: its IDs are journaled as errors, the others still run.
             config.option.continue_on_collection_errors = True
@@ -189,32 +228,50 @@ class ShardsPlugin:
         self.collection_done = True
         if self.requested is None:
             return
-        wanted = set(self.requested)
-        # Collected from the module's path, an item may get another node ID
-        # than at collection (--pyargs with a rootdir outside the package:
-        # "::test_a" instead of "tests/test_x.py::test_a", the same in every
-        # module). Its path and the ID's part after the module tell it; it
-        # then gets back the ID that plain pytest gives it, so that reports
-        # and the journal name it uniquely. (Node._nodeid: pytest has no
-        # public setter.)
-        by_location = {
-            (self.module_paths[_module_part(i)], _test_part(i)): i for i in self.requested
-        }
         keep, drop = [], []
         for item in items:
-            name = item.nodeid
-            if name not in wanted:
-                name = by_location.get((str(item.path), _test_part(item.nodeid)))
-                if name is not None:
-                    item._nodeid = name
+            # The item gets back its planned ID, so that reports and the
+            # journal name it uniquely. (Node._nodeid: pytest has no public
+            # setter.)
+            name = self.planned_id(item.path, item.nodeid)
+            if name is not None and name != item.nodeid:
+                item._nodeid = name
             (keep if name is not None else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         collected = {item.nodeid for item in keep}
         for node_id in self.requested:
-            if node_id not in collected:
+            if node_id not in collected and node_id not in self.journaled:
                 self.journal_not_collected(node_id)
+
+    def planned_id(self, path, node_id):
+        """The requested node ID of what pytest calls node_id at path, or None."""
+        return self.by_location.get((str(path), _test_part(node_id)))
+
+    def collector_done(self, collector, report):
+        """A collector that pytest skipped or failed as a whole (a module-level
+        skip, an import error) is journaled as a result of its own: of its
+        planned ID in a shard, of its node ID in a plain run."""
+        if report.passed or self.journal_fd is None:
+            return
+        outcome = "skipped" if report.skipped else "error"
+        message = _skip_reason(report) if report.skipped else report.longreprtext
+        if self.requested is None:
+            node_id = report.nodeid
+        else:
+            node_id = self.planned_id(collector.path, report.nodeid)
+            if node_id is None or outcome == "error":
+                return  # not this shard's, or its tests are journaled as errors
+        self.journaled.add(node_id)
+        self.journal(
+            event="result",
+            nodeid=node_id,
+            path=str(collector.path),
+            outcome=outcome,
+            duration=0.0,
+            message=_truncate(message),
+        )
 
     def journal_not_collected(self, node_id):
         outcome = "missing"
@@ -244,6 +301,7 @@ class ShardsPlugin:
         rootpath = self.config.rootpath
         line_maps = {}
         items = [_item_record(item, rootpath, line_maps) for item in session.items]
+        items += [_skipped_collector_record(*skip, rootpath) for skip in self.collect_skips]
         files = set(self.collected_files)
         files.update(str(item.path) for item in session.items)
         dirs = {os.path.dirname(f) for f in files}
@@ -277,16 +335,69 @@ class ShardsPlugin:
     def pytest_runtest_logreport(self, report):
         self.reports.setdefault(report.nodeid, []).append(report)
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        self.running_path = str(item.path)
+
     def pytest_runtest_logfinish(self, nodeid, location):
         reports = self.reports.pop(nodeid, [])
         outcome, message = _outcome(reports)
         self.journal(
             event="result",
             nodeid=nodeid,
+            path=self.running_path,
             outcome=outcome,
             duration=sum(r.duration for r in reports),
             message=_truncate(message),
         )
+
+
+class CollectorOutcomes:
+    """Tells the plugin of every collector that pytest skipped or failed as a
+    whole, with the collector itself: a report alone has no path, and
+    colliding node IDs are told apart by it."""
+
+    def __init__(self, plugin):
+        self.plugin = plugin
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector):
+        outcome = yield
+        report = outcome.get_result()
+        if report.skipped and self.plugin.collect_json:
+            self.plugin.collect_skips.append(
+                (report.nodeid, str(collector.path), _skip_reason(report))
+            )
+        self.plugin.collector_done(collector, report)
+
+
+class OtherModulesImportOnly:
+    """--shards-imports=suite: a test file that is not the shard's own is
+    imported, as pytest's collection would import it, but yields no items.
+
+    pytest collects every file that the arguments name and imports each
+    conftest on its way, in its own order and through its own import
+    machinery (assertion rewriting, --import-mode, rootdir, pythonpath);
+    only the step from a module to its items is cut short here. Errors and
+    skips of other modules are not this shard's to report: the
+    collection-errors entry and the module's own shard report them."""
+
+    def __init__(self, own_paths):
+        self.own_paths = own_paths
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_make_collect_report(self, collector):
+        if not isinstance(collector, pytest.File) or isinstance(collector, pytest.Package):
+            return None
+        if str(collector.path) in self.own_paths:
+            return None
+        # A conftest.py collected as a doctest module is already imported as a conftest.
+        if isinstance(collector, pytest.Module) and collector.path.name != "conftest.py":
+            try:
+                collector.obj  # imports the module
+            except (Exception, pytest.skip.Exception, pytest.fail.Exception):
+                pass
+        return pytest.CollectReport(collector.nodeid, "passed", None, [])
 
 
 # --- shard input ---------------------------------------------------------------
@@ -356,6 +467,26 @@ def _item_record(item, rootpath, line_maps):
         "line": _def_line(item, line_maps),
         "cls": cls.name if cls is not None else None,
         "markers": [_marker_record(m) for m in item.iter_markers()],
+    }
+
+
+def _skipped_collector_record(nodeid, path, reason, rootpath):
+    """A collector that pytest skipped as a whole (pytest.importorskip or
+    pytest.skip(allow_module_level=True) in a module, a skipping conftest):
+    pytest reports it as one skipped test of its node ID, and so it is
+    planned and run as one."""
+    try:
+        file = os.path.relpath(path, rootpath).replace(os.sep, "/")
+    except ValueError:
+        file = _module_part(nodeid)
+    return {
+        "nodeid": nodeid,
+        "file": file,
+        "path": path,
+        "line": 0,
+        "cls": None,
+        "markers": [],
+        "skipped_collector": True,
     }
 
 

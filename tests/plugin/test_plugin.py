@@ -249,7 +249,14 @@ def write_run_suite(suite):
             def test_four(self): pass
         """,
     )
-    suite.write("tests/test_c.py", "def test_never_requested(): raise SystemExit('must not run')\n")
+    suite.write(
+        "tests/test_c.py",
+        """\
+        with open(__file__ + ".imported", "a") as f:
+            f.write("imported\\n")
+        def test_never_requested(): raise SystemExit('must not run')
+        """,
+    )
 
 
 def ran(proc):
@@ -261,7 +268,8 @@ def ran(proc):
     ]
 
 
-def test_shard_runs_exactly_the_requested_ids_in_collection_order(suite):
+@pytest.mark.parametrize("imports", ["suite", "own"])
+def test_shard_runs_exactly_the_requested_ids_in_collection_order(suite, imports):
     write_run_suite(suite)
     ids = [
         "tests/test_b.py::TestB::test_four",
@@ -273,11 +281,9 @@ def test_shard_runs_exactly_the_requested_ids_in_collection_order(suite):
         "tests/test_a.py::test_odd[say \"hi\"]",
         "tests/test_a.py::test_one",  # listed twice, runs once
     ]
-    proc, records = suite.run_ids(ids, "tests")
+    proc, records = suite.run_ids(ids, "tests", f"--shards-imports={imports}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    # Modules in the order the file first names them, items in collection order.
-    expected_order = [
-        "tests/test_b.py::TestB::test_four",
+    test_a = [
         "tests/test_a.py::test_one",
         "tests/test_a.py::test_odd[a;b]",
         "tests/test_a.py::test_odd[]==]]",
@@ -285,10 +291,16 @@ def test_shard_runs_exactly_the_requested_ids_in_collection_order(suite):
         "tests/test_a.py::test_odd[back\\slash]",
         "tests/test_a.py::test_odd[日本]",
     ]
+    test_b = ["tests/test_b.py::TestB::test_four"]
+    # Items in collection order; modules in pytest's order when the whole
+    # suite is collected, else in the order the file first names them.
+    expected_order = test_a + test_b if imports == "suite" else test_b + test_a
     assert [r["nodeid"] for r in records if r["event"] == "start"] == expected_order
     assert all(r["outcome"] == "passed" for r in results(records).values())
-    # test_c.py was never collected: only the requested modules are.
+    # test_c.py has no items: it is imported only when the whole suite is.
     assert "test_c" not in proc.stdout
+    imported = suite.root / "tests" / "test_c.py.imported"
+    assert imported.exists() == (imports == "suite")
     # test_two, test_slow, 3 other odd params, test_three.
     assert "7 passed, 6 deselected" in proc.stdout
 
@@ -431,6 +443,150 @@ def test_pyargs_ids_relative_to_a_package_outside_the_rootdir_run(suite, tmp_pat
     # Without the paths the IDs cannot be found: the test above is the fix.
     proc, records = suite.run_ids(shard, "--pyargs", "mypkg", env=env)
     assert {r["outcome"] for r in results(records).values()} == {"missing"}
+
+
+# --- same verdicts as pytest: imports, skipped modules, colliding IDs ----------
+
+
+def write_side_effect_suite(suite):
+    """test_uses.py passes only when test_register.py and other/conftest.py
+    were imported first, as plain pytest's collection imports them."""
+    suite.write("registry.py", "entries = []\n")
+    suite.write("tests/test_register.py", "import registry\nregistry.entries.append('a')\ndef test_a(): pass\n")
+    suite.write("tests/other/conftest.py", "import registry\nregistry.entries.append('conftest')\n")
+    suite.write("tests/other/test_other.py", "def test_other(): pass\n")
+    suite.write(
+        "tests/test_uses.py",
+        "import registry\ndef test_uses(): assert sorted(registry.entries) == ['a', 'conftest']\n",
+    )
+
+
+@pytest.mark.parametrize("imports", ["suite", "own"])
+def test_shard_imports_the_whole_suite_as_plain_pytest_does(suite, imports):
+    write_side_effect_suite(suite)
+    plain = suite.pytest("tests", "-p", "no:cacheprovider", env={"PYTHONPATH": suite.root})
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    proc, records = suite.run_ids(
+        ["tests/test_uses.py::test_uses"],
+        "tests",
+        f"--shards-imports={imports}",
+        env={"PYTHONPATH": suite.root},
+    )
+    outcome = results(records)["tests/test_uses.py::test_uses"]["outcome"]
+    # The opt-out shows what the default is for: the verdict changes.
+    assert outcome == ("passed" if imports == "suite" else "failed"), proc.stdout
+    assert [r["nodeid"] for r in records if r["event"] == "start"] == ["tests/test_uses.py::test_uses"]
+
+
+def test_other_modules_errors_and_skips_stay_out_of_a_shard(suite):
+    write_run_suite(suite)
+    suite.write("tests/test_broken.py", "import no_such_module_xyz\n")
+    suite.write("tests/test_skipped.py", "import pytest\npytest.importorskip('no_such_module_xyz')\n")
+    proc, records = suite.run_ids(["tests/test_a.py::test_one"], "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert list(results(records)) == ["tests/test_a.py::test_one"]
+
+
+def write_skipped_module_suite(suite):
+    suite.write("tests/test_runs.py", "def test_runs(): pass\n")
+    suite.write(
+        "tests/test_importorskip.py",
+        "import pytest\npytest.importorskip('no_such_module_xyz')\ndef test_x(): pass\n",
+    )
+    suite.write(
+        "tests/test_skip_module.py",
+        "import pytest\npytest.skip('not here', allow_module_level=True)\ndef test_y(): pass\n",
+    )
+
+
+def test_module_level_skips_are_collected_as_skipped_tests(suite):
+    write_skipped_module_suite(suite)
+    proc, collection = suite.collect("tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    skipped = {i["nodeid"]: i for i in collection["items"] if i.get("skipped_collector")}
+    assert sorted(skipped) == ["tests/test_importorskip.py", "tests/test_skip_module.py"]
+    record = skipped["tests/test_skip_module.py"]
+    assert record["path"] == str(suite.root / "tests" / "test_skip_module.py")
+    assert record["file"] == "tests/test_skip_module.py"
+    assert [i["nodeid"] for i in collection["items"] if not i.get("skipped_collector")] == [
+        "tests/test_runs.py::test_runs"
+    ]
+
+
+@pytest.mark.parametrize("imports", ["suite", "own"])
+def test_shard_journals_a_skipped_module_as_its_own_result(suite, imports):
+    write_skipped_module_suite(suite)
+    ids = ["tests/test_skip_module.py", "tests/test_runs.py::test_runs"]
+    proc, records = suite.run_ids(ids, "tests", f"--shards-imports={imports}")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    found = results(records)
+    assert sorted(found) == sorted(ids)  # once each, nothing "missing"
+    assert found["tests/test_skip_module.py"]["outcome"] == "skipped"
+    assert found["tests/test_skip_module.py"]["message"].endswith("not here")
+    assert found["tests/test_runs.py::test_runs"]["outcome"] == "passed"
+
+
+def test_plain_run_journals_skipped_and_broken_collectors_with_paths(suite):
+    write_skipped_module_suite(suite)
+    suite.write("tests/test_broken.py", "import no_such_module_xyz\n")
+    journal = suite.root / "out" / "plain.jsonl"
+    proc = suite.pytest(
+        "tests", "--continue-on-collection-errors", f"--shards-journal={journal}", "-p", "no:cacheprovider"
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = results(read_journal(journal))
+    assert {k: r["outcome"] for k, r in found.items()} == {
+        "tests/test_broken.py": "error",
+        "tests/test_importorskip.py": "skipped",
+        "tests/test_skip_module.py": "skipped",
+        "tests/test_runs.py::test_runs": "passed",
+    }
+    assert found["tests/test_runs.py::test_runs"]["path"] == str(suite.root / "tests" / "test_runs.py")
+    assert "no_such_module_xyz" in found["tests/test_broken.py"]["message"]
+
+
+def write_twin_packages(tmp_path):
+    """--pyargs twins.a twins.b from outside: both modules are named
+    tests/test_table.py by pytest, so their node IDs collide."""
+    site = tmp_path / "site"
+    for twin, value in (("a", 1), ("b", 2)):
+        tests = site / "twins" / twin / "tests"
+        tests.mkdir(parents=True)
+        (site / "twins" / "__init__.py").write_text("")
+        (site / "twins" / twin / "__init__.py").write_text("")
+        (tests / "__init__.py").write_text("")
+        (tests / "test_table.py").write_text(
+            f"def test_value(): assert {value} == 1\ndef test_{twin}_only(): pass\n"
+        )
+    return site
+
+
+@pytest.mark.parametrize("imports", ["suite", "own"])
+def test_colliding_node_ids_run_once_each_under_their_planned_ids(suite, tmp_path, imports):
+    site = write_twin_packages(tmp_path)
+    env = {"PYTHONPATH": site}
+    args = ["--pyargs", "twins.a", "twins.b"]
+    proc, collection = suite.collect(*args, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    ids = [i["nodeid"] for i in collection["items"]]
+    assert ids.count("tests/test_table.py::test_value") == 2  # pytest's own names collide
+    # The planner lengthens the module parts of colliding modules.
+    shard, paths = [], {}
+    for item in collection["items"]:
+        twin = os.path.basename(os.path.dirname(os.path.dirname(item["path"])))
+        node_id = twin + "/" + item["nodeid"]
+        shard.append(node_id)
+        paths[node_id.split("::")[0]] = item["path"]
+    proc, records = suite.run_ids(shard, *args, f"--shards-imports={imports}", paths=paths, env=env)
+    found = results(records)
+    assert sorted(found) == sorted(shard), proc.stdout + proc.stderr
+    assert {k: r["outcome"] for k, r in found.items()} == {
+        "a/tests/test_table.py::test_value": "passed",
+        "a/tests/test_table.py::test_a_only": "passed",
+        "b/tests/test_table.py::test_value": "failed",
+        "b/tests/test_table.py::test_b_only": "passed",
+    }
+    assert found["b/tests/test_table.py::test_value"]["path"] == paths["b/tests/test_table.py"]
 
 
 # --- journal -------------------------------------------------------------------
