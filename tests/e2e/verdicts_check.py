@@ -37,6 +37,9 @@ import parity  # noqa: E402
 
 PARITY = HERE.parent.parent / "tools" / "bench" / "parity.py"
 GRANULARITIES = ("shard", "file", "test")
+RELY_ON_IMPORTS = ("checks/test_uses_registry.py::test_registry_has_the_other_module",
+                   "checks/test_uses_registry.py::test_registered_once",
+                   "checks/test_uses_conftest.py::test_sibling_conftest_was_imported")
 # What plain pytest says about the tests this check is about, by
 # (module file relative to tests/e2e/verdicts, node ID).
 EXPECTED = {
@@ -146,7 +149,7 @@ def check_verdicts(args, build, tool):
     status, output = parity_cli(args, build, *(f"verdicts-{g}" for g in GRANULARITIES))
     check(status == 0 and "0 differences" in output.splitlines()[-1],
           "parity.py: every outcome under GRANULARITY shard, file and test equals plain "
-          "pytest's", output)
+          "pytest's")
     for granularity in GRANULARITIES:
         suite = f"verdicts-{granularity}"
         suite_dir = build / "pytest-shards" / suite
@@ -156,11 +159,21 @@ def check_verdicts(args, build, tool):
         export = json.loads((suite_dir / "parity" / "export.json").read_text())["suites"][0]
         check_junit(suite, tool, suite_dir, export, args.work / f"{suite}.junit.xml")
 
+    # The opt-out (each entry imports only its own modules) breaks exactly
+    # the tests that rely on other modules' imports: the suite exercises them.
+    status, output = parity_cli(args, build, "verdicts-own")
+    differing = sorted(line.split(": ")[1] for line in output.splitlines()
+                       if line.startswith("differs: ") and line.endswith(
+                           ": pytest passed, pytest-shards failed"))
+    check(status == 1 and differing == sorted(RELY_ON_IMPORTS),
+          "with --shards-imports=own parity.py finds exactly the tests that rely on other "
+          f"modules' and a sibling conftest's imports: {differing}")
+
 
 def check_demo(args, build):
     status, output = parity_cli(args, build, "demo")
     check(status == 0 and output.splitlines()[-1].endswith(" tests, 0 differences"),
-          "parity.py: every outcome of the demo suite under ctest equals plain pytest's", output)
+          "parity.py: every outcome of the demo suite under ctest equals plain pytest's")
 
 
 def main():

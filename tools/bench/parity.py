@@ -107,8 +107,10 @@ def expand(value, tmp, settings):
                   lambda m: values[m.group(1)], value)
 
 
-def reference_environment(settings, tmp, parent=None):
-    env = dict(os.environ if parent is None else parent)
+def reference_environment(settings, tmp):
+    """ctest's environment as a shard gets it: the suite's ENVIRONMENT, the
+    plugin on PYTHONPATH; no PYTEST_SHARD_* or PYTEST_XDIST_* variables."""
+    env = dict(os.environ)
     for assignment in settings["environment"]:
         name, _, value = assignment.partition("=")
         env[name] = expand(value, tmp, settings)
@@ -128,6 +130,10 @@ def xdist_loaded(settings):
 
 
 def reference_command(settings, journal, cache_dir, reference, jobs, xdist):
+    """Plain pytest on the suite. Its cache goes to a fresh directory of its
+    own, as each shard's does: the suite's .pytest_cache is not touched, and
+    suites that use the cache fixture or `--lf` in addopts still run (unlike
+    with -p no:cacheprovider)."""
     argv = [settings["python"], "-m", "pytest", *settings["args"], *settings["run_args"],
             "--continue-on-collection-errors", "-o", f"cache_dir={cache_dir}",
             "-p", "pytest_shards_plugin", f"--shards-journal={journal}",
@@ -155,8 +161,9 @@ def run_reference(settings, work, reference="serial", jobs=2):
     """Runs plain pytest on the suite; returns (exit status, results, argv).
     The log is work/pytest.log."""
     journal, cache, tmp = work / "pytest-journal.jsonl", work / "pytest-cache", work / "tmp"
-    for stale in (journal, cache, tmp):
-        shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink(missing_ok=True)
+    journal.unlink(missing_ok=True)
+    for directory in (cache, tmp):
+        shutil.rmtree(directory, ignore_errors=True)
     tmp.mkdir(parents=True)
     xdist = xdist_loaded(settings)
     if reference == "xdist" and not xdist:
@@ -191,12 +198,13 @@ def read_journal(path):
 
 
 def label_regex(name):
+    """The -L regex that matches exactly the label `name`."""
     return "^" + re.sub(r"([.+*?^$()\[\]{}|\\])", r"\\\1", name) + "$"
 
 
 def run_ctest(ctest, build_dir, suite, jobs, log):
     argv = [ctest, "--test-dir", str(build_dir), "-L", label_regex(suite), "-j", str(jobs),
-            "--no-tests=error", "--output-on-failure"]
+            "--output-on-failure"]
     env = dict(os.environ)
     # Set by `ctest --preset test` for its own include files: it would cap this -j.
     env.pop("PYTEST_SHARDS_PRESET_JOBS", None)
@@ -356,15 +364,21 @@ def compare_suite(args, name, suite_dir):
     before = run_ids(suite_dir)
     ctest_status, ctest_argv = run_ctest(args.ctest, args.build_dir, name, args.jobs,
                                          work / "ctest.log")
-    export = export_results(args.pytest_shards or tool_of(suite_dir), suite_dir,
-                            work / "export.json")
-    print(f"pytest-shards: ctest exit {ctest_status}, run {export['run_id']}, "
-          f"{len(export['tests'])} results: {' '.join(shlex.quote(str(a)) for a in ctest_argv)}"
-          f"  (log: {work / 'ctest.log'})", flush=True)
-    if export["run_id"] in before:
-        raise ParityError(f"ctest started no new run of {name} (ctest exit {ctest_status}); "
-                          f"see {work / 'ctest.log'}")
-    tests, differences = compare(reference, shards_results(export))
+    shown = " ".join(shlex.quote(str(a)) for a in ctest_argv)
+    if "No tests were found" in (work / "ctest.log").read_text(errors="replace"):
+        # Nothing collected (pytest's exit 5): the plan has no entries.
+        shards = []
+        print(f"pytest-shards: ctest exit {ctest_status}, no entries: {shown}", flush=True)
+    else:
+        export = export_results(args.pytest_shards or tool_of(suite_dir), suite_dir,
+                                work / "export.json")
+        print(f"pytest-shards: ctest exit {ctest_status}, run {export['run_id']}, "
+              f"{len(export['tests'])} results: {shown}  (log: {work / 'ctest.log'})", flush=True)
+        if export["run_id"] in before:
+            raise ParityError(f"ctest started no new run of {name} (ctest exit {ctest_status}); "
+                              f"see {work / 'ctest.log'}")
+        shards = shards_results(export)
+    tests, differences = compare(reference, shards)
     for line in differences:
         print(line)
     print(f"{name}: {tests} tests, {len(differences)} differences", flush=True)
@@ -392,6 +406,7 @@ def main(argv=None):
             count, differ = compare_suite(args, name, suites[name])
             tests, differences = tests + count, differences + differ
         except ParityError as e:
+            sys.stdout.flush()
             print(f"parity: {name}: {e}", file=sys.stderr, flush=True)
             errors += 1
             if not args.keep_going:
