@@ -222,6 +222,10 @@ class ShardsPlugin:
             if part and (self.config.rootpath / part).exists():
                 path = str(self.config.rootpath / part)
             self.collect_errors.append((report.nodeid, path, report.longreprtext))
+        # The xdist controller collects nothing itself: its workers' skipped
+        # and failed collectors reach it here.
+        if not report.passed and self.config.pluginmanager.has_plugin("dsession"):
+            self.collector_done(getattr(report, "shards_path", ""), report)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
@@ -249,10 +253,11 @@ class ShardsPlugin:
         """The requested node ID of what pytest calls node_id at path, or None."""
         return self.by_location.get((str(path), _test_part(node_id)))
 
-    def collector_done(self, collector, report):
-        """A collector that pytest skipped or failed as a whole (a module-level
-        skip, an import error) is journaled as a result of its own: of its
-        planned ID in a shard, of its node ID in a plain run."""
+    def collector_done(self, path, report):
+        """A collector (its path, its report) that pytest skipped or failed as
+        a whole (a module-level skip, an import error) is journaled as a
+        result of its own: of its planned ID in a shard, of its node ID in a
+        plain run."""
         if report.passed or self.journal_fd is None:
             return
         outcome = "skipped" if report.skipped else "error"
@@ -260,14 +265,14 @@ class ShardsPlugin:
         if self.requested is None:
             node_id = report.nodeid
         else:
-            node_id = self.planned_id(collector.path, report.nodeid)
+            node_id = self.planned_id(path, report.nodeid)
             if node_id is None or outcome == "error":
                 return  # not this shard's, or its tests are journaled as errors
         self.journaled.add(node_id)
         self.journal(
             event="result",
             nodeid=node_id,
-            path=str(collector.path),
+            path=str(path),
             outcome=outcome,
             duration=0.0,
             message=_truncate(message),
@@ -339,13 +344,20 @@ class ShardsPlugin:
     def pytest_runtest_protocol(self, item, nextitem):
         self.running_path = str(item.path)
 
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        # An xdist worker's reports reach the controller, which journals
+        # them and has no items: the path travels in the report.
+        outcome = yield
+        outcome.get_result().shards_path = str(item.path)
+
     def pytest_runtest_logfinish(self, nodeid, location):
         reports = self.reports.pop(nodeid, [])
         outcome, message = _outcome(reports)
         self.journal(
             event="result",
             nodeid=nodeid,
-            path=self.running_path,
+            path=getattr(reports[0], "shards_path", self.running_path) if reports else self.running_path,
             outcome=outcome,
             duration=sum(r.duration for r in reports),
             message=_truncate(message),
@@ -368,7 +380,10 @@ class CollectorOutcomes:
             self.plugin.collect_skips.append(
                 (report.nodeid, str(collector.path), _skip_reason(report))
             )
-        self.plugin.collector_done(collector, report)
+        # An xdist worker does not journal: its controller does, from this
+        # report (see pytest_collectreport), which carries the path along.
+        report.shards_path = str(collector.path)
+        self.plugin.collector_done(collector.path, report)
 
 
 class OtherModulesImportOnly:

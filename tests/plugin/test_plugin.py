@@ -526,12 +526,15 @@ def test_shard_journals_a_skipped_module_as_its_own_result(suite, imports):
     assert found["tests/test_runs.py::test_runs"]["outcome"] == "passed"
 
 
-def test_plain_run_journals_skipped_and_broken_collectors_with_paths(suite):
+# Under xdist the workers collect, and the controller journals.
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["plain", "xdist"])
+def test_plain_run_journals_skipped_and_broken_collectors_with_paths(suite, workers):
     write_skipped_module_suite(suite)
     suite.write("tests/test_broken.py", "import no_such_module_xyz\n")
     journal = suite.root / "out" / "plain.jsonl"
     proc = suite.pytest(
-        "tests", "--continue-on-collection-errors", f"--shards-journal={journal}", "-p", "no:cacheprovider"
+        "tests", "--continue-on-collection-errors", f"--shards-journal={journal}", "-p", "no:cacheprovider",
+        *workers,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     found = results(read_journal(journal))
@@ -542,6 +545,8 @@ def test_plain_run_journals_skipped_and_broken_collectors_with_paths(suite):
         "tests/test_runs.py::test_runs": "passed",
     }
     assert found["tests/test_runs.py::test_runs"]["path"] == str(suite.root / "tests" / "test_runs.py")
+    assert found["tests/test_broken.py"]["path"] == str(suite.root / "tests" / "test_broken.py")
+    assert found["tests/test_skip_module.py"]["path"] == str(suite.root / "tests" / "test_skip_module.py")
     assert "no_such_module_xyz" in found["tests/test_broken.py"]["message"]
 
 
