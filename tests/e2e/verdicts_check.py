@@ -7,7 +7,10 @@ shard, file and test) and runs tools/bench/parity.py on it, then proves
    really exercises what this is about: twins with colliding node IDs and
    different verdicts, tests that rely on other modules' and a sibling
    conftest's import-time side effects, module-level skips, a module that
-   does not import, ordinary failing/xfail tests;
+   does not import, ordinary failing/xfail tests; plain pytest under xdist
+   (`--reference xdist`) gives the same outcomes; with each entry importing
+   only its own modules (`--shards-imports=own`) exactly the tests that rely
+   on other modules' imports differ, so the suite does exercise them;
 2. from the tests' own evidence (keyed by __file__): every test that plain
    pytest runs ran exactly once under ctest, each twin included;
 3. `pytest-shards report --junit` holds every test once, the colliding twins
@@ -26,6 +29,7 @@ import argparse
 import collections
 import json
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -81,14 +85,19 @@ def read_evidence(directory):
     return records
 
 
-def parity_cli(args, build, *suites):
+def parity_cli(args, build, *suites, extra=()):
     """Runs parity.py on the suites; returns (exit status, output)."""
-    argv = [args.python, PARITY, "--build-dir", build, "--ctest", args.ctest, "-j", "2"]
+    argv = [args.python, PARITY, "--build-dir", build, "--ctest", args.ctest, "-j", "2", *extra]
     for suite in suites:
         argv += ["--suite", suite]
     done = run(*argv, capture_output=True, text=True)
     print(done.stdout + done.stderr, flush=True)
     return done.returncode, done.stdout + done.stderr
+
+
+def same(output):
+    """parity.py's last line says "N tests, 0 differences"."""
+    return re.fullmatch(r"[1-9][0-9]* tests, 0 differences", output.splitlines()[-1]) is not None
 
 
 def check_expected(suite, reference):
@@ -147,7 +156,7 @@ def check_junit(suite, tool, suite_dir, export, path):
 
 def check_verdicts(args, build, tool):
     status, output = parity_cli(args, build, *(f"verdicts-{g}" for g in GRANULARITIES))
-    check(status == 0 and "0 differences" in output.splitlines()[-1],
+    check(status == 0 and same(output),
           "parity.py: every outcome under GRANULARITY shard, file and test equals plain "
           "pytest's")
     for granularity in GRANULARITIES:
@@ -158,6 +167,11 @@ def check_verdicts(args, build, tool):
         check_evidence(suite, build / "evidence" / granularity)
         export = json.loads((suite_dir / "parity" / "export.json").read_text())["suites"][0]
         check_junit(suite, tool, suite_dir, export, args.work / f"{suite}.junit.xml")
+
+    # Plain pytest under xdist records the same outcomes (its controller journals).
+    status, output = parity_cli(args, build, "verdicts-shard", extra=("--reference", "xdist"))
+    check(status == 0 and same(output),
+          "parity.py --reference xdist: the same outcomes as pytest -n 2")
 
     # The opt-out (each entry imports only its own modules) breaks exactly
     # the tests that rely on other modules' imports: the suite exercises them.
@@ -172,7 +186,7 @@ def check_verdicts(args, build, tool):
 
 def check_demo(args, build):
     status, output = parity_cli(args, build, "demo")
-    check(status == 0 and output.splitlines()[-1].endswith(" tests, 0 differences"),
+    check(status == 0 and same(output),
           "parity.py: every outcome of the demo suite under ctest equals plain pytest's")
 
 
