@@ -19,6 +19,7 @@ Runs a pytest suite as parallel CTest entries.
       [SHARDS <n>|auto]
       [GRANULARITY shard|file|test]
       [DISTRIBUTION load|file|scope|group]
+      [IMPORTS suite|own]
       [SERIAL_MARKER <marker>]
       [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
       [ENVIRONMENT <VAR=value>...]
@@ -59,6 +60,14 @@ Runs a pytest suite as parallel CTest entries.
   (``--resource-spec-file``, preset ``resourceSpecFile``) or set as
   ``CTEST_RESOURCE_SPEC_FILE`` in the project wins and must then define the
   ``memory`` resource.
+
+  ``IMPORTS suite`` (the default): every shard's pytest imports what plain
+  pytest's collection imports, every conftest and test module that ``ARGS``
+  name, in pytest's order, and builds and runs items only for its own
+  tests, so import-time side effects (registrations, submodule attributes,
+  global state) are the same as under plain pytest. ``IMPORTS own``: a
+  shard collects only its own modules; faster start-up, for suites whose
+  modules are known not to affect each other when imported.
 
   Every entry carries the labels ``pytest`` and ``<name>`` plus ``LABELS``;
   entries of serial tests also carry ``serial`` and their ``RESOURCE_LOCK``.
@@ -203,7 +212,7 @@ endfunction()
 
 function(pytest_shard_tests name)
   cmake_parse_arguments(PARSE_ARGV 1 arg ""
-    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT;MEMORY_BUDGET"
+    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;IMPORTS;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT;MEMORY_BUDGET"
     "ARGS;RUN_ARGS;ENVIRONMENT;LABELS;PROPERTIES;FIXTURES_REQUIRED;DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
@@ -223,12 +232,13 @@ function(pytest_shard_tests name)
       "does not exist; pass an existing directory")
   endif()
   # ZIP_LISTS takes list variables: option, default, pattern, hint.
-  set(options SHARDS GRANULARITY DISTRIBUTION DISCOVERY_MODE SERIAL_MARKER)
-  set(defaults auto shard load CONFIGURE serial)
+  set(options SHARDS GRANULARITY DISTRIBUTION IMPORTS DISCOVERY_MODE SERIAL_MARKER)
+  set(defaults auto shard load suite CONFIGURE serial)
   set(patterns "^(auto|[1-9][0-9]*)$" "^(shard|file|test)$" "^(load|file|scope|group)$"
-    "^(CONFIGURE|PRE_TEST)$" "^[A-Za-z_][A-Za-z0-9_]*$")
+    "^(suite|own)$" "^(CONFIGURE|PRE_TEST)$" "^[A-Za-z_][A-Za-z0-9_]*$")
   set(hints "use auto or a positive whole number" "use shard, file or test"
-    "use load, file, scope or group" "use CONFIGURE or PRE_TEST" "use a Python identifier")
+    "use load, file, scope or group" "use suite or own" "use CONFIGURE or PRE_TEST"
+    "use a Python identifier")
   foreach(option value pattern hint IN ZIP_LISTS options defaults patterns hints)
     if("${arg_${option}}" STREQUAL "")
       set(arg_${option} "${value}")
@@ -266,7 +276,7 @@ function(pytest_shard_tests name)
     collect --suite-dir "${suite_dir}" --suite "${name}" --python "${python}"
     --workdir "${arg_WORKING_DIRECTORY}" --plugin-dir "${PytestShards_PLUGIN_DIR}"
     --shards "${arg_SHARDS}" --granularity "${arg_GRANULARITY}"
-    --distribution "${arg_DISTRIBUTION}" --serial-marker "${arg_SERIAL_MARKER}"
+    --distribution "${arg_DISTRIBUTION}" --imports "${arg_IMPORTS}" --serial-marker "${arg_SERIAL_MARKER}"
     --port-base "${arg_PORT_BASE}" --ports-per-shard "${arg_PORTS_PER_SHARD}"
     --timeout "${arg_TIMEOUT}" --test-timeout "${arg_TEST_TIMEOUT}"
     --discovery-mode "${arg_DISCOVERY_MODE}" --discovery-timeout "${arg_DISCOVERY_TIMEOUT}")

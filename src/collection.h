@@ -28,16 +28,36 @@ inline std::string_view ModulePart(std::string_view node_id) {
 }
 
 struct Item {
-  std::string node_id;  // as pytest prints it, relative to rootdir
-  std::string file;     // the module's path relative to rootdir ("tests/test_a.py")
-  std::string path;     // the module's absolute path
-  int line = 0;         // 1-based line of the test's `def`; 0 when unknown
-  std::string cls;      // enclosing class name, empty for module-level tests
+  // The test's name in pytest-shards: pytest's node ID, except that the
+  // module part of colliding modules is lengthened (see UniqueNodeIds).
+  std::string node_id;
+  std::string pytest_node_id;  // as pytest prints it; empty: node_id
+  std::string file;            // the module's path relative to rootdir ("tests/test_a.py")
+  std::string path;            // the module's absolute path
+  int line = 0;                // 1-based line of the test's `def`; 0 when unknown
+  std::string cls;             // enclosing class name, empty for module-level tests
   std::vector<Marker> markers;
+  // A module (or directory) that pytest skipped as a whole, with
+  // pytest.importorskip or pytest.skip(allow_module_level=True): one
+  // skipped test of the module's node ID, as pytest reports it.
+  bool skipped_collector = false;
 
   // The closest marker with this name, or nullptr.
   const Marker* FindMarker(std::string_view name) const;
+  const std::string& PytestNodeId() const {
+    return pytest_node_id.empty() ? node_id : pytest_node_id;
+  }
 };
+
+// A test is its module's path and its node ID together. pytest names the
+// modules it finds through --pyargs relative to their package, so
+// `--pyargs pkg.a pkg.b` run from outside gives pkg/a/tests/test_t.py and
+// pkg/b/tests/test_t.py the same module part "tests/test_t.py" and their
+// tests the same node IDs. Each module of such a collision gets its part
+// lengthened by the directories above it ("a/tests/test_t.py") until every
+// module part of the collection is unique; node IDs without a collision
+// stay as pytest prints them. Sets pytest_node_id of the renamed items.
+void UniqueNodeIds(std::vector<Item>* items);
 
 // A collector that failed: usually a test module that does not import.
 struct CollectionError {
@@ -58,7 +78,8 @@ struct Collection {
   double seconds = 0;              // how long collection took
 };
 
-// Throws Error when the JSON does not have the expected shape.
+// Throws Error when the JSON does not have the expected shape. Node IDs
+// come out unique (UniqueNodeIds); the JSON holds pytest's.
 Collection CollectionFromJson(const nlohmann::json& json);
 nlohmann::json CollectionToJson(const Collection& collection);
 

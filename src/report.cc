@@ -10,11 +10,13 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "report_export.h"
 #include "runs.h"
 
 namespace pytest_shards {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 namespace {
 
@@ -409,15 +411,15 @@ bool Ran(const PlanFile& plan, const std::vector<ShardJournal>& journals) {
                      [&](const ShardJournal& journal) { return journal.run_id == plan.run_id; });
 }
 
-// The collection errors known to collection.json, if it is readable: only
-// their messages are wanted, so a missing or stale file costs nothing.
-std::vector<CollectionError> ReadCollectionErrors(const fs::path& suite_dir) {
+// collection.json, if it is readable: it only adds collection errors'
+// messages and pytest's names of tests, so a missing or stale file costs
+// nothing.
+Collection ReadCollectionIfAny(const fs::path& suite_dir) {
   std::error_code ec;
   if (!fs::exists(suite_dir / "collection.json", ec)) return {};
   try {
     return CollectionFromJson(
-               ReadJsonFile(suite_dir / "collection.json", "collection", "re-run cmake"))
-        .errors;
+        ReadJsonFile(suite_dir / "collection.json", "collection", "re-run cmake"));
   } catch (const Error&) {
     return {};
   }
@@ -577,7 +579,8 @@ Durations FoldDurations(Durations store, const Report& report) {
   return store;
 }
 
-int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out) {
+int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out,
+               json* exported) {
   // The last run that ran something; else the newest plan, all "not run".
   std::string run_id = LastRun(suite_dir);
   if (run_id.empty()) run_id = NewestRun(suite_dir);
@@ -587,9 +590,11 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
   }
   PlanFile plan = ReadPlan(suite_dir, run_id);
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
-  Report report = BuildReport(plan, journals, ReadCollectionErrors(suite_dir));
+  Collection collection = ReadCollectionIfAny(suite_dir);
+  Report report = BuildReport(plan, journals, collection.errors);
   out << FormatSummary(report);
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
+  if (exported) *exported = ExportSuite(report, plan, collection);
   UpdateDurations(suite_dir, report);
   return report.Ok() ? 0 : 1;
 }

@@ -95,8 +95,10 @@ Durations FoldDurations(Durations store, const Report& report);
 // prints the summary to `out`, writes JUnit XML to junit_file unless it is
 // empty, updates durations.json. Returns 0 when Ok(), 1 otherwise; throws
 // Error when there is no readable plan.
+// With `exported`, also sets it to the suite's part of the results export
+// (report_export.h).
 int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
-               std::ostream& out);
+               std::ostream& out, nlohmann::json* exported = nullptr);
 
 // Folds the last run's journals into durations.json; `plan` calls it at
 // each ctest start before it plans. Does nothing when there is no usable

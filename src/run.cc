@@ -636,7 +636,10 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
     for (const char* arg : {"-n", "0", "--dist", "no"}) argv.push_back(arg);
   }
   argv.push_back("--shards-serial-marker=" + settings.serial_marker);
-  if (!entry.collection_errors) argv.push_back("--shards-node-ids=" + node_ids_file.string());
+  if (!entry.collection_errors) {
+    argv.push_back("--shards-node-ids=" + node_ids_file.string());
+    argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
+  }
   argv.push_back("--shards-journal=" + journal.string());
   argv.push_back("-v");
   return argv;

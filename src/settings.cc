@@ -29,6 +29,8 @@ constexpr std::pair<const char*, Distribution> kDistributions[] = {{"load", Dist
                                                                    {"group", Distribution::kGroup}};
 constexpr std::pair<const char*, DiscoveryMode> kDiscoveryModes[] = {
     {"CONFIGURE", DiscoveryMode::kConfigure}, {"PRE_TEST", DiscoveryMode::kPreTest}};
+constexpr std::pair<const char*, Imports> kImports[] = {{"suite", Imports::kSuite},
+                                                        {"own", Imports::kOwn}};
 
 template <typename Enum, size_t N>
 const char* WordOf(Enum value, const std::pair<const char*, Enum> (&words)[N]) {
@@ -48,9 +50,11 @@ Distribution ParseDistribution(const std::string& word) {
 DiscoveryMode ParseDiscoveryMode(const std::string& word) {
   return ParseWord(word, "DISCOVERY_MODE", kDiscoveryModes);
 }
+Imports ParseImports(const std::string& word) { return ParseWord(word, "IMPORTS", kImports); }
 const char* Name(Granularity value) { return WordOf(value, kGranularities); }
 const char* Name(Distribution value) { return WordOf(value, kDistributions); }
 const char* Name(DiscoveryMode value) { return WordOf(value, kDiscoveryModes); }
+const char* Name(Imports value) { return WordOf(value, kImports); }
 
 int ParseShards(const std::string& word) {
   if (word == "auto") return 0;
@@ -76,6 +80,7 @@ json SettingsToJson(const Settings& s) {
           {"shards", s.shards},
           {"granularity", Name(s.granularity)},
           {"distribution", Name(s.distribution)},
+          {"imports", Name(s.imports)},
           {"serial_marker", s.serial_marker},
           {"port_base", s.port_base},
           {"ports_per_shard", s.ports_per_shard},
@@ -104,6 +109,7 @@ Settings SettingsFromJson(const json& j) {
     s.shards = j.at("shards").get<int>();
     s.granularity = ParseGranularity(j.at("granularity").get<std::string>());
     s.distribution = ParseDistribution(j.at("distribution").get<std::string>());
+    s.imports = ParseImports(j.value("imports", "suite"));
     s.serial_marker = j.at("serial_marker").get<std::string>();
     s.port_base = j.at("port_base").get<int>();
     s.ports_per_shard = j.at("ports_per_shard").get<int>();

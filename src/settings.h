@@ -16,17 +16,23 @@ enum class Granularity { kShard, kFile, kTest };
 // What the planner may split apart (xdist's --dist modes).
 enum class Distribution { kLoad, kFile, kScope, kGroup };
 enum class DiscoveryMode { kConfigure, kPreTest };
+// What a shard's pytest imports: the whole suite, as plain pytest's
+// collection does (so import-time side effects are the same), or only the
+// shard's own modules (faster; for suites known to have none).
+enum class Imports { kSuite, kOwn };
 
 // Parse user words ("shard", "load", "PRE_TEST"); throw Error naming the
 // accepted values.
 Granularity ParseGranularity(const std::string& word);
 Distribution ParseDistribution(const std::string& word);
 DiscoveryMode ParseDiscoveryMode(const std::string& word);
+Imports ParseImports(const std::string& word);
 // "auto" gives 0; otherwise a positive count.
 int ParseShards(const std::string& word);
 const char* Name(Granularity granularity);
 const char* Name(Distribution distribution);
 const char* Name(DiscoveryMode mode);
+const char* Name(Imports imports);
 
 struct Settings {
   std::string suite;                  // the <name> of pytest_shard_tests()
@@ -39,6 +45,7 @@ struct Settings {
   int shards = 0;                     // 0: auto
   Granularity granularity = Granularity::kShard;
   Distribution distribution = Distribution::kLoad;
+  Imports imports = Imports::kSuite;
   std::string serial_marker = "serial";
   int port_base = 20000;
   int ports_per_shard = 10;

@@ -17,6 +17,7 @@
 #include "file_util.h"
 #include "plan_suite.h"
 #include "report.h"
+#include "report_export.h"
 #include "run.h"
 #include "settings.h"
 
@@ -59,7 +60,8 @@ fs::path SelfPath(const char* argv0) {
 
 int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
-  std::string shards = "auto", granularity = "shard", distribution = "load", discovery;
+  std::string shards = "auto", granularity = "shard", distribution = "load", imports = "suite";
+  std::string discovery;
   std::vector<std::string> properties;
   bool settings_only = false;
   po::options_description options("collect options");
@@ -74,6 +76,8 @@ int CollectCommand(const std::vector<std::string>& args) {
       "shards", po::value(&shards), "number of shards, or auto")(
       "granularity", po::value(&granularity), "shard, file or test")(
       "distribution", po::value(&distribution), "load, file, scope or group")(
+      "imports", po::value(&imports),
+      "suite (a shard imports every test module, as pytest does) or own (only its own)")(
       "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
       "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
       "ports-per-shard", po::value(&s.ports_per_shard), "ports in each shard's range")(
@@ -111,6 +115,7 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.shards = ParseShards(shards);
     s.granularity = ParseGranularity(granularity);
     s.distribution = ParseDistribution(distribution);
+    s.imports = ParseImports(imports);
     if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
     if (s.port_base < 1 || s.ports_per_shard < 1 || s.port_base + s.ports_per_shard > 65536)
       throw Error("PORT_BASE and PORTS_PER_SHARD must give ports from 1 to 65535");
@@ -166,16 +171,19 @@ int RunCommand(const std::vector<std::string>& args) {
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
-  std::string junit;
+  std::string junit, export_file;
   po::options_description options("report options");
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::vector<std::string>>()->composing(),
       "a suite's directory (default: every suite under --build-dir)")(
       "build-dir", po::value<std::string>()->default_value("."), "build tree to search for suites")(
-      "junit", po::value(&junit), "write one merged JUnit XML file of every pytest test");
+      "junit", po::value(&junit), "write one merged JUnit XML file of every pytest test")(
+      "export", po::value(&export_file),
+      "write every suite's results as JSON (pytest-shards-results/1): each test's "
+      "outcome, duration and message, by pytest-shards' and pytest's names");
   po::variables_map vm;
-  if (!Parse(args, options, {}, "usage: pytest-shards report [--suite-dir DIR] [--junit FILE]",
-             &vm))
+  if (!Parse(args, options, {},
+             "usage: pytest-shards report [--suite-dir DIR] [--junit FILE] [--export FILE]", &vm))
     return 0;
   std::vector<fs::path> suites;
   if (vm.count("suite-dir")) {
@@ -195,7 +203,10 @@ int ReportCommand(const std::vector<std::string>& args) {
                 "; pass --build-dir <build> or --suite-dir <dir> after running ctest");
   if (suites.size() > 1 && !junit.empty()) throw Error("--junit needs one suite; pass --suite-dir");
   int status = 0;
-  for (const fs::path& suite : suites) status |= ReportMain(suite, junit, std::cout);
+  std::vector<nlohmann::json> exported(suites.size());
+  for (std::size_t i = 0; i < suites.size(); ++i)
+    status |= ReportMain(suites[i], junit, std::cout, export_file.empty() ? nullptr : &exported[i]);
+  if (!export_file.empty()) WriteFileAtomic(export_file, ExportDocument(exported).dump(1) + "\n");
   return status;
 }
 

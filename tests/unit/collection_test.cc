@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "error.h"
 
 namespace pytest_shards {
@@ -66,6 +68,89 @@ TEST(Collection, MalformedInputIsAClearError) {
       EXPECT_NE(std::string(e.what()).find("re-run cmake"), std::string::npos) << e.what();
     }
   }
+}
+
+Item At(const std::string& node_id, const std::string& path) {
+  Item item;
+  item.node_id = node_id;
+  item.path = path;
+  return item;
+}
+
+std::vector<std::string> NodeIds(const std::vector<Item>& items) {
+  std::vector<std::string> ids;
+  for (const Item& item : items) ids.push_back(item.node_id);
+  return ids;
+}
+
+TEST(UniqueNodeIds, LengthensOnlyTheModulePartsThatCollide) {
+  // --pyargs pkg.a pkg.b from outside: pytest names both modules tests/test_t.py.
+  std::vector<Item> items = {
+      At("tests/test_t.py::test_x", "/site/pkg/a/tests/test_t.py"),
+      At("tests/test_t.py::test_only_a", "/site/pkg/a/tests/test_t.py"),
+      At("tests/test_t.py::test_x", "/site/pkg/b/tests/test_t.py"),
+      At("tests/test_u.py::test_x", "/site/pkg/a/tests/test_u.py"),
+      At("tests/test_t.py", "/site/pkg/c/tests/test_t.py"),  // a skipped module
+  };
+  UniqueNodeIds(&items);
+  EXPECT_EQ(NodeIds(items), (std::vector<std::string>{
+                                "a/tests/test_t.py::test_x",
+                                "a/tests/test_t.py::test_only_a",
+                                "b/tests/test_t.py::test_x",
+                                "tests/test_u.py::test_x",
+                                "c/tests/test_t.py",
+                            }));
+  EXPECT_EQ(items[2].PytestNodeId(), "tests/test_t.py::test_x");
+  EXPECT_EQ(items[3].pytest_node_id, "");  // not renamed
+  EXPECT_EQ(items[3].PytestNodeId(), "tests/test_u.py::test_x");
+  // Idempotent: unique IDs stay as they are.
+  std::vector<Item> again = items;
+  UniqueNodeIds(&again);
+  EXPECT_EQ(NodeIds(again), NodeIds(items));
+}
+
+TEST(UniqueNodeIds, GoesDeeperUntilTheNamesDifferAndTakeNoOtherModulesPart) {
+  std::vector<Item> items = {
+      At("tests/test_t.py::test_x", "/one/x/a/tests/test_t.py"),
+      At("tests/test_t.py::test_x", "/two/x/a/tests/test_t.py"),
+      // "b/tests/test_t.py" is already a module part: c/b/... must not become it.
+      At("b/tests/test_t.py::test_y", "/root/b/tests/test_t.py"),
+      At("tests/test_t.py::test_x", "/three/c/b/tests/test_t.py"),
+  };
+  UniqueNodeIds(&items);
+  EXPECT_EQ(NodeIds(items), (std::vector<std::string>{
+                                "one/x/a/tests/test_t.py::test_x",
+                                "two/x/a/tests/test_t.py::test_x",
+                                "b/tests/test_t.py::test_y",
+                                "three/c/b/tests/test_t.py::test_x",
+                            }));
+  std::vector<std::string> ids = NodeIds(items);
+  std::set<std::string> unique(ids.begin(), ids.end());
+  EXPECT_EQ(unique.size(), items.size());
+}
+
+TEST(UniqueNodeIds, CollectionJsonKeepsPytestsIdsAndReadsBackTheSame) {
+  json output = PluginOutput();
+  json twin = output["items"][0];
+  twin["path"] = "/elsewhere/tests/test_a.py";
+  output["items"].push_back(twin);
+  json skipped = {{"nodeid", "tests/test_skip.py"},
+                  {"path", "/src/tests/test_skip.py"},
+                  {"file", "tests/test_skip.py"},
+                  {"line", 0},
+                  {"cls", nullptr},
+                  {"markers", json::array()},
+                  {"skipped_collector", true}};
+  output["items"].push_back(skipped);
+  Collection c = CollectionFromJson(output);
+  EXPECT_EQ(c.items[0].node_id, "src/tests/test_a.py::test_x[a;b]");
+  EXPECT_EQ(c.items[2].node_id, "elsewhere/tests/test_a.py::test_x[a;b]");
+  EXPECT_TRUE(c.items[3].skipped_collector);
+  EXPECT_FALSE(c.items[0].skipped_collector);
+  json written = CollectionToJson(c);
+  EXPECT_EQ(written["items"][2]["nodeid"], "tests/test_a.py::test_x[a;b]");
+  EXPECT_EQ(written["items"][3]["skipped_collector"], true);
+  EXPECT_EQ(NodeIds(CollectionFromJson(written).items), NodeIds(c.items));
 }
 
 }  // namespace

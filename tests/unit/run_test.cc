@@ -179,9 +179,14 @@ TEST(PytestArgv, RunsTheNodeIdsWithPrivateDirectories) {
                                        "cache_dir=/build/pytest-shards/demo/tmp/3/pytest-cache",
                                        "--shards-serial-marker=db_serial",
                                        "--shards-node-ids=/t/ids.json",
+                                       "--shards-imports=suite",
                                        "--shards-journal=/j/3.jsonl",
                                        "-v"};
   EXPECT_EQ(PytestArgv(plan, entry, Context(), "/t/ids.json", "/j/3.jsonl"), expected);
+  // IMPORTS own: the shard collects only its own modules.
+  plan.settings.imports = Imports::kOwn;
+  std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j/3.jsonl");
+  EXPECT_NE(std::find(argv.begin(), argv.end(), "--shards-imports=own"), argv.end());
 }
 
 TEST(PytestArgv, TurnsXdistOffAfterTheUsersArguments) {

@@ -30,7 +30,9 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
   s.fixtures_required = {"db"};
   s.discovery_mode = DiscoveryMode::kPreTest;
   s.discovery_timeout = 60;
+  s.imports = Imports::kOwn;
   Settings t = SettingsFromJson(SettingsToJson(s));
+  EXPECT_EQ(t.imports, Imports::kOwn);
   EXPECT_EQ(SettingsToJson(t), SettingsToJson(s));
   EXPECT_EQ(t.granularity, Granularity::kTest);
   EXPECT_EQ(t.distribution, Distribution::kScope);
@@ -61,6 +63,19 @@ TEST(Settings, UnknownWordsNameTheAcceptedOnes) {
   EXPECT_THROW(ParseDistribution("each"), Error);
   EXPECT_THROW(ParseDiscoveryMode("pre_test"), Error);
   EXPECT_EQ(ParseDistribution("group"), Distribution::kGroup);
+  EXPECT_EQ(ParseImports("own"), Imports::kOwn);
+  try {
+    ParseImports("all");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unknown IMPORTS 'all'; use one of: suite, own");
+  }
+}
+
+TEST(Settings, SettingsWrittenBeforeImportsExistedImportTheSuite) {
+  nlohmann::json old = SettingsToJson(Settings{});
+  old.erase("imports");
+  EXPECT_EQ(SettingsFromJson(old).imports, Imports::kSuite);
 }
 
 TEST(Settings, WrongFormatAsksToRerunCmake) {

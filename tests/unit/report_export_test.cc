@@ -1,0 +1,93 @@
+#include "report_export.h"
+
+#include <gtest/gtest.h>
+
+namespace pytest_shards {
+namespace {
+
+using nlohmann::json;
+
+Item At(const std::string& node_id, const std::string& path) {
+  Item item;
+  item.node_id = node_id;
+  item.path = path;
+  return item;
+}
+
+// Two modules whose pytest node IDs collide, and a test the collection no
+// longer knows.
+struct Fixture {
+  Collection collection;
+  PlanFile plan;
+  Report report;
+
+  Fixture() {
+    collection.rootdir = "/work";
+    collection.items = {At("tests/test_t.py::test_x", "/site/a/tests/test_t.py"),
+                        At("tests/test_t.py::test_x", "/site/b/tests/test_t.py"),
+                        At("tests/test_u.py::test_y", "/work/tests/test_u.py")};
+    UniqueNodeIds(&collection.items);
+    plan.rootdir = "/work";
+    plan.module_paths = {{"gone/test_g.py", "/site/gone/test_g.py"}};
+    report.suite = "app";
+    report.run_id = "2000-1";
+    report.results = {{"app/shard-0", {"a/tests/test_t.py::test_x", "passed", 0.5, ""}},
+                      {"app/shard-1", {"b/tests/test_t.py::test_x", "failed", 0.25, "boom"}},
+                      {"app/shard-1", {"tests/test_u.py::test_y", "skipped", 0, "later"}},
+                      {"app/shard-1", {"gone/test_g.py::test_z", "missing", 0, "gone"}},
+                      {"app/shard-1", {"tests/test_v.py::test_w", "missing", 0, "gone"}}};
+    EntryRow row;
+    row.name = "app/shard-0";
+    row.tests = 1;
+    row.ran = row.finished = true;
+    row.wall = 2;
+    row.peak_rss_kb = 1024;
+    report.entries = {row};
+  }
+};
+
+TEST(ReportExport, NamesEveryTestByItsIdAndByPytestsPathAndNodeId) {
+  Fixture f;
+  json suite = ExportSuite(f.report, f.plan, f.collection);
+  EXPECT_EQ(suite["suite"], "app");
+  EXPECT_EQ(suite["run_id"], "2000-1");
+  const json& tests = suite["tests"];
+  ASSERT_EQ(tests.size(), 5u);
+  EXPECT_EQ(tests[0]["id"], "a/tests/test_t.py::test_x");
+  EXPECT_EQ(tests[0]["nodeid"], "tests/test_t.py::test_x");
+  EXPECT_EQ(tests[0]["path"], "/site/a/tests/test_t.py");
+  EXPECT_EQ(tests[0]["entry"], "app/shard-0");
+  EXPECT_EQ(tests[1]["nodeid"], "tests/test_t.py::test_x");
+  EXPECT_EQ(tests[1]["path"], "/site/b/tests/test_t.py");
+  EXPECT_EQ(tests[1]["outcome"], "failed");
+  EXPECT_EQ(tests[1]["message"], "boom");
+  EXPECT_EQ(tests[1]["duration"], 0.25);
+  EXPECT_EQ(tests[2]["nodeid"], "tests/test_u.py::test_y");
+  // Not in the collection: the plan's module path, else below the rootdir.
+  EXPECT_EQ(tests[3]["path"], "/site/gone/test_g.py");
+  EXPECT_EQ(tests[4]["path"], "/work/tests/test_v.py");
+  EXPECT_EQ(suite["entries"][0]["name"], "app/shard-0");
+  EXPECT_EQ(suite["entries"][0]["status"], "passed");
+  EXPECT_EQ(suite["entries"][0]["peak_rss_kb"], 1024);
+  json document = ExportDocument({suite});
+  EXPECT_EQ(document["format"], "pytest-shards-results/1");
+  EXPECT_EQ(document["suites"][0], suite);
+}
+
+TEST(ReportExport, CollectionIdentityIgnoresOrderAndSeesEveryId) {
+  Fixture f;
+  std::string identity = CollectionIdentity(f.collection);
+  EXPECT_EQ(identity.size(), 32u);
+  Collection reordered = f.collection;
+  std::swap(reordered.items[0], reordered.items[2]);
+  EXPECT_EQ(CollectionIdentity(reordered), identity);
+  Collection fewer = f.collection;
+  fewer.items.pop_back();
+  EXPECT_NE(CollectionIdentity(fewer), identity);
+  Collection with_error = f.collection;
+  with_error.errors.push_back({"tests/test_bad.py", "", "ImportError"});
+  EXPECT_NE(CollectionIdentity(with_error), identity);
+}
+
+}  // namespace
+}  // namespace pytest_shards
