@@ -9,7 +9,7 @@ shard, file and test) and runs tools/bench/parity.py on it, then proves
    conftest's import-time side effects, module-level skips, a module that
    does not import, ordinary failing/xfail tests; plain pytest under xdist
    (`--reference xdist`) gives the same outcomes; with each entry importing
-   only its own modules (`--shards-imports=own`) exactly the tests that rely
+   only its own modules (`IMPORTS own`) exactly the tests that rely
    on other modules' imports differ, so the suite does exercise them;
 2. from the tests' own evidence (keyed by __file__): every test that plain
    pytest runs ran exactly once under ctest, each twin included;
@@ -180,7 +180,7 @@ def check_verdicts(args, build, tool):
                        if line.startswith("differs: ") and line.endswith(
                            ": pytest passed, pytest-shards failed"))
     check(status == 1 and differing == sorted(RELY_ON_IMPORTS),
-          "with --shards-imports=own parity.py finds exactly the tests that rely on other "
+          "with IMPORTS own parity.py finds exactly the tests that rely on other "
           f"modules' and a sibling conftest's imports: {differing}")
 
 
