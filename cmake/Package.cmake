@@ -3,7 +3,7 @@
 # installs under /usr. dpkg-shlibdeps (dpkg-dev) derives the dependencies of
 # the executable from the shared libraries it links.
 set(PYTEST_SHARDS_DEB_MAINTAINER
-  "pytest-shards maintainers <maintainers@users.noreply.r-seed-8a57d2b2.example>"
+  "pytest-shards maintainers <maintainers@pytest-shards.invalid>"
   CACHE STRING "Maintainer field of the Debian package")
 
 set(CPACK_GENERATOR DEB)
