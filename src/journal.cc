@@ -1,5 +1,6 @@
 #include "journal.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -34,6 +35,11 @@ std::string Message(const json& record) {
 // record must have is missing or has the wrong type.
 void Apply(const json& r, ShardJournal* j) {
   const std::string event = r.at("event").get<std::string>();
+  auto time = r.find("time");
+  if (time != r.end() && time->is_number()) {
+    j->end = std::max(j->end, time->get<double>());
+    if (event == "run") j->start = time->get<double>();
+  }
   if (event == "run") {
     j->run_id = r.value("run_id", "");
     j->entry = r.value("entry", "");

@@ -41,6 +41,12 @@ struct ShardJournal {
   long peak_rss_kb = 0;
   int exit_code = 0;
   int restarts = 0;
+  // For the timeline (report_html.h), in seconds since the epoch; 0 when
+  // unknown. start: the "run" record's time, when the runner began. end: the
+  // latest time of any record: the closing "shard" record's, or the last
+  // sign of life of an entry killed mid-run.
+  double start = 0;
+  double end = 0;
 };
 
 // Reads what is there. A torn last line (the writer was killed mid-write) is

@@ -90,6 +90,9 @@ EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& jou
   row.collection_errors = entry.collection_errors;
   row.ran = !journals.empty();
   for (const ShardJournal* journal : journals) {
+    if (journal->start > 0 && (row.start == 0 || journal->start < row.start))
+      row.start = journal->start;
+    row.end = std::max(row.end, journal->end);
     if (!journal->finished) {
       row.running = RunningTest(*journal);
       continue;
@@ -190,9 +193,8 @@ std::size_t DecodeUtf8(std::string_view text, std::size_t i, std::uint32_t* code
   return length;
 }
 
-// Text XML 1.0 can hold: what it cannot (control characters, invalid UTF-8)
-// becomes "#xHH", as pytest's own junitxml does, so distinct node IDs stay
-// distinct. pugixml escapes the markup characters.
+}  // namespace
+
 std::string XmlSafe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -212,6 +214,8 @@ std::string XmlSafe(std::string_view text) {
   }
   return out;
 }
+
+namespace {
 
 void SetAttribute(pugi::xml_node node, const char* name, const std::string& value) {
   node.append_attribute(name).set_value(XmlSafe(value).c_str());
@@ -271,9 +275,11 @@ std::set<std::string> CollectionErrorEntries(const Report& report) {
   return names;
 }
 
+}  // namespace
+
 // ---- Summary ----------------------------------------------------------------
 
-std::string Totals(const std::map<std::string, int>& totals) {
+std::string FormatTotals(const std::map<std::string, int>& totals) {
   auto count = [&](const std::string& outcome) {
     auto found = totals.find(outcome);
     return found == totals.end() ? 0 : found->second;
@@ -289,6 +295,8 @@ std::string Totals(const std::map<std::string, int>& totals) {
   for (const auto& [outcome, n] : totals) add(outcome);
   return line;
 }
+
+namespace {
 
 std::string Pad(const std::string& text, std::size_t width, bool right) {
   if (text.size() >= width) return text;
@@ -482,7 +490,7 @@ std::string FormatSummary(const Report& report) {
   std::ostringstream out;
   out << "pytest-shards report: " << report.suite << " (run " << report.run_id << ")\n";
   out << Table(report);
-  out << Totals(report.totals) << "\n";
+  out << FormatTotals(report.totals) << "\n";
   Failures(out, report);
   std::set<std::string> collection_entries = CollectionErrorEntries(report);
   std::vector<std::string> collection_errors;
@@ -580,7 +588,7 @@ Durations FoldDurations(Durations store, const Report& report) {
 }
 
 int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out,
-               json* exported) {
+               json* exported, Report* report_out) {
   // The last run that ran something; else the newest plan, all "not run".
   std::string run_id = LastRun(suite_dir);
   if (run_id.empty()) run_id = NewestRun(suite_dir);
@@ -596,7 +604,9 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
   if (exported) *exported = ExportSuite(report, plan, collection);
   UpdateDurations(suite_dir, report);
-  return report.Ok() ? 0 : 1;
+  int status = report.Ok() ? 0 : 1;
+  if (report_out) *report_out = std::move(report);
+  return status;
 }
 
 void FoldJournalsIntoDurations(const fs::path& suite_dir) {

@@ -7,6 +7,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct EntryRow {
   int restarts = 0;
   std::string running;                // killed mid-run: the test it was running
   std::map<std::string, int> counts;  // outcome -> results
+  // When it ran, for the timeline (report_html.h): the journal's start and
+  // end (journal.h), seconds since the epoch; 0 when unknown.
+  double start = 0;
+  double end = 0;
 
   // "passed", "failed", "killed" (no closing record: killed mid-run),
   // "not run" (no journal of this run).
@@ -73,6 +78,9 @@ Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journa
 // accounting problems.
 std::string FormatSummary(const Report& report);
 
+// "N passed, N failed", then the other non-zero outcomes.
+std::string FormatTotals(const std::map<std::string, int>& totals);
+
 // JUnit XML: <testsuites name=suite> holding one <testsuite> per entry and
 // one <testcase> per result. Any node ID text gives well-formed XML 1.0:
 // characters XML cannot hold are written as "#xHH".
@@ -81,6 +89,11 @@ std::string JunitXml(const Report& report, const std::string& suite);
 // The JUnit (classname, name) of a node ID:
 // "tests/test_a.py::TestX::test_y[p]" -> ("tests.test_a.TestX", "test_y[p]").
 std::pair<std::string, std::string> JunitNames(const std::string& node_id);
+
+// Text XML 1.0 can hold: what it cannot (control characters, invalid UTF-8)
+// becomes "#xHH", as pytest's own junitxml does, so distinct node IDs stay
+// distinct. The markup characters are left to the XML writer to escape.
+std::string XmlSafe(std::string_view text);
 
 // The store updated with this run: the latest measured duration of every
 // test that ran to an outcome (not crashed/timeout/missing), the wall time
@@ -96,9 +109,10 @@ Durations FoldDurations(Durations store, const Report& report);
 // empty, updates durations.json. Returns 0 when Ok(), 1 otherwise; throws
 // Error when there is no readable plan.
 // With `exported`, also sets it to the suite's part of the results export
-// (report_export.h).
+// (report_export.h). With `report`, also stores the report there (for the
+// timeline, report_html.h).
 int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
-               std::ostream& out, nlohmann::json* exported = nullptr);
+               std::ostream& out, nlohmann::json* exported = nullptr, Report* report = nullptr);
 
 // Folds the last run's journals into durations.json; `plan` calls it at
 // each ctest start before it plans. Does nothing when there is no usable

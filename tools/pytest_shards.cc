@@ -3,7 +3,7 @@
 //   collect  configure time: collect node IDs once, store the suite's settings
 //   plan     every ctest start: plan shards, write the CTest include file
 //   run      what each CTest entry executes: one shard
-//   report   after a run: summary, JUnit XML, durations store
+//   report   after a run: summary, JUnit XML, HTML timeline, durations store
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -18,6 +18,7 @@
 #include "plan_suite.h"
 #include "report.h"
 #include "report_export.h"
+#include "report_html.h"
 #include "run.h"
 #include "settings.h"
 
@@ -34,7 +35,7 @@ constexpr const char* kUsage =
     "  collect   collect the suite's node IDs once (configure time)\n"
     "  plan      plan shards and write the CTest include file (every ctest start)\n"
     "  run       run one CTest entry's shard of pytest (what each entry executes)\n"
-    "  report    merge the last run's results: summary, JUnit XML, durations\n"
+    "  report    merge the last run's results: summary, JUnit XML, HTML timeline, durations\n"
     "  fail      print a message and exit 1 (entries that report a problem)\n"
     "\n"
     "'pytest-shards <command> --help' explains a command.\n";
@@ -171,7 +172,7 @@ int RunCommand(const std::vector<std::string>& args) {
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
-  std::string junit, export_file;
+  std::string junit, export_file, html;
   po::options_description options("report options");
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::vector<std::string>>()->composing(),
@@ -180,10 +181,15 @@ int ReportCommand(const std::vector<std::string>& args) {
       "junit", po::value(&junit), "write one merged JUnit XML file of every pytest test")(
       "export", po::value(&export_file),
       "write every suite's results as JSON (pytest-shards-results/1): each test's "
-      "outcome, duration and message, by pytest-shards' and pytest's names");
+      "outcome, duration and message, by pytest-shards' and pytest's names")(
+      "html", po::value(&html),
+      "write the last run's timeline (lanes, start-up, idle time, slowest tests) as one "
+      "self-contained HTML file");
   po::variables_map vm;
   if (!Parse(args, options, {},
-             "usage: pytest-shards report [--suite-dir DIR] [--junit FILE] [--export FILE]", &vm))
+             "usage: pytest-shards report [--suite-dir DIR] [--junit FILE] [--export FILE] "
+             "[--html FILE]",
+             &vm))
     return 0;
   std::vector<fs::path> suites;
   if (vm.count("suite-dir")) {
@@ -204,9 +210,12 @@ int ReportCommand(const std::vector<std::string>& args) {
   if (suites.size() > 1 && !junit.empty()) throw Error("--junit needs one suite; pass --suite-dir");
   int status = 0;
   std::vector<nlohmann::json> exported(suites.size());
+  std::vector<Report> reports(suites.size());
   for (std::size_t i = 0; i < suites.size(); ++i)
-    status |= ReportMain(suites[i], junit, std::cout, export_file.empty() ? nullptr : &exported[i]);
+    status |= ReportMain(suites[i], junit, std::cout, export_file.empty() ? nullptr : &exported[i],
+                         &reports[i]);
   if (!export_file.empty()) WriteFileAtomic(export_file, ExportDocument(exported).dump(1) + "\n");
+  if (!html.empty()) WriteFileAtomic(html, TimelineHtml(reports));
   return status;
 }
 

@@ -9,7 +9,8 @@ run `ctest -j 2` there and prove from the suite's own evidence that
 - tests inside a package run with `--pyargs` from outside it all ran, and
   `report` still shows that run after a `ctest --show-only` planned anew,
 - listings (`ctest --show-only`, as IDEs do) while ctest runs do not change
-  what that run executes.
+  what that run executes,
+- `report --html` draws that run: one bar per CTest entry on 2 lanes (-j 2).
 
 usage: consumer_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                          --work DIR --python PYTHON
@@ -23,6 +24,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ElementTree
 
 HERE = pathlib.Path(__file__).resolve().parent
 SUITE = HERE / "consumer" / "suite"
@@ -101,10 +103,33 @@ def check_shard_run(records, expected):
           "each shard ran in one pytest process: -n auto from addopts started no workers")
 
 
-def ctest_names(ctest, build, label):
-    out = subprocess.run([ctest, "--test-dir", build, "--show-only=json-v1", "-L", label],
+def ctest_names(ctest, build, label=None):
+    out = subprocess.run([ctest, "--test-dir", build, "--show-only=json-v1"]
+                         + (["-L", label] if label else []),
                          check=True, capture_output=True, text=True).stdout
     return [t["name"] for t in json.loads(out)["tests"]]
+
+
+def check_timeline(tool, build, work, ctest):
+    """`report --html` after the `ctest -j 2` of every suite: the page parses
+    as XML, fetches nothing, and has one bar per CTest entry on 2 lanes."""
+    page = work / "timeline.html"
+    report = subprocess.run([tool, "report", "--build-dir", build, "--html", page],
+                            capture_output=True, text=True)
+    check(report.returncode == 0 and page.is_file(),
+          "report --html wrote the timeline\n" + report.stdout + report.stderr)
+    text = page.read_text(encoding="utf-8")
+    root = ElementTree.fromstring(text)
+    groups = list(root.iter("g"))
+    bars = [g.get("data-entry") for g in groups if "bar" in g.get("class", "").split()]
+    lanes = [g for g in groups if "lane" in g.get("class", "").split()]
+    entries = ctest_names(ctest, build)
+    check(sorted(bars) == sorted(entries),
+          f"the timeline has one bar for each of the {len(entries)} CTest entries "
+          f"({len(bars)} bars)")
+    check(len(lanes) == 2, f"the timeline has 2 lanes for ctest -j 2 ({len(lanes)})")
+    check("http://" not in text and "https://" not in text and "<script" not in text,
+          "the timeline is self-contained")
 
 
 def main():
@@ -120,6 +145,7 @@ def main():
         f"-DPython3_EXECUTABLE={args.python}")
     result = subprocess.run([args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure"])
     check(result.returncode == 0, "ctest -j 2 in the consumer project passed")
+    check_timeline(prefix / "bin" / "pytest-shards", build, work, args.ctest)
 
     expected = collected_node_ids(args.python)
     check_shard_run(read_evidence(build / "evidence" / "shards"), expected)

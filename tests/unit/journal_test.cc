@@ -107,6 +107,24 @@ TEST_F(JournalTest, UnfinishedJournalHasNoShardRecord) {
   EXPECT_TRUE(j.results.empty());
 }
 
+TEST_F(JournalTest, StartIsTheRunRecordsTimeEndTheLatestRecords) {
+  Write(std::string(kRun) + kStartA + kResultA +
+        R"({"event":"shard","entry":"s/shard-00","wall":9,"startup":0.5,"time":10})"
+        "\n");
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_EQ(j.start, 1);
+  EXPECT_EQ(j.end, 10);
+  // Killed mid-run: the end is its last sign of life.
+  Write(std::string(kRun) + kStartA);
+  j = ReadJournal(file_);
+  EXPECT_EQ(j.start, 1);
+  EXPECT_EQ(j.end, 2);
+  // A record without a usable time (older or foreign writers) changes nothing.
+  Write(std::string(kRun) + R"({"event":"start","nodeid":"t.py::a","time":"late"})"
+                            "\n");
+  EXPECT_EQ(ReadJournal(file_).end, 1);
+}
+
 TEST_F(JournalTest, TornLastLineIsIgnored) {
   Write(std::string(kRun) + kStartA + R"({"event":"result","nodeid":"t.py::a","outc)");
   ShardJournal j = ReadJournal(file_);

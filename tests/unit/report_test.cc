@@ -125,6 +125,19 @@ TEST(BuildReport, ResultTwiceInOneJournalRanTwice) {
   EXPECT_FALSE(report.Ok());
 }
 
+TEST(BuildReport, EntryKeepsItsJournalsStartAndEnd) {
+  PlanFile plan = MakePlan(
+      {MakeEntry("suite/shard-00", {"t.py::a"}), MakeEntry("suite/shard-01", {"t.py::b"})});
+  ShardJournal journal = MakeJournal(0, "suite/shard-00", {Passed("t.py::a")});
+  journal.start = 1000.5;
+  journal.end = 1003;
+  Report report = BuildReport(plan, {journal});
+  EXPECT_EQ(report.entries[0].start, 1000.5);
+  EXPECT_EQ(report.entries[0].end, 1003);
+  EXPECT_EQ(report.entries[1].start, 0);  // did not run
+  EXPECT_EQ(report.entries[1].end, 0);
+}
+
 TEST(BuildReport, KilledJournalKeepsItsResults) {
   PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"}),
                             MakeEntry("suite/shard-01", {"t.py::c"})});
