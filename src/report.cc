@@ -43,9 +43,9 @@ std::string Shorten(std::string line, std::size_t limit) {
   return line.substr(0, cut) + "...";
 }
 
-// The line of a failure message that says what went wrong: pytest's first
-// "E   " line (its long report starts with source lines), else the first
-// non-empty line.
+}  // namespace
+
+// Public (report.h): watch's failure lines show it too.
 std::string KeyLine(const std::string& message, std::size_t limit) {
   std::string first;
   std::istringstream lines(message);
@@ -59,6 +59,8 @@ std::string KeyLine(const std::string& message, std::size_t limit) {
   }
   return Shorten(first, limit);
 }
+
+namespace {
 
 // ---- Building the report --------------------------------------------------
 
@@ -370,6 +372,9 @@ void EntryProblems(std::ostream& out, const Report& report) {
 
 // ---- Files ----------------------------------------------------------------
 
+}  // namespace
+
+// Public (report.h): watch reads the plan of the run it follows.
 PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
   fs::path file = RunPlanFile(suite_dir, run_id);
   nlohmann::json document =
@@ -381,6 +386,8 @@ PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
     throw Error(file.string() + ": " + e.what());
   }
 }
+
+namespace {
 
 // The journals of the plan's entries that exist. A corrupt journal throws
 // unless `skip_corrupt`.
@@ -585,6 +592,11 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
     throw Error("no plan in " + (suite_dir / "runs").string() +
                 "; run ctest first: a plan is written at each ctest start");
   }
+  return ReportRun(suite_dir, run_id, junit_file, out);
+}
+
+int ReportRun(const fs::path& suite_dir, const std::string& run_id, const std::string& junit_file,
+              std::ostream& out) {
   PlanFile plan = ReadPlan(suite_dir, run_id);
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
   Report report = BuildReport(plan, journals, ReadCollectionErrors(suite_dir));

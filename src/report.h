@@ -90,11 +90,24 @@ std::pair<std::string, std::string> JunitNames(const std::string& node_id);
 // Folding the same report twice gives the same store.
 Durations FoldDurations(Durations store, const Report& report);
 
-// `pytest-shards report`: reads the plan and the journals of the last run
-// that ran (see runs.h; a ctest that only listed tests does not count),
-// prints the summary to `out`, writes JUnit XML to junit_file unless it is
-// empty, updates durations.json. Returns 0 when Ok(), 1 otherwise; throws
-// Error when there is no readable plan.
+// The line of a failure message that says what went wrong, at most `limit`
+// bytes: pytest's first "E   " line (its long report starts with source
+// lines), else the first non-empty line.
+std::string KeyLine(const std::string& message, std::size_t limit);
+
+// The plan of run `run_id` of the suite (see runs.h). Throws Error naming the
+// file when it is missing or corrupt.
+PlanFile ReadPlan(const std::filesystem::path& suite_dir, const std::string& run_id);
+
+// Reports run `run_id` of the suite (see runs.h): prints the summary to
+// `out`, writes JUnit XML to junit_file unless it is empty, updates
+// durations.json. Returns 0 when Ok(), 1 otherwise; throws Error when the
+// run has no readable plan.
+int ReportRun(const std::filesystem::path& suite_dir, const std::string& run_id,
+              const std::string& junit_file, std::ostream& out);
+
+// `pytest-shards report`: ReportRun of the last run that ran (a ctest that
+// only listed tests does not count); throws Error when there is no plan.
 int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
                std::ostream& out);
 
