@@ -119,8 +119,8 @@ PlanFile ReadPlan(const std::filesystem::path& suite_dir, const std::string& run
 // part of the results export (report_export.h). With `report`, also stores
 // the report there (for the timeline, report_html.h).
 int ReportRun(const std::filesystem::path& suite_dir, const std::string& run_id,
-              const std::string& junit_file, std::ostream& out,
-              nlohmann::json* exported = nullptr, Report* report = nullptr);
+              const std::string& junit_file, std::ostream& out, nlohmann::json* exported = nullptr,
+              Report* report = nullptr);
 
 // `pytest-shards report`: ReportRun of the last run that ran (a ctest that
 // only listed tests does not count); throws Error when there is no plan.
