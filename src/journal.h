@@ -83,6 +83,9 @@ class JournalTail {
   double running_since() const { return running_since_; }
   const std::vector<std::string>& started() const { return journal_.started; }
   const std::vector<TestResult>& results() const { return journal_.results; }
+  // Everything read so far: run_id is set once the runner's first record
+  // is in, finished once its closing record is.
+  const ShardJournal& journal() const { return journal_; }
 
  private:
   void Follow(const nlohmann::json& record, int line);

@@ -45,9 +45,9 @@ std::string Shorten(std::string line, std::size_t limit) {
   return line.substr(0, cut) + "...";
 }
 
-// The line of a failure message that says what went wrong: pytest's first
-// "E   " line (its long report starts with source lines), else the first
-// non-empty line.
+}  // namespace
+
+// Public (report.h): watch's failure lines show it too.
 std::string KeyLine(const std::string& message, std::size_t limit) {
   std::string first;
   std::istringstream lines(message);
@@ -61,6 +61,8 @@ std::string KeyLine(const std::string& message, std::size_t limit) {
   }
   return Shorten(first, limit);
 }
+
+namespace {
 
 // ---- Building the report --------------------------------------------------
 
@@ -380,6 +382,9 @@ void EntryProblems(std::ostream& out, const Report& report) {
 
 // ---- Files ----------------------------------------------------------------
 
+}  // namespace
+
+// Public (report.h): watch reads the plan of the run it follows.
 PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
   fs::path file = RunPlanFile(suite_dir, run_id);
   nlohmann::json document =
@@ -391,6 +396,8 @@ PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
     throw Error(file.string() + ": " + e.what());
   }
 }
+
+namespace {
 
 // The journals of the plan's entries that exist. A corrupt journal throws
 // unless `skip_corrupt`.
@@ -596,6 +603,11 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
     throw Error("no plan in " + (suite_dir / "runs").string() +
                 "; run ctest first: a plan is written at each ctest start");
   }
+  return ReportRun(suite_dir, run_id, junit_file, out, exported, report_out);
+}
+
+int ReportRun(const fs::path& suite_dir, const std::string& run_id, const std::string& junit_file,
+              std::ostream& out, json* exported, Report* report_out) {
   PlanFile plan = ReadPlan(suite_dir, run_id);
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
   Collection collection = ReadCollectionIfAny(suite_dir);

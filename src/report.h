@@ -103,14 +103,27 @@ std::string XmlSafe(std::string_view text);
 // Folding the same report twice gives the same store.
 Durations FoldDurations(Durations store, const Report& report);
 
-// `pytest-shards report`: reads the plan and the journals of the last run
-// that ran (see runs.h; a ctest that only listed tests does not count),
-// prints the summary to `out`, writes JUnit XML to junit_file unless it is
-// empty, updates durations.json. Returns 0 when Ok(), 1 otherwise; throws
-// Error when there is no readable plan.
-// With `exported`, also sets it to the suite's part of the results export
-// (report_export.h). With `report`, also stores the report there (for the
-// timeline, report_html.h).
+// The line of a failure message that says what went wrong, at most `limit`
+// bytes: pytest's first "E   " line (its long report starts with source
+// lines), else the first non-empty line.
+std::string KeyLine(const std::string& message, std::size_t limit);
+
+// The plan of run `run_id` of the suite (see runs.h). Throws Error naming the
+// file when it is missing or corrupt.
+PlanFile ReadPlan(const std::filesystem::path& suite_dir, const std::string& run_id);
+
+// Reports run `run_id` of the suite (see runs.h): prints the summary to
+// `out`, writes JUnit XML to junit_file unless it is empty, updates
+// durations.json. Returns 0 when Ok(), 1 otherwise; throws Error when the
+// run has no readable plan. With `exported`, also sets it to the suite's
+// part of the results export (report_export.h). With `report`, also stores
+// the report there (for the timeline, report_html.h).
+int ReportRun(const std::filesystem::path& suite_dir, const std::string& run_id,
+              const std::string& junit_file, std::ostream& out, nlohmann::json* exported = nullptr,
+              Report* report = nullptr);
+
+// `pytest-shards report`: ReportRun of the last run that ran (a ctest that
+// only listed tests does not count); throws Error when there is no plan.
 int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
                std::ostream& out, nlohmann::json* exported = nullptr, Report* report = nullptr);
 

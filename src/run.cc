@@ -15,8 +15,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -133,33 +131,6 @@ void AppendResult(const fs::path& journal, const std::string& node_id, const std
                          {"message", message}});
 }
 
-// SIGINT/SIGTERM/SIGHUP while the runner waits: pytest runs in its own
-// process group, so the terminal's Ctrl-C or CTest's kill reach only us; we
-// pass the signal on instead of leaving pytest behind.
-std::atomic<int> g_interrupt{0};
-
-extern "C" void OnInterrupt(int signal) { g_interrupt.store(signal); }
-
-class InterruptHandlers {
- public:
-  InterruptHandlers() {
-    g_interrupt.store(0);
-    struct sigaction action {};
-    action.sa_handler = OnInterrupt;
-    sigemptyset(&action.sa_mask);
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &saved_[i]);
-  }
-  ~InterruptHandlers() {
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &saved_[i], nullptr);
-  }
-  InterruptHandlers(const InterruptHandlers&) = delete;
-  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
-
- private:
-  static constexpr std::array<int, 3> kSignals = {SIGINT, SIGTERM, SIGHUP};
-  std::array<struct sigaction, 3> saved_{};
-};
-
 // What one pytest run wrote about its session, from byte `offset` of the
 // journal on: whether it reached `finish`, and when it had collected.
 struct Session {
@@ -224,6 +195,9 @@ class Runner {
   }
 
   int Run() {
+    // SIGINT/SIGTERM/SIGHUP while the runner waits: pytest runs in its own
+    // process group, so the terminal's Ctrl-C or CTest's kill reach only us;
+    // we pass the signal on instead of leaving pytest behind.
     InterruptHandlers handlers;
     std::error_code ec;  // AppendRecord names the problem
     fs::create_directories(journal_.parent_path(), ec);
@@ -319,7 +293,8 @@ class Runner {
         Say("not restarting pytest: its last run started no test");
         break;
       }
-      if (g_interrupt.load() || (deadline_ > 0 && SecondsSince(start_) >= deadline_)) break;
+      if (InterruptHandlers::Received() || (deadline_ > 0 && SecondsSince(start_) >= deadline_))
+        break;
       ++restarts_;
       Say("restarting pytest on the " +
           (todo.size() == 1 ? std::string("test that has")
@@ -405,7 +380,7 @@ class Runner {
       }
       tail_.Poll();
       const std::string& running = tail_.running();
-      if (int signal = g_interrupt.load()) {
+      if (int signal = InterruptHandlers::Received()) {
         Interrupt(child, signal);
         return Ending::kInterrupted;
       }

@@ -101,6 +101,17 @@ std::string NewestRun(const fs::path& suite_dir) {
 
 std::string LastRun(const fs::path& suite_dir) { return LastRunOf(suite_dir, RunIds(suite_dir)); }
 
+std::vector<fs::path> FindSuites(const fs::path& build_dir) {
+  std::vector<fs::path> suites;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(build_dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().filename() == "runs" &&
+        it->path().parent_path().parent_path().filename() == "pytest-shards")
+      suites.push_back(it->path().parent_path());
+  std::sort(suites.begin(), suites.end());
+  return suites;
+}
+
 void PruneRuns(const fs::path& suite_dir, const std::string& keep, std::chrono::seconds recent) {
   std::vector<std::string> ids = RunIds(suite_dir);
   std::string last = LastRunOf(suite_dir, ids);

@@ -34,6 +34,10 @@ std::string NewestRun(const std::filesystem::path& suite_dir);
 // something. "" when none.
 std::string LastRun(const std::filesystem::path& suite_dir);
 
+// The suite directories under a build tree: each <...>/pytest-shards/<suite>
+// with a runs/ directory (a ctest has planned it), sorted.
+std::vector<std::filesystem::path> FindSuites(const std::filesystem::path& build_dir);
+
 // Removes the runs that no ctest can still need: all but `keep`, the last
 // run, runs with a file changed within `recent` (a ctest that has not yet
 // started an entry), and runs whose lock a runner holds.

@@ -4,11 +4,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <thread>
 
 #include "error.h"
@@ -41,6 +43,11 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
   result.push_back(nullptr);
   return result;
 }
+
+constexpr int kInterruptSignals[] = {SIGINT, SIGTERM, SIGHUP};
+std::atomic<int> g_interrupt{0};
+
+extern "C" void OnInterrupt(int signal) { g_interrupt.store(signal); }
 
 [[noreturn]] void ThrowCannotStart(const std::string& argv0, const std::string& reason) {
   throw Error("cannot start " + argv0 + ": " + reason);
@@ -143,6 +150,25 @@ void Subprocess::Kill(int signal) {
     ::kill(pid_, signal);
   }
 }
+
+InterruptHandlers::InterruptHandlers() {
+  g_interrupt.store(0);
+  struct sigaction action {};
+  action.sa_handler = OnInterrupt;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+    sigaction(kInterruptSignals[i], &action, &saved_[i]);
+  action.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &action, &saved_[std::size(kInterruptSignals)]);
+}
+
+InterruptHandlers::~InterruptHandlers() {
+  for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
+    sigaction(kInterruptSignals[i], &saved_[i], nullptr);
+  sigaction(SIGPIPE, &saved_[std::size(kInterruptSignals)], nullptr);
+}
+
+int InterruptHandlers::Received() { return g_interrupt.load(); }
 
 std::vector<std::string> CurrentEnvironment() {
   std::vector<std::string> result;

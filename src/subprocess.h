@@ -1,6 +1,7 @@
 // Child processes started from an argv array (posix_spawn), never a shell.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <string>
@@ -45,6 +46,25 @@ class Subprocess {
   int exit_code_ = -1;
   int signal_ = 0;
   long peak_rss_kb_ = 0;
+};
+
+// While one lives, SIGINT, SIGTERM and SIGHUP do not end this process but
+// are recorded, so that it can pass them on to its child (Subprocess::Kill)
+// and still write what it must. SIGPIPE is ignored: a Ctrl-C ends ctest at
+// once, and a write to the pipe it read must not end its runner before the
+// runner has stopped pytest. Its end restores the previous handlers.
+class InterruptHandlers {
+ public:
+  InterruptHandlers();
+  ~InterruptHandlers();
+  InterruptHandlers(const InterruptHandlers&) = delete;
+  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
+
+  // The last of those signals received since the newest one was made, or 0.
+  static int Received();
+
+ private:
+  struct sigaction saved_[4];
 };
 
 // Environment of this process as "K=V" strings.

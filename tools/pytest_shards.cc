@@ -4,6 +4,10 @@
 //   plan     every ctest start: plan shards, write the CTest include file
 //   run      what each CTest entry executes: one shard
 //   report   after a run: summary, JUnit XML, HTML timeline, durations store
+//   watch    runs ctest with a live progress line of the pytest entries
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -20,7 +24,9 @@
 #include "report_export.h"
 #include "report_html.h"
 #include "run.h"
+#include "runs.h"
 #include "settings.h"
+#include "watch.h"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -36,6 +42,7 @@ constexpr const char* kUsage =
     "  plan      plan shards and write the CTest include file (every ctest start)\n"
     "  run       run one CTest entry's shard of pytest (what each entry executes)\n"
     "  report    merge the last run's results: summary, JUnit XML, HTML timeline, durations\n"
+    "  watch     run ctest and show the pytest entries' progress and failures live\n"
     "  fail      print a message and exit 1 (entries that report a problem)\n"
     "\n"
     "'pytest-shards <command> --help' explains a command.\n";
@@ -196,13 +203,7 @@ int ReportCommand(const std::vector<std::string>& args) {
     for (const std::string& dir : vm["suite-dir"].as<std::vector<std::string>>())
       suites.push_back(dir);
   } else {
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(vm["build-dir"].as<std::string>(), ec), end;
-         !ec && it != end; it.increment(ec))
-      if (it->path().filename() == "runs" &&
-          it->path().parent_path().parent_path().filename() == "pytest-shards")
-        suites.push_back(it->path().parent_path());
-    std::sort(suites.begin(), suites.end());
+    suites = FindSuites(vm["build-dir"].as<std::string>());
   }
   if (suites.empty())
     throw Error("no pytest-shards suite found under " + vm["build-dir"].as<std::string>() +
@@ -217,6 +218,37 @@ int ReportCommand(const std::vector<std::string>& args) {
   if (!export_file.empty()) WriteFileAtomic(export_file, ExportDocument(exported).dump(1) + "\n");
   if (!html.empty()) WriteFileAtomic(html, TimelineHtml(reports));
   return status;
+}
+
+int WatchCommand(const std::vector<std::string>& args) {
+  WatchOptions watch;
+  std::string build_dir;
+  po::options_description options("watch options");
+  options.add_options()("help,h", "show this help")(
+      "build-dir", po::value(&build_dir)->default_value("."), "the build tree to run ctest in")(
+      "ctest", po::value(&watch.ctest)->default_value("ctest"), "the ctest to run")(
+      "interval", po::value(&watch.interval)->default_value(5),
+      "seconds between progress lines when the output is not a terminal")(
+      "ctest-arg", po::value(&watch.ctest_args)->composing(),
+      "argument for ctest (or give them after --)");
+  po::positional_options_description positional;
+  positional.add("ctest-arg", -1);
+  po::variables_map vm;
+  if (!Parse(args, options, positional,
+             "usage: pytest-shards watch [--build-dir DIR] [--interval SECONDS] [--ctest PATH] "
+             "[-- ctest args]\n"
+             "Runs ctest --test-dir DIR <ctest args> with its output in "
+             "DIR/pytest-shards/watch-ctest.log,\n"
+             "shows the pytest tests' progress and each failure as it happens, then the report's\n"
+             "summary and ctest's closing lines; exits with ctest's exit code.",
+             &vm))
+    return 0;
+  if (!(watch.interval > 0)) throw Error("--interval must be a positive number of seconds");
+  watch.build_dir = build_dir;
+  watch.tty = ::isatty(STDOUT_FILENO) == 1;
+  struct winsize size {};
+  if (watch.tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) watch.width = size.ws_col;
+  return WatchMain(watch, std::cout);
 }
 
 int FailCommand(const std::vector<std::string>& args) {
@@ -240,6 +272,7 @@ int main(int argc, char** argv) {
     if (command == "plan") return PlanCommand(args, argv[0]);
     if (command == "run") return RunCommand(args);
     if (command == "report") return ReportCommand(args);
+    if (command == "watch") return WatchCommand(args);
     if (command == "fail") return FailCommand(args);
     if (command == "--version") {
       std::cout << "pytest-shards " PYTEST_SHARDS_VERSION "\n";

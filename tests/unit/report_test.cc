@@ -580,6 +580,22 @@ TEST_F(SuiteDir, ReportMainShowsTheLastRunAfterACtestThatOnlyPlanned) {
   EXPECT_TRUE(Contains(out.str(), "1 passed, 0 failed")) << out.str();
 }
 
+TEST_F(SuiteDir, ReportRunReportsTheRunAskedFor) {
+  PlanFile first = MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}, "1000-1");
+  WritePlan(first);
+  WriteJournal(0, first.run_id, {Passed("t.py::a")}, true);
+  PlanFile second = MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}, "2000-1");
+  WritePlan(second);
+  WriteJournal(0, second.run_id, {{"t.py::a", "failed", 0.1, "E   boom"}}, true);
+  std::ostringstream out;
+  EXPECT_EQ(ReportRun(dir_, "1000-1", "", out), 0) << out.str();
+  EXPECT_TRUE(Contains(out.str(), "(run 1000-1)")) << out.str();
+  std::ostringstream last;
+  EXPECT_EQ(ReportRun(dir_, "2000-1", "", last), 1) << last.str();
+  EXPECT_TRUE(Contains(last.str(), "t.py::a  [suite/shard-00]  boom")) << last.str();
+  EXPECT_THROW(ReportRun(dir_, "3000-1", "", out), Error);
+}
+
 TEST_F(SuiteDir, ReportMainWithoutPlanThrows) {
   std::ostringstream out;
   EXPECT_THROW(ReportMain(dir_, "", out), Error);

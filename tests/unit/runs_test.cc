@@ -98,6 +98,16 @@ TEST_F(RunsTest, PruneRemovesOnlyRunsNoCtestCanNeed) {
   EXPECT_FALSE(Exists("400-1"));
 }
 
+TEST_F(RunsTest, FindSuitesFindsThePlannedSuitesOfABuildTree) {
+  fs::create_directories(dir_ / "pytest-shards" / "app" / "runs");
+  fs::create_directories(dir_ / "sub" / "pytest-shards" / "lib" / "runs");
+  fs::create_directories(dir_ / "pytest-shards" / "unplanned");  // configured, no ctest yet
+  fs::create_directories(dir_ / "other" / "runs");
+  EXPECT_EQ(FindSuites(dir_), (std::vector<fs::path>{dir_ / "pytest-shards" / "app",
+                                                     dir_ / "sub" / "pytest-shards" / "lib"}));
+  EXPECT_TRUE(FindSuites(dir_ / "nowhere").empty());
+}
+
 TEST(FileLock, SharedLocksCoexistAndExcludeAnExclusiveOne) {
   fs::path file = fs::temp_directory_path() / ("file_lock_test-" + std::to_string(::getpid()));
   {

@@ -202,6 +202,35 @@ TEST_F(SubprocessTest, MissingWorkingDirectoryIsAnError) {
   }
 }
 
+TEST(InterruptHandlers, RecordSignalsInsteadOfDying) {
+  {
+    InterruptHandlers handlers;
+    EXPECT_EQ(InterruptHandlers::Received(), 0);
+    ::raise(SIGINT);
+    EXPECT_EQ(InterruptHandlers::Received(), SIGINT);
+  }
+  InterruptHandlers again;
+  EXPECT_EQ(InterruptHandlers::Received(), 0);
+}
+
+TEST(InterruptHandlers, WriteToAPipeWithoutReaderFailsInsteadOfKilling) {
+  // What a runner's output pipe is once a Ctrl-C has ended ctest.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  struct sigaction before {};
+  ::sigaction(SIGPIPE, nullptr, &before);
+  {
+    InterruptHandlers handlers;
+    EXPECT_EQ(::write(fds[1], "x", 1), -1);
+    EXPECT_EQ(errno, EPIPE);
+  }
+  struct sigaction after {};
+  ::sigaction(SIGPIPE, nullptr, &after);
+  EXPECT_EQ(after.sa_handler, before.sa_handler);  // restored
+  ::close(fds[1]);
+}
+
 TEST_F(SubprocessTest, CurrentEnvironmentHasOurVariables) {
   ::setenv("SUBPROCESS_TEST_CURRENT", "a=b", 1);
   std::vector<std::string> env = CurrentEnvironment();
