@@ -33,6 +33,7 @@ import pathlib
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -176,22 +177,43 @@ def run_reference(settings, work, reference="serial", jobs=2):
     return status, read_journal(journal), argv
 
 
-def read_journal(path):
-    """The result records of a plugin journal: [{nodeid, path, outcome, message}]."""
-    results = []
+def journal_records(path):
     try:
         lines = pathlib.Path(path).read_text(encoding="utf-8").splitlines()
     except OSError:
-        return results
+        return
     for line in lines:
         try:
-            record = json.loads(line)
+            yield json.loads(line)
         except ValueError:
             continue  # a torn last line: the interpreter died writing it
-        if record.get("event") == "result":
-            results.append({"nodeid": record["nodeid"], "path": record.get("path", ""),
-                            "outcome": record["outcome"], "message": record.get("message", "")})
-    return results
+
+
+def read_journal(path):
+    """The result records of a plugin journal: [{nodeid, path, outcome, message}]."""
+    return [{"nodeid": r["nodeid"], "path": r.get("path", ""), "outcome": r["outcome"],
+             "message": r.get("message", "")}
+            for r in journal_records(path) if r.get("event") == "result"]
+
+
+def running_when_stopped(path):
+    """The node ID of the test that started last and has no result, or ""."""
+    running = ""
+    for record in journal_records(path):
+        if record.get("event") == "start":
+            running = record["nodeid"]
+        elif record.get("event") == "result" and record["nodeid"] == running:
+            running = ""
+    return running
+
+
+def exit_meaning(status):
+    if status < 0:
+        try:
+            return f"killed by {signal.Signals(-status).name}"
+        except ValueError:
+            return f"killed by signal {-status}"
+    return PYTEST_EXIT.get(status, "unknown exit status")
 
 
 # ---- pytest-shards --------------------------------------------------------------
@@ -352,11 +374,14 @@ def compare_suite(args, name, suite_dir):
     print(f"== suite {name}: {settings['python']} ({interpreter(settings['python'])}), "
           f"in {settings['workdir']}", flush=True)
     status, reference, argv = run_reference(settings, work, args.reference, args.jobs)
-    print(f"plain pytest: exit {status} ({PYTEST_EXIT.get(status, 'died')}), "
+    print(f"plain pytest: exit {status} ({exit_meaning(status)}), "
           f"{len(reference)} results: cd {shlex.quote(settings['workdir'])} && "
           f"{' '.join(shlex.quote(str(a)) for a in argv)}  (log: {work / 'pytest.log'})", flush=True)
     if status not in COMPARABLE_EXITS:
-        message = f"plain pytest stopped ({PYTEST_EXIT.get(status, 'died')}); see {work / 'pytest.log'}"
+        running = running_when_stopped(work / "pytest-journal.jsonl")
+        message = (f"plain pytest stopped ({exit_meaning(status)}"
+                   + (f" while running {running}" if running else "")
+                   + f"); see {work / 'pytest.log'}")
         if not args.keep_going:
             raise ParityError(message)
         print(f"warning: {message}; comparing what it recorded")
