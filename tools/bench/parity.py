@@ -366,11 +366,27 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
+def lock_work(work):
+    """Holds work/lock for this process: two comparisons of one suite would
+    overwrite each other's journal and interleave their ctest runs."""
+    lock = open(work / "lock", "w")
+    try:
+        import fcntl
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:
+        pass  # no flock (Windows): unguarded
+    except OSError:
+        raise ParityError(f"another parity.py is comparing this suite ({work / 'lock'} is "
+                          "held); wait for it to finish")
+    return lock
+
+
 def compare_suite(args, name, suite_dir):
     """Prints the comparison of one suite; returns (tests, differences)."""
     settings = read_settings(suite_dir)
     work = pathlib.Path(suite_dir) / "parity"
     work.mkdir(exist_ok=True)
+    lock = lock_work(work)  # noqa: F841 (held until this function returns)
     print(f"== suite {name}: {settings['python']} ({interpreter(settings['python'])}), "
           f"in {settings['workdir']}", flush=True)
     status, reference, argv = run_reference(settings, work, args.reference, args.jobs)
