@@ -383,10 +383,14 @@ def lock_work(work):
 
 def compare_suite(args, name, suite_dir):
     """Prints the comparison of one suite; returns (tests, differences)."""
-    settings = read_settings(suite_dir)
     work = pathlib.Path(suite_dir) / "parity"
     work.mkdir(exist_ok=True)
-    lock = lock_work(work)  # noqa: F841 (held until this function returns)
+    with lock_work(work):
+        return compare_locked(args, name, suite_dir, work)
+
+
+def compare_locked(args, name, suite_dir, work):
+    settings = read_settings(suite_dir)
     print(f"== suite {name}: {settings['python']} ({interpreter(settings['python'])}), "
           f"in {settings['workdir']}", flush=True)
     status, reference, argv = run_reference(settings, work, args.reference, args.jobs)
