@@ -33,8 +33,7 @@ EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
   emit.properties = s.properties;
   emit.fixtures_required = s.fixtures_required;
   emit.suite = s.suite;
-  if (options.preset_jobs > 0 && options.cores > 0)
-    emit.processors = std::max(1, options.preset_jobs / options.cores);
+  emit.cores_resource = options.cores_resource;
   emit.memory_budget_mib = options.memory_budget_mib;
   if (options.memory_budget_mib > 0)
     emit.peak_rss_kb = ReadDurations(s.DurationsFile()).peak_rss_kb;

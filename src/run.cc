@@ -556,7 +556,7 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
                                           const std::vector<std::string>& parent) {
   std::vector<std::string> env = parent;
   // `ctest --preset test` sets this for its own include files; a ctest that a
-  // test starts must not inherit it, or its -j would be capped to serial.
+  // test starts must not inherit it, or it would cap its tests to the cores.
   env.erase(std::remove_if(
                 env.begin(), env.end(),
                 [](const std::string& v) { return v.rfind("PYTEST_SHARDS_PRESET_JOBS=", 0) == 0; }),
