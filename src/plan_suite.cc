@@ -43,8 +43,7 @@ EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
 
 Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream& out) {
   if (s.discovery_mode == DiscoveryMode::kPreTest) return Collect(s, out);
-  Collection collection =
-      CollectionFromJson(ReadJsonFile(s.CollectionFile(), "collection", "re-run cmake"));
+  Collection collection = ReadCollection(s.CollectionFile());
   std::string why;
   if (!CollectionIsStale(s, collection, &why)) return collection;
   // Most edits change a test's body, not the tests: collect again to see.
@@ -94,8 +93,7 @@ fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, s
     file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     PrioritiseLastFailed(&file.plan);
-    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id),
-                    PlanFileToJson(file).dump(1) + "\n");
+    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id));
     // A stale collection still runs what it has, and one more entry says why

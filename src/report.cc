@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "hash.h"
 #include "runs.h"
 
 namespace pytest_shards {
@@ -371,15 +372,8 @@ void EntryProblems(std::ostream& out, const Report& report) {
 // ---- Files ----------------------------------------------------------------
 
 PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
-  fs::path file = RunPlanFile(suite_dir, run_id);
-  nlohmann::json document =
-      ReadJsonFile(file, "plan", "run ctest first: a plan is written at each ctest start");
-  try {
-    return PlanFileFromJson(document);
-  } catch (const Error& e) {
-    // PlanFileFromJson knows what is wrong, not which file it read.
-    throw Error(file.string() + ": " + e.what());
-  }
+  return ReadPlanFile(RunPlanFile(suite_dir, run_id),
+                      "run ctest first: a plan is written at each ctest start");
 }
 
 // The journals of the plan's entries that exist. A corrupt journal throws
@@ -415,24 +409,49 @@ std::vector<CollectionError> ReadCollectionErrors(const fs::path& suite_dir) {
   std::error_code ec;
   if (!fs::exists(suite_dir / "collection.json", ec)) return {};
   try {
-    return CollectionFromJson(
-               ReadJsonFile(suite_dir / "collection.json", "collection", "re-run cmake"))
-        .errors;
+    return ReadCollection(suite_dir / "collection.json").errors;
   } catch (const Error&) {
     return {};
   }
 }
 
-// The store is a cache of measurements: a corrupt one is rebuilt.
-void UpdateDurations(const fs::path& suite_dir, const Report& report) {
-  fs::path file = suite_dir / "durations.json";
-  Durations store;
-  try {
-    store = ReadDurations(file);
-  } catch (const Error&) {
+// The run and the state of its journals (names, sizes, modification times):
+// Durations::folded. The runner and the plugin only append to a journal, so
+// any new record changes it. Taken before the journals are read: records
+// written meanwhile then make the next fold read them again.
+std::string FoldStamp(const fs::path& suite_dir, const std::string& run_id) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(RunJournalDir(suite_dir, run_id), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code stat_ec;
+    auto size = fs::file_size(it->path(), stat_ec);
+    auto time = fs::last_write_time(it->path(), stat_ec);
+    files.push_back(it->path().filename().string() + " " + std::to_string(size) + " " +
+                    std::to_string(time.time_since_epoch().count()) + (stat_ec ? " ?" : ""));
   }
+  std::sort(files.begin(), files.end());
+  Hasher hasher;
+  for (const std::string& file : files) hasher.Add(file);
+  return run_id + " " + hasher.Hex();
+}
+
+fs::path DurationsFile(const fs::path& suite_dir) { return suite_dir / "durations.json"; }
+
+// The store is a cache of measurements: a corrupt one is rebuilt.
+Durations StoredDurations(const fs::path& suite_dir) {
+  try {
+    return ReadDurations(DurationsFile(suite_dir));
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+void UpdateDurations(const fs::path& suite_dir, Durations store, const Report& report,
+                     const std::string& folded) {
   store = FoldDurations(std::move(store), report);
-  WriteFileAtomic(file, DurationsToJson(store).dump(2) + "\n");
+  store.folded = folded;
+  WriteFileAtomic(DurationsFile(suite_dir), DurationsToJson(store).dump(2) + "\n");
 }
 
 }  // namespace
@@ -585,18 +604,23 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
     throw Error("no plan in " + (suite_dir / "runs").string() +
                 "; run ctest first: a plan is written at each ctest start");
   }
+  std::string stamp = FoldStamp(suite_dir, run_id);
   PlanFile plan = ReadPlan(suite_dir, run_id);
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
   Report report = BuildReport(plan, journals, ReadCollectionErrors(suite_dir));
   out << FormatSummary(report);
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
-  UpdateDurations(suite_dir, report);
+  UpdateDurations(suite_dir, StoredDurations(suite_dir), report, stamp);
   return report.Ok() ? 0 : 1;
 }
 
 void FoldJournalsIntoDurations(const fs::path& suite_dir) {
   std::string run_id = LastRun(suite_dir);
   if (run_id.empty()) return;
+  // Every ctest start after a run comes here; only the first has news.
+  std::string stamp = FoldStamp(suite_dir, run_id);
+  Durations store = StoredDurations(suite_dir);
+  if (store.folded == stamp) return;
   PlanFile plan;
   try {
     plan = ReadPlan(suite_dir, run_id);
@@ -605,7 +629,7 @@ void FoldJournalsIntoDurations(const fs::path& suite_dir) {
   }
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/true);
   if (!Ran(plan, journals)) return;
-  UpdateDurations(suite_dir, BuildReport(plan, journals));
+  UpdateDurations(suite_dir, std::move(store), BuildReport(plan, journals), stamp);
 }
 
 }  // namespace pytest_shards
