@@ -447,11 +447,12 @@ Durations StoredDurations(const fs::path& suite_dir) {
   }
 }
 
-void UpdateDurations(const fs::path& suite_dir, Durations store, const Report& report,
-                     const std::string& folded) {
+Durations UpdateDurations(const fs::path& suite_dir, Durations store, const Report& report,
+                          const std::string& folded) {
   store = FoldDurations(std::move(store), report);
   store.folded = folded;
   WriteFileAtomic(DurationsFile(suite_dir), DurationsToJson(store).dump(2) + "\n");
+  return store;
 }
 
 }  // namespace
@@ -614,22 +615,40 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
   return report.Ok() ? 0 : 1;
 }
 
-void FoldJournalsIntoDurations(const fs::path& suite_dir) {
-  std::string run_id = LastRun(suite_dir);
-  if (run_id.empty()) return;
-  // Every ctest start after a run comes here; only the first has news.
-  std::string stamp = FoldStamp(suite_dir, run_id);
-  Durations store = StoredDurations(suite_dir);
-  if (store.folded == stamp) return;
+namespace {
+
+// Folds the run's journals into *store and writes it; false when there is
+// nothing to learn from.
+bool FoldRun(const fs::path& suite_dir, const std::string& run_id, const std::string& stamp,
+             Durations* store) {
   PlanFile plan;
   try {
     plan = ReadPlan(suite_dir, run_id);
   } catch (const Error&) {
-    return;  // nothing to learn from
+    return false;
   }
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/true);
-  if (!Ran(plan, journals)) return;
-  UpdateDurations(suite_dir, std::move(store), BuildReport(plan, journals), stamp);
+  if (!Ran(plan, journals)) return false;
+  *store = UpdateDurations(suite_dir, std::move(*store), BuildReport(plan, journals), stamp);
+  return true;
+}
+
+}  // namespace
+
+Durations FoldJournalsIntoDurations(const fs::path& suite_dir) {
+  std::string run_id = LastRun(suite_dir);
+  // Every ctest start after a run comes here; only the first has news.
+  std::string stamp = run_id.empty() ? "" : FoldStamp(suite_dir, run_id);
+  Durations store;
+  bool readable = true;
+  try {
+    store = ReadDurations(DurationsFile(suite_dir));
+  } catch (const Error&) {
+    readable = false;  // rebuilt if there is a run to fold
+  }
+  if (readable && (run_id.empty() || store.folded == stamp)) return store;
+  if (!run_id.empty() && FoldRun(suite_dir, run_id, stamp, &store)) return store;
+  return ReadDurations(DurationsFile(suite_dir));  // as it is: Error when corrupt
 }
 
 }  // namespace pytest_shards

@@ -616,6 +616,17 @@ TEST_F(SuiteDir, FoldJournalsIntoDurationsReadsTheJournalsOnlyWhenTheyChanged) {
   EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::b"), 0.5);
 }
 
+// What `plan` then plans with: one read of the store at each ctest start.
+TEST_F(SuiteDir, FoldJournalsIntoDurationsReturnsTheStore) {
+  WriteFileAtomic(dir_ / "durations.json", "{\"format\": ");
+  EXPECT_THROW(FoldJournalsIntoDurations(dir_), Error);  // nothing to rebuild it from
+  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
+  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25)}, true);
+  EXPECT_DOUBLE_EQ(FoldJournalsIntoDurations(dir_).tests.at("t.py::a"), 0.25);  // rebuilt
+  EXPECT_DOUBLE_EQ(FoldJournalsIntoDurations(dir_).tests.at("t.py::a"), 0.25);  // as folded
+  EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::a"), 0.25);
+}
+
 TEST_F(SuiteDir, ReportMainRecordsTheRunItFolded) {
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
   WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25)}, true);
