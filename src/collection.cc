@@ -1,7 +1,6 @@
 #include "collection.h"
 
 #include "error.h"
-#include "file_util.h"
 #include "json_reader.h"
 
 namespace pytest_shards {
@@ -100,7 +99,7 @@ CollectionError ReadError(JsonReader& reader) {
   return error;
 }
 
-// The document's members in any order; the format is checked by the caller.
+// The document's members, in any order.
 Collection ReadDocument(JsonReader& reader, std::string* format) {
   Collection c;
   bool has_rootdir = false, has_items = false;
@@ -134,31 +133,16 @@ Collection ReadDocument(JsonReader& reader, std::string* format) {
       reader.Skip();
     }
   }
-  reader.Finish();
   if (!has_rootdir) throw JsonReader::ShapeError("no rootdir");
   if (!has_items) throw JsonReader::ShapeError("no items");
   return c;
-}
-
-[[noreturn]] void WrongFormat() {
-  throw Error("collection is not in format " + std::string(kFormat) + "; " + kFix);
 }
 
 // Every Collection read from JSON, whichever file it came from, is made
 // here. Throws JsonReader::SyntaxError for text that is not JSON and Error
 // for JSON that is not a collection.
 Collection ParseCollection(std::string_view text) {
-  std::string format;
-  try {
-    JsonReader reader(text);
-    Collection c = ReadDocument(reader, &format);
-    if (format != kFormat) WrongFormat();
-    return c;
-  } catch (const JsonReader::ShapeError& e) {
-    // Another format may have another shape: say that rather than what broke.
-    if (TopLevelString(text, "format") != kFormat) WrongFormat();
-    throw Error(std::string("collection is malformed (") + e.what() + "); " + kFix);
-  }
+  return ReadVersioned(text, kFormat, "collection", "malformed", kFix, ReadDocument);
 }
 
 }  // namespace
@@ -166,18 +150,7 @@ Collection ParseCollection(std::string_view text) {
 Collection CollectionFromJson(const json& json) { return ParseCollection(json.dump()); }
 
 Collection ReadCollection(const std::filesystem::path& file) {
-  std::string text;
-  try {
-    text = ReadFile(file);
-  } catch (const Error&) {
-    throw Error("collection file " + file.string() + " is missing or unreadable; re-run cmake");
-  }
-  try {
-    return ParseCollection(text);
-  } catch (const JsonReader::SyntaxError& e) {
-    throw Error("collection file " + file.string() + " is corrupt (" + e.what() +
-                "); re-run cmake");
-  }
+  return ParseJsonFile(file, "collection", "re-run cmake", ParseCollection);
 }
 
 json CollectionToJson(const Collection& c) {

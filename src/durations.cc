@@ -3,7 +3,6 @@
 #include <system_error>
 
 #include "error.h"
-#include "file_util.h"
 #include "json_reader.h"
 
 namespace pytest_shards {
@@ -59,7 +58,6 @@ Durations ReadDocument(JsonReader& reader, std::string* format) {
       reader.Skip();
     }
   }
-  reader.Finish();
   if (!has_tests) throw JsonReader::ShapeError("no tests");
   return durations;
 }
@@ -67,17 +65,7 @@ Durations ReadDocument(JsonReader& reader, std::string* format) {
 // `where` names the document for the user: "durations store" or the file.
 // Throws JsonReader::SyntaxError for text that is not JSON.
 Durations Parse(std::string_view text, const std::string& where) {
-  auto wrong_format = [&] { return Error(where + " is not in format " + kFormat + "; " + kFix); };
-  std::string format;
-  try {
-    JsonReader reader(text);
-    Durations durations = ReadDocument(reader, &format);
-    if (format != kFormat) throw wrong_format();
-    return durations;
-  } catch (const JsonReader::ShapeError& e) {
-    if (TopLevelString(text, "format") != kFormat) throw wrong_format();
-    throw Error(where + " is malformed (" + e.what() + "); " + kFix);
-  }
+  return ReadVersioned(text, kFormat, where, "malformed", kFix, ReadDocument);
 }
 
 }  // namespace
@@ -121,17 +109,8 @@ Durations ReadDurations(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return {};
   std::string where = "durations file " + file.string();
-  std::string text;
-  try {
-    text = ReadFile(file);
-  } catch (const Error&) {
-    throw Error(where + " is missing or unreadable; " + kFix);
-  }
-  try {
-    return Parse(text, where);
-  } catch (const JsonReader::SyntaxError& e) {
-    throw Error(where + " is corrupt (" + e.what() + "); " + kFix);
-  }
+  return ParseJsonFile(file, "durations", kFix,
+                       [&](std::string_view text) { return Parse(text, where); });
 }
 
 }  // namespace pytest_shards

@@ -15,11 +15,15 @@
 // caller asks for (a number where a string is read) throws ShapeError.
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "error.h"
+#include "file_util.h"
 
 namespace pytest_shards {
 
@@ -88,8 +92,50 @@ class JsonReader {
 
 // The string at the top-level key `key` of a JSON object, or "" when the
 // document is not an object or has no such string. Throws SyntaxError when
-// the text is not JSON. What readers of versioned documents look at when a
-// document does not have their shape: another format, or a corrupt one?
+// the text is not JSON.
 std::string TopLevelString(std::string_view text, std::string_view key);
+
+// Reads a versioned document (its "format" member names the format) with
+// `read(reader, &format_found)`, which reads its value and returns what it
+// made. Errors come in the order a DOM would find them: text that is not
+// JSON throws JsonReader::SyntaxError; a format other than `format` throws
+// Error "<name> is not in format <format>; <fix>", also when the document
+// has another shape too (another format may); any other shape throws Error
+// "<name> is <broken> (<what>); <fix>".
+template <typename Read>
+auto ReadVersioned(std::string_view text, const std::string& format, const std::string& name,
+                   const char* broken, const std::string& fix, Read read) {
+  std::string found;
+  try {
+    JsonReader reader(text);
+    auto document = read(reader, &found);
+    reader.Finish();
+    if (found == format) return document;
+  } catch (const JsonReader::ShapeError& e) {
+    if (TopLevelString(text, "format") == format)
+      throw Error(name + " is " + broken + " (" + e.what() + "); " + fix);
+  }
+  throw Error(name + " is not in format " + format + "; " + fix);
+}
+
+// Reads `path` and returns `parse(text)`. A file that cannot be read, or
+// text that is not JSON (parse throws JsonReader::SyntaxError), throws Error
+// "<what> file <path> is missing or unreadable; <fix>" or "... is corrupt
+// (<where and why>); <fix>", as ReadJsonFile says it.
+template <typename Parse>
+auto ParseJsonFile(const std::filesystem::path& path, const std::string& what,
+                   const std::string& fix, Parse parse) {
+  std::string text;
+  try {
+    text = ReadFile(path);
+  } catch (const Error&) {
+    throw Error(what + " file " + path.string() + " is missing or unreadable; " + fix);
+  }
+  try {
+    return parse(text);
+  } catch (const JsonReader::SyntaxError& e) {
+    throw Error(what + " file " + path.string() + " is corrupt (" + e.what() + "); " + fix);
+  }
+}
 
 }  // namespace pytest_shards

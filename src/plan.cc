@@ -13,7 +13,6 @@
 #include <utility>
 
 #include "error.h"
-#include "file_util.h"
 #include "json_reader.h"
 #include "json_writer.h"
 
@@ -647,7 +646,6 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format) {
       reader.Skip();
     }
   }
-  reader.Finish();
   if (!has_run_id || !has_settings || !has_rootdir || !has_entries)
     throw JsonReader::ShapeError("run_id, settings, rootdir or entries missing");
   return file;
@@ -656,19 +654,7 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format) {
 // Every PlanFile read is made here. Throws JsonReader::SyntaxError for text
 // that is not JSON and Error for JSON that is not a plan.
 PlanFile ParsePlanFile(std::string_view text) {
-  auto wrong_format = [] {
-    return Error(std::string("plan file is not in format ") + kPlanFormat + "; re-run cmake");
-  };
-  std::string format;
-  try {
-    JsonReader reader(text);
-    PlanFile file = ReadDocument(reader, &format);
-    if (format != kPlanFormat) throw wrong_format();
-    return file;
-  } catch (const JsonReader::ShapeError& e) {
-    if (TopLevelString(text, "format") != kPlanFormat) throw wrong_format();
-    throw Error(std::string("plan file is corrupt (") + e.what() + "); re-run cmake");
-  }
+  return ReadVersioned(text, kPlanFormat, "plan file", "corrupt", "re-run cmake", ReadDocument);
 }
 
 }  // namespace
@@ -725,20 +711,13 @@ json PlanFileToJson(const PlanFile& file) { return json::parse(PlanFileText(file
 PlanFile PlanFileFromJson(const json& json) { return ParsePlanFile(json.dump()); }
 
 PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
-  std::string text;
   try {
-    text = ReadFile(path);
-  } catch (const Error&) {
-    throw Error("plan file " + path.string() + " is missing or unreadable; " + std::string(fix));
-  }
-  try {
-    return ParsePlanFile(text);
-  } catch (const JsonReader::SyntaxError& e) {
-    throw Error("plan file " + path.string() + " is corrupt (" + e.what() + "); " +
-                std::string(fix));
+    return ParseJsonFile(path, "plan", std::string(fix), ParsePlanFile);
   } catch (const Error& e) {
     // ParsePlanFile knows what is wrong, not which file it read.
-    throw Error(path.string() + ": " + e.what());
+    std::string what = e.what();
+    if (what.find(path.string()) != std::string::npos) throw;
+    throw Error(path.string() + ": " + what);
   }
 }
 
