@@ -631,15 +631,7 @@ std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>
 
 int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
   const char* fix = "re-run ctest, which plans again, or cmake";
-  PlanFile plan;
-  try {
-    plan = PlanFileFromJson(ReadJsonFile(plan_file, "plan", fix));
-  } catch (const Error& e) {
-    // PlanFileFromJson knows what is wrong, not which file it read.
-    std::string what = e.what();
-    if (what.find(plan_file.string()) != std::string::npos) throw;
-    throw Error(plan_file.string() + ": " + what);
-  }
+  PlanFile plan = ReadPlanFile(plan_file, fix);
   // Held while the entry runs: a later ctest start prunes only runs whose
   // lock it can take.
   std::optional<FileLock> run_lock;
