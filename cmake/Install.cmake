@@ -23,5 +23,3 @@ install(FILES
   cmake/PytestShards.cmake
   cmake/PytestShardsTestFast.cmake
   DESTINATION "${PYTEST_SHARDS_CMAKEDIR}")
-install(FILES cmake/PytestShardsShareCores/CMakeLists.txt
-  DESTINATION "${PYTEST_SHARDS_CMAKEDIR}/PytestShardsShareCores")

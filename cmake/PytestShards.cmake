@@ -39,10 +39,26 @@ Runs a pytest suite as parallel CTest entries.
   executable exists. ``DISCOVERY_MODE PRE_TEST`` collects at every ctest
   start (cached by content hashes).
 
-  ctest time: a generated include file asks the machine for its cores and
-  runs ``pytest-shards plan``, which plans the shards from the collection and
-  the durations of earlier runs and writes ``add_test()`` calls, one per
-  entry: ``<name>/shard-NN``, ``<name>/<file>`` or ``<name>/<node ID>``.
+  ctest time: a generated include file asks the machine for its logical
+  cores (``PYTEST_SHARDS_CORES=<n>`` in ctest's environment stands in for
+  them) and runs ``pytest-shards plan``, which plans the shards from the
+  collection and the durations of earlier runs and writes ``add_test()``
+  calls, one per entry: ``<name>/shard-NN``, ``<name>/<file>`` or
+  ``<name>/<node ID>``.
+
+  The parallel preset (``presets/pytest-shards.json``: ``-j 4096`` and
+  ``PYTEST_SHARDS_PRESET_JOBS``) caps the run at the cores with a CTest
+  resource: the include file writes a resource spec file with one ``cores``
+  slot per core and sets ``CTEST_RESOURCE_SPEC_FILE``, and every test of the
+  build tree asks for ``RESOURCE_GROUPS cores:1`` (``cores:<PROCESSORS>``,
+  at most the cores, for a test with ``PROCESSORS``). ``add_test()`` and
+  ``set_tests_properties()`` are wrapped for that, in a file that the
+  top-level directory includes before any test, so tests need not be listed
+  anywhere; a test whose ``RESOURCE_GROUPS`` name ``cores`` keeps its own,
+  and one with other groups gets one more, ``cores:<n>``, after them.
+  ``PROCESSORS`` stays 1 (or the test's own), so time summaries are real
+  seconds, and ``-j N`` on the command line gives min(N, cores) at once.
+  Without ``PYTEST_SHARDS_PRESET_JOBS`` nothing of this happens.
 
   CI slices: with ``PYTEST_SHARDS_SLICE=k/n`` (1 <= k <= n) in ctest's
   environment, the run holds only the k-th of n duration-balanced parts of
@@ -56,10 +72,17 @@ Runs a pytest suite as parallel CTest entries.
   last run (never measured: the suite's largest, else 256), and the include
   file writes a resource spec file with that many ``memory`` slots and sets
   ``CTEST_RESOURCE_SPEC_FILE``. All suites of one ctest run share one pool,
-  sized by the first suite with a budget. A spec file given to ctest
-  (``--resource-spec-file``, preset ``resourceSpecFile``) or set as
-  ``CTEST_RESOURCE_SPEC_FILE`` in the project wins and must then define the
-  ``memory`` resource.
+  sized by the first suite with a budget. Under the parallel preset the
+  entry's core and memory are one group (``cores:1,memory:<MiB>``) and the
+  one spec file (``${CMAKE_BINARY_DIR}/pytest-shards/resource-spec.json``)
+  holds both resources.
+
+  A spec file given to ctest (``--resource-spec-file``, preset
+  ``resourceSpecFile``) or set as ``CTEST_RESOURCE_SPEC_FILE`` in the project
+  wins: it must then define ``memory`` (with a budget) and, under the
+  parallel preset, ``cores`` with as many slots as tests may run at once,
+  else ctest does not run the tests that ask for them ("Insufficient
+  resources").
 
   ``IMPORTS suite`` (the default): every shard's pytest imports what plain
   pytest's collection imports, every conftest and test module that ``ARGS``
@@ -81,9 +104,9 @@ Runs a pytest suite as parallel CTest entries.
 
 .. command:: pytest_shards_share_cores
 
-  ``pytest_shards_share_cores(TESTS <test>...)`` makes other tests of the
-  project take part in ``ctest --preset test``'s core count, as the pytest
-  entries do (see ``presets/``).
+  ``pytest_shards_share_cores(TESTS <test>...)`` is kept for projects that
+  call it and changes nothing: under the parallel preset every test of the
+  build tree shares the cores, listed or not.
 #]=======================================================================]
 
 include_guard(GLOBAL)
@@ -168,11 +191,9 @@ function(_pytest_shards_check name what value pattern hint)
 endfunction()
 
 # The include-file code of MEMORY_BUDGET: sizes the run's memory pool (once
-# per ctest run, whichever suite comes first), writes the resource spec file
-# CTest reads after the include files, and the planner's --memory-budget.
-# CTest 3.25+ takes CTEST_RESOURCE_SPEC_FILE from the CTestTestfile scope
-# when neither --resource-spec-file nor a preset's resourceSpecFile is given.
-function(_pytest_shards_memory_code out_code out_arg suite_dir budget)
+# per ctest run, whichever suite comes first) for the resource spec file (see
+# _pytest_shards_cores_file) and the planner's --memory-budget.
+function(_pytest_shards_memory_code out_code out_arg budget)
   if("${budget}" STREQUAL "")
     set(${out_code} "" PARENT_SCOPE)
     set(${out_arg} "" PARENT_SCOPE)
@@ -183,20 +204,193 @@ function(_pytest_shards_memory_code out_code out_arg suite_dir budget)
   else()
     set(size "set(_pytest_shards_memory_pool ${budget})")
   endif()
-  _pytest_shards_bracket(spec_q "${suite_dir}/resource-spec.json")
-  _pytest_shards_bracket(template_q [=[{"version": {"major": 1, "minor": 0}, "local": [{"memory": [{"id": "0", "slots": SLOTS}]}]}
-]=])
   set(${out_code} "# MEMORY_BUDGET ${budget}: one memory pool per ctest run, sized by the first suite.
 if(NOT DEFINED _pytest_shards_memory_pool)
   ${size}
-  if(NOT DEFINED CTEST_RESOURCE_SPEC_FILE)
-    string(REPLACE SLOTS \"\${_pytest_shards_memory_pool}\" _pytest_shards_spec ${template_q})
-    file(WRITE ${spec_q} \"\${_pytest_shards_spec}\")
-    set(CTEST_RESOURCE_SPEC_FILE ${spec_q})
-  endif()
+  _pytest_shards_write_spec()
 endif()
 " PARENT_SCOPE)
   set(${out_arg} "\n    --memory-budget \${_pytest_shards_memory_pool}" PARENT_SCOPE)
+endfunction()
+
+# The ctest-time code of the parallel preset's cap: under it, every test of
+# the run asks for a slot of the CTest resource `cores`. Written once per
+# configure as ${CMAKE_BINARY_DIR}/pytest-shards/cores.cmake and included
+# first by the top-level directory's tests (before its own add_test() calls;
+# CTest reads the subdirectories after them), and again (a no-op then) by
+# every suite's include.cmake, for ctest --test-dir <subdirectory>. Sets
+# <out> to its path.
+function(_pytest_shards_cores_file out)
+  set(file "${CMAKE_BINARY_DIR}/pytest-shards/cores.cmake")
+  set(${out} "${file}" PARENT_SCOPE)
+  get_property(done GLOBAL PROPERTY _PYTEST_SHARDS_CORES_FILE)
+  if(done)
+    return()
+  endif()
+  set_property(GLOBAL PROPERTY _PYTEST_SHARDS_CORES_FILE TRUE)
+  _pytest_shards_bracket(SPEC "${CMAKE_BINARY_DIR}/pytest-shards/resource-spec.json")
+  set(code [==[# Generated by PytestShards.cmake; do not edit. ctest includes this before
+# any add_test() of the build tree. It counts the cores once per ctest run and,
+# under the parallel preset (PYTEST_SHARDS_PRESET_JOBS, presets/pytest-shards.json),
+# turns them into the CTest resource `cores` that every test asks a slot of.
+cmake_policy(PUSH)
+cmake_policy(VERSION 3.25)
+if(NOT DEFINED _pytest_shards_cap)
+  cmake_host_system_information(RESULT _pytest_shards_cores QUERY NUMBER_OF_LOGICAL_CORES)
+  if("$ENV{PYTEST_SHARDS_CORES}" MATCHES "^[1-9][0-9]*$")
+    set(_pytest_shards_cores "$ENV{PYTEST_SHARDS_CORES}")
+  elseif(NOT "$ENV{PYTEST_SHARDS_CORES}" STREQUAL "")
+    message(WARNING "pytest-shards: PYTEST_SHARDS_CORES='$ENV{PYTEST_SHARDS_CORES}' is not a "
+      "positive whole number; using the ${_pytest_shards_cores} cores of this machine")
+  endif()
+  set(_pytest_shards_cap FALSE)
+  if("$ENV{PYTEST_SHARDS_PRESET_JOBS}" MATCHES "^[0-9]+$")
+    set(_pytest_shards_cap TRUE)
+  endif()
+  set(_pytest_shards_spec @SPEC@)
+
+  # (Re)writes the run's resource spec file: `cores` under the preset, and
+  # `memory` once a suite with MEMORY_BUDGET sized the pool. CTest reads
+  # CTEST_RESOURCE_SPEC_FILE after every include file, so the last write
+  # holds both. A spec file the project set itself is left alone (and one
+  # given to ctest, --resource-spec-file or resourceSpecFile, wins anyway).
+  # Written under a temporary name and renamed: a ctest starting beside this
+  # one may be reading it.
+  macro(_pytest_shards_write_spec)
+    if(NOT DEFINED CTEST_RESOURCE_SPEC_FILE OR CTEST_RESOURCE_SPEC_FILE STREQUAL _pytest_shards_spec)
+      set(_pytest_shards_pools)
+      if(_pytest_shards_cap)
+        list(APPEND _pytest_shards_pools "\"cores\": [{\"id\": \"0\", \"slots\": ${_pytest_shards_cores}}]")
+      endif()
+      if(DEFINED _pytest_shards_memory_pool)
+        list(APPEND _pytest_shards_pools "\"memory\": [{\"id\": \"0\", \"slots\": ${_pytest_shards_memory_pool}}]")
+      endif()
+      list(JOIN _pytest_shards_pools ", " _pytest_shards_pools)
+      string(RANDOM LENGTH 12 _pytest_shards_tmp)
+      set(_pytest_shards_tmp "${_pytest_shards_spec}.${_pytest_shards_tmp}")
+      file(WRITE "${_pytest_shards_tmp}"
+        "{\"version\": {\"major\": 1, \"minor\": 0}, \"local\": [{${_pytest_shards_pools}}]}\n")
+      file(RENAME "${_pytest_shards_tmp}" "${_pytest_shards_spec}")
+      set(CTEST_RESOURCE_SPEC_FILE "${_pytest_shards_spec}")
+    endif()
+  endmacro()
+
+  if(_pytest_shards_cap)
+    _pytest_shards_write_spec()
+
+    # Calls `command` with the arguments of the calling function, exactly:
+    # an element may hold ';' or be empty, which ${ARGV} would lose. A macro,
+    # so that ARGV<i> are the caller's (and _argv its "${ARGV}", which a macro
+    # cannot name). Each ';' is escaped in a list that the call splits again.
+    # An argument that such a list cannot carry (empty, or holding '[', ']'
+    # or '\') makes them bracket arguments of generated code instead, each
+    # closing bracket first occurring where its argument ends (CMake drops the
+    # newline right after an opening bracket). Only then: CMake keeps every
+    # piece of evaluated code (about 5 KB) to the end of the run, and ctest
+    # starts each test slower the bigger it is.
+    macro(_pytest_shards_forward command count)
+      math(EXPR _last "${count} - 1")
+      set(_args)
+      set(_listed TRUE)
+      if(_argv MATCHES "[][\\]")
+        set(_listed FALSE)
+      else()
+        foreach(_i RANGE ${_last})
+          if("${ARGV${_i}}" STREQUAL "")
+            set(_listed FALSE)
+            break()
+          endif()
+          string(REPLACE ";" "\\;" _arg "${ARGV${_i}}")
+          list(APPEND _args "${_arg}")
+        endforeach()
+      endif()
+      if(_listed)
+        cmake_language(CALL ${command} ${_args} ${ARGN})
+      else()
+        set(_guard "=")
+        set(_code "${command}(")
+        foreach(_i RANGE ${_last})
+          while("${ARGV${_i}}]${_guard}" MATCHES "]${_guard}]")
+            string(APPEND _guard "=")
+          endwhile()
+          string(APPEND _code " [${_guard}[\n${ARGV${_i}}]${_guard}]")
+        endforeach()
+        cmake_language(EVAL CODE "${_code} ${ARGN})")
+      endif()
+    endmacro()
+
+    # From here on, every test asks for RESOURCE_GROUPS cores:<its PROCESSORS,
+    # at most the cores>, so that ctest runs at most `cores` at once whatever
+    # -j says, and each test's time counts once in the time summaries. Tests
+    # whose RESOURCE_GROUPS name `cores` ask themselves, and the pytest
+    # entries call _add_test() and _set_tests_properties() directly.
+    # CTest appends every RESOURCE_GROUPS value to a test's groups, so the
+    # slot is added once the test's own properties are known: in its
+    # set_tests_properties() (CMake writes one after every add_test()), else
+    # at the next add_test().
+    function(add_test name)
+      get_property(pending GLOBAL PROPERTY _pytest_shards_pending)
+      if(NOT pending STREQUAL "")
+        _set_tests_properties("${pending}" PROPERTIES RESOURCE_GROUPS cores:1)
+      endif()
+      set(_argv "${ARGV}")
+      _pytest_shards_forward(_add_test ${ARGC})
+      set_property(GLOBAL PROPERTY _pytest_shards_pending "${name}")
+    endfunction()
+
+    function(set_tests_properties)
+      get_property(pending GLOBAL PROPERTY _pytest_shards_pending)
+      set(_argv "${ARGV}")
+      set(names 0)
+      set(named FALSE)
+      math(EXPR last "${ARGC} - 1")
+      foreach(i RANGE ${last})
+        if("${ARGV${i}}" STREQUAL "PROPERTIES")
+          break()
+        elseif("${ARGV${i}}" STREQUAL "${pending}")
+          set(named TRUE)
+        endif()
+        math(EXPR names "${names} + 1")
+      endforeach()
+      if(NOT named)
+        _pytest_shards_forward(_set_tests_properties ${ARGC})
+        return()
+      endif()
+      set_property(GLOBAL PROPERTY _pytest_shards_pending "")
+      # Its own needs: PROCESSORS <n> and RESOURCE_GROUPS naming `cores`.
+      set(slots 1)
+      if(names LESS last AND "${ARGV}" MATCHES "PROCESSORS|RESOURCE_GROUPS")
+        math(EXPR first "${names} + 1")
+        foreach(i RANGE ${first} ${last} 2)
+          math(EXPR next "${i} + 1")
+          if("${ARGV${i}}" STREQUAL "PROCESSORS" AND "${ARGV${next}}" MATCHES "^[0-9]+$")
+            set(slots "${ARGV${next}}")
+          elseif("${ARGV${i}}" STREQUAL "RESOURCE_GROUPS" AND "${ARGV${next}}" MATCHES "(^|[,;])cores:")
+            _pytest_shards_forward(_set_tests_properties ${ARGC})
+            return()
+          endif()
+        endforeach()
+        if(slots GREATER _pytest_shards_cores)
+          set(slots ${_pytest_shards_cores})
+        elseif(slots LESS 1)
+          set(slots 1)
+        endif()
+      endif()
+      if(names EQUAL 1)
+        # One more pair in the same call: ctest looks up each call's tests.
+        _pytest_shards_forward(_set_tests_properties ${ARGC} RESOURCE_GROUPS cores:${slots})
+      else()
+        _pytest_shards_forward(_set_tests_properties ${ARGC})
+        _set_tests_properties("${pending}" PROPERTIES RESOURCE_GROUPS "cores:${slots}")
+      endif()
+    endfunction()
+  endif()
+endif()
+cmake_policy(POP)
+]==])
+  file(CONFIGURE OUTPUT "${file}" CONTENT "${code}" @ONLY)
+  get_property(includes DIRECTORY "${CMAKE_SOURCE_DIR}" PROPERTY TEST_INCLUDE_FILES)
+  set_property(DIRECTORY "${CMAKE_SOURCE_DIR}" PROPERTY TEST_INCLUDE_FILES "${file}" ${includes})
 endfunction()
 
 function(_pytest_shards_add_test_fast)
@@ -336,7 +530,9 @@ function(pytest_shard_tests name)
   _pytest_shards_bracket(dir_q "${suite_dir}")
   _pytest_shards_bracket(error_q "${name}/plan-error")
   _pytest_shards_bracket(cmake_q "${CMAKE_COMMAND}")
-  _pytest_shards_memory_code(memory_code memory_arg "${suite_dir}" "${arg_MEMORY_BUDGET}")
+  _pytest_shards_memory_code(memory_code memory_arg "${arg_MEMORY_BUDGET}")
+  _pytest_shards_cores_file(cores_file)
+  _pytest_shards_bracket(cores_q "${cores_file}")
   set(timeout 600)
   if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
     math(EXPR timeout "${arg_DISCOVERY_TIMEOUT} + 60")
@@ -345,14 +541,15 @@ function(pytest_shard_tests name)
 "# Generated by pytest_shard_tests(${name}): plans the shards at every ctest start.
 cmake_policy(PUSH)
 cmake_policy(VERSION 3.25)
-cmake_host_system_information(RESULT _pytest_shards_cores QUERY NUMBER_OF_LOGICAL_CORES)
-set(_pytest_shards_jobs 0)
-if(\"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\" MATCHES \"^[0-9]+$\")
-  set(_pytest_shards_jobs \"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\")
+# The cores (once per ctest run) and, under the parallel preset, the cap.
+include(${cores_q})
+set(_pytest_shards_cap_arg)
+if(_pytest_shards_cap)
+  set(_pytest_shards_cap_arg --cores-resource)
 endif()
 ${memory_code}execute_process(
   COMMAND ${tool_q} plan --suite-dir ${dir_q}${memory_arg}
-    --cores \${_pytest_shards_cores} --preset-jobs \${_pytest_shards_jobs}
+    --cores \${_pytest_shards_cores} \${_pytest_shards_cap_arg}
     --slice \"\$ENV{PYTEST_SHARDS_SLICE}\"
   RESULT_VARIABLE _pytest_shards_result
   OUTPUT_VARIABLE _pytest_shards_tests OUTPUT_STRIP_TRAILING_WHITESPACE
@@ -373,23 +570,14 @@ cmake_policy(POP)
   _pytest_shards_add_test_fast()
 endfunction()
 
+# Kept for projects that call it: every test shares the cap now (see the
+# cores file above), listed or not.
 function(pytest_shards_share_cores)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "TESTS")
-  set(code "")
-  foreach(test IN LISTS arg_TESTS)
-    _pytest_shards_bracket(test_q "${test}")
-    string(APPEND code "  set_tests_properties(${test_q} PROPERTIES PROCESSORS \${_jobs})\n")
-  endforeach()
-  string(MD5 id "${arg_TESTS}")
-  set(dir "${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/share-cores-${id}")
-  set(_pytest_shards_share_cores_file "${dir}.cmake")
-  file(WRITE "${_pytest_shards_share_cores_file}"
-"# Generated by pytest_shards_share_cores(): under ctest --preset test, these
-# tests take a core's share of the -j cap, like the pytest entries.
-if(\"\$ENV{PYTEST_SHARDS_PRESET_JOBS}\" MATCHES \"^[0-9]+$\")
-  cmake_host_system_information(RESULT _cores QUERY NUMBER_OF_LOGICAL_CORES)
-  math(EXPR _jobs \"\$ENV{PYTEST_SHARDS_PRESET_JOBS} / \${_cores}\")
-${code}endif()
-")
-  add_subdirectory("${CMAKE_CURRENT_FUNCTION_LIST_DIR}/PytestShardsShareCores" "${dir}")
+  if(arg_UNPARSED_ARGUMENTS)
+    list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
+    message(FATAL_ERROR "pytest_shards_share_cores(): unknown argument '${unknown}'; "
+      "use pytest_shards_share_cores(TESTS <test>...)")
+  endif()
+  _pytest_shards_cores_file(unused)
 endfunction()

@@ -213,7 +213,7 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
     out << output;
     ExplainFailure(s, output, status, log);
   }
-  Collection collection = CollectionFromJson(ReadJsonFile(json_file, "collection", "re-run cmake"));
+  Collection collection = ReadCollection(json_file);
   fs::remove(json_file, ec);
   collection.seconds = seconds;
   return collection;
@@ -277,8 +277,7 @@ Collection Collect(const Settings& settings, std::ostream& out) {
                 " does not exist; pass an existing directory to pytest_shard_tests()");
   if (fs::exists(settings.CollectionFile())) {
     try {
-      Collection cached =
-          CollectionFromJson(ReadJsonFile(settings.CollectionFile(), "collection", "re-run cmake"));
+      Collection cached = ReadCollection(settings.CollectionFile());
       std::string why;
       if (!CollectionIsStale(settings, cached, &why)) {
         out << "pytest-shards: " << settings.suite << ": test files unchanged, reused the "

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "error.h"
+#include "json_reader.h"
 
 namespace pytest_shards {
 
@@ -20,30 +21,128 @@ const Marker* Item::FindMarker(std::string_view name) const {
 namespace {
 
 constexpr const char* kFormat = "pytest-shards-collection/1";
+constexpr const char* kFix = "re-run cmake to collect again";
 
-std::vector<std::string> Strings(const json& json, const char* key) {
+std::vector<std::string> Strings(JsonReader& reader) {
   std::vector<std::string> result;
-  if (json.contains(key))
-    for (const auto& value : json.at(key)) result.push_back(value.get<std::string>());
+  reader.BeginArray();
+  while (reader.NextElement()) result.push_back(reader.String());
   return result;
 }
 
-Item ItemFromJson(const json& json) {
-  Item item;
-  item.node_id = json.at("nodeid").get<std::string>();
-  item.file = json.value("file", "");
-  item.path = json.value("path", "");
-  item.line = json.value("line", 0);
-  if (json.contains("cls") && json.at("cls").is_string()) item.cls = json.at("cls");
-  item.skipped_collector = json.value("skipped_collector", false);
-  for (const auto& marker : json.value("markers", json::array())) {
-    Marker m;
-    m.name = marker.at("name").get<std::string>();
-    if (marker.contains("args")) m.args = marker.at("args");
-    if (marker.contains("kwargs")) m.kwargs = marker.at("kwargs");
-    item.markers.push_back(std::move(m));
+Marker ReadMarker(JsonReader& reader) {
+  std::string name;
+  // Made only once known: two markers per item, each default empty argument
+  // list is an allocation.
+  json args, kwargs;
+  bool named = false, has_args = false, has_kwargs = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "name") {
+      name = reader.String();
+      named = true;
+    } else if (key == "args") {
+      args = reader.Value();
+      has_args = true;
+    } else if (key == "kwargs") {
+      kwargs = reader.Value();
+      has_kwargs = true;
+    } else {
+      reader.Skip();
+    }
   }
+  if (!named) throw JsonReader::ShapeError("a marker has no name");
+  if (!has_args) args = json::array();
+  if (!has_kwargs) kwargs = json::object();
+  return Marker{std::move(name), std::move(args), std::move(kwargs)};
+}
+
+Item ReadItem(JsonReader& reader) {
+  Item item;
+  bool has_node_id = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "nodeid") {
+      item.node_id = reader.String();
+      has_node_id = true;
+    } else if (key == "file") {
+      item.file = reader.String();
+    } else if (key == "path") {
+      item.path = reader.String();
+    } else if (key == "line") {
+      item.line = static_cast<int>(reader.Integer());
+    } else if (key == "cls" && reader.Peek() == JsonReader::Type::kString) {
+      item.cls = reader.String();
+    } else if (key == "markers") {
+      reader.BeginArray();
+      while (reader.NextElement()) item.markers.push_back(ReadMarker(reader));
+    } else if (key == "skipped_collector") {
+      item.skipped_collector = reader.Bool();
+    } else {
+      reader.Skip();  // a null cls, or a key of a newer plugin
+    }
+  }
+  if (!has_node_id) throw JsonReader::ShapeError("an item has no nodeid");
   return item;
+}
+
+CollectionError ReadError(JsonReader& reader) {
+  CollectionError error;
+  bool has_node_id = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "nodeid") {
+      error.node_id = reader.String();
+      has_node_id = true;
+    } else if (key == "path") {
+      error.path = reader.String();
+    } else if (key == "message") {
+      error.message = reader.String();
+    } else {
+      reader.Skip();
+    }
+  }
+  if (!has_node_id) throw JsonReader::ShapeError("an error has no nodeid");
+  return error;
+}
+
+// The document's members, in any order.
+Collection ReadDocument(JsonReader& reader, std::string* format) {
+  Collection c;
+  bool has_rootdir = false, has_items = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "format") {
+      *format = reader.String();
+    } else if (key == "rootdir") {
+      c.rootdir = reader.String();
+      has_rootdir = true;
+    } else if (key == "python") {
+      c.python = reader.String();
+    } else if (key == "pytest_version") {
+      c.pytest_version = reader.String();
+    } else if (key == "xdist") {
+      c.xdist = reader.Bool();
+    } else if (key == "seconds") {
+      c.seconds = reader.Number();
+    } else if (key == "items") {
+      reader.BeginArray();
+      while (reader.NextElement()) c.items.push_back(ReadItem(reader));
+      has_items = true;
+    } else if (key == "errors") {
+      reader.BeginArray();
+      while (reader.NextElement()) c.errors.push_back(ReadError(reader));
+    } else if (key == "files") {
+      c.files = Strings(reader);
+    } else if (key == "dirs") {
+      c.dirs = Strings(reader);
+    } else {
+      reader.Skip();
+    }
+  }
+  if (!has_rootdir) throw JsonReader::ShapeError("no rootdir");
+  if (!has_items) throw JsonReader::ShapeError("no items");
+  return c;
 }
 
 // The directories above a module's node-ID part: "/site/pkg/a" of
@@ -70,6 +169,15 @@ std::string Lengthened(const std::vector<std::string>& dirs, std::size_t depth,
     result += dirs[i] + "/";
   if (depth > dirs.size()) result = "/" + result;  // the whole path: absolute
   return result + part;
+}
+
+// Every Collection read from JSON, whichever file it came from, is made
+// here. Throws JsonReader::SyntaxError for text that is not JSON and Error
+// for JSON that is not a collection.
+Collection ParseCollection(std::string_view text) {
+  Collection c = ReadVersioned(text, kFormat, "collection", "malformed", kFix, ReadDocument);
+  UniqueNodeIds(&c.items);
+  return c;
 }
 
 }  // namespace
@@ -118,29 +226,10 @@ void UniqueNodeIds(std::vector<Item>* items) {
   }
 }
 
-Collection CollectionFromJson(const json& json) {
-  if (!json.is_object() || json.value("format", "") != kFormat)
-    throw Error("collection is not in format " + std::string(kFormat) +
-                "; re-run cmake to collect again");
-  try {
-    Collection c;
-    c.rootdir = json.at("rootdir").get<std::string>();
-    c.python = json.value("python", "");
-    c.pytest_version = json.value("pytest_version", "");
-    c.xdist = json.value("xdist", false);
-    c.seconds = json.value("seconds", 0.0);
-    for (const auto& item : json.at("items")) c.items.push_back(ItemFromJson(item));
-    for (const auto& error : json.value("errors", json::array()))
-      c.errors.push_back({error.at("nodeid").get<std::string>(), error.value("path", ""),
-                          error.value("message", "")});
-    c.files = Strings(json, "files");
-    c.dirs = Strings(json, "dirs");
-    UniqueNodeIds(&c.items);
-    return c;
-  } catch (const json::exception& e) {
-    throw Error(std::string("collection is malformed (") + e.what() +
-                "); re-run cmake to collect again");
-  }
+Collection CollectionFromJson(const json& json) { return ParseCollection(json.dump()); }
+
+Collection ReadCollection(const std::filesystem::path& file) {
+  return ParseJsonFile(file, "collection", "re-run cmake", ParseCollection);
 }
 
 json CollectionToJson(const Collection& c) {

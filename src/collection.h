@@ -3,6 +3,7 @@
 // (format "pytest-shards-collection/1") and read here.
 #pragma once
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -78,8 +79,12 @@ struct Collection {
   double seconds = 0;              // how long collection took
 };
 
-// Throws Error when the JSON does not have the expected shape. Node IDs
-// come out unique (UniqueNodeIds); the JSON holds pytest's.
+// Reads the collection JSON the plugin writes, or collection.json. Throws
+// Error for a missing file, one that is not JSON, in another format or of
+// another shape, each saying to re-run cmake. Node IDs come out unique
+// (UniqueNodeIds); the JSON holds pytest's.
+Collection ReadCollection(const std::filesystem::path& file);
+// The same for a document already parsed; throws Error.
 Collection CollectionFromJson(const nlohmann::json& json);
 nlohmann::json CollectionToJson(const Collection& collection);
 

@@ -3,7 +3,7 @@
 #include <system_error>
 
 #include "error.h"
-#include "file_util.h"
+#include "json_reader.h"
 
 namespace pytest_shards {
 
@@ -14,37 +14,58 @@ namespace {
 constexpr const char* kFormat = "pytest-shards-durations/1";
 constexpr const char* kFix = "delete it and the next ctest run measures again";
 
-double Seconds(const json& value) {
-  if (!value.is_number() || value.get<double>() < 0)
-    throw Error("a duration is not a non-negative number: " + value.dump().substr(0, 40));
-  return value.get<double>();
+double Seconds(JsonReader& reader) {
+  double seconds = reader.Number();
+  if (seconds < 0)
+    throw JsonReader::ShapeError("a duration is negative: " + std::to_string(seconds));
+  return seconds;
 }
 
-std::map<std::string, double> SecondsByName(const json& object) {
-  if (!object.is_object()) throw Error("expected an object of seconds");
+// Members come sorted (nlohmann_json writes them so): each goes in at the end.
+std::map<std::string, double> SecondsByName(JsonReader& reader) {
   std::map<std::string, double> result;
-  for (const auto& [name, value] : object.items()) result[name] = Seconds(value);
+  reader.BeginObject();
+  for (std::string name; reader.NextKey(&name);)
+    result.insert_or_assign(result.end(), name, Seconds(reader));
   return result;
 }
 
-// `where` names the document for the user: "durations store" or the file.
-Durations Parse(const json& json, const std::string& where) {
-  if (!json.is_object() || json.value("format", "") != kFormat)
-    throw Error(where + " is not in format " + kFormat + "; " + kFix);
-  try {
-    Durations durations;
-    durations.tests = SecondsByName(json.at("tests"));
-    if (json.contains("entries")) durations.entries = SecondsByName(json.at("entries"));
-    if (json.contains("startup")) durations.startup = Seconds(json.at("startup"));
-    if (json.contains("peak_rss_kb"))
-      durations.peak_rss_kb = json.at("peak_rss_kb").get<std::map<std::string, long>>();
-    if (json.contains("failed")) durations.failed = json.at("failed").get<std::set<std::string>>();
-    return durations;
-  } catch (const json::exception& e) {
-    throw Error(where + " is malformed (" + e.what() + "); " + kFix);
-  } catch (const Error& e) {
-    throw Error(where + " is malformed (" + e.what() + "); " + kFix);
+Durations ReadDocument(JsonReader& reader, std::string* format) {
+  Durations durations;
+  bool has_tests = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "format") {
+      *format = reader.String();
+    } else if (key == "tests") {
+      durations.tests = SecondsByName(reader);
+      has_tests = true;
+    } else if (key == "entries") {
+      durations.entries = SecondsByName(reader);
+    } else if (key == "startup") {
+      durations.startup = Seconds(reader);
+    } else if (key == "peak_rss_kb") {
+      reader.BeginObject();
+      for (std::string name; reader.NextKey(&name);)
+        durations.peak_rss_kb.insert_or_assign(durations.peak_rss_kb.end(), name,
+                                               static_cast<long>(reader.Integer()));
+    } else if (key == "failed") {
+      reader.BeginArray();
+      while (reader.NextElement()) durations.failed.insert(durations.failed.end(), reader.String());
+    } else if (key == "folded") {
+      durations.folded = reader.String();
+    } else {
+      reader.Skip();
+    }
   }
+  if (!has_tests) throw JsonReader::ShapeError("no tests");
+  return durations;
+}
+
+// `where` names the document for the user: "durations store" or the file.
+// Throws JsonReader::SyntaxError for text that is not JSON.
+Durations Parse(std::string_view text, const std::string& where) {
+  return ReadVersioned(text, kFormat, where, "malformed", kFix, ReadDocument);
 }
 
 }  // namespace
@@ -78,16 +99,18 @@ json DurationsToJson(const Durations& durations) {
           {"tests", durations.tests},
           {"entries", durations.entries},
           {"peak_rss_kb", durations.peak_rss_kb},
-          {"failed", durations.failed}};
+          {"failed", durations.failed},
+          {"folded", durations.folded}};
 }
 
-Durations DurationsFromJson(const json& json) { return Parse(json, "durations store"); }
+Durations DurationsFromJson(const json& json) { return Parse(json.dump(), "durations store"); }
 
 Durations ReadDurations(const std::filesystem::path& file) {
   std::error_code ec;
   if (!std::filesystem::exists(file, ec)) return {};
   std::string where = "durations file " + file.string();
-  return Parse(ReadJsonFile(file, "durations", kFix), where);
+  return ParseJsonFile(file, "durations", kFix,
+                       [&](std::string_view text) { return Parse(text, where); });
 }
 
 }  // namespace pytest_shards

@@ -27,6 +27,10 @@ struct Durations {
   // missing), as pytest's cache/lastfailed: a later pass removes one, a run
   // that does not include it keeps it. The planner puts them first.
   std::set<std::string> failed;
+  // The run whose journals were folded in last, with a stamp of them (see
+  // FoldJournalsIntoDurations): a ctest start finding them unchanged since
+  // does not fold them again. Empty when none.
+  std::string folded;
 
   // Measured seconds for the item, or an estimate: the mean of measured
   // tests of the same file, else of the whole suite, else a default.

@@ -92,14 +92,27 @@ struct Properties {
   }
 };
 
-std::string SetProperties(const std::string& name, const Properties& properties) {
-  return "set_tests_properties(" + BracketArgument(name) + " PROPERTIES\n" + properties.text +
-         ")\n";
+// `builtin` is "_" under the cores resource, "" otherwise (see EmitOptions).
+std::string SetProperties(const std::string& name, const Properties& properties,
+                          const std::string& builtin = "") {
+  return builtin + "set_tests_properties(" + BracketArgument(name) + " PROPERTIES\n" +
+         properties.text + ")\n";
+}
+
+// The one resource group an entry asks for: a core under the parallel
+// preset and its memory under MEMORY_BUDGET, or "" for neither.
+std::string ResourceGroup(const std::string& entry, const EmitOptions& options) {
+  std::string group = options.cores_resource ? "cores:1" : "";
+  if (options.memory_budget_mib > 0)
+    group += (group.empty() ? "" : ",") + std::string("memory:") +
+             std::to_string(EntryMemoryMib(entry, options));
+  return group;
 }
 
 std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& options) {
   CheckName(entry.name);
-  std::string out = "add_test(" + BracketArgument(entry.name) + " " +
+  std::string builtin = options.cores_resource ? "_" : "";
+  std::string out = builtin + "add_test(" + BracketArgument(entry.name) + " " +
                     BracketArgument(options.tool) + " run --plan " +
                     BracketArgument(options.plan_file) + " --entry " + std::to_string(index) +
                     ")\n";
@@ -113,15 +126,14 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
   p.Add("COST", Number(entry.cost));
   if (!entry.locks.empty()) p.Add("RESOURCE_LOCK", List(entry.locks));
   if (entry.exclusive) p.Add("RUN_SERIAL", "ON");
-  if (options.processors > 1) p.Add("PROCESSORS", std::to_string(options.processors));
-  if (options.memory_budget_mib > 0)
-    p.Add("RESOURCE_GROUPS", "memory:" + std::to_string(EntryMemoryMib(entry.name, options)));
+  std::string group = ResourceGroup(entry.name, options);
+  if (!group.empty()) p.Add("RESOURCE_GROUPS", group);
   if (!options.fixtures_required.empty())
     p.Add("FIXTURES_REQUIRED", List(options.fixtures_required));
   if (!entry.source_line.empty()) p.Add("DEF_SOURCE_LINE", entry.source_line);
   // Last, so that a user's PROPERTIES wins over the defaults above.
   for (const auto& [key, value] : options.properties) p.Add(key, value);
-  return out + SetProperties(entry.name, p);
+  return out + SetProperties(entry.name, p, builtin);
 }
 
 }  // namespace

@@ -36,13 +36,19 @@ struct EmitOptions {
   std::vector<std::pair<std::string, std::string>> properties;  // user PROPERTIES
   std::vector<std::string> fixtures_required;
   std::string suite;
-  // PROCESSORS of every entry. ctest --preset test passes -j <cap> and the
-  // plan sets cap / cores here, so that all cores and no more are busy.
-  int processors = 1;
+  // Under the parallel preset (presets/pytest-shards.json: -j 4096) every
+  // entry asks for one slot of the "cores" resource, which the module's
+  // resource spec file sizes to the machine's cores, so that ctest runs at
+  // most that many at once while each entry keeps PROCESSORS 1. The module
+  // has then wrapped add_test() and set_tests_properties() to give every
+  // other test a slot too; the entries call the built-ins, _add_test() and
+  // _set_tests_properties(), which cost ctest nothing more per entry.
+  bool cores_resource = false;
   // MEMORY_BUDGET in MiB, 0 for none. With a budget every entry asks for
-  // RESOURCE_GROUPS "memory:<MiB>" (see EntryMemoryMib) from the "memory"
-  // pool of the resource spec file that the module sizes to the budget, so
-  // ctest never runs entries together whose sum exceeds it.
+  // "memory:<MiB>" (see EntryMemoryMib) from the "memory" pool of the
+  // resource spec file that the module sizes to the budget, so ctest never
+  // runs entries together whose sum exceeds it. Both needs form one
+  // resource group: "cores:1,memory:<MiB>".
   long memory_budget_mib = 0;
   std::map<std::string, long> peak_rss_kb;  // entry name -> its last measured peak
 };

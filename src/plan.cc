@@ -13,6 +13,8 @@
 #include <utility>
 
 #include "error.h"
+#include "json_reader.h"
+#include "json_writer.h"
 
 namespace pytest_shards {
 
@@ -55,9 +57,9 @@ namespace {
 const std::set<std::string> kUnlabelledMarkers = {"parametrize", "usefixtures", "filterwarnings"};
 
 // The module part of a node ID; Item::file when the collector gave it.
-std::string FileKey(const Item& item) {
+std::string_view FileKey(const Item& item) {
   if (!item.file.empty()) return item.file;
-  return std::string(ModulePart(item.node_id));
+  return ModulePart(item.node_id);
 }
 
 // xdist's group name: xdist_group("name") or xdist_group(name="name");
@@ -124,10 +126,12 @@ void LockSplitGroups(std::vector<Info>* infos) {
 std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& options,
                             const Durations& durations) {
   std::vector<Info> infos;
-  std::unordered_set<std::string> seen;
+  infos.reserve(collection.items.size());
+  // Views into the collection, which outlives them.
+  std::unordered_set<std::string_view> seen(collection.items.size());
   // An unmeasured item's estimate depends only on its module: compute it
   // once per module, not once per item (Estimate scans the store).
-  std::unordered_map<std::string, double> module_estimates;
+  std::unordered_map<std::string_view, double> module_estimates;
   for (const Item& item : collection.items) {
     if (!seen.insert(item.node_id).second) continue;
     Info info;
@@ -136,8 +140,7 @@ std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& opt
     if (measured != durations.tests.end()) {
       info.cost = measured->second;
     } else {
-      std::string module(ModulePart(item.node_id));
-      auto [it, inserted] = module_estimates.emplace(module, 0.0);
+      auto [it, inserted] = module_estimates.emplace(ModulePart(item.node_id), 0.0);
       if (inserted) it->second = durations.Estimate(item);
       info.cost = it->second;
     }
@@ -185,9 +188,9 @@ struct Unit {
 std::string BaseKey(const Item& item, Distribution distribution) {
   switch (distribution) {
     case Distribution::kFile:
-      return FileKey(item);
+      return std::string(FileKey(item));
     case Distribution::kScope:  // xdist loadscope: the class, else the module
-      return item.cls.empty() ? FileKey(item) : FileKey(item) + "::" + item.cls;
+      return std::string(FileKey(item)) + (item.cls.empty() ? "" : "::" + item.cls);
     case Distribution::kLoad:
     case Distribution::kGroup:
       break;
@@ -304,23 +307,24 @@ std::vector<Piece> CutModules(const std::vector<std::vector<const Unit*>>& modul
 std::vector<Piece> PackLoad(const std::vector<Unit>& units, int bins,
                             const std::vector<Info>& infos) {
   std::vector<std::vector<const Unit*>> modules;
-  std::unordered_map<std::string, size_t> module_index;
+  std::unordered_map<std::string_view, size_t> module_index;
   double total = 0;
   std::vector<Piece> atoms;
   for (const Unit& unit : units) {
-    std::string module = FileKey(*infos[unit.items.front()].item);
+    std::string_view module = FileKey(*infos[unit.items.front()].item);
     auto [it, inserted] = module_index.emplace(module, modules.size());
     if (inserted) modules.emplace_back();
     modules[it->second].push_back(&unit);
     total += unit.cost;
     atoms.push_back(PieceOf(unit));
   }
-  std::vector<Piece> finest = PackLpt(atoms, bins, infos);
+  size_t atom_count = atoms.size();
+  std::vector<Piece> finest = PackLpt(std::move(atoms), bins, infos);
   double best = Makespan(finest);
   double threshold = total / bins;
   for (int round = 0; round < kMaxCutRounds; ++round, threshold /= 2) {
     std::vector<Piece> pieces = CutModules(modules, threshold);
-    if (pieces.size() == atoms.size()) break;  // as fine as it gets
+    if (pieces.size() == atom_count) break;  // as fine as it gets
     std::vector<Piece> packed = PackLpt(std::move(pieces), bins, infos);
     if (Makespan(packed) <= best * kBalanceTolerance) return packed;
   }
@@ -469,7 +473,7 @@ class Planner {
     for (const Unit& unit : MakeUnits(infos_, positions, Distribution::kFile)) {
       std::vector<std::string> files;
       for (int i : unit.items) {
-        std::string file = FileKey(*infos_[i].item);
+        std::string file(FileKey(*infos_[i].item));
         if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
       }
       std::string name;
@@ -553,28 +557,104 @@ namespace {
 
 constexpr const char* kPlanFormat = "pytest-shards-plan/1";
 
-json EntryToJson(const Entry& entry) {
-  return {{"name", entry.name},
-          {"node_ids", entry.node_ids},
-          {"locks", entry.locks},
-          {"exclusive", entry.exclusive},
-          {"cost", entry.cost},
-          {"labels", entry.labels},
-          {"source_line", entry.source_line},
-          {"collection_errors", entry.collection_errors}};
+void WriteEntry(JsonWriter& writer, const Entry& entry) {
+  writer.BeginObject();
+  writer.Key("name");
+  writer.String(entry.name);
+  writer.Key("node_ids");
+  writer.Strings(entry.node_ids);
+  writer.Key("locks");
+  writer.Strings(entry.locks);
+  writer.Key("exclusive");
+  writer.Bool(entry.exclusive);
+  writer.Key("cost");
+  writer.Number(entry.cost);
+  writer.Key("labels");
+  writer.Strings(entry.labels);
+  writer.Key("source_line");
+  writer.String(entry.source_line);
+  writer.Key("collection_errors");
+  writer.Bool(entry.collection_errors);
+  writer.EndObject();
 }
 
-Entry EntryFromJson(const json& json) {
+std::vector<std::string> ReadStrings(JsonReader& reader) {
+  std::vector<std::string> strings;
+  reader.BeginArray();
+  while (reader.NextElement()) strings.push_back(reader.String());
+  return strings;
+}
+
+Entry ReadEntry(JsonReader& reader) {
   Entry entry;
-  entry.name = json.at("name").get<std::string>();
-  entry.node_ids = json.at("node_ids").get<std::vector<std::string>>();
-  entry.locks = json.value("locks", std::vector<std::string>{});
-  entry.exclusive = json.value("exclusive", false);
-  entry.cost = json.value("cost", 0.0);
-  entry.labels = json.value("labels", std::vector<std::string>{});
-  entry.source_line = json.value("source_line", "");
-  entry.collection_errors = json.value("collection_errors", false);
+  bool named = false, has_node_ids = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "name") {
+      entry.name = reader.String();
+      named = true;
+    } else if (key == "node_ids") {
+      entry.node_ids = ReadStrings(reader);
+      has_node_ids = true;
+    } else if (key == "locks") {
+      entry.locks = ReadStrings(reader);
+    } else if (key == "exclusive") {
+      entry.exclusive = reader.Bool();
+    } else if (key == "cost") {
+      entry.cost = reader.Number();
+    } else if (key == "labels") {
+      entry.labels = ReadStrings(reader);
+    } else if (key == "source_line") {
+      entry.source_line = reader.String();
+    } else if (key == "collection_errors") {
+      entry.collection_errors = reader.Bool();
+    } else {
+      reader.Skip();
+    }
+  }
+  if (!named) throw JsonReader::ShapeError("an entry has no name");
+  if (!has_node_ids) throw JsonReader::ShapeError("entry " + entry.name + " has no node_ids");
   return entry;
+}
+
+PlanFile ReadDocument(JsonReader& reader, std::string* format) {
+  PlanFile file;
+  bool has_run_id = false, has_settings = false, has_rootdir = false, has_entries = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "format") {
+      *format = reader.String();
+    } else if (key == "run_id") {
+      file.run_id = reader.String();
+      has_run_id = true;
+    } else if (key == "settings") {
+      file.settings = SettingsFromJson(reader.Value());
+      has_settings = true;
+    } else if (key == "rootdir") {
+      file.rootdir = reader.String();
+      has_rootdir = true;
+    } else if (key == "xdist") {
+      file.xdist = reader.Bool();
+    } else if (key == "module_paths") {
+      reader.BeginObject();
+      for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
+    } else if (key == "entries") {
+      reader.BeginArray();
+      while (reader.NextElement()) file.plan.entries.push_back(ReadEntry(reader));
+      has_entries = true;
+    } else {
+      reader.Skip();
+    }
+  }
+  if (!has_run_id || !has_settings || !has_rootdir || !has_entries)
+    throw JsonReader::ShapeError("run_id, settings, rootdir or entries missing");
+  return file;
+}
+
+// Every PlanFile read is made here. Throws JsonReader::SyntaxError for text
+// that is not JSON and Error for JSON that is not a plan.
+PlanFile ParsePlanFile(std::string_view text) {
+  return ReadVersioned(text, kPlanFormat, "plan file", "corrupt", "re-run cmake", ReadDocument);
 }
 
 }  // namespace
@@ -582,8 +662,13 @@ Entry EntryFromJson(const json& json) {
 std::map<std::string, std::string> ModulePaths(const Collection& collection) {
   std::map<std::string, std::string> paths;
   fs::path root(collection.rootdir);
+  std::string_view last_part, last_path;
   for (const Item& item : collection.items) {
-    std::string part(ModulePart(item.node_id));
+    // A module's items are adjacent: compare its paths once, not per item.
+    if (ModulePart(item.node_id) == last_part && item.path == last_path) continue;
+    last_part = ModulePart(item.node_id);
+    last_path = item.path;
+    std::string part(last_part);
     if (item.path.empty() || paths.count(part)) continue;
     if ((root / part).lexically_normal() != fs::path(item.path).lexically_normal())
       paths[part] = item.path;
@@ -591,32 +676,48 @@ std::map<std::string, std::string> ModulePaths(const Collection& collection) {
   return paths;
 }
 
-json PlanFileToJson(const PlanFile& file) {
-  json entries = json::array();
-  for (const Entry& entry : file.plan.entries) entries.push_back(EntryToJson(entry));
-  return {{"format", kPlanFormat},
-          {"run_id", file.run_id},
-          {"settings", SettingsToJson(file.settings)},
-          {"rootdir", file.rootdir},
-          {"xdist", file.xdist},
-          {"module_paths", file.module_paths},
-          {"entries", entries}};
+std::string PlanFileText(const PlanFile& file) {
+  std::string text;
+  JsonWriter writer(&text, /*line_depth=*/2);
+  writer.BeginObject();
+  writer.Key("format");
+  writer.String(kPlanFormat);
+  writer.Key("run_id");
+  writer.String(file.run_id);
+  writer.Key("settings");
+  writer.Value(SettingsToJson(file.settings));
+  writer.Key("rootdir");
+  writer.String(file.rootdir);
+  writer.Key("xdist");
+  writer.Bool(file.xdist);
+  writer.Key("module_paths");
+  writer.BeginObject();
+  for (const auto& [part, path] : file.module_paths) {
+    writer.Key(part);
+    writer.String(path);
+  }
+  writer.EndObject();
+  writer.Key("entries");
+  writer.BeginArray();
+  for (const Entry& entry : file.plan.entries) WriteEntry(writer, entry);
+  writer.EndArray();
+  writer.EndObject();
+  text += '\n';
+  return text;
 }
 
-PlanFile PlanFileFromJson(const json& json) {
-  if (!json.is_object() || json.value("format", "") != kPlanFormat)
-    throw Error(std::string("plan file is not in format ") + kPlanFormat + "; re-run cmake");
+json PlanFileToJson(const PlanFile& file) { return json::parse(PlanFileText(file)); }
+
+PlanFile PlanFileFromJson(const json& json) { return ParsePlanFile(json.dump()); }
+
+PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
   try {
-    PlanFile file;
-    file.run_id = json.at("run_id").get<std::string>();
-    file.settings = SettingsFromJson(json.at("settings"));
-    file.rootdir = json.at("rootdir").get<std::string>();
-    file.xdist = json.value("xdist", false);
-    file.module_paths = json.value("module_paths", std::map<std::string, std::string>{});
-    for (const auto& entry : json.at("entries")) file.plan.entries.push_back(EntryFromJson(entry));
-    return file;
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(std::string("plan file is corrupt (") + e.what() + "); re-run cmake");
+    return ParseJsonFile(path, "plan", std::string(fix), ParsePlanFile);
+  } catch (const Error& e) {
+    // ParsePlanFile knows what is wrong, not which file it read.
+    std::string what = e.what();
+    if (what.find(path.string()) != std::string::npos) throw;
+    throw Error(path.string() + ": " + what);
   }
 }
 

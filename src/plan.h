@@ -1,8 +1,10 @@
 // The planner: groups collected items into CTest entries.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collection.h"
@@ -77,8 +79,13 @@ struct PlanFile {
 // The module_paths of a plan made from `collection`.
 std::map<std::string, std::string> ModulePaths(const Collection& collection);
 
+// plan.json's text: one line per entry, written without a JSON DOM.
+std::string PlanFileText(const PlanFile& file);
 nlohmann::json PlanFileToJson(const PlanFile& file);
 // Throws Error ("plan file ... is corrupt; re-run cmake") on a malformed document.
 PlanFile PlanFileFromJson(const nlohmann::json& json);
+// Reads plan.json; every Error names `path`, and says `fix` when the file is
+// missing or not JSON.
+PlanFile ReadPlanFile(const std::filesystem::path& path, std::string_view fix);
 
 }  // namespace pytest_shards

@@ -23,7 +23,7 @@ namespace {
 constexpr std::chrono::hours kRecentRun{1};
 
 EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
-                           const std::string& run_id) {
+                           const std::string& run_id, const Durations& durations) {
   EmitOptions emit;
   emit.tool = options.tool.string();
   emit.plan_file = RunPlanFile(s.suite_dir, run_id).string();
@@ -33,18 +33,15 @@ EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
   emit.properties = s.properties;
   emit.fixtures_required = s.fixtures_required;
   emit.suite = s.suite;
-  if (options.preset_jobs > 0 && options.cores > 0)
-    emit.processors = std::max(1, options.preset_jobs / options.cores);
+  emit.cores_resource = options.cores_resource;
   emit.memory_budget_mib = options.memory_budget_mib;
-  if (options.memory_budget_mib > 0)
-    emit.peak_rss_kb = ReadDurations(s.DurationsFile()).peak_rss_kb;
+  if (options.memory_budget_mib > 0) emit.peak_rss_kb = durations.peak_rss_kb;
   return emit;
 }
 
 Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream& out) {
   if (s.discovery_mode == DiscoveryMode::kPreTest) return Collect(s, out);
-  Collection collection =
-      CollectionFromJson(ReadJsonFile(s.CollectionFile(), "collection", "re-run cmake"));
+  Collection collection = ReadCollection(s.CollectionFile());
   std::string why;
   if (!CollectionIsStale(s, collection, &why)) return collection;
   // Most edits change a test's body, not the tests: collect again to see.
@@ -71,7 +68,7 @@ fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, s
     // First, so that a bad value writes no plan.json, only the failing entry.
     Slice slice;
     if (!options.slice.empty()) slice = ParseSlice(options.slice);
-    FoldJournalsIntoDurations(suite_dir);
+    Durations durations = FoldJournalsIntoDurations(suite_dir);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
     PlanOptions plan_options;
@@ -91,13 +88,12 @@ fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, s
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
     file.module_paths = ModulePaths(collection);
-    file.plan = MakePlan(collection, plan_options, ReadDurations(settings.DurationsFile()));
+    file.plan = MakePlan(collection, plan_options, durations);
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     PrioritiseLastFailed(&file.plan);
-    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id),
-                    PlanFileToJson(file).dump(1) + "\n");
+    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
-    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id));
+    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations));
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.
     if (!stale.empty())

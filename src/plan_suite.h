@@ -15,10 +15,9 @@ struct PlanSuiteOptions {
   // MEMORY_BUDGET in MiB as resolved at ctest start (auto: the available
   // memory), or 0: entries then ask for RESOURCE_GROUPS memory:<MiB>.
   long memory_budget_mib = 0;
-  // The -j cap that `ctest --preset test` passes (see presets/), or 0. With
-  // it, every entry asks for cap / cores processors, so that exactly `cores`
-  // entries run at once.
-  int preset_jobs = 0;
+  // Under the parallel preset (see presets/): every entry asks for one slot
+  // of the "cores" resource, so that at most `cores` entries run at once.
+  bool cores_resource = false;
   // PYTEST_SHARDS_SLICE of ctest's environment ("k/n"), or empty: the whole
   // suite. See slice.h.
   std::string slice;

@@ -10,6 +10,7 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "hash.h"
 #include "report_export.h"
 #include "runs.h"
 
@@ -386,15 +387,8 @@ void EntryProblems(std::ostream& out, const Report& report) {
 
 // Public (report.h): watch reads the plan of the run it follows.
 PlanFile ReadPlan(const fs::path& suite_dir, const std::string& run_id) {
-  fs::path file = RunPlanFile(suite_dir, run_id);
-  nlohmann::json document =
-      ReadJsonFile(file, "plan", "run ctest first: a plan is written at each ctest start");
-  try {
-    return PlanFileFromJson(document);
-  } catch (const Error& e) {
-    // PlanFileFromJson knows what is wrong, not which file it read.
-    throw Error(file.string() + ": " + e.what());
-  }
+  return ReadPlanFile(RunPlanFile(suite_dir, run_id),
+                      "run ctest first: a plan is written at each ctest start");
 }
 
 namespace {
@@ -433,23 +427,50 @@ Collection ReadCollectionIfAny(const fs::path& suite_dir) {
   std::error_code ec;
   if (!fs::exists(suite_dir / "collection.json", ec)) return {};
   try {
-    return CollectionFromJson(
-        ReadJsonFile(suite_dir / "collection.json", "collection", "re-run cmake"));
+    return ReadCollection(suite_dir / "collection.json");
   } catch (const Error&) {
     return {};
   }
 }
 
-// The store is a cache of measurements: a corrupt one is rebuilt.
-void UpdateDurations(const fs::path& suite_dir, const Report& report) {
-  fs::path file = suite_dir / "durations.json";
-  Durations store;
-  try {
-    store = ReadDurations(file);
-  } catch (const Error&) {
+// The run and the state of its journals (names, sizes, modification times):
+// Durations::folded. The runner and the plugin only append to a journal, so
+// any new record changes it. Taken before the journals are read: records
+// written meanwhile then make the next fold read them again.
+std::string FoldStamp(const fs::path& suite_dir, const std::string& run_id) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(RunJournalDir(suite_dir, run_id), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::error_code stat_ec;
+    auto size = fs::file_size(it->path(), stat_ec);
+    auto time = fs::last_write_time(it->path(), stat_ec);
+    files.push_back(it->path().filename().string() + " " + std::to_string(size) + " " +
+                    std::to_string(time.time_since_epoch().count()) + (stat_ec ? " ?" : ""));
   }
+  std::sort(files.begin(), files.end());
+  Hasher hasher;
+  for (const std::string& file : files) hasher.Add(file);
+  return run_id + " " + hasher.Hex();
+}
+
+fs::path DurationsFile(const fs::path& suite_dir) { return suite_dir / "durations.json"; }
+
+// The store is a cache of measurements: a corrupt one is rebuilt.
+Durations StoredDurations(const fs::path& suite_dir) {
+  try {
+    return ReadDurations(DurationsFile(suite_dir));
+  } catch (const Error&) {
+    return {};
+  }
+}
+
+Durations UpdateDurations(const fs::path& suite_dir, Durations store, const Report& report,
+                          const std::string& folded) {
   store = FoldDurations(std::move(store), report);
-  WriteFileAtomic(file, DurationsToJson(store).dump(2) + "\n");
+  store.folded = folded;
+  WriteFileAtomic(DurationsFile(suite_dir), DurationsToJson(store).dump(2) + "\n");
+  return store;
 }
 
 }  // namespace
@@ -608,6 +629,7 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
 
 int ReportRun(const fs::path& suite_dir, const std::string& run_id, const std::string& junit_file,
               std::ostream& out, json* exported, Report* report_out) {
+  std::string stamp = FoldStamp(suite_dir, run_id);
   PlanFile plan = ReadPlan(suite_dir, run_id);
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
   Collection collection = ReadCollectionIfAny(suite_dir);
@@ -615,24 +637,46 @@ int ReportRun(const fs::path& suite_dir, const std::string& run_id, const std::s
   out << FormatSummary(report);
   if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
   if (exported) *exported = ExportSuite(report, plan, collection);
-  UpdateDurations(suite_dir, report);
+  UpdateDurations(suite_dir, StoredDurations(suite_dir), report, stamp);
   int status = report.Ok() ? 0 : 1;
   if (report_out) *report_out = std::move(report);
   return status;
 }
 
-void FoldJournalsIntoDurations(const fs::path& suite_dir) {
-  std::string run_id = LastRun(suite_dir);
-  if (run_id.empty()) return;
+namespace {
+
+// Folds the run's journals into *store and writes it; false when there is
+// nothing to learn from.
+bool FoldRun(const fs::path& suite_dir, const std::string& run_id, const std::string& stamp,
+             Durations* store) {
   PlanFile plan;
   try {
     plan = ReadPlan(suite_dir, run_id);
   } catch (const Error&) {
-    return;  // nothing to learn from
+    return false;
   }
   std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/true);
-  if (!Ran(plan, journals)) return;
-  UpdateDurations(suite_dir, BuildReport(plan, journals));
+  if (!Ran(plan, journals)) return false;
+  *store = UpdateDurations(suite_dir, std::move(*store), BuildReport(plan, journals), stamp);
+  return true;
+}
+
+}  // namespace
+
+Durations FoldJournalsIntoDurations(const fs::path& suite_dir) {
+  std::string run_id = LastRun(suite_dir);
+  // Every ctest start after a run comes here; only the first has news.
+  std::string stamp = run_id.empty() ? "" : FoldStamp(suite_dir, run_id);
+  Durations store;
+  bool readable = true;
+  try {
+    store = ReadDurations(DurationsFile(suite_dir));
+  } catch (const Error&) {
+    readable = false;  // rebuilt if there is a run to fold
+  }
+  if (readable && (run_id.empty() || store.folded == stamp)) return store;
+  if (!run_id.empty() && FoldRun(suite_dir, run_id, stamp, &store)) return store;
+  return ReadDurations(DurationsFile(suite_dir));  // as it is: Error when corrupt
 }
 
 }  // namespace pytest_shards

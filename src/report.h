@@ -129,7 +129,10 @@ int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_
 
 // Folds the last run's journals into durations.json; `plan` calls it at
 // each ctest start before it plans. Does nothing when there is no usable
-// plan or journal; idempotent.
-void FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
+// plan or journal, or when the store already holds these journals as they
+// are (Durations::folded); idempotent. Returns the store as it is then: a
+// corrupt one is rebuilt from the run, or throws Error (as ReadDurations)
+// when there is none.
+Durations FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
 
 }  // namespace pytest_shards

@@ -556,7 +556,7 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
                                           const std::vector<std::string>& parent) {
   std::vector<std::string> env = parent;
   // `ctest --preset test` sets this for its own include files; a ctest that a
-  // test starts must not inherit it, or its -j would be capped to serial.
+  // test starts must not inherit it, or it would cap its tests to the cores.
   env.erase(std::remove_if(
                 env.begin(), env.end(),
                 [](const std::string& v) { return v.rfind("PYTEST_SHARDS_PRESET_JOBS=", 0) == 0; }),
@@ -631,15 +631,7 @@ std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>
 
 int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
   const char* fix = "re-run ctest, which plans again, or cmake";
-  PlanFile plan;
-  try {
-    plan = PlanFileFromJson(ReadJsonFile(plan_file, "plan", fix));
-  } catch (const Error& e) {
-    // PlanFileFromJson knows what is wrong, not which file it read.
-    std::string what = e.what();
-    if (what.find(plan_file.string()) != std::string::npos) throw;
-    throw Error(plan_file.string() + ": " + what);
-  }
+  PlanFile plan = ReadPlanFile(plan_file, fix);
   // Held while the entry runs: a later ctest start prunes only runs whose
   // lock it can take.
   std::optional<FileLock> run_lock;

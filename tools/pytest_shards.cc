@@ -151,8 +151,8 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
       "memory-budget", po::value(&plan.memory_budget_mib)->default_value(0),
       "MiB the entries may hold at once (MEMORY_BUDGET): each entry asks for "
       "RESOURCE_GROUPS memory:<its last peak RSS>; 0: no budget")(
-      "preset-jobs", po::value(&plan.preset_jobs)->default_value(0),
-      "the -j cap of `ctest --preset test`; entries then take cap/cores processors each")(
+      "cores-resource", po::bool_switch(&plan.cores_resource),
+      "entries ask for RESOURCE_GROUPS cores:1 (the parallel preset's cap, see presets/)")(
       "slice", po::value(&plan.slice)->default_value(""),
       "k/n: keep only the k-th of n duration-balanced slices of the entries (CI matrices; "
       "PYTEST_SHARDS_SLICE); empty: all");

@@ -4,6 +4,7 @@
   says which it tried; an explicit PYTHON without pytest fails in one line;
 - the collection cache: a re-configure with nothing changed runs no pytest,
   a changed test file does;
+- the parallel preset's cap (listing and resource spec file, see check_cores);
 - bad input to pytest_shard_tests() fails configure with one clear line.
 
 usage: configure_check.py --cmake CMAKE --build-dir PYTEST_SHARDS_BUILD --work DIR
@@ -73,6 +74,113 @@ def error_lines(output):
     return paragraphs
 
 
+# Tests beside a suite that lives in a subdirectory: a top-level test, a
+# directory CMake reads before the suite's, and a hand-written include file
+# (add_test() without set_tests_properties(), a call naming two tests).
+OTHER_TESTS = r"""
+add_test(NAME [[semi;colon]] COMMAND sh -c "exit 0" x "a;b" "" "]=]" "x]==]" "\${HOME}"
+  "back\\slash" "new
+line" "
+lead" "a]=")
+set_tests_properties([[semi;colon]] PROPERTIES LABELS "l1;l2" PROCESSORS 3)
+add_test(NAME gpu COMMAND true)
+set_tests_properties(gpu PROPERTIES RESOURCE_GROUPS "gpus:1")
+add_test(NAME own COMMAND true)
+set_tests_properties(own PROPERTIES RESOURCE_GROUPS "cores:2,gpus:1")
+set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${CMAKE_CURRENT_SOURCE_DIR}/hand.cmake")
+"""
+HAND_WRITTEN = """add_test(hand1 true)
+add_test(hand2 true)
+add_test(hand3 true)
+set_tests_properties(hand2 hand3 PROPERTIES LABELS hand)
+"""
+
+
+def groups(test):
+    """RESOURCE_GROUPS of a listed test as [[(type, slots), ...], ...]."""
+    for prop in test.get("properties", []):
+        if prop["name"] == "RESOURCE_GROUPS":
+            return [[(r[".type"], r["slots"]) for r in g["requirements"]] for g in prop["value"]]
+    return []
+
+
+def check_cores(work, cmake, prefix):
+    """The parallel preset's cap (PYTEST_SHARDS_PRESET_JOBS): every test of the
+    build tree asks for RESOURCE_GROUPS cores:<PROCESSORS, at most the cores>,
+    exactly once, and nothing else of it changes; the resource spec file holds
+    the cores and the memory budget. Without the variable nothing changes."""
+    project = Project(work / "cores", cmake, prefix)
+    for sub in ("early", "py"):
+        (project.root / sub).mkdir()
+    (project.root / "early" / "CMakeLists.txt").write_text(OTHER_TESTS)
+    (project.root / "early" / "hand.cmake").write_text(HAND_WRITTEN)
+    (project.root / "py" / "CMakeLists.txt").write_text(
+        "pytest_shard_tests(s WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/suite SHARDS 2 "
+        "MEMORY_BUDGET 1000)\n")
+    code, out = project.configure(
+        "add_test(NAME top COMMAND true)\n"
+        "add_subdirectory(early)\n"
+        "add_subdirectory(py)\n"
+        "pytest_shards_share_cores(TESTS top)")
+    check(code == 0, "configure: a suite in a subdirectory, other tests beside it, and "
+                     "pytest_shards_share_cores() (kept, changes nothing)", out)
+    ctest = pathlib.Path(cmake).with_name("ctest")
+    spec = project.root / "build" / "pytest-shards" / "resource-spec.json"
+
+    def listing(**extra):
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PYTEST_SHARDS_PRESET_JOBS", "PYTEST_SHARDS_CORES")}
+        env.update(extra)
+        result = subprocess.run(
+            [ctest, "--test-dir", project.root / "build", "--show-only=json-v1"],
+            env=env, check=True, capture_output=True, text=True)
+        tests = json.loads(result.stdout)["tests"]
+        return {t["name"]: t for t in tests}, json.loads(spec.read_text()), result.stderr
+
+    plain, plain_spec, _ = listing()
+    capped, capped_spec, _ = listing(PYTEST_SHARDS_PRESET_JOBS="4096", PYTEST_SHARDS_CORES="2")
+    memory = [("memory", 256)]  # never measured: 256 MiB
+    want_plain = {"top": [], "semi;colon": [], "gpu": [[("gpus", 1)]],
+                  "own": [[("cores", 2), ("gpus", 1)]], "hand1": [], "hand2": [], "hand3": [],
+                  "s/shard-00": [memory], "s/shard-01": [memory]}
+    want_capped = {"top": [[("cores", 1)]], "semi;colon": [[("cores", 2)]],
+                   "gpu": [[("gpus", 1)], [("cores", 1)]], "own": [[("cores", 2), ("gpus", 1)]],
+                   "hand1": [[("cores", 1)]], "hand2": [[("cores", 1)]],
+                   "hand3": [[("cores", 1)]],
+                   "s/shard-00": [[("cores", 1)] + memory], "s/shard-01": [[("cores", 1)] + memory]}
+    got_plain = {name: groups(t) for name, t in plain.items()}
+    got_capped = {name: groups(t) for name, t in capped.items()}
+    check(got_plain == want_plain, f"no preset: RESOURCE_GROUPS as the project set them "
+                                   f"{got_plain}")
+    check(got_capped == want_capped,
+          f"PYTEST_SHARDS_PRESET_JOBS (cores 2): each test asks for one cores group, "
+          f"cores:<PROCESSORS> at most the cores, the pytest entries cores:1 with their memory, "
+          f"tests that name cores keep theirs {got_capped}")
+
+    def without_groups(test):
+        return {**test, "properties": [p for p in test.get("properties", [])
+                                       if p["name"] != "RESOURCE_GROUPS"]}
+    # (The pytest entries name each ctest's own run, so they differ anyway.)
+    same = all(without_groups(plain[n]) == without_groups(capped[n]) for n in plain
+               if not n.startswith("s/"))
+    check(same and plain["semi;colon"]["command"][-10:] ==
+          ["x", "a;b", "", "]=]", "x]==]", "${HOME}", "back\\slash", "new\nline", "\nlead", "a]="],
+          "the wrapped add_test()/set_tests_properties() pass every argument on exactly: "
+          "names, commands (';', empty, ']=]', '${HOME}', newlines) and the other properties "
+          "(PROCESSORS stays 3) are the same with and without the preset",
+          json.dumps(plain["semi;colon"]) + "\n" + json.dumps(capped["semi;colon"]))
+    check(plain_spec["local"] == [{"memory": [{"id": "0", "slots": 1000}]}] and
+          capped_spec["local"] == [{"cores": [{"id": "0", "slots": 2}],
+                                    "memory": [{"id": "0", "slots": 1000}]}],
+          f"one resource spec file: memory (MEMORY_BUDGET 1000) {plain_spec['local']}; under "
+          f"the preset also the cores {capped_spec['local']}")
+    _, detected_spec, err = listing(PYTEST_SHARDS_PRESET_JOBS="4096", PYTEST_SHARDS_CORES="x")
+    check("PYTEST_SHARDS_CORES='x' is not a positive whole number" in err and
+          detected_spec["local"][0]["cores"][0]["slots"] == os.cpu_count(),
+          f"a malformed PYTEST_SHARDS_CORES is reported and the detected {os.cpu_count()} "
+          f"cores are used", err)
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("--cmake", "--build-dir", "--work"):
@@ -117,30 +225,7 @@ def main():
     code, out = project.configure(call)
     check(code == 0 and "collected 4 tests" in out, "a new test file is collected", out)
 
-    # ctest --preset test: every pytest entry, and every test passed to
-    # pytest_shards_share_cores(), asks for cap / cores processors.
-    project = Project(work / "cores", args.cmake, prefix)
-    code, out = project.configure(
-        "pytest_shard_tests(s WORKING_DIRECTORY suite SHARDS 2)\n"
-        "add_test(NAME other COMMAND true)\n"
-        "add_test(NAME alone COMMAND true)\n"
-        "pytest_shards_share_cores(TESTS other)")
-    check(code == 0, "configure with pytest_shards_share_cores", out)
-    ctest = pathlib.Path(args.cmake).with_name("ctest")
-    for jobs, expected in (("4096", 4096 // os.cpu_count()), (None, None)):
-        env = dict(os.environ)
-        env.pop("PYTEST_SHARDS_PRESET_JOBS", None)
-        if jobs:
-            env["PYTEST_SHARDS_PRESET_JOBS"] = jobs
-        listing = json.loads(subprocess.run(
-            [ctest, "--test-dir", project.root / "build", "--show-only=json-v1"],
-            env=env, check=True, capture_output=True, text=True).stdout)
-        processors = {t["name"]: {p["name"]: p["value"] for p in t.get("properties", [])}
-                      .get("PROCESSORS") for t in listing["tests"]}
-        want = {"s/shard-00": expected, "s/shard-01": expected, "other": expected,
-                "alone": None}
-        check(processors == want,
-              f"PYTEST_SHARDS_PRESET_JOBS={jobs}: PROCESSORS {processors} (want {want})")
+    check_cores(work, args.cmake, prefix)
 
     # Bad input: one line naming the problem and the fix.
     project = Project(work / "bad", args.cmake, prefix)

@@ -99,7 +99,7 @@ def resource_groups(args, build):
 
 
 def spec_slots(build):
-    spec = json.loads((build / "pytest-shards" / "memory" / "resource-spec.json").read_text())
+    spec = json.loads((build / "pytest-shards" / "resource-spec.json").read_text())
     (pool,) = spec["local"][0]["memory"]
     return pool["slots"]
 

@@ -15,7 +15,11 @@ suite three times (GRANULARITY shard, file and test; see suites.cmake):
   an entry of its own labelled last-failed with the highest COST, started
   first, and `ctest -L last-failed` runs exactly that test;
 - presets: the fragments of presets/pytest-shards.json (parallel capped at
-  the cores, serial, CI with JUnit) and a workflow preset; under CMake >= 4.3
+  the cores, serial, CI with JUnit) and a workflow preset. The cap is the
+  CTest resource `cores`: every test shares it (plain tests beside the
+  suites too), -j N below it is honoured, PYTEST_SHARDS_CORES moves it, a
+  spec file given to ctest wins, and the pytest label's sec*proc stays
+  real seconds (at most 3x the run's real time on 2 cores); under CMake >= 4.3
   the fragments of presets/pytest-shards-4.3.json ("jobs": ""); under
   CMake >= 3.29 bare `ctest -j`;
 - interpreters: an active virtualenv, Python3_EXECUTABLE, and PYTHON over both.
@@ -470,6 +474,7 @@ class World:
         project = self.src / "find_package"
         fragment = REPO / "presets" / "pytest-shards.json"
         select = {"include": {"label": "^world$"}}
+        with_others = {"include": {"label": "^world(-other)?$"}}
         presets = {
             "version": 6,
             "include": [str(fragment)],
@@ -477,11 +482,12 @@ class World:
                 "name": "world", "binaryDir": str(build),
                 "generator": "Ninja" if self.generator else "Unix Makefiles",
                 "cacheVariables": {"CMAKE_PREFIX_PATH": str(moved),
-                                   "Python3_EXECUTABLE": self.python}}],
+                                   "Python3_EXECUTABLE": self.python,
+                                   "WORLD_OTHER_TESTS": "ON"}}],
             "buildPresets": [{"name": "world", "configurePreset": "world"}],
             "testPresets": [
                 {"name": "world-parallel", "configurePreset": "world",
-                 "inherits": "pytest-shards-parallel", "filter": select},
+                 "inherits": "pytest-shards-parallel", "filter": with_others},
                 {"name": "world-serial", "configurePreset": "world",
                  "inherits": "pytest-shards-serial", "filter": select},
                 {"name": "world-ci", "configurePreset": "world",
@@ -504,12 +510,62 @@ class World:
             (project / "CMakeUserPresets.json").write_text(json.dumps(newer, indent=2))
         return project
 
-    def preset_run(self, project, build, preset, where):
+    def preset_run(self, project, build, preset, where, *extra, env=None, parallel=True):
+        """ctest --preset <preset> <extra>; returns (most at once, its output)."""
         self.reset_evidence(build)
-        result = run([self.ctest, "--preset", preset], ok=False, cwd=project)
-        check(result.returncode == 0, f"ctest --preset {preset} passed ({where})",
-              result.stdout[-3000:])
-        return self.check_run(build, ["world"], f"preset {preset}", result.stdout)
+        command = " ".join(["ctest --preset", preset, *map(str, extra)])
+        result = run([self.ctest, "--preset", preset, *extra], ok=False, cwd=project, env=env)
+        check(result.returncode == 0, f"{command} passed ({where})", result.stdout[-3000:])
+        most = self.check_run(build, ["world"], command, result.stdout, parallel)
+        return most, result.stdout
+
+    @staticmethod
+    def label_ratio(output, label):
+        """A label's sec*proc in ctest's Label Time Summary over the run's real time."""
+        summary = re.search(rf"^\s*{label}\s*=\s*([0-9.]+) sec\*proc", output, re.M)
+        real = re.search(r"Total Test time \(real\) =\s*([0-9.]+) sec", output)
+        check(summary and real, f"ctest printed the {label} label's time and the real time",
+              output[-2000:])
+        return float(summary.group(1)), float(real.group(1))
+
+    def check_cap(self, project, build):
+        """The parallel preset's cap is the CTest resource `cores`, and every
+        test of the build tree shares it: the world entries and the plain
+        world-other tests (beside the suites and in a subdirectory)."""
+        tests = self.show_only(build)
+        groups = {json.dumps(t["props"].get("RESOURCE_GROUPS")) for t in tests}
+        processors = {t["props"].get("PROCESSORS", 1) for t in tests}
+        check(processors == {1} and groups == {"null"},
+              f"plain ctest (no preset): no PROCESSORS, no RESOURCE_GROUPS "
+              f"({processors}, {groups})")
+        others = [t["name"] for t in tests if "world-other" in t["labels"]]
+        check(len(others) == 4, f"the consumer has 4 plain tests beside the suites: {others}")
+
+        most, output = self.preset_run(project, build, "world-parallel",
+                                       "pytest-shards-parallel, with the plain tests")
+        check(2 <= most <= CORES, f"pytest-shards-parallel (-j 4096): the cores resource ran "
+                                  f"{most} tests at once, entries and plain tests together, "
+                                  f"on {CORES} cores")
+        seconds, real = self.label_ratio(output, "pytest")
+        check(seconds <= 3 * real, f"Label Time Summary: pytest = {seconds} sec*proc, at most "
+                                   f"3x the real {real} s (PROCESSORS 1: real seconds)")
+        self.preset_run(project, build, "world-parallel", "-j 1 turns parallelism off",
+                        "-j", "1", parallel=False)
+        # PYTEST_SHARDS_CORES stands for the machine's cores: the cap follows
+        # it, not the machine, and a smaller -j on the command line still wins.
+        three = clean_env(PYTEST_SHARDS_CORES="3")
+        most, _ = self.preset_run(project, build, "world-parallel", "PYTEST_SHARDS_CORES=3",
+                                  env=three)
+        check(most == 3, f"PYTEST_SHARDS_CORES=3: 3 tests at once ({most})")
+        most, _ = self.preset_run(project, build, "world-parallel", "PYTEST_SHARDS_CORES=3",
+                                  "-j", "2", env=three)
+        check(most == 2, f"PYTEST_SHARDS_CORES=3 and -j 2: min(2, 3) = 2 at once ({most})")
+        # A spec file given to ctest wins; it must then define `cores`.
+        spec = self.work / "one-core.json"
+        spec.write_text(json.dumps({"version": {"major": 1, "minor": 0},
+                                    "local": [{"cores": [{"id": "0", "slots": 1}]}]}))
+        self.preset_run(project, build, "world-parallel", "--resource-spec-file with 1 core",
+                        "--resource-spec-file", spec, parallel=False)
 
     def check_junit(self, build, preset):
         junit = build / "ctest-junit.xml"
@@ -530,20 +586,15 @@ class World:
         most = self.check_run(build, ["world"], "workflow world-ci", result.stdout)
         check(most <= CORES, f"pytest-shards-ci: at most one entry per core ran at once "
                              f"(at most {most} of {CORES})")
-        processors = {t["props"].get("PROCESSORS", 1) for t in self.show_only(build)}
-        check(processors == {1}, f"plain ctest (no preset): no PROCESSORS cap ({processors})")
-
-        most = self.preset_run(project, build, "world-parallel", "pytest-shards-parallel")
-        check(most <= CORES, f"pytest-shards-parallel: -j 4096 with PROCESSORS 4096/cores ran "
-                             f"at most one entry per core ({most} of {CORES})")
+        self.check_cap(project, build)
         self.reset_evidence(build)
         result = run([self.ctest, "--preset", "world-serial"], ok=False, cwd=project)
         check(result.returncode == 0, "ctest --preset world-serial passed")
         self.check_run(build, ["world"], "pytest-shards-serial", result.stdout, parallel=False)
 
         if self.version >= (4, 3):
-            most = self.preset_run(project, build, "world-cores",
-                                   '"jobs": "" of pytest-shards-parallel-cores')
+            most, _ = self.preset_run(project, build, "world-cores",
+                                      '"jobs": "" of pytest-shards-parallel-cores')
             check(most <= max(CORES, 2), f'"jobs": "" ran at most max(cores, 2) entries at once '
                                          f"({most}), in parallel (checked above)")
             self.preset_run(project, build, "world-ci-cores", "pytest-shards-ci-cores")

@@ -144,5 +144,40 @@ TEST_F(DurationsFile, CorruptFileThrowsErrorNamingTheFile) {
   }
 }
 
+TEST_F(DurationsFile, RoundTripsStrangeNamesAndTheFoldedRun) {
+  Durations durations;
+  std::string strange = "t\xc3\xbcst.py::t[\\xfc\\\\\"0\"\\t\x01\n\xf0\x9f\x98\x80]";
+  durations.tests = {{strange, 0.125}, {"a.py::t", 7.7577944407375075}};
+  durations.entries = {{"suite/" + strange, 3.5}};
+  durations.peak_rss_kb = {{"suite/" + strange, 123456789012L}};
+  durations.failed = {strange};
+  durations.folded = "1796114771104703-4159 0123abcd";
+  fs::path file = dir_ / "durations.json";
+  WriteFileAtomic(file, DurationsToJson(durations).dump(2));
+  Durations back = ReadDurations(file);
+  EXPECT_EQ(back.tests, durations.tests);
+  EXPECT_EQ(back.entries, durations.entries);
+  EXPECT_EQ(back.peak_rss_kb, durations.peak_rss_kb);
+  EXPECT_EQ(back.failed, durations.failed);
+  EXPECT_EQ(back.folded, durations.folded);
+  // Stores written before the folded run was recorded read as "none".
+  json old = DurationsToJson(durations);
+  old.erase("folded");
+  EXPECT_EQ(DurationsFromJson(old).folded, "");
+}
+
+TEST_F(DurationsFile, AnotherFormatIsNamedAsSuch) {
+  fs::path file = dir_ / "durations.json";
+  WriteFileAtomic(file, R"({"tests": [1, 2], "format": "pytest-shards-durations/2"})");
+  try {
+    ReadDurations(file);
+    FAIL() << "no Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("is not in format pytest-shards-durations/1"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace pytest_shards

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -87,6 +88,18 @@ json CTestJson(const fs::path& dir, const std::string& content) {
                             &status);
   EXPECT_EQ(status, 0) << out;
   return json::parse(out);
+}
+
+// `tests` after stand-ins for the module's wrappers of add_test() and
+// set_tests_properties() (see PytestShards.cmake), which fail when called:
+// CMake then names the built-ins _add_test() and _set_tests_properties().
+std::string UnderTheWrappers(const std::string& tests) {
+  return "function(add_test)\n  message(FATAL_ERROR \"the add_test() wrapper was called\")\n"
+         "endfunction()\n"
+         "function(set_tests_properties)\n"
+         "  message(FATAL_ERROR \"the set_tests_properties() wrapper was called\")\n"
+         "endfunction()\n" +
+         tests;
 }
 
 // One add_test() or set_tests_properties() call as cmake -P evaluated it.
@@ -294,7 +307,6 @@ HostilePlan MakeHostilePlan(const fs::path& dir) {
   h.options.properties = {{"ENVIRONMENT", "A=${x};B=]=]"}, {"WILL_FAIL", "ON"}};
   h.options.fixtures_required = {"db;fixture", "net"};
   h.options.suite = "su]=]ite;$x";
-  h.options.processors = 3;
   for (size_t i = 0; i < hostile.size(); ++i) {
     Entry e;
     e.name = h.options.suite + "/" + hostile[i];
@@ -330,7 +342,6 @@ TEST(EmitTests, CTestReadsBackEveryHostileValue) {
     EXPECT_EQ(props.at("WORKING_DIRECTORY"), h.options.workdir);
     EXPECT_EQ(props.at("TIMEOUT"), 12.5);
     EXPECT_FLOAT_EQ(props.at("COST").get<float>(), static_cast<float>(e.cost));
-    EXPECT_EQ(props.at("PROCESSORS"), 3);
     EXPECT_EQ(AsSet(props.at("FIXTURES_REQUIRED")), (std::set<std::string>{"db;fixture", "net"}));
     if (e.locks.empty()) {
       EXPECT_EQ(props.count("RESOURCE_LOCK"), 0u);
@@ -396,10 +407,29 @@ TEST(EmitTests, OptionalPropertiesOnlyWhenSet) {
   ASSERT_EQ(tests.size(), 1u);
   auto props = Properties(tests[0]);
   EXPECT_EQ(AsSet(props.at("LABELS")), (std::set<std::string>{"pytest", "s"}));
-  for (const char* absent :
-       {"TIMEOUT", "RESOURCE_LOCK", "RUN_SERIAL", "PROCESSORS", "FIXTURES_REQUIRED"})
+  for (const char* absent : {"TIMEOUT", "RESOURCE_LOCK", "RUN_SERIAL", "PROCESSORS",
+                             "RESOURCE_GROUPS", "FIXTURES_REQUIRED"})
     EXPECT_EQ(props.count(absent), 0u) << absent;
   EXPECT_EQ(props.at("COST"), 2);
+}
+
+// A plan of entries with these names, and options for suite "s".
+Plan EntriesNamed(std::initializer_list<const char*> names) {
+  Plan plan;
+  for (const char* name : names) {
+    Entry e;
+    e.name = name;
+    plan.entries.push_back(e);
+  }
+  return plan;
+}
+
+EmitOptions SuiteOptions() {
+  EmitOptions options;
+  options.tool = "/bin/sh";
+  options.plan_file = "/p/plan.json";
+  options.suite = "s";
+  return options;
 }
 
 // MEMORY_BUDGET: each entry asks for its last measured peak; an entry never
@@ -407,16 +437,8 @@ TEST(EmitTests, OptionalPropertiesOnlyWhenSet) {
 // budget (ctest would never run it).
 TEST(EmitTests, MemoryBudgetGivesResourceGroupsFromMeasuredPeaks) {
   TempDir dir;
-  Plan plan;
-  for (const char* name : {"s/shard-00", "s/shard-01", "s/shard-02", "s/shard-03"}) {
-    Entry e;
-    e.name = name;
-    plan.entries.push_back(e);
-  }
-  EmitOptions options;
-  options.tool = "/bin/sh";
-  options.plan_file = "/p/plan.json";
-  options.suite = "s";
+  Plan plan = EntriesNamed({"s/shard-00", "s/shard-01", "s/shard-02", "s/shard-03"});
+  EmitOptions options = SuiteOptions();
   options.memory_budget_mib = 1000;
   options.peak_rss_kb = {{"s/shard-00", 300 * 1024 + 1},
                          {"s/shard-01", 90 * 1024},
@@ -435,12 +457,40 @@ TEST(EmitTests, MemoryBudgetGivesResourceGroupsFromMeasuredPeaks) {
   }
   EXPECT_EQ(slots, (std::vector<int>{301, 90, 1000, 1000}));
 
+  // Under the parallel preset, the core and the memory are one group.
+  options.cores_resource = true;
+  tests = CTestJson(dir.path(), UnderTheWrappers(EmitTests(plan, options))).at("tests");
+  EXPECT_EQ(Properties(tests[0]).at("RESOURCE_GROUPS"),
+            json::parse(R"([{"requirements": [{".type": "cores", "slots": 1},
+                                              {".type": "memory", "slots": 301}]}])"));
+  options.cores_resource = false;
+
   options.peak_rss_kb = {};
   EXPECT_EQ(EntryMemoryMib("s/shard-00", options), kDefaultEntryMemoryMib);
   options.memory_budget_mib = 0;
   EXPECT_EQ(Properties(CTestJson(dir.path(), EmitTests(plan, options)).at("tests")[0])
                 .count("RESOURCE_GROUPS"),
             0u);
+}
+
+// The parallel preset's cap is a resource: each entry asks for one core and
+// keeps PROCESSORS 1, so ctest's time summary shows real seconds. The module
+// has wrapped add_test() and set_tests_properties() then; the entries call
+// the built-ins beneath them.
+TEST(EmitTests, CoresResourceAsksForOneCoreThroughTheBuiltins) {
+  TempDir dir;
+  Plan plan = EntriesNamed({"s/shard-00", "s/test_a.py::test[x;y]"});
+  EmitOptions options = SuiteOptions();
+  options.cores_resource = true;
+  json tests = CTestJson(dir.path(), UnderTheWrappers(EmitTests(plan, options))).at("tests");
+  ASSERT_EQ(tests.size(), 2u);
+  for (const json& test : tests) {
+    auto props = Properties(test);
+    EXPECT_EQ(props.at("RESOURCE_GROUPS"),
+              json::parse(R"([{"requirements": [{".type": "cores", "slots": 1}]}])"));
+    EXPECT_EQ(props.count("PROCESSORS"), 0u);
+  }
+  EXPECT_EQ(tests[1].at("name"), "s/test_a.py::test[x;y]");
 }
 
 TEST(EmitTests, NoEntriesIsAValidFile) {

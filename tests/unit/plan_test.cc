@@ -9,10 +9,13 @@
 #include <vector>
 
 #include "error.h"
+#include "file_util.h"
+#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 Marker MakeMarker(const std::string& name, json args = json::array(),
@@ -827,6 +830,73 @@ TEST(PlanFile, CorruptDocumentThrowsError) {
   json nameless = good;
   nameless["entries"][1].erase("name");
   EXPECT_THROW(PlanFileFromJson(nameless), Error);
+}
+
+using PlanFileOnDisk = TestDirFixture;
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST_F(PlanFileOnDisk, RoundTripsStrangeNodeIdsWithOneLinePerEntry) {
+  Collection c;
+  c.rootdir = "/src";
+  for (std::string node_id :
+       {"tests/test_a.py::test_x[\\xfc\\\\\"0\"\\t]", "tests/test_a.py::test_x[\n\x01\x1f]",
+        "tests/t\xc3\xbcst.py::test_\xe2\x82\xac[\xf0\x9f\x98\x80]", "tests/test_a.py::t[a{}[],:]"})
+    c.items.push_back(MakeItem(node_id, {MakeMarker("serial", json::array({"d\"b"}))}));
+  PlanFile file;
+  file.run_id = "1-2";
+  file.settings.suite = "su\xc3\xafte";
+  file.rootdir = "/src";
+  file.module_paths = {{"tests/t\xc3\xbcst.py", "/site/t\xc3\xbcst.py"}};
+  file.plan = MakePlan(c, Options(0, Distribution::kLoad, Granularity::kTest), Durations{});
+  ASSERT_EQ(file.plan.entries.size(), 4u);
+  fs::path path = dir_ / "plan.json";
+  WriteFileAtomic(path, PlanFileText(file));
+  PlanFile back = ReadPlanFile(path, "re-run ctest");
+  EXPECT_EQ(PlanFileText(back), PlanFileText(file));
+  for (size_t i = 0; i < file.plan.entries.size(); ++i) {
+    EXPECT_EQ(back.plan.entries[i].name, file.plan.entries[i].name);
+    EXPECT_EQ(back.plan.entries[i].node_ids, file.plan.entries[i].node_ids);
+    EXPECT_EQ(back.plan.entries[i].locks, file.plan.entries[i].locks);
+  }
+  EXPECT_EQ(back.settings.suite, file.settings.suite);
+  EXPECT_EQ(back.module_paths, file.module_paths);
+  // What nlohmann_json reads (the plugin, the e2e checks) is the same.
+  EXPECT_EQ(json::parse(ReadFile(path)), PlanFileToJson(file));
+  // Each entry on a line of its own.
+  std::string text = ReadFile(path);
+  for (const Entry& entry : file.plan.entries)
+    EXPECT_NE(text.find("\n{\"name\":" + json(entry.name).dump() + ","), std::string::npos);
+}
+
+TEST_F(PlanFileOnDisk, BadFilesGiveOneLineNamingTheFileAndTheFix) {
+  fs::path path = dir_ / "plan.json";
+  auto error_of = [&] {
+    try {
+      ReadPlanFile(path, "re-run ctest");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no Error");
+  };
+  EXPECT_EQ(error_of(), "plan file " + path.string() + " is missing or unreadable; re-run ctest");
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = MakePlan(Uniform(4), Options(2), Durations{});
+  std::string good = PlanFileText(file);
+  for (std::string bad : {good.substr(0, good.size() / 2), std::string("[1, 2, 3]\n"),
+                          ReplaceAll(good, "\"node_ids\"", "\"nodes\""),
+                          ReplaceAll(good, "pytest-shards-plan/1", "pytest-shards-plan/0")}) {
+    WriteFileAtomic(path, bad);
+    std::string what = error_of();
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("re-run"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
 }
 
 }  // namespace

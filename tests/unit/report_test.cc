@@ -611,6 +611,62 @@ TEST_F(SuiteDir, FoldJournalsIntoDurationsIsIdempotent) {
   EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::b"), 0.5);
 }
 
+// Every ctest start folds the last run; only the first after it has news.
+TEST_F(SuiteDir, FoldJournalsIntoDurationsReadsTheJournalsOnlyWhenTheyChanged) {
+  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"})}));
+  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25)}, false);
+  FoldJournalsIntoDurations(dir_);
+  Durations store = ReadDurations(dir_ / "durations.json");
+  EXPECT_DOUBLE_EQ(store.tests.at("t.py::a"), 0.25);
+  EXPECT_NE(store.folded.find("2000-1 "), std::string::npos) << store.folded;
+
+  // Unchanged journals are not read again: a value changed in the store stays.
+  store.tests["t.py::a"] = 9.0;
+  WriteFileAtomic(dir_ / "durations.json", DurationsToJson(store).dump());
+  FoldJournalsIntoDurations(dir_);
+  EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::a"), 9.0);
+
+  // A record appended (the run goes on) is.
+  {
+    std::ofstream out(RunJournalDir(dir_, run_dir_id_) / "0.jsonl", std::ios::app);
+    out << json{{"event", "result"}, {"nodeid", "t.py::b"}, {"outcome", "passed"},
+                {"duration", 0.5},   {"time", 1.4},         {"message", ""}}
+               .dump()
+        << "\n";
+  }
+  FoldJournalsIntoDurations(dir_);
+  store = ReadDurations(dir_ / "durations.json");
+  EXPECT_DOUBLE_EQ(store.tests.at("t.py::a"), 0.25);
+  EXPECT_DOUBLE_EQ(store.tests.at("t.py::b"), 0.5);
+
+  // A store deleted by hand is made again from the same journals.
+  fs::remove(dir_ / "durations.json");
+  FoldJournalsIntoDurations(dir_);
+  EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::b"), 0.5);
+}
+
+// What `plan` then plans with: one read of the store at each ctest start.
+TEST_F(SuiteDir, FoldJournalsIntoDurationsReturnsTheStore) {
+  WriteFileAtomic(dir_ / "durations.json", "{\"format\": ");
+  EXPECT_THROW(FoldJournalsIntoDurations(dir_), Error);  // nothing to rebuild it from
+  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
+  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25)}, true);
+  EXPECT_DOUBLE_EQ(FoldJournalsIntoDurations(dir_).tests.at("t.py::a"), 0.25);  // rebuilt
+  EXPECT_DOUBLE_EQ(FoldJournalsIntoDurations(dir_).tests.at("t.py::a"), 0.25);  // as folded
+  EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::a"), 0.25);
+}
+
+TEST_F(SuiteDir, ReportMainRecordsTheRunItFolded) {
+  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
+  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25)}, true);
+  std::ostringstream out;
+  ReportMain(dir_, "", out);
+  std::string once = ReadFile(dir_ / "durations.json");
+  EXPECT_NE(ReadDurations(dir_ / "durations.json").folded, "");
+  FoldJournalsIntoDurations(dir_);
+  EXPECT_EQ(ReadFile(dir_ / "durations.json"), once);
+}
+
 TEST_F(SuiteDir, FoldJournalsIntoDurationsToleratesMissingAndCorruptInput) {
   EXPECT_NO_THROW(FoldJournalsIntoDurations(dir_ / "does-not-exist"));
   EXPECT_NO_THROW(FoldJournalsIntoDurations(dir_));  // no plan
