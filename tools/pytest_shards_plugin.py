@@ -158,7 +158,10 @@ class ShardsPlugin:
         self.collected_files = {}  # paths of collected pytest.File nodes
         self.collect_errors = []  # [(nodeid, path, message)]
         self.collect_skips = []  # [(nodeid, path, reason)]: collectors skipped whole
-        self.reports = {}  # nodeid -> TestReports of the running test
+        # (nodeid, file of its location) -> TestReports of a running test. An
+        # xdist controller can have two tests of one node ID running at once
+        # (colliding modules on two workers): their locations tell them apart.
+        self.reports = {}
         self.module_paths = {}  # module part of a requested ID -> absolute path
         self.by_location = {}  # (module path, test part) -> requested node ID
         self.journaled = set()  # requested node IDs that already have a result
@@ -334,11 +337,11 @@ class ShardsPlugin:
     # --- running tests ---
 
     def pytest_runtest_logstart(self, nodeid, location):
-        self.reports[nodeid] = []
+        self.reports[(nodeid, location[0])] = []
         self.journal(event="start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report):
-        self.reports.setdefault(report.nodeid, []).append(report)
+        self.reports.setdefault((report.nodeid, report.location[0]), []).append(report)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
@@ -352,7 +355,7 @@ class ShardsPlugin:
         outcome.get_result().shards_path = str(item.path)
 
     def pytest_runtest_logfinish(self, nodeid, location):
-        reports = self.reports.pop(nodeid, [])
+        reports = self.reports.pop((nodeid, location[0]), [])
         outcome, message = _outcome(reports)
         self.journal(
             event="result",

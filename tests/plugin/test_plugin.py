@@ -594,6 +594,32 @@ def test_colliding_node_ids_run_once_each_under_their_planned_ids(suite, tmp_pat
     assert found["b/tests/test_table.py::test_value"]["path"] == paths["b/tests/test_table.py"]
 
 
+def test_plain_run_under_xdist_keeps_colliding_node_ids_apart(suite, tmp_path):
+    """Two workers run the twins' test_value at the same time: the controller
+    gets the reports of both under one node ID and must not mix them."""
+    site = write_twin_packages(tmp_path)
+    for twin in "ab":
+        table = site / "twins" / twin / "tests" / "test_table.py"
+        table.write_text("import time\n" + table.read_text().replace("(): ", "(): time.sleep(1); "))
+    journal = suite.root / "out" / "xdist.jsonl"
+    proc = suite.pytest(
+        "--pyargs", "twins.a", "twins.b", "-n", "2", "-p", "no:cacheprovider",
+        f"--shards-journal={journal}", env={"PYTHONPATH": site},
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    found = sorted(
+        (os.path.relpath(r["path"], site), r["nodeid"], r["outcome"])
+        for r in read_journal(journal) if r["event"] == "result"
+    )
+    table = os.path.join("twins", "{}", "tests", "test_table.py")
+    assert found == [
+        (table.format("a"), "tests/test_table.py::test_a_only", "passed"),
+        (table.format("a"), "tests/test_table.py::test_value", "passed"),
+        (table.format("b"), "tests/test_table.py::test_b_only", "passed"),
+        (table.format("b"), "tests/test_table.py::test_value", "failed"),
+    ]
+
+
 # --- journal -------------------------------------------------------------------
 
 
