@@ -7,11 +7,11 @@ shard, file and test) and runs tools/bench/parity.py on it, then proves
    really exercises what this is about: twins with colliding node IDs and
    different verdicts, tests that rely on other modules' and a sibling
    conftest's import-time side effects, module-level skips, a module that
-   does not import, ordinary failing/xfail tests (`--reference xdist` is not
-   used: pytest-xdist's controller mixes the reports of colliding node IDs);
-   with each entry importing
-   only its own modules (`IMPORTS own`) exactly the tests that rely
-   on other modules' imports differ, so the suite does exercise them;
+   does not import, ordinary failing/xfail tests; plain pytest under xdist
+   (`--reference xdist`, whose two workers may run the twins at once) gives
+   the same outcomes; with each entry importing only its own modules
+   (`IMPORTS own`) exactly the tests that rely on other modules' imports
+   differ, so the suite does exercise them;
 2. from the tests' own evidence (keyed by __file__): every test that plain
    pytest runs ran exactly once under ctest, each twin included;
 3. `pytest-shards report --junit` holds every test once, the colliding twins
@@ -169,10 +169,11 @@ def check_verdicts(args, build, tool):
         export = json.loads((suite_dir / "parity" / "export.json").read_text())["suites"][0]
         check_junit(suite, tool, suite_dir, export, args.work / f"{suite}.junit.xml")
 
-    # No --reference xdist here: under pytest -n 2 the controller keys a test's
-    # reports by node ID, so the colliding twins of this suite, running on two
-    # workers at once, mix their reports (seen in CI on CMake 4.3). The xdist
-    # reference is for suites without colliding node IDs.
+    # Plain pytest under xdist records the same outcomes: its controller
+    # journals, and keeps the reports of the colliding twins apart.
+    status, output = parity_cli(args, build, "verdicts-shard", extra=("--reference", "xdist"))
+    check(status == 0 and same(output),
+          "parity.py --reference xdist: the same outcomes as pytest -n 2")
 
     # The opt-out (each entry imports only its own modules) breaks exactly
     # the tests that rely on other modules' imports: the suite exercises them.
