@@ -155,6 +155,27 @@ TEST(JsonReader, TextThatIsNotJsonIsASyntaxError) {
   EXPECT_THROW(reader.Finish(), JsonReader::SyntaxError);
 }
 
+// A torn file: every cut of a document is refused, as nlohmann refuses it.
+TEST(JsonReader, EveryPrefixOfADocumentIsASyntaxError) {
+  std::string text =
+      "{\"a\": [1, -2.5e3, true, null, \"\\u00fc\\ud83d\\ude00\\n\xc3\xbc\"], "
+      "\"b\": {\"c\": false}}";
+  ASSERT_TRUE(json::accept(text));
+  for (size_t size = 0; size < text.size(); ++size) {
+    std::string prefix = text.substr(0, size);
+    if (json::accept(prefix)) continue;  // "{...} " cuts after the end are whole
+    JsonReader reader(prefix);
+    EXPECT_THROW(
+        {
+          reader.Value();
+          reader.Finish();
+        },
+        JsonReader::SyntaxError)
+        << prefix;
+  }
+  EXPECT_EQ(ReadValue(text), json::parse(text));
+}
+
 TEST(JsonReader, AnotherTypeThanAskedIsAShapeError) {
   auto what = [](const std::string& text, auto read) {
     JsonReader reader(text);
