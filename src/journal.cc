@@ -119,11 +119,6 @@ void RepairJournal(const fs::path& file) {
   if (ec) throw Error("cannot repair " + file.string() + ": " + ec.message() + "; delete it");
 }
 
-bool IsFailure(const std::string& outcome) {
-  return !(outcome == "passed" || outcome == "skipped" || outcome == "xfailed" ||
-           outcome == "xpassed");
-}
-
 JournalTail::JournalTail(fs::path path) : path_(std::move(path)) {}
 
 void JournalTail::Follow(const json& record, int number) {

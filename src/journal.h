@@ -10,7 +10,7 @@
 //   start     {nodeid, time}                          plugin, test begins
 //   result    {nodeid, outcome, duration, time, message}
 //             outcome: passed failed error skipped xfailed xpassed, and from
-//             the runner: crashed timeout missing
+//             the runner: crashed timeout missing (outcome.h)
 //   finish    {exitstatus, time}                      plugin, session over
 //   shard     {entry, wall, startup, peak_rss_kb, exit, restarts}  runner, last line
 #pragma once
@@ -20,11 +20,13 @@
 #include <string>
 #include <vector>
 
+#include "outcome.h"
+
 namespace pytest_shards {
 
 struct TestResult {
   std::string node_id;
-  std::string outcome;
+  std::string outcome;  // an OutcomeName, or a newer writer's word
   double duration = 0;  // setup + call + teardown seconds
   std::string message;  // failure text; empty on success
 };
@@ -60,11 +62,6 @@ ShardJournal ReadJournal(const std::filesystem::path& file);
 // it into a corrupt middle line. The runner calls this before it appends
 // after a pytest that was killed. No-op when the file is missing or clean.
 void RepairJournal(const std::filesystem::path& file);
-
-// Outcomes that make an entry fail: failed error crashed timeout missing,
-// and any outcome this version does not know. xpassed is not a failure
-// (strict xfail already reports as failed).
-bool IsFailure(const std::string& outcome);
 
 // Follows a journal while it is being written (the runner watching pytest).
 // Each Poll() reads the complete lines appended since the last one; a line

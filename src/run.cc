@@ -31,6 +31,7 @@
 #include "file_lock.h"
 #include "file_util.h"
 #include "journal.h"
+#include "outcome.h"
 #include "ports.h"
 #include "process_memory.h"
 #include "runs.h"
@@ -122,11 +123,11 @@ void AppendRecord(const fs::path& journal, json record, bool truncate = false) {
   }
 }
 
-void AppendResult(const fs::path& journal, const std::string& node_id, const std::string& outcome,
+void AppendResult(const fs::path& journal, const std::string& node_id, Outcome outcome,
                   double duration, const std::string& message) {
   AppendRecord(journal, {{"event", "result"},
                          {"nodeid", node_id},
-                         {"outcome", outcome},
+                         {"outcome", OutcomeName(outcome)},
                          {"duration", duration},
                          {"message", message}});
 }
@@ -388,14 +389,14 @@ class Runner {
           WallNow() - tail_.running_since() > settings_.test_timeout) {
         std::string message = "timeout: " + running + " ran longer than " +
                               FormatNumber(settings_.test_timeout) + " s; killed";
-        KillTest(child, "timeout", message);
+        KillTest(child, Outcome::kTimeout, message);
         return Ending::kTimeout;
       }
       if (deadline_ > 0 && SecondsSince(start_) >= deadline_) {
         std::string message = "timeout: the entry's TIMEOUT of " + FormatNumber(settings_.timeout) +
                               " s is running out";
         if (!running.empty()) message += " while running " + running;
-        KillTest(child, "timeout", message + "; killed");
+        KillTest(child, Outcome::kTimeout, message + "; killed");
         return Ending::kDeadline;
       }
     }
@@ -408,7 +409,7 @@ class Runner {
   }
 
   // Kills pytest, then gives the test that was running (if any) `outcome`.
-  void KillTest(Subprocess& child, const std::string& outcome, const std::string& message) {
+  void KillTest(Subprocess& child, Outcome outcome, const std::string& message) {
     out_ << "\n";  // pytest -v left its line open at the test's name
     Say(message);
     child.Kill(SIGKILL);
@@ -424,7 +425,7 @@ class Runner {
     child.Wait(-1);
     SyncJournal();
     // Not the test's fault, but it did not run to its end.
-    JournalRunning("missing", "interrupted by signal " + std::to_string(signal) +
+    JournalRunning(Outcome::kMissing, "interrupted by signal " + std::to_string(signal) +
                                   " while running " + tail_.running());
   }
 
@@ -440,7 +441,7 @@ class Runner {
     std::string message = "crashed: " + how + " while running " + tail_.running();
     out_ << "\n";
     Say(message);
-    JournalRunning("crashed", message);
+    JournalRunning(Outcome::kCrashed, message);
   }
 
   // Reads what the dead pytest wrote last, cutting off a torn line first.
@@ -451,7 +452,7 @@ class Runner {
 
   // Gives the test pytest was running when it died a result; nothing when
   // the test ended after all.
-  void JournalRunning(const std::string& outcome, const std::string& message) {
+  void JournalRunning(Outcome outcome, const std::string& message) {
     SyncJournal();
     if (tail_.running().empty()) return;
     AppendResult(journal_, tail_.running(), outcome, WallNow() - tail_.running_since(), message);
@@ -462,19 +463,20 @@ class Runner {
   // one is named, since pytest's own output does not show them.
   void JournalMissing() {
     const std::vector<std::string>& wanted = wanted_;
+    const std::string missing = OutcomeName(Outcome::kMissing);
     std::map<std::string, std::string> outcomes = Outcomes();
     for (const std::string& id : wanted) {
-      if (!outcomes.count(id)) AppendResult(journal_, id, "missing", 0, "never ran: " + id);
+      if (!outcomes.count(id)) AppendResult(journal_, id, Outcome::kMissing, 0, "never ran: " + id);
     }
     tail_.Poll();
     std::map<std::string, std::string> messages;
     for (const TestResult& result : tail_.results()) {
-      if (result.outcome == "missing") messages[result.node_id] = result.message;
+      if (result.outcome == missing) messages[result.node_id] = result.message;
     }
     outcomes = Outcomes();
     size_t count = 0;
     for (const std::string& id : wanted) {
-      if (outcomes[id] != "missing") continue;
+      if (outcomes[id] != missing) continue;
       if (++count <= kMaxMissingPrinted)
         Say("missing: " + (messages[id].empty() ? "never ran: " + id : messages[id]));
     }
@@ -483,20 +485,11 @@ class Runner {
   }
 
   void PrintSummary() {
-    static const char* const kOrder[] = {"passed",  "failed",  "error",   "skipped", "xfailed",
-                                         "xpassed", "crashed", "timeout", "missing"};
     std::map<std::string, int> counts;
     for (const auto& [id, outcome] : Outcomes()) ++counts[outcome];
     std::string parts;
-    auto add = [&](const std::string& outcome, int n) {
-      if (n == 0) return;
+    for (const auto& [outcome, n] : InDisplayOrder(counts))
       parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + outcome;
-    };
-    for (const char* outcome : kOrder) {
-      add(outcome, counts[outcome]);
-      counts.erase(outcome);
-    }
-    for (const auto& [outcome, n] : counts) add(outcome, n);
     if (parts.empty()) parts = "no tests ran";
     Say(label_ + ": " + parts + " in " + FormatSeconds(SecondsSince(start_)));
   }
