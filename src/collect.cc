@@ -15,6 +15,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "hash.h"
+#include "runs.h"
 #include "subprocess.h"
 
 namespace pytest_shards {
@@ -173,7 +174,7 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
   std::string pid = std::to_string(::getpid());
   fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
   fs::path own_log = s.suite_dir / ("collect." + pid + ".log");
-  fs::path log = s.suite_dir / "collect.log";
+  fs::path log = CollectLogFile(s.suite_dir);
   std::error_code ec;
   fs::remove(json_file, ec);
   int fd = ::open(own_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -224,7 +225,7 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
 bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why) {
   nlohmann::json recorded;
   try {
-    recorded = ReadJsonFile(settings.suite_dir / "collection.stamps.json", "stamps", "");
+    recorded = ReadJsonFile(CollectionStampsFile(settings.suite_dir), "stamps", "");
   } catch (const Error&) {
     *why = "no record of the collected files";
     return true;
@@ -267,7 +268,7 @@ std::string DescribeChange(const Collection& before, const Collection& after) {
 void WriteCollection(const Settings& settings, const Collection& collection) {
   nlohmann::json record = {{"settings", SettingsKey(settings)}, {"stamps", Stamps(collection)}};
   WriteFileAtomic(settings.CollectionFile(), CollectionToJson(collection).dump(1) + "\n");
-  WriteFileAtomic(settings.suite_dir / "collection.stamps.json", record.dump(1) + "\n");
+  WriteFileAtomic(CollectionStampsFile(settings.suite_dir), record.dump(1) + "\n");
 }
 
 Collection Collect(const Settings& settings, std::ostream& out) {

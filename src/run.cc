@@ -177,8 +177,7 @@ class Runner {
         index_(index),
         out_(out),
         start_(Clock::now()),
-        journal_(RunJournalDir(settings_.suite_dir, plan_.run_id) /
-                 (std::to_string(index) + ".jsonl")),
+        journal_(JournalFile(settings_.suite_dir, plan_.run_id, static_cast<size_t>(index))),
         tail_(journal_) {
     std::set<std::string> seen;
     for (const std::string& id : entry_.node_ids) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "error.h"
+#include "runs.h"
 
 namespace pytest_shards {
 
@@ -64,6 +65,20 @@ int ParseShards(const std::string& word) {
     throw Error("SHARDS '" + word +
                 "' is not a count; use a whole number from 1 to 100000 or auto");
   return static_cast<int>(count);
+}
+
+std::filesystem::path Settings::SettingsFile() const {
+  return pytest_shards::SettingsFile(suite_dir);
+}
+std::filesystem::path Settings::CollectionFile() const {
+  return pytest_shards::CollectionFile(suite_dir);
+}
+std::filesystem::path Settings::DurationsFile() const {
+  return pytest_shards::DurationsFile(suite_dir);
+}
+std::filesystem::path Settings::TmpRoot() const { return pytest_shards::TmpRoot(suite_dir); }
+std::filesystem::path Settings::PortLockDir() const {
+  return pytest_shards::PortLockDir(suite_dir);
 }
 
 json SettingsToJson(const Settings& s) {

@@ -58,14 +58,12 @@ struct Settings {
   DiscoveryMode discovery_mode = DiscoveryMode::kConfigure;
   double discovery_timeout = 300;
 
-  // Files in suite_dir.
-  std::filesystem::path SettingsFile() const { return suite_dir / "settings.json"; }
-  std::filesystem::path CollectionFile() const { return suite_dir / "collection.json"; }
-  std::filesystem::path DurationsFile() const { return suite_dir / "durations.json"; }
-  // Plans, include files and journals: runs/<run id>/ (see runs.h).
-  std::filesystem::path TmpRoot() const { return suite_dir / "tmp"; }
-  // Port-range locks are shared by every suite of the build tree.
-  std::filesystem::path PortLockDir() const { return suite_dir.parent_path() / "ports"; }
+  // Files of suite_dir, as runs.h lays them out.
+  std::filesystem::path SettingsFile() const;
+  std::filesystem::path CollectionFile() const;
+  std::filesystem::path DurationsFile() const;
+  std::filesystem::path TmpRoot() const;
+  std::filesystem::path PortLockDir() const;
 };
 
 nlohmann::json SettingsToJson(const Settings& settings);

@@ -384,7 +384,7 @@ RunFollower::RunFollower(const fs::path& suite_dir, const std::string& run_id,
                          const std::set<std::string>& selected)
     : suite_dir_(suite_dir), run_id_(run_id), plan_(ReadPlan(suite_dir, run_id)) {
   try {
-    durations_ = ReadDurations(suite_dir / "durations.json");
+    durations_ = ReadDurations(DurationsFile(suite_dir));
   } catch (const Error&) {
     // A corrupt store is rebuilt by the next report; estimate without it.
   }
@@ -420,16 +420,10 @@ void RunFollower::FindJournals(double now) {
   listed_mtime_ = mtime;
   listed_at_ = now;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    // <entry index>.jsonl
-    std::string name = it->path().filename().string();
-    std::size_t digits = name.size() - std::min(name.size(), std::size_t{6});
-    if (digits == 0 || digits > 9 || name.compare(digits, 6, ".jsonl") != 0) continue;
-    if (!std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(digits),
-                     [](unsigned char c) { return std::isdigit(c); }))
-      continue;
-    std::size_t index = std::stoul(name.substr(0, digits));
-    if (index < entries_.size() && !entries_[index].tail)
-      entries_[index].tail = std::make_unique<JournalTail>(it->path());
+    std::optional<std::size_t> index = JournalIndex(it->path());
+    if (!index) continue;
+    if (*index < entries_.size() && !entries_[*index].tail)
+      entries_[*index].tail = std::make_unique<JournalTail>(it->path());
   }
 }
 

@@ -113,7 +113,7 @@ int CollectCommand(const std::vector<std::string>& args) {
   fs::path suite_dir = fs::absolute(vm["suite-dir"].as<std::string>());
   if (s.suite.empty()) {
     // At ctest start (DISCOVERY_MODE PRE_TEST): everything comes from settings.json.
-    s = SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
+    s = SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
   } else {
     if (!vm.count("python") || !vm.count("workdir") || !vm.count("plugin-dir"))
       throw Error("collect needs --python, --workdir and --plugin-dir with --suite");
