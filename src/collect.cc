@@ -12,6 +12,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "environment.h"
 #include "error.h"
 #include "file_util.h"
 #include "hash.h"
@@ -135,15 +136,7 @@ std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_
 
 std::vector<std::string> CollectEnvironment(const Settings& s) {
   std::vector<std::string> env = CurrentEnvironment();
-  std::string path = s.plugin_dir.string();
-  auto it = std::find_if(env.begin(), env.end(),
-                         [](const std::string& v) { return v.rfind("PYTHONPATH=", 0) == 0; });
-  if (it == env.end()) {
-    env.push_back("PYTHONPATH=" + path);
-  } else {
-    std::string old = it->substr(11);
-    *it = "PYTHONPATH=" + path + (old.empty() ? "" : ":" + old);
-  }
+  PrependPythonPath(env, s.plugin_dir);
   return env;
 }
 

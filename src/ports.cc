@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "file_lock.h"
+#include "settings.h"
 
 namespace pytest_shards {
 
@@ -49,11 +50,7 @@ bool PortsFree(int first, int count) {
 }
 
 PortLease::PortLease(const fs::path& lock_dir, int first, int count) : count_(count) {
-  if (first < 1 || count < 1 || first > kLastPort - count + 1) {
-    throw Error("PORT_BASE " + std::to_string(first) + " with PORTS_PER_SHARD " +
-                std::to_string(count) + " does not fit below port 65536; choose smaller values" +
-                " in pytest_shard_tests()");
-  }
+  ValidatePortRange(first, count);
   std::error_code ec;
   fs::create_directories(lock_dir, ec);
   if (ec) {

@@ -27,6 +27,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "environment.h"
 #include "error.h"
 #include "file_lock.h"
 #include "file_util.h"
@@ -44,12 +45,6 @@ using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-#ifdef _WIN32
-constexpr char kPathListSeparator = ';';
-#else
-constexpr char kPathListSeparator = ':';
-#endif
 
 constexpr double kPollSeconds = 0.05;
 // How often the resident memory of pytest's process group is summed. A
@@ -81,26 +76,6 @@ std::string FormatSeconds(double seconds) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(1) << seconds << " s";
   return s.str();
-}
-
-// Sets K=V in a "K=V" list, replacing an earlier K.
-void SetVariable(std::vector<std::string>& env, const std::string& name, const std::string& value) {
-  std::string prefix = name + "=";
-  for (std::string& entry : env) {
-    if (entry.compare(0, prefix.size(), prefix) == 0) {
-      entry = prefix + value;
-      return;
-    }
-  }
-  env.push_back(prefix + value);
-}
-
-std::string GetVariable(const std::vector<std::string>& env, const std::string& name) {
-  std::string prefix = name + "=";
-  for (const std::string& entry : env) {
-    if (entry.compare(0, prefix.size(), prefix) == 0) return entry.substr(prefix.size());
-  }
-  return "";
 }
 
 // Appends one record as one line with one write(): the plugin appends to the
@@ -244,6 +219,7 @@ class Runner {
   }
 
   void Prepare() {
+    ValidateSettings(settings_);
     shard_.index = index_;
     shard_.count = static_cast<int>(plan_.plan.entries.size());
     shard_.tmpdir = LeaseTmpDir();
@@ -549,10 +525,7 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
   std::vector<std::string> env = parent;
   // `ctest --preset test` sets this for its own include files; a ctest that a
   // test starts must not inherit it, or it would cap its tests to the cores.
-  env.erase(std::remove_if(
-                env.begin(), env.end(),
-                [](const std::string& v) { return v.rfind("PYTEST_SHARDS_PRESET_JOBS=", 0) == 0; }),
-            env.end());
+  UnsetVariable(env, "PYTEST_SHARDS_PRESET_JOBS");
   std::string tmp = shard.tmpdir.string();
   SetVariable(env, "TMPDIR", tmp);
   SetVariable(env, "PYTEST_SHARD_TMPDIR", tmp);
@@ -564,19 +537,10 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
   SetVariable(env, "PYTEST_XDIST_WORKER_COUNT", std::to_string(shard.count));
   // The user's ENVIRONMENT wins over everything above.
   for (const std::string& assignment : settings.environment) {
-    size_t equals = assignment.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      throw Error("ENVIRONMENT entry '" + assignment +
-                  "' is not VAR=value; fix it in pytest_shard_tests() and re-run cmake");
-    }
-    SetVariable(env, assignment.substr(0, equals),
-                ExpandPlaceholders(std::string_view(assignment).substr(equals + 1), shard));
+    auto [name, value] = SplitAssignment(assignment);
+    SetVariable(env, name, ExpandPlaceholders(value, shard));
   }
-  // The plugin must be importable whatever PYTHONPATH the user set.
-  std::string python_path = GetVariable(env, "PYTHONPATH");
-  std::string plugin_dir = settings.plugin_dir.string();
-  SetVariable(env, "PYTHONPATH",
-              python_path.empty() ? plugin_dir : plugin_dir + kPathListSeparator + python_path);
+  PrependPythonPath(env, settings.plugin_dir);
   return env;
 }
 

@@ -66,6 +66,16 @@ struct Settings {
   std::filesystem::path PortLockDir() const;
 };
 
+// Throws Error naming the first option of pytest_shard_tests() that cannot
+// work (PORT_BASE with PORTS_PER_SHARD, ENVIRONMENT) and how to fix it.
+// `collect` checks at configure time, the runner again on what it reads.
+void ValidateSettings(const Settings& settings);
+// Throws Error unless the ports [first, first + count) are all in 1-65535.
+void ValidatePortRange(int first, int count);
+// The VAR and the value of an ENVIRONMENT entry; throws Error unless it is
+// VAR=value.
+std::pair<std::string, std::string> SplitAssignment(const std::string& assignment);
+
 nlohmann::json SettingsToJson(const Settings& settings);
 // Throws Error ("settings file ... re-run cmake") on a malformed document.
 Settings SettingsFromJson(const nlohmann::json& json);

@@ -125,17 +125,13 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.distribution = ParseDistribution(distribution);
     s.imports = ParseImports(imports);
     if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
-    if (s.port_base < 1 || s.ports_per_shard < 1 || s.port_base + s.ports_per_shard > 65536)
-      throw Error("PORT_BASE and PORTS_PER_SHARD must give ports from 1 to 65535");
     for (const std::string& property : properties) {
       size_t eq = property.find('=');
       if (eq == std::string::npos || eq == 0)
         throw Error("property '" + property + "' is not NAME=VALUE");
       s.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
     }
-    for (const std::string& env : s.environment)
-      if (env.find('=') == std::string::npos || env[0] == '=')
-        throw Error("ENVIRONMENT entry '" + env + "' is not VAR=value");
+    ValidateSettings(s);
     WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
   }
   if (!settings_only) pytest_shards::Collect(s, std::cout);
