@@ -1,13 +1,11 @@
 #include "collect.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -16,6 +14,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "hash.h"
+#include "platform.h"
 #include "runs.h"
 #include "subprocess.h"
 
@@ -164,14 +163,18 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
 
 Collection RunCollection(const Settings& s, std::ostream& out) {
   // Two ctests starting at once may both collect: each in files of its own.
-  std::string pid = std::to_string(::getpid());
+  std::string pid = std::to_string(CurrentProcessId());
   fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
   fs::path own_log = s.suite_dir / ("collect." + pid + ".log");
   fs::path log = CollectLogFile(s.suite_dir);
   std::error_code ec;
   fs::remove(json_file, ec);
-  int fd = ::open(own_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write " + own_log.string() + "; check the build directory");
+  std::optional<OutputFile> output;
+  try {
+    output.emplace(own_log);
+  } catch (const Error&) {
+    throw Error("cannot write " + own_log.string() + "; check the build directory");
+  }
   auto start = std::chrono::steady_clock::now();
   int status = 0;
   {
@@ -179,19 +182,19 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
     options.argv = CollectCommand(s, json_file);
     options.env = CollectEnvironment(s);
     options.cwd = s.workdir.string();
-    options.stdout_fd = fd;
-    options.stderr_fd = fd;
+    options.stdout_fd = output->fd();
+    options.stderr_fd = output->fd();
     std::unique_ptr<Subprocess> pytest;
     try {
       pytest = std::make_unique<Subprocess>(options);
     } catch (const Error&) {
-      ::close(fd);
+      output->Close();
       fs::remove(own_log, ec);
       throw Error("Python interpreter '" + s.python +
                   "' cannot be started; pass PYTHON <exe> to pytest_shard_tests()");
     }
     bool done = pytest->Wait(s.discovery_timeout > 0 ? s.discovery_timeout : -1);
-    ::close(fd);
+    output->Close();
     if (!done) {
       fs::rename(own_log, log, ec);
       throw Error("pytest collection did not finish within " +

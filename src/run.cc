@@ -11,9 +11,6 @@
 // and its remaining node IDs are journaled as `missing`.
 #include "run.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -31,6 +28,7 @@
 #include "error.h"
 #include "file_lock.h"
 #include "file_util.h"
+#include "platform.h"
 #include "journal.h"
 #include "outcome.h"
 #include "ports.h"
@@ -83,19 +81,7 @@ std::string FormatSeconds(double seconds) {
 void AppendRecord(const fs::path& journal, json record, bool truncate = false) {
   record["time"] = WallNow();
   std::string line = record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-  int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (truncate ? O_TRUNC : 0);
-  int fd = ::open(journal.c_str(), flags, 0666);
-  if (fd < 0) {
-    throw Error("cannot write journal " + journal.string() + ": " + std::strerror(errno) +
-                "; make the build tree writable");
-  }
-  ssize_t written = ::write(fd, line.data(), line.size());
-  int saved = errno;
-  ::close(fd);
-  if (written != static_cast<ssize_t>(line.size())) {
-    throw Error("cannot write journal " + journal.string() + ": " + std::strerror(saved) +
-                "; make the build tree writable");
-  }
+  AppendToFile(journal, line, truncate);
 }
 
 void AppendResult(const fs::path& journal, const std::string& node_id, Outcome outcome,
@@ -329,7 +315,7 @@ class Runner {
     Ending ending = Follow(*child);
     // The child's destructor kills what pytest left running in its group;
     // do that now, before the next run needs the ports.
-    child->Kill(SIGKILL);
+    child->Kill();
     SyncJournal();
     // wait4's peak of pytest itself catches a spike between two samples.
     peak_rss_kb_ = std::max(peak_rss_kb_, child->peak_rss_kb());
@@ -387,7 +373,7 @@ class Runner {
   void KillTest(Subprocess& child, Outcome outcome, const std::string& message) {
     out_ << "\n";  // pytest -v left its line open at the test's name
     Say(message);
-    child.Kill(SIGKILL);
+    child.Kill();
     child.Wait(-1);
     JournalRunning(outcome, message);
   }
@@ -396,7 +382,7 @@ class Runner {
     out_ << "\n";
     Say("interrupted by signal " + std::to_string(signal) + "; stopping pytest");
     child.Kill(signal);
-    if (!child.Wait(kInterruptGraceSeconds)) child.Kill(SIGKILL);
+    if (!child.Wait(kInterruptGraceSeconds)) child.Kill();
     child.Wait(-1);
     SyncJournal();
     // Not the test's fault, but it did not run to its end.

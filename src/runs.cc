@@ -1,7 +1,5 @@
 #include "runs.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -9,6 +7,7 @@
 #include <utility>
 
 #include "file_lock.h"
+#include "platform.h"
 
 namespace pytest_shards {
 
@@ -72,7 +71,7 @@ fs::path RunsDir(const fs::path& suite_dir) { return suite_dir / "runs"; }
 std::string NewRunId() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  return std::to_string(micros) + "-" + std::to_string(::getpid());
+  return std::to_string(micros) + "-" + std::to_string(CurrentProcessId());
 }
 
 fs::path RunDir(const fs::path& suite_dir, const std::string& run_id) {

@@ -5,9 +5,6 @@
 //   run      what each CTest entry executes: one shard
 //   report   after a run: summary, JUnit XML, HTML timeline, durations store
 //   watch    runs ctest with a live progress line of the pytest entries
-#include <sys/ioctl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -20,6 +17,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "plan_suite.h"
+#include "platform.h"
 #include "report.h"
 #include "report_export.h"
 #include "report_html.h"
@@ -58,12 +56,6 @@ bool Parse(const std::vector<std::string>& args, const po::options_description& 
   }
   po::notify(*vm);
   return true;
-}
-
-fs::path SelfPath(const char* argv0) {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::absolute(argv0) : self;
 }
 
 int CollectCommand(const std::vector<std::string>& args) {
@@ -155,7 +147,7 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
     return 0;
-  plan.tool = SelfPath(argv0);
+  plan.tool = ExecutablePath(argv0);
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
   std::cout << PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
@@ -241,9 +233,8 @@ int WatchCommand(const std::vector<std::string>& args) {
     return 0;
   if (!(watch.interval > 0)) throw Error("--interval must be a positive number of seconds");
   watch.build_dir = build_dir;
-  watch.tty = ::isatty(STDOUT_FILENO) == 1;
-  struct winsize size {};
-  if (watch.tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) watch.width = size.ws_col;
+  watch.tty = StdoutIsTerminal();
+  if (watch.tty && TerminalColumns() > 0) watch.width = TerminalColumns();
   return WatchMain(watch, std::cout);
 }
 

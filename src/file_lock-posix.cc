@@ -1,3 +1,4 @@
+// FileLock on POSIX: flock on a file descriptor.
 #include "file_lock.h"
 
 #include <fcntl.h>
