@@ -169,9 +169,9 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
   fs::path log = CollectLogFile(s.suite_dir);
   std::error_code ec;
   fs::remove(json_file, ec);
-  std::optional<OutputFile> output;
+  std::optional<OutputFile> log_file;
   try {
-    output.emplace(own_log);
+    log_file.emplace(own_log);
   } catch (const Error&) {
     throw Error("cannot write " + own_log.string() + "; check the build directory");
   }
@@ -182,19 +182,19 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
     options.argv = CollectCommand(s, json_file);
     options.env = CollectEnvironment(s);
     options.cwd = s.workdir.string();
-    options.stdout_fd = output->fd();
-    options.stderr_fd = output->fd();
+    options.stdout_fd = log_file->fd();
+    options.stderr_fd = log_file->fd();
     std::unique_ptr<Subprocess> pytest;
     try {
       pytest = std::make_unique<Subprocess>(options);
     } catch (const Error&) {
-      output->Close();
+      log_file->Close();
       fs::remove(own_log, ec);
       throw Error("Python interpreter '" + s.python +
                   "' cannot be started; pass PYTHON <exe> to pytest_shard_tests()");
     }
     bool done = pytest->Wait(s.discovery_timeout > 0 ? s.discovery_timeout : -1);
-    output->Close();
+    log_file->Close();
     if (!done) {
       fs::rename(own_log, log, ec);
       throw Error("pytest collection did not finish within " +

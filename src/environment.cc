@@ -39,7 +39,8 @@ void UnsetVariable(std::vector<std::string>& env, const std::string& name) {
 
 void PrependPythonPath(std::vector<std::string>& env, const std::filesystem::path& dir) {
   std::string old = GetVariable(env, "PYTHONPATH");
-  SetVariable(env, "PYTHONPATH", old.empty() ? dir.string() : dir.string() + kPathListSeparator + old);
+  SetVariable(env, "PYTHONPATH",
+              old.empty() ? dir.string() : dir.string() + kPathListSeparator + old);
 }
 
 }  // namespace pytest_shards

@@ -1,6 +1,4 @@
 // FileLock on POSIX: flock on a file descriptor.
-#include "file_lock.h"
-
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -11,6 +9,7 @@
 #include <utility>
 
 #include "error.h"
+#include "file_lock.h"
 
 namespace pytest_shards {
 

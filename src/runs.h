@@ -45,8 +45,8 @@ std::filesystem::path RunPlanFile(const std::filesystem::path& suite_dir,
 std::filesystem::path RunJournalDir(const std::filesystem::path& suite_dir,
                                     const std::string& run_id);
 // Entry `index`'s journal (journal.h): <journal dir>/<index>.jsonl.
-std::filesystem::path JournalFile(const std::filesystem::path& suite_dir,
-                                  const std::string& run_id, std::size_t index);
+std::filesystem::path JournalFile(const std::filesystem::path& suite_dir, const std::string& run_id,
+                                  std::size_t index);
 // The entry index of a journal file's name; nullopt for other files.
 std::optional<std::size_t> JournalIndex(const std::filesystem::path& file);
 // The CTest include file of the run: its add_test() calls.

@@ -6,9 +6,9 @@ namespace pytest_shards {
 namespace {
 
 TEST(Outcome, NamesRoundTrip) {
-  for (Outcome outcome : {Outcome::kPassed, Outcome::kFailed, Outcome::kError, Outcome::kCrashed,
-                          Outcome::kTimeout, Outcome::kMissing, Outcome::kSkipped,
-                          Outcome::kXfailed, Outcome::kXpassed}) {
+  for (Outcome outcome :
+       {Outcome::kPassed, Outcome::kFailed, Outcome::kError, Outcome::kCrashed, Outcome::kTimeout,
+        Outcome::kMissing, Outcome::kSkipped, Outcome::kXfailed, Outcome::kXpassed}) {
     std::optional<Outcome> parsed = ParseOutcome(OutcomeName(outcome));
     ASSERT_TRUE(parsed) << OutcomeName(outcome);
     EXPECT_EQ(*parsed, outcome) << OutcomeName(outcome);
