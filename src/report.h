@@ -13,7 +13,7 @@
 
 #include "durations.h"
 #include "journal.h"
-#include "plan.h"
+#include "plan_file.h"
 
 namespace pytest_shards {
 
