@@ -168,7 +168,9 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
               "); see " + log.string());
 }
 
-Collection RunCollection(const Settings& s, std::ostream& out) {
+}  // namespace
+
+Collection RunPytestCollection(const Settings& s, std::ostream& out) {
   // Two ctests starting at once may both collect: each in files of its own.
   std::string pid = std::to_string(::getpid());
   fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
@@ -219,8 +221,6 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
   return collection;
 }
 
-}  // namespace
-
 bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why) {
   nlohmann::json recorded;
   try {
@@ -241,10 +241,6 @@ bool CollectionIsStale(const Settings& settings, const Collection& collection, s
     return true;
   }
   return false;
-}
-
-Collection CollectNow(const Settings& settings, std::ostream& out) {
-  return RunCollection(settings, out);
 }
 
 std::string DescribeChange(const Collection& before, const Collection& after) {
@@ -270,7 +266,7 @@ void WriteCollection(const Settings& settings, const Collection& collection) {
   WriteFileAtomic(settings.suite_dir / "collection.stamps.json", record.dump(1) + "\n");
 }
 
-Collection Collect(const Settings& settings, std::ostream& out) {
+Collection RefreshCollection(const Settings& settings, std::ostream& out) {
   std::error_code ec;
   if (!fs::is_directory(settings.workdir, ec))
     throw Error("WORKING_DIRECTORY " + settings.workdir.string() +
@@ -288,7 +284,7 @@ Collection Collect(const Settings& settings, std::ostream& out) {
       // A corrupt cache is just a cache miss.
     }
   }
-  Collection collection = RunCollection(settings, out);
+  Collection collection = RunPytestCollection(settings, out);
   WriteCollection(settings, collection);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", collection.seconds);

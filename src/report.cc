@@ -332,7 +332,7 @@ std::string Table(const Report& report) {
 // At most this many node IDs per list; the JUnit file has them all.
 constexpr std::size_t kListLimit = 100;
 
-void List(std::ostream& out, const std::string& title, const std::vector<std::string>& lines) {
+void PrintList(std::ostream& out, const std::string& title, const std::vector<std::string>& lines) {
   if (lines.empty()) return;
   out << title << " (" << lines.size() << "):\n";
   for (std::size_t i = 0; i < lines.size() && i < kListLimit; ++i) out << "  " << lines[i] << "\n";
@@ -365,7 +365,7 @@ void Failures(std::ostream& out, const Report& report) {
     if (!message.empty()) line += "  " + message;
     lists[title].push_back(line);
   }
-  for (const std::string& title : titles) List(out, title, lists[title]);
+  for (const std::string& title : titles) PrintList(out, title, lists[title]);
 }
 
 void EntryProblems(std::ostream& out, const Report& report) {
@@ -377,8 +377,8 @@ void EntryProblems(std::ostream& out, const Report& report) {
       killed.push_back(row.name + "  (no closing record: killed mid-run" +
                        (row.running.empty() ? "" : " while running " + row.running) + ")");
   }
-  List(out, "entries that did not finish", killed);
-  List(out, "entries that did not run", not_run);
+  PrintList(out, "entries that did not finish", killed);
+  PrintList(out, "entries that did not run", not_run);
 }
 
 // ---- Files ----------------------------------------------------------------
@@ -527,9 +527,9 @@ std::string FormatSummary(const Report& report) {
     std::string message = KeyLine(result.test.message, 160);
     collection_errors.push_back(result.test.node_id + (message.empty() ? "" : "  " + message));
   }
-  List(out, "modules that failed to collect", collection_errors);
-  List(out, "never ran", report.never_ran);
-  List(out, "ran more than once", report.ran_twice);
+  PrintList(out, "modules that failed to collect", collection_errors);
+  PrintList(out, "never ran", report.never_ran);
+  PrintList(out, "ran more than once", report.ran_twice);
   EntryProblems(out, report);
   out << (report.Ok() ? "OK" : "FAILED") << "\n";
   return out.str();

@@ -382,16 +382,16 @@ struct RunFollower::Followed {
 
 RunFollower::RunFollower(const fs::path& suite_dir, const std::string& run_id,
                          const std::set<std::string>& selected)
-    : suite_dir_(suite_dir), run_id_(run_id), plan_(ReadPlan(suite_dir, run_id)) {
+    : suite_dir_(suite_dir), run_id_(run_id), plan_file_(ReadPlan(suite_dir, run_id)) {
   try {
     durations_ = ReadDurations(suite_dir / "durations.json");
   } catch (const Error&) {
     // A corrupt store is rebuilt by the next report; estimate without it.
   }
   learned_ = !durations_.empty();
-  entries_.resize(plan_.plan.entries.size());
+  entries_.resize(plan_file_.plan.entries.size());
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    const Entry& entry = plan_.plan.entries[i];
+    const Entry& entry = plan_file_.plan.entries[i];
     Followed& followed = entries_[i];
     followed.selected = selected.count(entry.name) > 0;
     Item item;
@@ -466,7 +466,7 @@ void RunFollower::Count(Progress* progress, std::vector<double>* seconds_left, d
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const Followed& followed = entries_[i];
     if (!followed.counted()) continue;
-    std::size_t tests = plan_.plan.entries[i].node_ids.size();
+    std::size_t tests = plan_file_.plan.entries[i].node_ids.size();
     progress->total += tests;
     progress->done += std::min(followed.seen, tests);
     progress->passed += followed.passed;

@@ -100,7 +100,7 @@ class RunFollower {
 
   std::filesystem::path suite_dir_;
   std::string run_id_;
-  PlanFile plan_;
+  PlanFile plan_file_;
   Durations durations_;
   bool learned_ = false;
   std::vector<Followed> entries_;  // one per plan entry

@@ -193,7 +193,7 @@ TEST(Plan, SerialTestsGoToEntriesOfTheirLock) {
   }
 }
 
-TEST(Plan, UnitWithSerialTestTakesUnionOfLocks) {
+TEST(Plan, BundleWithSerialTestTakesUnionOfLocks) {
   Collection c;
   c.items = {MakeItem("a.py::t1", {MakeMarker("serial", json::array({"db"}))}),
              MakeItem("a.py::t2", {MakeMarker("serial", json::array({"net"}))}),
@@ -485,13 +485,13 @@ TEST(Plan, AutoSplitsFinerWhileCostsAreGuesses) {
   EXPECT_GT(guessed_shards, timed_shards);
 }
 
-TEST(Plan, AutoNeverMakesMoreShardsThanUnits) {
+TEST(Plan, AutoNeverMakesMoreShardsThanBundles) {
   Collection c = Uniform(3);
   PlanOptions options = Options(0);
   options.cores = 8;
   EXPECT_EQ(NormalShards(MakePlan(c, options, Durations{})), 3);
   EXPECT_EQ(MakePlan(Collection{}, options, Durations{}).entries.size(), 0u);
-  // DISTRIBUTION file: 4 modules are 4 units.
+  // DISTRIBUTION file: 4 modules are 4 bundles.
   options.distribution = Distribution::kFile;
   EXPECT_EQ(NormalShards(MakePlan(Uniform(40), options, Durations{})), 4);
 }
