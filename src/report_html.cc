@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "report_junit.h"
+#include "report_summary.h"
+
 namespace pytest_shards {
 
 namespace {
@@ -62,12 +65,6 @@ svg text { font: 11px sans-serif; }
 .bar text { fill: #fff; pointer-events: none; }
 .bar:hover .run { fill-opacity: 0.8; }
 )";
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
 
 std::string Seconds(double value) { return Fixed(value, 2) + " s"; }
 

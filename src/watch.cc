@@ -17,6 +17,8 @@
 #include "error.h"
 #include "file_util.h"
 #include "report.h"
+#include "report_command.h"
+#include "report_summary.h"
 #include "runs.h"
 #include "subprocess.h"
 

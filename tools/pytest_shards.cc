@@ -21,6 +21,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "report.h"
+#include "report_command.h"
 #include "report_export.h"
 #include "report_html.h"
 #include "run.h"
