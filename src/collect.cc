@@ -161,7 +161,9 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
               "); see " + log.string());
 }
 
-Collection RunCollection(const Settings& s, std::ostream& out) {
+}  // namespace
+
+Collection RunPytestCollection(const Settings& s, std::ostream& out) {
   // Two ctests starting at once may both collect: each in files of its own.
   std::string pid = std::to_string(CurrentProcessId());
   fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
@@ -216,8 +218,6 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
   return collection;
 }
 
-}  // namespace
-
 bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why) {
   nlohmann::json recorded;
   try {
@@ -238,10 +238,6 @@ bool CollectionIsStale(const Settings& settings, const Collection& collection, s
     return true;
   }
   return false;
-}
-
-Collection CollectNow(const Settings& settings, std::ostream& out) {
-  return RunCollection(settings, out);
 }
 
 std::string DescribeChange(const Collection& before, const Collection& after) {
@@ -267,7 +263,7 @@ void WriteCollection(const Settings& settings, const Collection& collection) {
   WriteFileAtomic(CollectionStampsFile(settings.suite_dir), record.dump(1) + "\n");
 }
 
-Collection Collect(const Settings& settings, std::ostream& out) {
+Collection RefreshCollection(const Settings& settings, std::ostream& out) {
   std::error_code ec;
   if (!fs::is_directory(settings.workdir, ec))
     throw Error("WORKING_DIRECTORY " + settings.workdir.string() +
@@ -285,7 +281,7 @@ Collection Collect(const Settings& settings, std::ostream& out) {
       // A corrupt cache is just a cache miss.
     }
   }
-  Collection collection = RunCollection(settings, out);
+  Collection collection = RunPytestCollection(settings, out);
   WriteCollection(settings, collection);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", collection.seconds);

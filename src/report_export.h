@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "collection.h"
-#include "plan.h"
+#include "plan_file.h"
 #include "report.h"
 
 namespace pytest_shards {

@@ -14,11 +14,12 @@
 #include <vector>
 
 #include "collect.h"
+#include "ctest_start.h"
 #include "error.h"
 #include "file_util.h"
-#include "plan_suite.h"
 #include "platform.h"
 #include "report.h"
+#include "report_command.h"
 #include "report_export.h"
 #include "report_html.h"
 #include "run.h"
@@ -126,12 +127,12 @@ int CollectCommand(const std::vector<std::string>& args) {
     ValidateSettings(s);
     WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
   }
-  if (!settings_only) pytest_shards::Collect(s, std::cout);
+  if (!settings_only) pytest_shards::RefreshCollection(s, std::cout);
   return 0;
 }
 
 int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
-  PlanSuiteOptions plan;
+  CtestStartOptions plan;
   po::options_description options("plan options");
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::string>()->required(), "the suite's directory in the build tree")(
@@ -150,8 +151,9 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   plan.tool = ExecutablePath(argv0);
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
-  std::cout << PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
-            << "\n";
+  std::cout
+      << PlanAtCtestStart(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
+      << "\n";
   return 0;
 }
 

@@ -86,7 +86,7 @@ TEST_F(CollectTest, MissingWorkingDirectoryIsAClearError) {
   settings_.workdir = root_ / "nowhere";
   std::ostringstream out;
   try {
-    Collect(settings_, out);
+    RefreshCollection(settings_, out);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("WORKING_DIRECTORY " + (root_ / "nowhere").string() +
@@ -100,7 +100,7 @@ TEST_F(CollectTest, MissingInterpreterIsAClearError) {
   fs::remove(settings_.CollectionFile());
   std::ostringstream out;
   try {
-    Collect(settings_, out);
+    RefreshCollection(settings_, out);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot be started; pass PYTHON <exe>"), std::string::npos)

@@ -1,4 +1,4 @@
-#include "plan_suite.h"
+#include "ctest_start.h"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A configured suite: settings.json and a fresh collection of 8 tests.
-class PlanSuiteTest : public TestDirFixture {
+class CtestStartTest : public TestDirFixture {
  protected:
   void SetUp() override {
     TestDirFixture::SetUp();
@@ -45,26 +45,25 @@ class PlanSuiteTest : public TestDirFixture {
   }
 
   fs::path Plan(const std::string& slice = "") {
-    PlanSuiteOptions options = options_;
+    CtestStartOptions options = options_;
     options.slice = slice;
     std::ostringstream out;
-    return PlanSuite(settings_.suite_dir, options, out);
+    return PlanAtCtestStart(settings_.suite_dir, options, out);
   }
 
   std::set<std::string> PlannedIds(const fs::path& tests_file) {
-    PlanFile plan =
-        PlanFileFromJson(nlohmann::json::parse(ReadFile(tests_file.parent_path() / "plan.json")));
+    PlanFile file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
     std::set<std::string> ids;
-    for (const Entry& entry : plan.plan.entries)
+    for (const Entry& entry : file.plan.entries)
       ids.insert(entry.node_ids.begin(), entry.node_ids.end());
     return ids;
   }
 
   Settings settings_;
-  PlanSuiteOptions options_;
+  CtestStartOptions options_;
 };
 
-TEST_F(PlanSuiteTest, EachPlanIsARunOfItsOwn) {
+TEST_F(CtestStartTest, EachPlanIsARunOfItsOwn) {
   fs::path first = Plan();
   std::string first_tests = ReadFile(first);
   EXPECT_EQ(PlannedIds(first).size(), 8u);
@@ -83,7 +82,7 @@ TEST_F(PlanSuiteTest, EachPlanIsARunOfItsOwn) {
   EXPECT_EQ(RunIds(settings_.suite_dir).size(), 2u);
 }
 
-TEST_F(PlanSuiteTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
+TEST_F(CtestStartTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
   fs::path tests = Plan("3/2");
   EXPECT_EQ(tests.filename(), "tests.cmake");
   std::string text = ReadFile(tests);

@@ -1,4 +1,4 @@
-#include "plan_suite.h"
+#include "ctest_start.h"
 
 #include <chrono>
 #include <cstdio>
@@ -22,7 +22,7 @@ namespace {
 // yet: its plan stays even when another ctest plans meanwhile.
 constexpr std::chrono::hours kRecentRun{1};
 
-EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
+EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
                            const std::string& run_id, const Durations& durations) {
   EmitOptions emit;
   emit.tool = options.tool.string();
@@ -40,13 +40,13 @@ EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
 }
 
 Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream& out) {
-  if (s.discovery_mode == DiscoveryMode::kPreTest) return Collect(s, out);
+  if (s.discovery_mode == DiscoveryMode::kPreTest) return RefreshCollection(s, out);
   Collection collection = ReadCollection(s.CollectionFile());
   std::string why;
   if (!CollectionIsStale(s, collection, &why)) return collection;
   // Most edits change a test's body, not the tests: collect again to see.
   // Only a change in node IDs or markers makes the configured plan wrong.
-  Collection fresh = CollectNow(s, out);
+  Collection fresh = RunPytestCollection(s, out);
   std::string change = DescribeChange(collection, fresh);
   if (change.empty()) {
     WriteCollection(s, fresh);
@@ -59,7 +59,8 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
 
 }  // namespace
 
-fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::ostream& out) {
+fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& options,
+                          std::ostream& out) {
   Settings settings =
       SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
   std::string run_id = NewRunId();
