@@ -1,4 +1,4 @@
-"""Tests of tools/pytest_shards_plugin.py. Each runs a real pytest in a
+"""Tests of the plugin package python/pytest_shards_plugin. Each runs a real pytest in a
 subprocess on a small suite written to tmp_path (see conftest.py)."""
 
 import json
