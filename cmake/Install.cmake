@@ -23,5 +23,6 @@ install(FILES
   "${PROJECT_BINARY_DIR}/PytestShardsConfig.cmake"
   "${PROJECT_BINARY_DIR}/PytestShardsConfigVersion.cmake"
   cmake/PytestShards.cmake
+  cmake/PytestShardsAddTests.cmake
   cmake/PytestShardsTestFast.cmake
   DESTINATION "${PYTEST_SHARDS_CMAKEDIR}")
