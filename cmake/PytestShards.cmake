@@ -253,6 +253,15 @@ function(_pytest_shards_find_python out name explicit)
     "PYTHON <exe> / -DPython3_EXECUTABLE=<exe>")
 endfunction()
 
+# Stops at the first of `unparsed` (cmake_parse_arguments' UNPARSED_ARGUMENTS)
+# with one line: "<call>: unknown argument '<it>'; <fix>".
+function(_pytest_shards_reject_unknown call fix unparsed)
+  if(unparsed)
+    list(GET unparsed 0 unknown)
+    message(FATAL_ERROR "${call}: unknown argument '${unknown}'; ${fix}")
+  endif()
+endfunction()
+
 function(_pytest_shards_check name what value pattern hint)
   if(NOT "${value}" MATCHES "${pattern}")
     message(FATAL_ERROR "pytest_shard_tests(${name}): ${what} '${value}' is not valid; ${hint}")
@@ -530,11 +539,9 @@ function(pytest_shard_tests name)
     FIXTURES_REQUIRED
     DEPENDS)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "${one_value}" "${multi_value}")
-  if(arg_UNPARSED_ARGUMENTS)
-    list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
-    message(FATAL_ERROR "pytest_shard_tests(${name}): unknown argument '${unknown}'; "
-      "see the options in ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/PytestShards.cmake")
-  endif()
+  _pytest_shards_reject_unknown("pytest_shard_tests(${name})"
+    "see the options in ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/PytestShards.cmake"
+    "${arg_UNPARSED_ARGUMENTS}")
   _pytest_shards_validate(${name})
   _pytest_shards_find_python(python ${name} "${arg_PYTHON}")
   message(STATUS "pytest-shards: ${name}: Python ${python} (pytest ${python_VERSION})")
@@ -553,10 +560,7 @@ endfunction()
 # _pytest_shards_cores_file), listed or not.
 function(pytest_shards_share_cores)
   cmake_parse_arguments(PARSE_ARGV 0 arg "" "" "TESTS")
-  if(arg_UNPARSED_ARGUMENTS)
-    list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
-    message(FATAL_ERROR "pytest_shards_share_cores(): unknown argument '${unknown}'; "
-      "use pytest_shards_share_cores(TESTS <test>...)")
-  endif()
+  _pytest_shards_reject_unknown("pytest_shards_share_cores()"
+    "use pytest_shards_share_cores(TESTS <test>...)" "${arg_UNPARSED_ARGUMENTS}")
   _pytest_shards_cores_file(unused)
 endfunction()
