@@ -185,7 +185,7 @@ def check_consumer(args, work, root):
           result.stdout[-5000:] + result.stderr[-2000:])
 
     expected = collected_node_ids(args.python, src / "suite")
-    plugin = str(root / "usr" / "share" / "pytest-shards" / "pytest_shards_plugin.py")
+    plugin = str(root / "usr" / "share" / "pytest-shards" / "pytest_shards_plugin" / "__init__.py")
     for suite in ("packaged", "packaged-ide"):
         records = []
         for path in sorted((build / "evidence" / suite).glob("*.jsonl")):
