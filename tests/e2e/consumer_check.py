@@ -19,19 +19,15 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
 
-from harness import (HERE, arguments, check, collected_node_ids, configure, install,
+from harness import (HERE, arguments, check, check_once, collected_node_ids, configure, install,
                      installed_tool, listed_tests, overlapped, read_evidence, run, start)
 
 SUITE = HERE / "consumer" / "suite"
 
 
 def check_shard_run(records, expected):
-    counts = collections.Counter(r["nodeid"] for r in records)
-    check(sorted(counts) == sorted(expected) and set(counts.values()) == {1},
-          f"each of the {len(expected)} collected node IDs ran exactly once "
-          f"(missing: {sorted(set(expected) - set(counts))[:5]}, "
-          f"twice: {[n for n, c in counts.items() if c > 1][:5]}, "
-          f"unexpected: {sorted(set(counts) - set(expected))[:5]})")
+    check_once((r["nodeid"] for r in records), expected,
+               f"each of the {len(expected)} collected node IDs ran exactly once")
     by_lock = collections.defaultdict(list)
     for r in records:
         if r["lock"]:
@@ -112,9 +108,8 @@ def main():
     check(sorted(names) == sorted(f"hostile-ide/{n}" for n in hostile),
           f"GRANULARITY test: one CTest entry named <suite>/<node ID> for each of the "
           f"{len(hostile)} hostile node IDs")
-    ide = collections.Counter(r["nodeid"] for r in read_evidence(build / "evidence" / "ide"))
-    check(sorted(ide) == sorted(hostile) and set(ide.values()) == {1},
-          "each hostile node ID ran exactly once as its own entry")
+    check_once((r["nodeid"] for r in read_evidence(build / "evidence" / "ide")), hostile,
+               "each hostile node ID ran exactly once as its own entry")
     check(not (SUITE / "pwned").exists() and not (build / "pwned").exists(),
           "no node ID executed CMake code")
 

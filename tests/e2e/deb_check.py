@@ -14,15 +14,14 @@ version).
   every collected node ID passed once per suite, run by the unpacked
   executable and plugin, and nothing of the build tree is used.
 """
-import collections
 import os
 import pathlib
 import re
 import shutil
 import time
 
-from harness import (HERE, REPO, arguments, check, collected_node_ids, configure, install,
-                     listed_tests, read_evidence, run, start)
+from harness import (HERE, REPO, arguments, check, check_once, collected_node_ids, configure,
+                     install, listed_tests, read_evidence, run, start)
 
 
 def files_under(root):
@@ -151,14 +150,12 @@ def check_consumer(args, work, root):
     check(result.returncode == 0, "ctest -j 2 in the consumer project passed",
           result.stdout[-5000:] + result.stderr[-2000:])
 
-    expected = sorted(collected_node_ids(args.python, src / "suite"))
+    expected = collected_node_ids(args.python, src / "suite")
     plugin = str(root / "usr" / "share" / "pytest-shards" / "pytest_shards_plugin.py")
     for suite in ("packaged", "packaged-ide"):
         records = read_evidence(build / "evidence" / suite)
-        counts = collections.Counter(r["nodeid"] for r in records)
-        check(sorted(counts) == expected and set(counts.values()) == {1},
-              f"{suite}: each of the {len(expected)} collected node IDs passed exactly once",
-              f"{sorted(counts.items())}\n{expected}")
+        check_once((r["nodeid"] for r in records), expected,
+                   f"{suite}: each of the {len(expected)} collected node IDs passed exactly once")
         plugins = {r["plugin"] for r in records}
         check(plugins == {plugin}, f"{suite}: the tests ran with the unpacked plugin", plugins)
 

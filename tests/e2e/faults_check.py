@@ -32,8 +32,9 @@ import subprocess
 import time
 import xml.etree.ElementTree as ET
 
-from harness import (HERE, arguments, check, cmake_error_lines, collected_node_ids, configure,
-                     install, installed_tool, newest_run, read_evidence, run, run_dirs, start)
+from harness import (HERE, arguments, check, check_once, cmake_error_lines, collected_node_ids,
+                     configure, install, installed_tool, newest_run, read_evidence, run, run_dirs,
+                     start)
 
 
 def lines_of(text):
@@ -149,11 +150,9 @@ def check_faults(p):
           "faults/collection-errors fails and its output is pytest's import error", output)
 
     records = read_evidence(p.evidence("faults"))
-    starts = collections.Counter(r["nodeid"] for r in records if r["event"] == "start")
-    check(sorted(starts) == expected and set(starts.values()) == {1},
-          f"suite evidence: each of the {len(expected)} collectable tests started exactly once "
-          f"(missing {sorted(set(expected) - set(starts))}, "
-          f"twice {[n for n, c in starts.items() if c > 1]})")
+    check_once((r["nodeid"] for r in records if r["event"] == "start"), expected,
+               f"suite evidence: each of the {len(expected)} collectable tests started exactly "
+               f"once")
     calls = {r["nodeid"]: r for r in records if r["event"] == "call"}
     check(not set(CULPRITS) & set(calls),
           "suite evidence: no culprit finished its call (they died or were killed in it)")

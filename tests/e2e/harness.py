@@ -14,6 +14,7 @@ tests/e2e/CMakeLists.txt runs each check once per CMake version as
 holds and ends at the first that does not, with `FAILED: ...` and exit 1.
 """
 import argparse
+import collections
 import json
 import os
 import pathlib
@@ -138,6 +139,17 @@ def read_evidence(directory, pattern="*.jsonl"):
     for path in sorted(pathlib.Path(directory).glob(pattern)):
         records += [json.loads(line) for line in path.read_text().splitlines()]
     return records
+
+
+def check_once(seen, expected, message):
+    """Asserts that seen (the node IDs of evidence records, of a plan) holds
+    each expected node ID exactly once and nothing else; the detail names the
+    missing, the repeated and the unexpected ones."""
+    counts = collections.Counter(seen)
+    check(sorted(counts) == sorted(expected) and set(counts.values()) == {1}, message,
+          f"missing {sorted(set(expected) - set(counts))[:5]}, "
+          f"more than once {sorted(n for n, c in counts.items() if c > 1)[:5]}, "
+          f"unexpected {sorted(set(counts) - set(expected))[:5]}")
 
 
 def overlapped(a, b):

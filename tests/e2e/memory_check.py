@@ -14,8 +14,8 @@ in a child process of pytest. This check proves that
 import json
 import shutil
 
-from harness import (HERE, arguments, check, configure, install, installed_tool,
-                     listed_tests, read_evidence, run, start)
+from harness import (HERE, arguments, check, configure, install, installed_tool, listed_tests,
+                     read_evidence, run, start)
 
 PROJECT = HERE / "memory"
 ALLOC_MIB = 600

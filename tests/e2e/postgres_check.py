@@ -14,14 +14,13 @@ own, using the installed pytest-shards package. This check proves that
 Where PostgreSQL or psycopg2 is not installed, the check itself exits 77,
 which ctest reports as Skipped.
 """
-import collections
 import itertools
 import json
 import pathlib
 import shutil
 import sys
 
-from harness import (HERE, arguments, check, collected_node_ids, configure, install,
+from harness import (HERE, arguments, check, check_once, collected_node_ids, configure, install,
                      overlapped, read_evidence, run, start)
 
 EXAMPLE = HERE.parent / "postgres"
@@ -81,9 +80,8 @@ def check_isolated_run(args, build, expected, run_number):
     code, output = ctest(args, build)
     check(code == 0, f"run {run_number}: ctest -j 2 passed with one database per shard")
     records = evidence(build)
-    counts = collections.Counter(r["nodeid"] for r in records)
-    check(sorted(counts) == sorted(expected) and set(counts.values()) == {1},
-          f"run {run_number}: each of the {len(expected)} tests ran exactly once")
+    check_once((r["nodeid"] for r in records), expected,
+               f"run {run_number}: each of the {len(expected)} tests ran exactly once")
     shards = sorted({r["shard"] for r in records})
     check(len(shards) >= 2, f"run {run_number}: the tests ran in shards {shards}")
     wrong = [r for r in records if r["database"] != f"app_{r['shard']}"]

@@ -23,8 +23,8 @@ import subprocess
 import threading
 import time
 
-from harness import (HERE, arguments, check, configure, install, installed_tool,
-                     read_evidence, run, run_dirs, start)
+from harness import (HERE, arguments, check, configure, install, installed_tool, read_evidence,
+                     run, run_dirs, start)
 
 PROJECT = HERE / "watch"
 FAILURE = b"FAILED tests/test_1_fails.py::test_fails_at_once - assert 1 == 2\n"

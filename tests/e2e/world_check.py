@@ -35,7 +35,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ElementTree
 
-from harness import (HERE, REPO, arguments, check, install, listed_tests, newest_run,
+from harness import (HERE, REPO, arguments, check, check_once, install, listed_tests, newest_run,
                      overlapped, run, start)
 SUITES = ("world", "world-file", "world-ide")
 UNLABELLED = {"parametrize", "usefixtures", "filterwarnings"}
@@ -191,9 +191,8 @@ class World:
 
     def check_locks(self, build, suite, tests, where):
         plan = self.plan(build, suite)
-        planned = collections.Counter(i for ids in plan.values() for i in ids)
-        check(sorted(planned) == sorted(self.ids) and set(planned.values()) == {1},
-              f"{where}: {suite}: plan.json holds every node ID in exactly one entry")
+        check_once((i for ids in plan.values() for i in ids), self.ids,
+                   f"{where}: {suite}: plan.json holds every node ID in exactly one entry")
         serial_entries = 0
         for test in tests:
             locks, exclusive = set(), False
@@ -235,11 +234,8 @@ class World:
         everything = []
         for suite in suites:
             records = self.evidence(build, suite)
-            counts = collections.Counter(r["nodeid"] for r in records)
-            check(sorted(counts) == sorted(self.ids) and set(counts.values()) == {1},
-                  f"{where}: {suite}: each of the {len(self.ids)} node IDs ran exactly once",
-                  f"missing {sorted(set(self.ids) - set(counts))[:5]}, "
-                  f"twice {[n for n, c in counts.items() if c > 1][:5]}")
+            check_once((r["nodeid"] for r in records), self.ids,
+                       f"{where}: {suite}: each of the {len(self.ids)} node IDs ran exactly once")
             entries = len(self.plan(build, suite))
             for r in records:
                 tmp = pathlib.Path(r["tmpdir"] or "/")
