@@ -9,8 +9,8 @@ tests/e2e/CMakeLists.txt runs each check once per CMake version as
   <name>_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                   --work DIR --python PYTHON
 
-(configure_check.py, which starts no ctest and no pytest, takes only --cmake,
---build-dir and --work). A check prints `ok: ...` for each assertion that
+(configure_check.py, which runs no tests, takes only --cmake, --build-dir and
+--work). A check prints `ok: ...` for each assertion that
 holds and ends at the first that does not, with `FAILED: ...` and exit 1.
 """
 import argparse
@@ -39,8 +39,8 @@ OUTER_ENVIRONMENT = ("VIRTUAL_ENV", "PYTHONHOME", "PYTEST_ADDOPTS", "CTEST_PARAL
 
 def arguments(doc, runs_tests=True):
     """The options every check takes; a check adds its own to the parser.
-    Without runs_tests (a check that starts no ctest and no pytest) there is
-    no --ctest and no --python."""
+    Without runs_tests (a check that runs no tests) there is no --ctest and
+    no --python."""
     parser = argparse.ArgumentParser(description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cmake", required=True, help="the cmake under test")
