@@ -82,8 +82,7 @@ TEST(Merge, AFailingTestFailsTheMerge) {
   EXPECT_TRUE(merged.suites[0].never_ran.empty());
   EXPECT_FALSE(merged.Ok());
   std::string text = FormatMerged(merged);
-  EXPECT_NE(text.find("failing (1):\n    tests/test_a.py::test_2: failed boom"),
-            std::string::npos)
+  EXPECT_NE(text.find("failing (1):\n    tests/test_a.py::test_2: failed boom"), std::string::npos)
       << text;
   EXPECT_EQ(text.substr(text.size() - 7), "FAILED\n");
 }
