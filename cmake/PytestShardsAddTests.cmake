@@ -79,25 +79,38 @@ function(_pytest_shards_write_spec)
   set(CTEST_RESOURCE_SPEC_FILE "${spec}" PARENT_SCOPE)
 endfunction()
 
-# Counts the cores once per ctest run (PYTEST_SHARDS_CORES=<n> stands in for
-# them) and reads the parallel preset's PYTEST_SHARDS_PRESET_JOBS, the one
+# Counts the cores once per ctest run: those this process may use (CPU
+# affinity, then a cgroup quota; PYTEST_SHARDS_CORES=<n> stands in for them),
+# which only `pytest-shards cores` sees, and until the executable is built
+# CMake's count of the machine's cores. It also reads the parallel preset's PYTEST_SHARDS_PRESET_JOBS, the one
 # place that does (presets/pytest-shards.json). Under the preset: writes the
 # resource spec file and wraps add_test() and set_tests_properties(), so that
 # every test of the run asks for a slot of the CTest resource `cores`.
 #
-#   _pytest_shards_count_cores(SPEC_FILE <file>)
+#   _pytest_shards_count_cores(TOOL <pytest-shards> SPEC_FILE <file>)
 function(_pytest_shards_count_cores)
-  cmake_parse_arguments(PARSE_ARGV 0 arg "" SPEC_FILE "")
+  cmake_parse_arguments(PARSE_ARGV 0 arg "" "TOOL;SPEC_FILE" "")
   get_property(counted GLOBAL PROPERTY _PYTEST_SHARDS_CORES SET)
   if(counted)
     return()
   endif()
-  cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
-  if("$ENV{PYTEST_SHARDS_CORES}" MATCHES "^[1-9][0-9]*$")
-    set(cores "$ENV{PYTEST_SHARDS_CORES}")
-  elseif(NOT "$ENV{PYTEST_SHARDS_CORES}" STREQUAL "")
-    message(WARNING "pytest-shards: PYTEST_SHARDS_CORES='$ENV{PYTEST_SHARDS_CORES}' is not a "
-      "positive whole number; using the ${cores} cores of this machine")
+  set(cores "")
+  if(EXISTS "${arg_TOOL}")
+    execute_process(COMMAND "${arg_TOOL}" cores
+      OUTPUT_VARIABLE cores OUTPUT_STRIP_TRAILING_WHITESPACE
+      ERROR_VARIABLE error ERROR_STRIP_TRAILING_WHITESPACE)
+    if(NOT error STREQUAL "")
+      message(WARNING "${error}")
+    endif()
+  endif()
+  if(NOT cores MATCHES "^[1-9][0-9]*$")
+    cmake_host_system_information(RESULT cores QUERY NUMBER_OF_LOGICAL_CORES)
+    if("$ENV{PYTEST_SHARDS_CORES}" MATCHES "^[1-9][0-9]*$")
+      set(cores "$ENV{PYTEST_SHARDS_CORES}")
+    elseif(NOT "$ENV{PYTEST_SHARDS_CORES}" STREQUAL "")
+      message(WARNING "pytest-shards: PYTEST_SHARDS_CORES='$ENV{PYTEST_SHARDS_CORES}' is not a "
+        "positive whole number; using the ${cores} cores of this machine")
+    endif()
   endif()
   set(cap FALSE)
   if("$ENV{PYTEST_SHARDS_PRESET_JOBS}" MATCHES "^[0-9]+$")

@@ -67,8 +67,10 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
   std::string tests;
   try {
     // First, so that a bad value writes no plan.json, only the failing entry.
-    Slice slice;
-    if (!options.slice.empty()) slice = ParseSlice(options.slice);
+    Environment environment = options.environment;
+    if (!options.slice.empty()) environment["PYTEST_SHARDS_SLICE"] = options.slice;
+    SliceChoice choice = ChooseSlice(environment);
+    Slice slice = choice.slice;
     Durations durations = FoldJournalsIntoDurations(suite_dir);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
@@ -93,8 +95,10 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     PrioritiseLastFailed(&file.plan);
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
+    WriteRunSlice(RunDir(settings.suite_dir, file.run_id), choice);
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations));
+    tests += SliceMessage(settings.suite, choice);
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.
     if (!stale.empty())

@@ -7,6 +7,8 @@
 #include <ostream>
 #include <string>
 
+#include "ci_slice.h"
+
 namespace pytest_shards {
 
 struct CtestStartOptions {
@@ -21,6 +23,9 @@ struct CtestStartOptions {
   // PYTEST_SHARDS_SLICE of ctest's environment ("k/n"), or empty: the whole
   // suite. See slice.h.
   std::string slice;
+  // ctest's environment: without `slice`, the CI system's variables choose
+  // the slice (ci_slice.h).
+  Environment environment;
 };
 
 // Plans a new run of the suite in `suite_dir` (see runs.h): writes its

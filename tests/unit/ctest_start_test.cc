@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 
+#include "ci_slice.h"
 #include "collect.h"
 #include "file_util.h"
 #include "plan.h"
@@ -88,6 +90,30 @@ TEST_F(CtestStartTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
   std::string text = ReadFile(tests);
   EXPECT_NE(text.find("demo/plan-error"), std::string::npos) << text;
   EXPECT_FALSE(fs::exists(tests.parent_path() / "plan.json"));
+}
+
+TEST_F(CtestStartTest, CiVariablesChooseTheSliceAsPytestShardsSliceDoes) {
+  std::set<std::string> sliced = PlannedIds(Plan("2/3"));
+  options_.environment = {{"CI_NODE_INDEX", "2"}, {"CI_NODE_TOTAL", "3"}};
+  fs::path tests = Plan();
+  EXPECT_EQ(PlannedIds(tests), sliced);
+  EXPECT_LT(sliced.size(), 8u);
+  std::string text = ReadFile(tests);
+  EXPECT_NE(text.find("message(\"pytest-shards: demo: slice 2/3 from CI_NODE_INDEX/CI_NODE_TOTAL "
+                      "(GitLab)\")"),
+            std::string::npos)
+      << text;
+  std::optional<SliceChoice> recorded = ReadRunSlice(tests.parent_path());
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_EQ(recorded->slice.index, 2);
+  // PYTEST_SHARDS_SLICE (--slice) wins over them.
+  EXPECT_EQ(PlannedIds(Plan("2/3")), sliced);
+  EXPECT_NE(PlannedIds(Plan("1/3")), sliced);
+  // A bad CI value is one failing entry, as a bad PYTEST_SHARDS_SLICE is.
+  options_.environment = {{"CI_NODE_INDEX", "4"}, {"CI_NODE_TOTAL", "3"}};
+  std::string bad = ReadFile(Plan());
+  EXPECT_NE(bad.find("demo/plan-error"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("CI_NODE_INDEX='4'"), std::string::npos) << bad;
 }
 
 }  // namespace
