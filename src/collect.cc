@@ -130,18 +130,20 @@ std::string ConsumeLog(const fs::path& log) {
 }
 
 std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_file) {
-  std::vector<std::string> argv = {s.python,
-                                   "-m",
-                                   "pytest",
-                                   "-p",
-                                   "pytest_shards_plugin",
-                                   "--collect-only",
-                                   "-q",
-                                   "--continue-on-collection-errors",
-                                   "-p",
-                                   "no:cacheprovider",
-                                   "--shards-collect-json=" + json_file.string(),
-                                   "--shards-serial-marker=" + s.serial_marker};
+  std::vector<std::string> argv = {
+      s.python,
+      "-m",
+      "pytest",
+      "-p",
+      "pytest_shards_plugin",
+      "--collect-only",
+      "-q",
+      "--continue-on-collection-errors",
+      "-p",
+      "no:cacheprovider",
+      "--shards-collect-json=" + json_file.string(),
+      "--shards-serial-marker=" + s.serial_marker,
+      "--shards-rewrite-cache=" + RewriteCacheDir(s.suite_dir).string()};
   argv.insert(argv.end(), s.args.begin(), s.args.end());
   return argv;
 }

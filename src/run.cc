@@ -174,6 +174,7 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
     for (const char* arg : {"-n", "0", "--dist", "no"}) argv.push_back(arg);
   }
   argv.push_back("--shards-serial-marker=" + settings.serial_marker);
+  argv.push_back("--shards-rewrite-cache=" + RewriteCacheDir(settings.suite_dir).string());
   if (!entry.collection_errors) {
     argv.push_back("--shards-node-ids=" + node_ids_file.string());
     argv.push_back(std::string("--shards-imports=") + Name(settings.imports));

@@ -31,6 +31,9 @@ std::filesystem::path CollectLogFile(const std::filesystem::path& suite_dir);
 std::filesystem::path DurationsFile(const std::filesystem::path& suite_dir);
 // Holds the entries' tmp dirs (lease.h).
 std::filesystem::path TmpRoot(const std::filesystem::path& suite_dir);
+// pytest's rewritten test modules, shared by the collector and the shards
+// when bytecode writing is off (the plugin's --shards-rewrite-cache).
+std::filesystem::path RewriteCacheDir(const std::filesystem::path& suite_dir);
 // Port-range locks (ports.h): one directory for every suite of the build tree.
 std::filesystem::path PortLockDir(const std::filesystem::path& suite_dir);
 

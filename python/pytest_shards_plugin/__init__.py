@@ -20,6 +20,10 @@ does:
   collected, start, result, finish) so that the runner can follow the shard
   and knows what ran even when the interpreter dies mid-test. journal.py.
 
+* ``--shards-rewrite-cache=DIR``: when bytecode writing is off, pytest's
+  rewritten test modules are cached in DIR while pytest collects, so that
+  the next shard does not rewrite the suite again. rewrite_cache.py.
+
 Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
 ``shard_index``, ``shard_port_range`` and ``free_tcp_port`` fixtures
 (fixtures.py). Per-run state lives in the registered objects, none in the
@@ -34,6 +38,7 @@ from . import fixtures
 from .collection import CollectionWriter
 from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
+from .rewrite_cache import RewriteCache
 from .selection import Selection
 
 SERIAL_DOC = (
@@ -83,6 +88,15 @@ def pytest_addoption(parser):
         "(session, collected, start, result, finish).",
     )
     group.addoption(
+        "--shards-rewrite-cache",
+        metavar="DIR",
+        default=None,
+        help="pytest-shards: when bytecode writing is off (PYTHONDONTWRITEBYTECODE), "
+        "cache pytest's rewritten test modules in DIR during collection "
+        "instead of rewriting them in every process; the tests run with "
+        "bytecode writing off as before.",
+    )
+    group.addoption(
         "--shards-serial-marker",
         metavar="NAME",
         default="serial",
@@ -107,6 +121,9 @@ def pytest_configure(config):
             plugins.register(
                 OtherModulesImportOnly(selection.own_paths()), "pytest-shards-import-only"
             )
+    rewrite_cache = config.getoption("shards_rewrite_cache")
+    if rewrite_cache:
+        plugins.register(RewriteCache(rewrite_cache), "pytest-shards-rewrite-cache")
     journal = config.getoption("shards_journal")
     if journal:
         plugins.register(ReportPaths(), "pytest-shards-report-paths")

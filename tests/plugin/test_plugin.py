@@ -1021,3 +1021,47 @@ def test_free_tcp_port_prefers_a_port_nothing_uses(suite):
     env = {"PYTEST_SHARD_PORT_BASE": base, "PYTEST_SHARD_PORT_COUNT": 2, "WANT": base + 1}
     proc = suite.pytest("test_p.py", env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+# --- rewrite cache ------------------------------------------------------------
+
+
+def test_rewrite_cache_keeps_rewritten_modules_out_of_the_tree_and_the_tests(suite, tmp_path):
+    """With bytecode writing off (clean_env sets PYTHONDONTWRITEBYTECODE), the
+    rewritten module lands in the cache dir only, a second run loads it from
+    there, and the test itself still sees bytecode writing off."""
+    suite.write(
+        "tests/test_sees.py",
+        """\
+        import sys
+
+        def test_sees_the_interpreters_settings():
+            assert sys.dont_write_bytecode
+            assert sys.pycache_prefix is None
+
+        def test_asserts_are_rewritten():
+            x = [1, 2]
+            assert x == [1, 3]
+        """,
+    )
+    cache = tmp_path / "rewrite-cache"
+    runs = []
+    for _ in range(2):
+        proc = suite.pytest("tests", "-p", "no:cacheprovider", f"--shards-rewrite-cache={cache}", "-v")
+        runs.append(proc.stdout + proc.stderr)
+        assert "test_sees_the_interpreters_settings PASSED" in proc.stdout, runs[-1]
+        # pytest's own rewritten message, so the cached code is rewritten code.
+        assert "assert [1, 2] == [1, 3]" in proc.stdout, runs[-1]
+    cached = list(cache.rglob("test_sees*-pytest-*.pyc"))
+    assert len(cached) == 1, sorted(str(p) for p in cache.rglob("*"))
+    assert not list(suite.root.rglob("__pycache__")), "the suite's tree was written to"
+    # A third run reads the cached module instead of rewriting it.
+    assert "found cached rewritten pyc" in suite.pytest(
+        "tests", "-p", "no:cacheprovider", f"--shards-rewrite-cache={cache}", "--debug=" + str(tmp_path / "debug.log")
+    ).stdout + (tmp_path / "debug.log").read_text(encoding="utf-8")
+
+
+def test_without_the_rewrite_cache_every_run_rewrites(suite, tmp_path):
+    suite.write("tests/test_a.py", "def test_a():\n    assert True\n")
+    suite.pytest("tests", "-p", "no:cacheprovider", "--debug=" + str(tmp_path / "debug.log"))
+    assert "found cached rewritten pyc" not in (tmp_path / "debug.log").read_text(encoding="utf-8")

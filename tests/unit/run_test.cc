@@ -157,6 +157,7 @@ PlanFile ArgvPlan() {
   plan.settings.args = {"tests", "-m", "not slow"};
   plan.settings.run_args = {"-x"};
   plan.settings.serial_marker = "db_serial";
+  plan.settings.suite_dir = "/build/pytest-shards/demo";
   return plan;
 }
 
@@ -164,24 +165,26 @@ TEST(PytestArgv, RunsTheNodeIdsWithPrivateDirectories) {
   PlanFile plan = ArgvPlan();
   Entry entry;
   entry.node_ids = {"tests/test_a.py::test_one"};
-  std::vector<std::string> expected = {"/venv/bin/python",
-                                       "-m",
-                                       "pytest",
-                                       "-p",
-                                       "pytest_shards_plugin",
-                                       "tests",
-                                       "-m",
-                                       "not slow",
-                                       "-x",
-                                       "--rootdir=/proj",
-                                       "--basetemp=/build/pytest-shards/demo/tmp/3/basetemp",
-                                       "-o",
-                                       "cache_dir=/build/pytest-shards/demo/tmp/3/pytest-cache",
-                                       "--shards-serial-marker=db_serial",
-                                       "--shards-node-ids=/t/ids.json",
-                                       "--shards-imports=suite",
-                                       "--shards-journal=/j/3.jsonl",
-                                       "-v"};
+  std::vector<std::string> expected = {
+      "/venv/bin/python",
+      "-m",
+      "pytest",
+      "-p",
+      "pytest_shards_plugin",
+      "tests",
+      "-m",
+      "not slow",
+      "-x",
+      "--rootdir=/proj",
+      "--basetemp=/build/pytest-shards/demo/tmp/3/basetemp",
+      "-o",
+      "cache_dir=/build/pytest-shards/demo/tmp/3/pytest-cache",
+      "--shards-serial-marker=db_serial",
+      "--shards-rewrite-cache=/build/pytest-shards/demo/rewrite-cache",
+      "--shards-node-ids=/t/ids.json",
+      "--shards-imports=suite",
+      "--shards-journal=/j/3.jsonl",
+      "-v"};
   EXPECT_EQ(PytestArgv(plan, entry, Context(), "/t/ids.json", "/j/3.jsonl"), expected);
   // IMPORTS own: the shard collects only its own modules.
   plan.settings.imports = Imports::kOwn;
