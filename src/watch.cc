@@ -150,7 +150,8 @@ class Watch {
     display_.Line("pytest-shards watch: " + command + " (its output: " + log.string() + ")");
     InterruptHandlers handlers;
     start_ = std::chrono::steady_clock::now();
-    std::unique_ptr<Subprocess> ctest = StartCtest(CtestArgv(options_), log_file.fd(), log_file.fd());
+    std::unique_ptr<Subprocess> ctest =
+        StartCtest(CtestArgv(options_), log_file.fd(), log_file.fd());
     bool forwarded = false;
     std::optional<double> exited_at;
     for (;;) {

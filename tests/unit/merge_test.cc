@@ -1,5 +1,4 @@
 #include "merge.h"
-#include "report_junit.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +6,7 @@
 #include <vector>
 
 #include "error.h"
+#include "report_junit.h"
 
 namespace pytest_shards {
 namespace {
