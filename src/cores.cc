@@ -1,7 +1,5 @@
 #include "cores.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +9,7 @@
 #include <vector>
 
 #include "error.h"
+#include "platform.h"
 
 namespace pytest_shards {
 
@@ -117,17 +116,6 @@ int CgroupQuotaCores(const fs::path& root) {
   }
   if (v2) return SmallestOnPath(cgroups, v2_path, V2Quota);
   return 0;
-}
-
-int AffinityCores() {
-  constexpr int kMostCpus = 8192;
-  cpu_set_t* set = CPU_ALLOC(kMostCpus);
-  if (!set) return 0;
-  size_t size = CPU_ALLOC_SIZE(kMostCpus);
-  CPU_ZERO_S(size, set);
-  int count = sched_getaffinity(0, size, set) == 0 ? CPU_COUNT_S(size, set) : 0;
-  CPU_FREE(set);
-  return count;
 }
 
 int UsableCores(int affinity, int quota, int fallback) {

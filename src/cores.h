@@ -18,11 +18,8 @@ namespace pytest_shards {
 // the hierarchy's root counts. 0 when there is no quota ("max", -1, no file).
 int CgroupQuotaCores(const std::filesystem::path& root);
 
-// CPUs in this process's affinity mask (sched_getaffinity); 0 when unknown.
-int AffinityCores();
-
-// min(affinity, quota), ignoring an unknown (0) one; `fallback` when both
-// are unknown; at least 1.
+// min(affinity (AffinityCores, platform.h), quota), ignoring an unknown (0) one; `fallback` when
+// both are unknown; at least 1.
 int UsableCores(int affinity, int quota, int fallback);
 
 // PYTEST_SHARDS_CORES: `value` as a positive whole number, or `detected`

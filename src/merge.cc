@@ -8,6 +8,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "journal.h"
+#include "outcome.h"
 #include "report_summary.h"
 
 namespace pytest_shards {
@@ -32,13 +33,6 @@ std::string JobLabel(const JobExport& job, const json& suite) {
   std::string label = "slice " + std::to_string(slice.at("index").get<int>()) + "/" +
                       std::to_string(slice.at("count").get<int>());
   return label == "slice 1/1" ? job.file : label + " (" + job.file + ")";
-}
-
-// Outcomes whose duration says how long the test takes (as the report's
-// durations store): not crashed, timeout or missing.
-bool Measured(const std::string& outcome) {
-  return outcome == "passed" || outcome == "failed" || outcome == "error" || outcome == "skipped" ||
-         outcome == "xfailed" || outcome == "xpassed";
 }
 
 struct SuiteState {
@@ -82,7 +76,7 @@ void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
     TestResult result{test.at("id").get<std::string>(), test.at("outcome").get<std::string>(),
                       test.at("duration").get<double>(), test.at("message").get<std::string>()};
     // A planned test that did not run is counted (and reported) once, below.
-    if (result.outcome == "missing") continue;
+    if (ParseOutcome(result.outcome) == Outcome::kMissing) continue;
     ++state->runs[result.node_id];
     ++totals[result.outcome];
     report.results.push_back({test.at("entry").get<std::string>() + " [" + label + "]", result});
@@ -101,7 +95,8 @@ void Account(SuiteState* state) {
     if (runs == 0) {
       merged.never_ran.push_back(Named(test));
       merged.report.results.push_back(
-          {never.name, {id, "missing", 0, "ran in none of the jobs' exports"}});
+          {never.name,
+           {id, OutcomeName(Outcome::kMissing), 0, "ran in none of the jobs' exports"}});
       ++never.tests;
     } else if (runs > 1) {
       merged.ran_twice.push_back(Named(test) + ": " + std::to_string(runs) + " times");
@@ -112,8 +107,9 @@ void Account(SuiteState* state) {
     ++merged.report.totals[result.test.outcome];
 }
 
-void List(std::ostream& out, const std::string& title, const std::vector<std::string>& lines,
-          std::size_t limit) {
+// One of a suite's problem lists, under the suite, at most `limit` lines.
+void PrintSuiteList(std::ostream& out, const std::string& title,
+                    const std::vector<std::string>& lines, std::size_t limit) {
   if (lines.empty()) return;
   out << "  " << title << " (" << lines.size() << "):\n";
   for (std::size_t i = 0; i < lines.size() && i < limit; ++i) out << "    " << lines[i] << "\n";
@@ -165,12 +161,12 @@ std::string FormatMerged(const Merged& merged, std::size_t limit) {
     out << "  total: " << FormatTotals(suite.report.totals) << "\n";
     std::vector<std::string> failing;
     for (const ReportResult& result : suite.report.results)
-      if (IsFailure(result.test.outcome) && result.test.outcome != "missing")
+      if (IsFailure(result.test.outcome) && ParseOutcome(result.test.outcome) != Outcome::kMissing)
         failing.push_back(result.test.node_id + ": " + result.test.outcome + " " +
                           KeyLine(result.test.message, 160));
-    List(out, "failing", failing, limit);
-    List(out, "ran in no job", suite.never_ran, limit);
-    List(out, "ran in more than one job", suite.ran_twice, limit);
+    PrintSuiteList(out, "failing", failing, limit);
+    PrintSuiteList(out, "ran in no job", suite.never_ran, limit);
+    PrintSuiteList(out, "ran in more than one job", suite.ran_twice, limit);
   }
   out << (merged.Ok() ? "OK" : "FAILED") << "\n";
   return out.str();
@@ -184,7 +180,7 @@ Durations MergedDurations(const Merged& merged, const Durations& previous) {
   for (const MergedSuite& suite : merged.suites) {
     for (const ReportResult& result : suite.report.results) {
       collected.insert(result.test.node_id);
-      if (Measured(result.test.outcome))
+      if (IsMeasured(result.test.outcome))
         durations.tests[result.test.node_id] = std::round(result.test.duration * 1000) / 1000;
     }
     for (const EntryRow& row : suite.report.entries) {

@@ -10,15 +10,16 @@ struct OutcomeWord {
   const char* name;
   Outcome outcome;
   bool failure;
+  bool measured;  // the duration says how long the test takes
 };
 
 // In Outcome's order, which is the display order.
 constexpr OutcomeWord kOutcomes[] = {
-    {"passed", Outcome::kPassed, false},   {"failed", Outcome::kFailed, true},
-    {"error", Outcome::kError, true},      {"crashed", Outcome::kCrashed, true},
-    {"timeout", Outcome::kTimeout, true},  {"missing", Outcome::kMissing, true},
-    {"skipped", Outcome::kSkipped, false}, {"xfailed", Outcome::kXfailed, false},
-    {"xpassed", Outcome::kXpassed, false},
+    {"passed", Outcome::kPassed, false, true},   {"failed", Outcome::kFailed, true, true},
+    {"error", Outcome::kError, true, true},      {"crashed", Outcome::kCrashed, true, false},
+    {"timeout", Outcome::kTimeout, true, false}, {"missing", Outcome::kMissing, true, false},
+    {"skipped", Outcome::kSkipped, false, true}, {"xfailed", Outcome::kXfailed, false, true},
+    {"xpassed", Outcome::kXpassed, false, true},
 };
 
 constexpr bool InOutcomeOrder() {
@@ -45,6 +46,11 @@ bool IsFailure(Outcome outcome) { return WordOf(outcome).failure; }
 bool IsFailure(const std::string& outcome) {
   std::optional<Outcome> known = ParseOutcome(outcome);
   return !known || IsFailure(*known);
+}
+
+bool IsMeasured(const std::string& outcome) {
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  return known && WordOf(*known).measured;
 }
 
 std::vector<std::pair<std::string, int>> InDisplayOrder(const std::map<std::string, int>& counts) {

@@ -36,6 +36,11 @@ std::optional<Outcome> ParseOutcome(std::string_view word);
 bool IsFailure(Outcome outcome);
 bool IsFailure(const std::string& outcome);
 
+// Whether a result's duration is a real measurement of the test, as the
+// durations store wants it: a crash, a timeout or a missing test says
+// nothing about how long the test takes, nor does an unknown outcome.
+bool IsMeasured(const std::string& outcome);
+
 // Counts by outcome word in display order: the known outcomes first in
 // Outcome's order, then unknown words alphabetically; zero counts left out.
 std::vector<std::pair<std::string, int>> InDisplayOrder(const std::map<std::string, int>& counts);

@@ -1,7 +1,9 @@
-// platform.h on POSIX (and Linux's /proc where POSIX has no call).
+// platform.h on POSIX (and Linux's /proc and sched_getaffinity where POSIX has
+// no call).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,6 +34,17 @@ int TerminalColumns() {
   struct winsize size {};
   if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0) return 0;
   return size.ws_col;
+}
+
+int AffinityCores() {
+  constexpr int kMostCpus = 8192;
+  cpu_set_t* set = CPU_ALLOC(kMostCpus);
+  if (!set) return 0;
+  size_t size = CPU_ALLOC_SIZE(kMostCpus);
+  CPU_ZERO_S(size, set);
+  int count = sched_getaffinity(0, size, set) == 0 ? CPU_COUNT_S(size, set) : 0;
+  CPU_FREE(set);
+  return count;
 }
 
 bool LoopbackPortFree(int port) {

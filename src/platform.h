@@ -28,6 +28,9 @@ std::filesystem::path ExecutablePath(const char* argv0);
 bool StdoutIsTerminal();
 int TerminalColumns();
 
+// CPUs in this process's affinity mask (sched_getaffinity); 0 when unknown.
+int AffinityCores();
+
 // True when `port` can be bound on 127.0.0.1 now, as a server binds it
 // (SO_REUSEADDR: a port whose last connection lingers in TIME_WAIT is free).
 bool LoopbackPortFree(int port);

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "hash.h"
+#include "outcome.h"
 #include "runs.h"
 
 namespace pytest_shards {
@@ -13,13 +14,6 @@ namespace pytest_shards {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Outcomes whose duration is a real measurement of the test. A crash, a
-// timeout or a missing test says nothing about how long the test takes.
-bool IsMeasured(const std::string& outcome) {
-  return outcome == "passed" || outcome == "failed" || outcome == "error" || outcome == "skipped" ||
-         outcome == "xfailed" || outcome == "xpassed";
-}
 
 // The plan entry a journal belongs to, or -1.
 int EntryIndex(const Plan& plan, const ShardJournal& journal) {
@@ -92,7 +86,8 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
     if (entry.collection_errors) {
       if (count == 0)
         Add(report, row,
-            {node_id, "error", 0, CollectionMessage(entry, node_id, collection_errors)});
+            {node_id, OutcomeName(Outcome::kError), 0,
+             CollectionMessage(entry, node_id, collection_errors)});
       continue;
     }
     if (count == 0) {
@@ -102,7 +97,7 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
       std::string message = "never ran: " + why + " (" + entry.name + ")";
       if (row->ran && node_id == row->running)
         message = "did not finish: it was running when " + entry.name + " was killed";
-      Add(report, row, {node_id, "missing", 0, message});
+      Add(report, row, {node_id, OutcomeName(Outcome::kMissing), 0, message});
     } else if (count > 1 && listed.insert(node_id).second) {
       report->ran_twice.push_back(node_id);
     }

@@ -6,6 +6,7 @@
 #include <pugixml.hpp>
 #include <sstream>
 
+#include "outcome.h"
 #include "report_summary.h"
 
 namespace pytest_shards {
@@ -92,10 +93,24 @@ struct JunitCounts {
 // The child element a result's outcome gets: <failure>, <error>, <skipped>
 // or nothing (a pass).
 const char* JunitElement(const std::string& outcome) {
-  if (outcome == "error") return "error";
-  if (outcome == "skipped" || outcome == "xfailed") return "skipped";
-  if (outcome == "passed" || outcome == "xpassed") return nullptr;
-  return IsFailure(outcome) ? "failure" : nullptr;
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  if (!known) return "failure";  // a word this version does not know
+  switch (*known) {
+    case Outcome::kError:
+      return "error";
+    case Outcome::kSkipped:
+    case Outcome::kXfailed:
+      return "skipped";
+    case Outcome::kPassed:
+    case Outcome::kXpassed:
+      return nullptr;
+    case Outcome::kFailed:
+    case Outcome::kCrashed:
+    case Outcome::kTimeout:
+    case Outcome::kMissing:
+      return "failure";
+  }
+  return "failure";
 }
 
 void AddTestcase(pugi::xml_node suite, const TestResult& test, JunitCounts* counts) {

@@ -5,13 +5,11 @@
 #include <set>
 #include <sstream>
 
+#include "outcome.h"
+
 namespace pytest_shards {
 
 namespace {
-
-// The order outcomes appear in the totals line; unknown ones follow.
-const char* const kOutcomeOrder[] = {"passed",  "failed",  "error",   "crashed", "timeout",
-                                     "missing", "skipped", "xfailed", "xpassed"};
 
 // Cuts to at most `limit` bytes on a UTF-8 character boundary.
 std::string Shorten(std::string line, std::size_t limit) {
@@ -44,19 +42,18 @@ std::string KeyLine(const std::string& message, std::size_t limit) {
 }
 
 std::string FormatTotals(const std::map<std::string, int>& totals) {
-  auto count = [&](const std::string& outcome) {
-    auto found = totals.find(outcome);
-    return found == totals.end() ? 0 : found->second;
-  };
-  std::string line =
-      std::to_string(count("passed")) + " passed, " + std::to_string(count("failed")) + " failed";
-  std::set<std::string> done = {"passed", "failed"};
-  auto add = [&](const std::string& outcome) {
-    if (!done.insert(outcome).second || count(outcome) == 0) return;
-    line += ", " + std::to_string(count(outcome)) + " " + outcome;
-  };
-  for (const char* outcome : kOutcomeOrder) add(outcome);
-  for (const auto& [outcome, n] : totals) add(outcome);
+  // Passes and failures always, even at zero; the rest in display order.
+  std::string line;
+  for (Outcome always : {Outcome::kPassed, Outcome::kFailed}) {
+    auto found = totals.find(OutcomeName(always));
+    line += (line.empty() ? "" : ", ") + std::to_string(found == totals.end() ? 0 : found->second) +
+            " " + OutcomeName(always);
+  }
+  for (const auto& [outcome, count] : InDisplayOrder(totals)) {
+    std::optional<Outcome> known = ParseOutcome(outcome);
+    if (known == Outcome::kPassed || known == Outcome::kFailed) continue;
+    line += ", " + std::to_string(count) + " " + outcome;
+  }
   return line;
 }
 
@@ -103,9 +100,10 @@ void PrintList(std::ostream& out, const std::string& title, const std::vector<st
 
 // The heading a failing outcome is listed under.
 std::string FailureTitle(const std::string& outcome) {
-  if (outcome == "failed" || outcome == "error") return "failed";
-  if (outcome == "timeout") return "timed out";
-  if (outcome == "missing") return "missing (not collected at run time)";
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  if (known == Outcome::kFailed || known == Outcome::kError) return OutcomeName(Outcome::kFailed);
+  if (known == Outcome::kTimeout) return "timed out";
+  if (known == Outcome::kMissing) return "missing (not collected at run time)";
   return outcome;
 }
 
@@ -118,7 +116,7 @@ void Failures(std::ostream& out, const Report& report) {
     const TestResult& test = result.test;
     if (!IsFailure(test.outcome)) continue;
     // Listed with the accounting problems instead.
-    if (test.outcome == "missing" && never_ran.count(test.node_id)) continue;
+    if (ParseOutcome(test.outcome) == Outcome::kMissing && never_ran.count(test.node_id)) continue;
     if (collection_entries.count(result.entry)) continue;
     std::string title = FailureTitle(test.outcome);
     if (!lists.count(title)) titles.push_back(title);

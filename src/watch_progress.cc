@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "error.h"
+#include "outcome.h"
 #include "report.h"
 #include "runs.h"
 
@@ -21,8 +22,15 @@ namespace {
 // says nothing changed (time stamps are coarser than file creations).
 constexpr double kListSeconds = 1;
 
-bool IsPassed(const std::string& outcome) { return outcome == "passed" || outcome == "xpassed"; }
-bool IsSkipped(const std::string& outcome) { return outcome == "skipped" || outcome == "xfailed"; }
+bool IsPassed(const std::string& outcome) {
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  return known == Outcome::kPassed || known == Outcome::kXpassed;
+}
+
+bool IsSkipped(const std::string& outcome) {
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  return known == Outcome::kSkipped || known == Outcome::kXfailed;
+}
 
 }  // namespace
 

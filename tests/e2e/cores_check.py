@@ -11,30 +11,27 @@ evidence (each test records when it started and ended) that
 - `pytest-shards cores` prints 1 under taskset -c 0, N for
   PYTEST_SHARDS_CORES=N, and a one-line error for a malformed value.
 
-usage: cores_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                      --work DIR --python PYTHON
+It runs timed_suite.py's project; the options are harness.py's.
 """
-import collections
 import json
 import os
 import shutil
 
-from timed_suite import (check, clean_env, evidence, install, overlapping, parse_args,
-                         presets_file, run, write_project)
+from harness import arguments, check, check_once, install, installed_tool, run, start
+from timed_suite import clean_env, evidence, overlapping, presets_file, write_project
 
 
 def preset_run(args, project, build, where, *prefix, env=None):
     """ctest --preset timed-parallel, maybe under `prefix` (taskset); returns
     the pairs of tests of different entries that overlapped."""
     shutil.rmtree(build / "evidence", ignore_errors=True)
-    result = run([*prefix, args.ctest, "--preset", "timed-parallel"], ok=False, cwd=project,
+    result = run(*prefix, args.ctest, "--preset", "timed-parallel", check=False, cwd=project,
                  env=env or clean_env())
     check(result.returncode == 0, f"{where}: ctest --preset passed",
           result.stdout[-3000:] + result.stderr[-3000:])
     records = evidence(build)
-    counts = collections.Counter(r["nodeid"] for r in records)
-    check(sorted(counts) == sorted(args.ids) and set(counts.values()) == {1},
-          f"{where}: each of the {len(args.ids)} node IDs ran exactly once", str(counts))
+    check_once([r["nodeid"] for r in records], args.ids,
+               f"{where}: each of the {len(args.ids)} node IDs ran exactly once")
     return overlapping(records)
 
 
@@ -44,21 +41,21 @@ def spec_cores(build):
 
 
 def check_cores_command(tool):
-    one = run(["taskset", "-c", "0", tool, "cores"], env=clean_env()).stdout.strip()
+    one = run("taskset", "-c", "0", tool, "cores", env=clean_env()).stdout.strip()
     check(one == "1", f"taskset -c 0 pytest-shards cores: 1 ({one})")
-    three = run([tool, "cores"], env=clean_env(PYTEST_SHARDS_CORES="3")).stdout.strip()
+    three = run(tool, "cores", env=clean_env(PYTEST_SHARDS_CORES="3")).stdout.strip()
     check(three == "3", f"PYTEST_SHARDS_CORES=3 pytest-shards cores: 3 ({three})")
-    bad = run([tool, "cores"], ok=False, env=clean_env(PYTEST_SHARDS_CORES="x"))
+    bad = run(tool, "cores", check=False, env=clean_env(PYTEST_SHARDS_CORES="x"))
     check(bad.returncode == 1 and bad.stderr.count("\n") == 1 and
           "PYTEST_SHARDS_CORES='x' is not a positive whole number" in bad.stderr,
           "PYTEST_SHARDS_CORES=x: one-line error, exit 1", bad.stderr)
 
 
 def main():
-    args = parse_args()
+    args = start(arguments(__doc__))
     work = args.work
-    prefix = work / "prefix"
-    tool = install(args.cmake, args.build_dir, prefix)
+    prefix = install(args)
+    tool = installed_tool(prefix)
     check_cores_command(tool)
 
     project, build = work / "project", work / "build"
@@ -73,7 +70,7 @@ def main():
                          "inherits": "pytest-shards-parallel"}],
     }
     (project / "CMakePresets.json").write_text(json.dumps(presets, indent=2))
-    run([args.cmake, "--preset", "timed"], cwd=project, env=clean_env())
+    run(args.cmake, "--preset", "timed", cwd=project, env=clean_env())
 
     if len(os.sched_getaffinity(0)) >= 2:
         pairs = preset_run(args, project, build, "control, all CPUs")

@@ -3,13 +3,12 @@
 test sleeping SLEEP seconds and recording, in EVIDENCE_DIR, its node ID, its
 shard and when it started and ended, so that a check can prove from the
 suite's own evidence which tests ran, how often, and whether two ran at
-once."""
-import argparse
-import json
+once. The checks' common helpers are harness.py's; ci_check.py still takes
+them from here under their older names (parse_args, install, run)."""
 import os
-import pathlib
-import shutil
-import subprocess
+
+import harness
+from harness import check  # noqa: F401 (ci_check.py imports it from here)
 
 FILES, TESTS = 6, 2
 
@@ -66,23 +65,6 @@ def write_project(root, sleep, shards="auto"):
     return ids
 
 
-def parse_args():
-    """The options every e2e check takes; --work resolved and emptied."""
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    args.work = pathlib.Path(args.work).resolve()
-    shutil.rmtree(args.work, ignore_errors=True)
-    return args
-
-
-def install(cmake, build_dir, prefix):
-    """pytest-shards installed from its build tree; returns the executable."""
-    run([cmake, "--install", build_dir, "--prefix", prefix])
-    return prefix / "bin" / "pytest-shards"
-
-
 def presets_file(prefix):
     """The installed presets/pytest-shards.json."""
     (found,) = prefix.glob("**/presets/pytest-shards.json")
@@ -91,32 +73,33 @@ def presets_file(prefix):
 
 def evidence(build):
     """Every record of the tests that ran in this build tree."""
-    records = []
-    for path in sorted((build / "evidence").glob("*.jsonl")):
-        records += [json.loads(line) for line in path.read_text().splitlines()]
-    return records
+    return harness.read_evidence(build / "evidence")
 
 
 def overlapping(records):
     """Pairs of tests of different pytest processes whose intervals overlap."""
     return [(a["nodeid"], b["nodeid"]) for i, a in enumerate(records) for b in records[i + 1:]
-            if a["pid"] != b["pid"] and a["start"] < b["end"] and b["start"] < a["end"]]
+            if a["pid"] != b["pid"] and harness.overlapped(a, b)]
+
+
+# ---- ci_check.py's spelling of the harness (until it moves onto harness.py) -----
+
+
+def parse_args():
+    """harness.arguments() and harness.start(): the options every check takes,
+    --work resolved and emptied."""
+    return harness.start(harness.arguments(__doc__))
+
+
+def install(cmake, build_dir, prefix):
+    """pytest-shards installed from its build tree; returns the executable."""
+    harness.run(cmake, "--install", build_dir, "--prefix", prefix)
+    return harness.installed_tool(prefix)
 
 
 def run(argv, ok=True, **kwargs):
-    argv = [str(a) for a in argv]
-    print("+", " ".join(argv), flush=True)
-    result = subprocess.run(argv, capture_output=True, text=True, **kwargs)
-    if ok and result.returncode != 0:
-        raise SystemExit(f"FAILED: {' '.join(argv)} exited {result.returncode}\n"
-                         f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return result
-
-
-def check(condition, message, detail=""):
-    if not condition:
-        raise SystemExit(f"FAILED: {message}\n{detail}")
-    print(f"ok: {message}", flush=True)
+    """harness.run() with the argument list as one list and ok for check."""
+    return harness.run(*argv, check=ok, **kwargs)
 
 
 CI_VARIABLES = ("PYTEST_SHARDS_SLICE", "PYTEST_SHARDS_CORES", "PYTEST_SHARDS_PRESET_JOBS",

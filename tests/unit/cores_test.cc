@@ -8,6 +8,7 @@
 #include <string>
 
 #include "error.h"
+#include "platform.h"
 #include "test_dir.h"
 
 namespace pytest_shards {

@@ -23,6 +23,15 @@ TEST(Outcome, UnknownWordIsNotAnOutcomeButAFailure) {
   EXPECT_TRUE(IsFailure(Outcome::kTimeout));
 }
 
+TEST(Outcome, OnlyFinishedOutcomesMeasureTheTest) {
+  EXPECT_TRUE(IsMeasured("failed"));
+  EXPECT_TRUE(IsMeasured("xfailed"));
+  EXPECT_FALSE(IsMeasured("crashed"));
+  EXPECT_FALSE(IsMeasured("timeout"));
+  EXPECT_FALSE(IsMeasured("missing"));
+  EXPECT_FALSE(IsMeasured("exploded"));
+}
+
 TEST(Outcome, DisplayOrderIsPassesFailuresThenTheRestThenUnknownWords) {
   std::map<std::string, int> counts = {{"skipped", 1}, {"passed", 3}, {"zapped", 1},
                                        {"crashed", 2}, {"failed", 0}, {"exploded", 4}};
