@@ -6,7 +6,8 @@ set(PYTEST_SHARDS_DATADIR "${CMAKE_INSTALL_DATADIR}/pytest-shards")
 set(PYTEST_SHARDS_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/PytestShards")
 
 install(TARGETS pytest-shards RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(FILES tools/pytest_shards_plugin.py DESTINATION "${PYTEST_SHARDS_DATADIR}")
+install(FILES tools/pytest_shards_plugin.py tools/pytest_shards_warm.py
+  DESTINATION "${PYTEST_SHARDS_DATADIR}")
 # Preset fragments for users' CMakePresets.json ("include").
 install(FILES presets/pytest-shards.json presets/pytest-shards-4.3.json
   DESTINATION "${PYTEST_SHARDS_DATADIR}/presets")

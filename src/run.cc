@@ -35,6 +35,8 @@
 #include "process_memory.h"
 #include "runs.h"
 #include "subprocess.h"
+#include "warm.h"
+#include "warm_run.h"
 
 namespace pytest_shards {
 
@@ -59,6 +61,8 @@ constexpr double kMemorySampleSeconds = 0.2;
 // After forwarding SIGINT/SIGTERM, how long pytest may take to stop.
 constexpr double kInterruptGraceSeconds = 5;
 constexpr size_t kMaxMissingPrinted = 20;
+// How long the warm interpreter may take to fork a child.
+constexpr double kWarmAnswerSeconds = 30;
 
 // Seconds since the epoch, like Python's time.time() in the plugin's records.
 double WallNow() {
@@ -259,6 +263,7 @@ class Runner {
     shard_.port_base = ports_->base();
     shard_.port_count = ports_->count();
     env_ = ShardEnvironment(settings_, shard_, CurrentEnvironment());
+    if (UseWarm(settings_, entry_, env_)) warm_ = WarmSpec(plan_, entry_, ctest_);
   }
 
   // The latest outcome of every node ID with a result.
@@ -343,6 +348,9 @@ class Runner {
     out_.flush();
     size_t offset = FileSize(journal_);
     double spawned = WallNow();
+    if (std::unique_ptr<WarmChild> warm = StartWarm(argv))
+      return Finish(*warm, offset, spawned, exit_status);
+    if (ctest_gone_) return Ending::kNotStarted;
     std::unique_ptr<Subprocess> child;
     try {
       child = std::make_unique<Subprocess>(options);
@@ -350,26 +358,63 @@ class Runner {
       Say(std::string(e.what()) + "; set PYTHON in pytest_shard_tests() and re-run cmake");
       return Ending::kNotStarted;
     }
-    Ending ending = Follow(*child);
+    return Finish(*child, offset, spawned, exit_status);
+  }
+
+  // A pytest forked by the run's warm interpreter, or nullptr: then pytest
+  // starts cold (said once), or not at all when our ctest is gone.
+  std::unique_ptr<WarmChild> StartWarm(const std::vector<std::string>& argv) {
+    if (!warm_) return nullptr;
+    WarmRequest request;
+    request.argv = WarmArgv(argv);
+    request.env = env_;
+    request.cwd = settings_.workdir.string();
+    std::string why;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (::getppid() != ctest_) {
+        // Killed ctest: a server started now would outlive it.
+        Say("the ctest of this entry is gone; not starting pytest");
+        ctest_gone_ = true;
+        return nullptr;
+      }
+      std::optional<WarmSocket> socket = ConnectWarmServer(*warm_, &why);
+      if (!socket) break;
+      bool stale = false;
+      std::unique_ptr<WarmChild> child =
+          WarmChild::Start(std::move(*socket), request, kWarmAnswerSeconds, &why, &stale);
+      if (child) return child;
+      // Stale, or it stopped (idle) as we came: the next attempt starts one.
+      if (stale) Say(why + "; starting it again");
+    }
+    Say(why + "; pytest starts cold");
+    warm_.reset();
+    return nullptr;
+  }
+
+  // Follows one pytest run (a Subprocess or a WarmChild) to its end.
+  template <typename Child>
+  Ending Finish(Child& child, size_t offset, double spawned, int* exit_status) {
+    Ending ending = Follow(child);
     // The child's destructor kills what pytest left running in its group;
     // do that now, before the next run needs the ports.
-    child->Kill(SIGKILL);
+    child.Kill(SIGKILL);
     SyncJournal();
     // wait4's peak of pytest itself catches a spike between two samples.
-    peak_rss_kb_ = std::max(peak_rss_kb_, child->peak_rss_kb());
-    *exit_status = child->signal() ? 128 + child->signal() : child->exit_code();
+    peak_rss_kb_ = std::max(peak_rss_kb_, child.peak_rss_kb());
+    *exit_status = child.signal() ? 128 + child.signal() : child.exit_code();
     Session session = ReadSession(journal_, offset);
     if (startup_ == 0 && session.collected_time > 0)
       startup_ = std::max(0.0, session.collected_time - spawned);
     if (ending == Ending::kFinished && !session.finished) {
       ending = Ending::kCrashed;
-      JournalCrash(*child);
+      JournalCrash(child);
     }
     return ending;
   }
 
   // Waits for pytest, enforcing the timeouts and passing on interrupts.
-  Ending Follow(Subprocess& child) {
+  template <typename Child>
+  Ending Follow(Child& child) {
     Clock::time_point sampled = Clock::now();
     SampleMemory(child);
     for (;;) {
@@ -403,12 +448,14 @@ class Runner {
 
   // The peak of the whole process tree: pytest runs as the leader of its
   // own process group, and what it starts stays in that group.
-  void SampleMemory(const Subprocess& child) {
+  template <typename Child>
+  void SampleMemory(const Child& child) {
     peak_rss_kb_ = std::max(peak_rss_kb_, ProcessGroupRssKb(child.pid()));
   }
 
   // Kills pytest, then gives the test that was running (if any) `outcome`.
-  void KillTest(Subprocess& child, const std::string& outcome, const std::string& message) {
+  template <typename Child>
+  void KillTest(Child& child, const std::string& outcome, const std::string& message) {
     out_ << "\n";  // pytest -v left its line open at the test's name
     Say(message);
     child.Kill(SIGKILL);
@@ -416,7 +463,8 @@ class Runner {
     JournalRunning(outcome, message);
   }
 
-  void Interrupt(Subprocess& child, int signal) {
+  template <typename Child>
+  void Interrupt(Child& child, int signal) {
     out_ << "\n";
     Say("interrupted by signal " + std::to_string(signal) + "; stopping pytest");
     child.Kill(signal);
@@ -429,7 +477,8 @@ class Runner {
   }
 
   // pytest ended without its `finish` record.
-  void JournalCrash(const Subprocess& child) {
+  template <typename Child>
+  void JournalCrash(const Child& child) {
     std::string how = child.signal() ? "signal " + std::to_string(child.signal())
                                      : "exit status " + std::to_string(child.exit_code());
     if (tail_.running().empty()) {
@@ -516,6 +565,9 @@ class Runner {
   std::optional<FileLock> tmp_lock_;  // shard_.tmpdir is ours while held
   std::unique_ptr<PortLease> ports_;
   std::vector<std::string> env_;
+  std::optional<WarmServerSpec> warm_;  // set while pytest runs forked from the warm interpreter
+  pid_t ctest_ = ::getppid();           // the warm interpreter exits with it
+  bool ctest_gone_ = false;
   int restarts_ = 0;
   bool crashed_outside_test_ = false;  // a pytest run died between tests
   long peak_rss_kb_ = 0;               // of pytest's whole process group, over all its runs

@@ -69,6 +69,7 @@ fs::path SelfPath(const char* argv0) {
 int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
   std::string shards = "auto", granularity = "shard", distribution = "load", imports = "suite";
+  std::string warm = "auto";
   std::string discovery;
   std::vector<std::string> properties;
   bool settings_only = false;
@@ -86,6 +87,7 @@ int CollectCommand(const std::vector<std::string>& args) {
       "distribution", po::value(&distribution), "load, file, scope or group")(
       "imports", po::value(&imports),
       "suite (a shard imports every test module, as pytest does) or own (only its own)")(
+      "warm", po::value(&warm), "auto, on or off: fork pytest from a warm interpreter")(
       "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
       "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
       "ports-per-shard", po::value(&s.ports_per_shard), "ports in each shard's range")(
@@ -124,6 +126,7 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.granularity = ParseGranularity(granularity);
     s.distribution = ParseDistribution(distribution);
     s.imports = ParseImports(imports);
+    s.warm = ParseWarm(warm);
     if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
     if (s.port_base < 1 || s.ports_per_shard < 1 || s.port_base + s.ports_per_shard > 65536)
       throw Error("PORT_BASE and PORTS_PER_SHARD must give ports from 1 to 65535");
