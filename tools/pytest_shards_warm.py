@@ -66,6 +66,7 @@ import argparse
 import atexit
 import ctypes
 import errno
+import gc
 import json
 import os
 import selectors
@@ -555,6 +556,9 @@ class WarmPlugin:
             self.tell_starter(1, f"cannot listen on {self.server.path}: {e}")
             return True
         self.tell_starter(0, "ready")
+        # The collector leaves what the server holds alone: a collection in a
+        # child would otherwise write to (copy) nearly every page it shares.
+        gc.freeze()
         request = self.server.serve()
         if request is None:
             return True  # the server ends: no test of its own
