@@ -1,20 +1,21 @@
 #include "collect.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <system_error>
 
+#include "environment.h"
 #include "error.h"
 #include "file_util.h"
 #include "hash.h"
+#include "platform.h"
+#include "runs.h"
 #include "subprocess.h"
 
 namespace pytest_shards {
@@ -134,15 +135,7 @@ std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_
 
 std::vector<std::string> CollectEnvironment(const Settings& s) {
   std::vector<std::string> env = CurrentEnvironment();
-  std::string path = s.plugin_dir.string();
-  auto it = std::find_if(env.begin(), env.end(),
-                         [](const std::string& v) { return v.rfind("PYTHONPATH=", 0) == 0; });
-  if (it == env.end()) {
-    env.push_back("PYTHONPATH=" + path);
-  } else {
-    std::string old = it->substr(11);
-    *it = "PYTHONPATH=" + path + (old.empty() ? "" : ":" + old);
-  }
+  PrependPythonPath(env, s.plugin_dir);
   return env;
 }
 
@@ -170,14 +163,18 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
 
 Collection RunCollection(const Settings& s, std::ostream& out) {
   // Two ctests starting at once may both collect: each in files of its own.
-  std::string pid = std::to_string(::getpid());
+  std::string pid = std::to_string(CurrentProcessId());
   fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
   fs::path own_log = s.suite_dir / ("collect." + pid + ".log");
-  fs::path log = s.suite_dir / "collect.log";
+  fs::path log = CollectLogFile(s.suite_dir);
   std::error_code ec;
   fs::remove(json_file, ec);
-  int fd = ::open(own_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error("cannot write " + own_log.string() + "; check the build directory");
+  std::optional<OutputFile> log_file;
+  try {
+    log_file.emplace(own_log);
+  } catch (const Error&) {
+    throw Error("cannot write " + own_log.string() + "; check the build directory");
+  }
   auto start = std::chrono::steady_clock::now();
   int status = 0;
   {
@@ -185,19 +182,19 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
     options.argv = CollectCommand(s, json_file);
     options.env = CollectEnvironment(s);
     options.cwd = s.workdir.string();
-    options.stdout_fd = fd;
-    options.stderr_fd = fd;
+    options.stdout_fd = log_file->fd();
+    options.stderr_fd = log_file->fd();
     std::unique_ptr<Subprocess> pytest;
     try {
       pytest = std::make_unique<Subprocess>(options);
     } catch (const Error&) {
-      ::close(fd);
+      log_file->Close();
       fs::remove(own_log, ec);
       throw Error("Python interpreter '" + s.python +
                   "' cannot be started; pass PYTHON <exe> to pytest_shard_tests()");
     }
     bool done = pytest->Wait(s.discovery_timeout > 0 ? s.discovery_timeout : -1);
-    ::close(fd);
+    log_file->Close();
     if (!done) {
       fs::rename(own_log, log, ec);
       throw Error("pytest collection did not finish within " +
@@ -224,7 +221,7 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
 bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why) {
   nlohmann::json recorded;
   try {
-    recorded = ReadJsonFile(settings.suite_dir / "collection.stamps.json", "stamps", "");
+    recorded = ReadJsonFile(CollectionStampsFile(settings.suite_dir), "stamps", "");
   } catch (const Error&) {
     *why = "no record of the collected files";
     return true;
@@ -267,7 +264,7 @@ std::string DescribeChange(const Collection& before, const Collection& after) {
 void WriteCollection(const Settings& settings, const Collection& collection) {
   nlohmann::json record = {{"settings", SettingsKey(settings)}, {"stamps", Stamps(collection)}};
   WriteFileAtomic(settings.CollectionFile(), CollectionToJson(collection).dump(1) + "\n");
-  WriteFileAtomic(settings.suite_dir / "collection.stamps.json", record.dump(1) + "\n");
+  WriteFileAtomic(CollectionStampsFile(settings.suite_dir), record.dump(1) + "\n");
 }
 
 Collection Collect(const Settings& settings, std::ostream& out) {

@@ -1,8 +1,7 @@
 #include "file_util.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -10,6 +9,7 @@
 #include <system_error>
 
 #include "error.h"
+#include "platform.h"
 
 namespace pytest_shards {
 
@@ -23,10 +23,10 @@ std::string ReadFile(const fs::path& path) {
   };
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!file) throw fail(errno);
-  struct stat info {};
-  if (::fstat(::fileno(file.get()), &info) != 0) throw fail(errno);
-  if (S_ISDIR(info.st_mode)) throw fail(EISDIR);
-  std::string content(static_cast<size_t>(info.st_size), '\0');
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw fail(EISDIR);
+  uintmax_t size = fs::file_size(path, ec);
+  std::string content(ec ? 0 : static_cast<size_t>(size), '\0');
   size_t got = std::fread(content.data(), 1, content.size(), file.get());
   // A file that grows or shrinks meanwhile (or a /proc file sized 0): read on.
   content.resize(got);
@@ -41,7 +41,7 @@ void WriteFileAtomic(const fs::path& path, std::string_view content) {
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
   // The pid keeps two processes writing the same file from sharing a temp file.
   fs::path temp = path;
-  temp += ".tmp." + std::to_string(::getpid());
+  temp += ".tmp." + std::to_string(CurrentProcessId());
   {
     std::ofstream out(temp, std::ios::binary | std::ios::trunc);
     out.write(content.data(), static_cast<std::streamsize>(content.size()));

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <system_error>
+#include <utility>
 
 #include "error.h"
 #include "file_util.h"
+#include "platform.h"
 
 namespace pytest_shards {
 
@@ -53,6 +56,20 @@ void Apply(const json& r, ShardJournal* j) {
     result.duration = r.value("duration", 0.0);
     result.message = Message(r);
     j->results.push_back(std::move(result));
+  } else if (event == "session") {
+    Session session;
+    session.time = r.value("time", 0.0);
+    j->sessions.push_back(session);
+  } else if (event == "collected" || event == "finish") {
+    // Records of a session whose own record went missing count as a session.
+    if (j->sessions.empty()) j->sessions.emplace_back();
+    Session& session = j->sessions.back();
+    if (event == "finish") {
+      session.finished = true;
+      session.exit_status = r.value("exitstatus", 0);
+    } else if (session.collected_time == 0) {
+      session.collected_time = r.value("time", 0.0);
+    }
   } else if (event == "shard") {
     j->finished = true;
     j->wall = r.value("wall", 0.0);
@@ -61,8 +78,7 @@ void Apply(const json& r, ShardJournal* j) {
     j->exit_code = r.value("exit", 0);
     j->restarts = r.value("restarts", 0);
   }
-  // session, collected, finish and events of newer writers carry nothing
-  // the readers need.
+  // Events of newer writers carry nothing the readers need.
 }
 
 // Parses and applies one complete line; blank lines are skipped.
@@ -119,14 +135,9 @@ void RepairJournal(const fs::path& file) {
   if (ec) throw Error("cannot repair " + file.string() + ": " + ec.message() + "; delete it");
 }
 
-bool IsFailure(const std::string& outcome) {
-  return !(outcome == "passed" || outcome == "skipped" || outcome == "xfailed" ||
-           outcome == "xpassed");
-}
-
 JournalTail::JournalTail(fs::path path) : path_(std::move(path)) {}
 
-void JournalTail::Follow(const json& record, int number) {
+void JournalTail::TrackRunning(const json& record, int number) {
   try {
     const std::string event = record.at("event").get<std::string>();
     if (event == "start") {
@@ -159,8 +170,69 @@ void JournalTail::Poll() {
         ApplyLine(std::string_view(text).substr(begin, end - begin), path_, line_ + 1, &journal_);
     ++line_;
     offset_ += static_cast<long long>(end + 1 - begin);
-    if (!record.is_null()) Follow(record, line_);
+    if (!record.is_null()) TrackRunning(record, line_);
   }
+}
+
+std::map<std::string, std::string> JournalTail::LatestOutcomes() const {
+  std::map<std::string, std::string> outcomes;
+  for (const TestResult& result : journal_.results) outcomes[result.node_id] = result.outcome;
+  return outcomes;
+}
+
+JournalWriter::JournalWriter(fs::path path, std::function<double()> now)
+    : path_(std::move(path)), now_(std::move(now)), tail_(path_) {}
+
+void JournalWriter::Append(json record, bool truncate) {
+  record["time"] = now_();
+  AppendToFile(path_, record.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", truncate);
+}
+
+void JournalWriter::WriteRun(const std::string& run_id, const std::string& entry, int index) {
+  std::error_code ec;  // Append names the problem
+  fs::create_directories(path_.parent_path(), ec);
+  Append({{"event", "run"}, {"run_id", run_id}, {"entry", entry}, {"index", index}},
+         /*truncate=*/true);
+}
+
+void JournalWriter::WriteResult(const std::string& node_id, Outcome outcome, double duration,
+                                const std::string& message) {
+  Append({{"event", "result"},
+          {"nodeid", node_id},
+          {"outcome", OutcomeName(outcome)},
+          {"duration", duration},
+          {"message", message}});
+}
+
+void JournalWriter::CatchUp() {
+  RepairJournal(path_);
+  tail_.Poll();
+}
+
+bool JournalWriter::WriteRunningTest(Outcome outcome, const std::string& message) {
+  CatchUp();
+  if (tail_.running().empty()) return false;
+  WriteResult(tail_.running(), outcome, now_() - tail_.running_since(), message);
+  tail_.Poll();
+  return true;
+}
+
+void JournalWriter::WriteMissing(const std::vector<std::string>& node_ids) {
+  std::map<std::string, std::string> outcomes = tail_.LatestOutcomes();
+  for (const std::string& id : node_ids) {
+    if (!outcomes.count(id)) WriteResult(id, Outcome::kMissing, 0, "never ran: " + id);
+  }
+  tail_.Poll();
+}
+
+void JournalWriter::WriteShard(const ShardJournal& summary) {
+  Append({{"event", "shard"},
+          {"entry", summary.entry},
+          {"wall", summary.wall},
+          {"startup", summary.startup},
+          {"peak_rss_kb", summary.peak_rss_kb},
+          {"exit", summary.exit_code},
+          {"restarts", summary.restarts}});
 }
 
 }  // namespace pytest_shards

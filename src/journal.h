@@ -1,7 +1,9 @@
-// The per-test result journal of one CTest entry: journal/<index>.jsonl in
-// the suite directory, one JSON object per line, appended and flushed as
-// tests run so that it survives kill -9. The pytest plugin writes the test
-// records; the runner writes the records about the process around them.
+// The per-test result journal of one CTest entry: runs/<run id>/journal/
+// <index>.jsonl in the suite directory (runs.h), one JSON object per line,
+// appended and flushed as tests run so that it survives kill -9. The pytest
+// plugin writes the test records; the runner writes the records about the
+// process around them (JournalWriter). ReadJournal reads a finished one,
+// JournalTail follows one while it is written.
 //
 // Records ("event" field):
 //   run       {run_id, entry, index, time}            runner, first line
@@ -10,23 +12,35 @@
 //   start     {nodeid, time}                          plugin, test begins
 //   result    {nodeid, outcome, duration, time, message}
 //             outcome: passed failed error skipped xfailed xpassed, and from
-//             the runner: crashed timeout missing
+//             the runner: crashed timeout missing (outcome.h)
 //   finish    {exitstatus, time}                      plugin, session over
 //   shard     {entry, wall, startup, peak_rss_kb, exit, restarts}  runner, last line
 #pragma once
 
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "outcome.h"
 
 namespace pytest_shards {
 
 struct TestResult {
   std::string node_id;
-  std::string outcome;
+  std::string outcome;  // an OutcomeName, or a newer writer's word
   double duration = 0;  // setup + call + teardown seconds
   std::string message;  // failure text; empty on success
+};
+
+// One pytest process's session, from its session record on.
+struct Session {
+  double time = 0;            // when it started
+  double collected_time = 0;  // when its shard's items were known; 0: not yet
+  bool finished = false;      // it wrote its finish record
+  int exit_status = 0;        // of the finish record
 };
 
 struct ShardJournal {
@@ -35,7 +49,8 @@ struct ShardJournal {
   int index = -1;
   std::vector<std::string> started;  // node IDs in start order
   std::vector<TestResult> results;
-  bool finished = false;  // a "shard" record was written
+  std::vector<Session> sessions;  // one per pytest run
+  bool finished = false;          // a "shard" record was written
   double wall = 0;
   double startup = 0;
   long peak_rss_kb = 0;
@@ -61,11 +76,6 @@ ShardJournal ReadJournal(const std::filesystem::path& file);
 // after a pytest that was killed. No-op when the file is missing or clean.
 void RepairJournal(const std::filesystem::path& file);
 
-// Outcomes that make an entry fail: failed error crashed timeout missing,
-// and any outcome this version does not know. xpassed is not a failure
-// (strict xfail already reports as failed).
-bool IsFailure(const std::string& outcome);
-
 // Follows a journal while it is being written (the runner watching pytest).
 // Each Poll() reads the complete lines appended since the last one; a line
 // still without its newline waits for the next Poll(). Throws Error like
@@ -83,12 +93,15 @@ class JournalTail {
   double running_since() const { return running_since_; }
   const std::vector<std::string>& started() const { return journal_.started; }
   const std::vector<TestResult>& results() const { return journal_.results; }
+  const std::vector<Session>& sessions() const { return journal_.sessions; }
   // Everything read so far: run_id is set once the runner's first record
   // is in, finished once its closing record is.
   const ShardJournal& journal() const { return journal_; }
+  // The latest outcome of every node ID with a result.
+  std::map<std::string, std::string> LatestOutcomes() const;
 
  private:
-  void Follow(const nlohmann::json& record, int line);
+  void TrackRunning(const nlohmann::json& record, int line);
 
   std::filesystem::path path_;
   long long offset_ = 0;  // bytes of complete lines consumed
@@ -96,6 +109,44 @@ class JournalTail {
   ShardJournal journal_;
   std::string running_;
   double running_since_ = 0;
+};
+
+// The runner's records, each appended as one line with one write: the
+// plugin appends to the same file, and so whole lines stay whole. It reads
+// the file too (tail()), since what it writes depends on what pytest wrote.
+class JournalWriter {
+ public:
+  // `now` gives the records' time, in seconds since the epoch like the
+  // plugin's (a test passes a fake clock).
+  JournalWriter(std::filesystem::path path, std::function<double()> now);
+
+  const std::filesystem::path& path() const { return path_; }
+  // What the file holds, as of the last Poll() or write.
+  JournalTail& tail() { return tail_; }
+
+  // The first record: a new file (its directory created) with the run.
+  void WriteRun(const std::string& run_id, const std::string& entry, int index);
+  void WriteResult(const std::string& node_id, Outcome outcome, double duration,
+                   const std::string& message);
+  // After pytest died: cuts a torn last line off (RepairJournal) and reads
+  // the rest.
+  void CatchUp();
+  // Gives the test pytest was running when it was killed or died `outcome`
+  // (crashed, timeout; missing when interrupted). False, and nothing
+  // written, when no test was running after all.
+  bool WriteRunningTest(Outcome outcome, const std::string& message);
+  // Gives each of `node_ids` that has no result `missing` ("never ran: <id>").
+  void WriteMissing(const std::vector<std::string>& node_ids);
+  // The last record: entry, wall, startup, peak_rss_kb, exit_code and
+  // restarts of `summary`.
+  void WriteShard(const ShardJournal& summary);
+
+ private:
+  void Append(nlohmann::json record, bool truncate = false);
+
+  std::filesystem::path path_;
+  std::function<double()> now_;
+  JournalTail tail_;
 };
 
 }  // namespace pytest_shards

@@ -61,7 +61,7 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
 
 fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::ostream& out) {
   Settings settings =
-      SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
+      SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
   std::string run_id = NewRunId();
   std::string tests;
   try {

@@ -1,19 +1,13 @@
 #include "ports.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <system_error>
 
 #include "error.h"
 #include "file_lock.h"
+#include "platform.h"
+#include "settings.h"
 
 namespace pytest_shards {
 
@@ -23,37 +17,17 @@ namespace {
 
 constexpr int kLastPort = 65535;
 
-bool PortFree(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  // As servers bind (SO_REUSEADDR): a port whose last connection lingers in
-  // TIME_WAIT is free for them, and must not push every run to a new slot.
-  int on = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  ::close(fd);
-  return free;
-}
-
 }  // namespace
 
 bool PortsFree(int first, int count) {
   for (int port = first; port < first + count; ++port) {
-    if (!PortFree(port)) return false;
+    if (!LoopbackPortFree(port)) return false;
   }
   return true;
 }
 
 PortLease::PortLease(const fs::path& lock_dir, int first, int count) : count_(count) {
-  if (first < 1 || count < 1 || first > kLastPort - count + 1) {
-    throw Error("PORT_BASE " + std::to_string(first) + " with PORTS_PER_SHARD " +
-                std::to_string(count) + " does not fit below port 65536; choose smaller values" +
-                " in pytest_shard_tests()");
-  }
+  ValidatePortRange(first, count);
   std::error_code ec;
   fs::create_directories(lock_dir, ec);
   if (ec) {

@@ -3,8 +3,6 @@
 // once. The runner samples it while pytest runs and keeps the peak.
 #pragma once
 
-#include <sys/types.h>
-
 namespace pytest_shards {
 
 // Sum of the resident set sizes, in KiB, of the live processes whose process
@@ -12,6 +10,6 @@ namespace pytest_shards {
 // returns 0 (the runner then has only wait4's peak of pytest itself).
 // Pages shared between the processes are counted once per process, as `ps`
 // and `top` do.
-long ProcessGroupRssKb(pid_t group);
+long ProcessGroupRssKb(int group);
 
 }  // namespace pytest_shards

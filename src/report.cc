@@ -400,9 +400,8 @@ std::vector<ShardJournal> ReadJournals(const PlanFile& plan, const fs::path& sui
   std::vector<ShardJournal> journals;
   // The suite directory given wins over the one recorded in the plan should
   // the build tree have moved.
-  fs::path dir = RunJournalDir(suite_dir, plan.run_id);
   for (std::size_t i = 0; i < plan.plan.entries.size(); ++i) {
-    fs::path file = dir / (std::to_string(i) + ".jsonl");
+    fs::path file = JournalFile(suite_dir, plan.run_id, i);
     std::error_code ec;
     if (!fs::exists(file, ec)) continue;
     try {
@@ -425,9 +424,9 @@ bool Ran(const PlanFile& plan, const std::vector<ShardJournal>& journals) {
 // nothing.
 Collection ReadCollectionIfAny(const fs::path& suite_dir) {
   std::error_code ec;
-  if (!fs::exists(suite_dir / "collection.json", ec)) return {};
+  if (!fs::exists(CollectionFile(suite_dir), ec)) return {};
   try {
-    return ReadCollection(suite_dir / "collection.json");
+    return ReadCollection(CollectionFile(suite_dir));
   } catch (const Error&) {
     return {};
   }
@@ -453,8 +452,6 @@ std::string FoldStamp(const fs::path& suite_dir, const std::string& run_id) {
   for (const std::string& file : files) hasher.Add(file);
   return run_id + " " + hasher.Hex();
 }
-
-fs::path DurationsFile(const fs::path& suite_dir) { return suite_dir / "durations.json"; }
 
 // The store is a cache of measurements: a corrupt one is rebuilt.
 Durations StoredDurations(const fs::path& suite_dir) {
@@ -621,7 +618,7 @@ int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::os
   std::string run_id = LastRun(suite_dir);
   if (run_id.empty()) run_id = NewestRun(suite_dir);
   if (run_id.empty()) {
-    throw Error("no plan in " + (suite_dir / "runs").string() +
+    throw Error("no plan in " + RunsDir(suite_dir).string() +
                 "; run ctest first: a plan is written at each ctest start");
   }
   return ReportRun(suite_dir, run_id, junit_file, out, exported, report_out);

@@ -1,7 +1,5 @@
 #include "runs.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -9,12 +7,15 @@
 #include <utility>
 
 #include "file_lock.h"
+#include "platform.h"
 
 namespace pytest_shards {
 
 namespace fs = std::filesystem;
 
 namespace {
+
+constexpr const char* kJournalExtension = ".jsonl";
 
 // (microseconds, pid) of a run ID; nullopt for names that are not run IDs.
 std::optional<std::pair<long long, long long>> ParseRunId(const std::string& name) {
@@ -55,14 +56,26 @@ bool ChangedSince(const fs::path& run_dir, fs::file_time_type since) {
 
 }  // namespace
 
+fs::path SettingsFile(const fs::path& suite_dir) { return suite_dir / "settings.json"; }
+fs::path CollectionFile(const fs::path& suite_dir) { return suite_dir / "collection.json"; }
+fs::path CollectionStampsFile(const fs::path& suite_dir) {
+  return suite_dir / "collection.stamps.json";
+}
+fs::path CollectLogFile(const fs::path& suite_dir) { return suite_dir / "collect.log"; }
+fs::path DurationsFile(const fs::path& suite_dir) { return suite_dir / "durations.json"; }
+fs::path TmpRoot(const fs::path& suite_dir) { return suite_dir / "tmp"; }
+fs::path PortLockDir(const fs::path& suite_dir) { return suite_dir.parent_path() / "ports"; }
+
+fs::path RunsDir(const fs::path& suite_dir) { return suite_dir / "runs"; }
+
 std::string NewRunId() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now).count();
-  return std::to_string(micros) + "-" + std::to_string(::getpid());
+  return std::to_string(micros) + "-" + std::to_string(CurrentProcessId());
 }
 
 fs::path RunDir(const fs::path& suite_dir, const std::string& run_id) {
-  return suite_dir / "runs" / run_id;
+  return RunsDir(suite_dir) / run_id;
 }
 
 fs::path RunPlanFile(const fs::path& suite_dir, const std::string& run_id) {
@@ -71,6 +84,19 @@ fs::path RunPlanFile(const fs::path& suite_dir, const std::string& run_id) {
 
 fs::path RunJournalDir(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "journal";
+}
+
+fs::path JournalFile(const fs::path& suite_dir, const std::string& run_id, std::size_t index) {
+  return RunJournalDir(suite_dir, run_id) / (std::to_string(index) + kJournalExtension);
+}
+
+std::optional<std::size_t> JournalIndex(const fs::path& file) {
+  if (file.extension() != kJournalExtension) return std::nullopt;
+  std::string stem = file.stem().string();
+  if (stem.empty() || stem.size() > 9) return std::nullopt;
+  for (char c : stem)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+  return std::stoul(stem);
 }
 
 fs::path RunTestsFile(const fs::path& suite_dir, const std::string& run_id) {
@@ -84,7 +110,7 @@ fs::path RunLockFile(const fs::path& suite_dir, const std::string& run_id) {
 std::vector<std::string> RunIds(const fs::path& suite_dir) {
   std::vector<std::pair<std::pair<long long, long long>, std::string>> runs;
   std::error_code ec;
-  for (fs::directory_iterator it(suite_dir / "runs", ec), end; !ec && it != end; it.increment(ec)) {
+  for (fs::directory_iterator it(RunsDir(suite_dir), ec), end; !ec && it != end; it.increment(ec)) {
     std::string name = it->path().filename().string();
     if (auto key = ParseRunId(name)) runs.emplace_back(*key, name);
   }
@@ -105,7 +131,7 @@ std::vector<fs::path> FindSuites(const fs::path& build_dir) {
   std::vector<fs::path> suites;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(build_dir, ec), end; !ec && it != end; it.increment(ec))
-    if (it->path().filename() == "runs" &&
+    if (it->path() == RunsDir(it->path().parent_path()) &&
         it->path().parent_path().parent_path().filename() == "pytest-shards")
       suites.push_back(it->path().parent_path());
   std::sort(suites.begin(), suites.end());

@@ -1,24 +1,54 @@
-// The run directories of a suite. Every ctest start plans a new run in
-// <suite_dir>/runs/<run id>/ (plan.json, tests.cmake, journal/<index>.jsonl), so
-// that a ctest that only lists tests (an IDE, `ctest -N`) or a second ctest
-// on the same build tree never changes what a running ctest executes.
+// The layout of a suite directory (<build>/pytest-shards/<suite>/), spelled
+// here only, and its run directories:
+//
+//   settings.json            the options of pytest_shard_tests() (settings.h)
+//   collection.json          the collected node IDs (collection.h)
+//   collection.stamps.json   what that collection read, to tell it is stale
+//   collect.log              the latest collection's pytest output
+//   durations.json           the measured durations (durations.h)
+//   tmp/<index>[-<n>]        a running entry's private directory, and its .lock
+//   ../ports/<port>.lock     port-range locks, shared by the build tree's suites
+//   runs/<run id>/           plan.json, tests.cmake, lock, journal/<index>.jsonl
+//
+// Every ctest start plans a new run in runs/<run id>/, so that a ctest that
+// only lists tests (an IDE, `ctest -N`) or a second ctest on the same build
+// tree never changes what a running ctest executes.
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace pytest_shards {
 
+std::filesystem::path SettingsFile(const std::filesystem::path& suite_dir);
+std::filesystem::path CollectionFile(const std::filesystem::path& suite_dir);
+std::filesystem::path CollectionStampsFile(const std::filesystem::path& suite_dir);
+std::filesystem::path CollectLogFile(const std::filesystem::path& suite_dir);
+std::filesystem::path DurationsFile(const std::filesystem::path& suite_dir);
+// Holds the entries' tmp dirs (lease.h).
+std::filesystem::path TmpRoot(const std::filesystem::path& suite_dir);
+// Port-range locks (ports.h): one directory for every suite of the build tree.
+std::filesystem::path PortLockDir(const std::filesystem::path& suite_dir);
+
 // "<microseconds since the epoch>-<pid>": unique, ordered by time.
 std::string NewRunId();
 
+// Where runs/<run id>/ live.
+std::filesystem::path RunsDir(const std::filesystem::path& suite_dir);
 std::filesystem::path RunDir(const std::filesystem::path& suite_dir, const std::string& run_id);
 std::filesystem::path RunPlanFile(const std::filesystem::path& suite_dir,
                                   const std::string& run_id);
 std::filesystem::path RunJournalDir(const std::filesystem::path& suite_dir,
                                     const std::string& run_id);
+// Entry `index`'s journal (journal.h): <journal dir>/<index>.jsonl.
+std::filesystem::path JournalFile(const std::filesystem::path& suite_dir, const std::string& run_id,
+                                  std::size_t index);
+// The entry index of a journal file's name; nullopt for other files.
+std::optional<std::size_t> JournalIndex(const std::filesystem::path& file);
 // The CTest include file of the run: its add_test() calls.
 std::filesystem::path RunTestsFile(const std::filesystem::path& suite_dir,
                                    const std::string& run_id);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "error.h"
+#include "runs.h"
 
 namespace pytest_shards {
 
@@ -68,6 +69,43 @@ int ParseShards(const std::string& word) {
     throw Error("SHARDS '" + word +
                 "' is not a count; use a whole number from 1 to 100000 or auto");
   return static_cast<int>(count);
+}
+
+std::filesystem::path Settings::SettingsFile() const {
+  return pytest_shards::SettingsFile(suite_dir);
+}
+std::filesystem::path Settings::CollectionFile() const {
+  return pytest_shards::CollectionFile(suite_dir);
+}
+std::filesystem::path Settings::DurationsFile() const {
+  return pytest_shards::DurationsFile(suite_dir);
+}
+std::filesystem::path Settings::TmpRoot() const { return pytest_shards::TmpRoot(suite_dir); }
+std::filesystem::path Settings::PortLockDir() const {
+  return pytest_shards::PortLockDir(suite_dir);
+}
+
+void ValidatePortRange(int first, int count) {
+  constexpr int kLastPort = 65535;
+  if (first < 1 || count < 1 || first > kLastPort - count + 1) {
+    throw Error("PORT_BASE " + std::to_string(first) + " with PORTS_PER_SHARD " +
+                std::to_string(count) + " does not fit below port 65536; choose smaller values" +
+                " in pytest_shard_tests()");
+  }
+}
+
+std::pair<std::string, std::string> SplitAssignment(const std::string& assignment) {
+  size_t equals = assignment.find('=');
+  if (equals == std::string::npos || equals == 0) {
+    throw Error("ENVIRONMENT entry '" + assignment +
+                "' is not VAR=value; fix it in pytest_shard_tests() and re-run cmake");
+  }
+  return {assignment.substr(0, equals), assignment.substr(equals + 1)};
+}
+
+void ValidateSettings(const Settings& s) {
+  ValidatePortRange(s.port_base, s.ports_per_shard);
+  for (const std::string& assignment : s.environment) SplitAssignment(assignment);
 }
 
 json SettingsToJson(const Settings& s) {

@@ -64,15 +64,23 @@ struct Settings {
   DiscoveryMode discovery_mode = DiscoveryMode::kConfigure;
   double discovery_timeout = 300;
 
-  // Files in suite_dir.
-  std::filesystem::path SettingsFile() const { return suite_dir / "settings.json"; }
-  std::filesystem::path CollectionFile() const { return suite_dir / "collection.json"; }
-  std::filesystem::path DurationsFile() const { return suite_dir / "durations.json"; }
-  // Plans, include files and journals: runs/<run id>/ (see runs.h).
-  std::filesystem::path TmpRoot() const { return suite_dir / "tmp"; }
-  // Port-range locks are shared by every suite of the build tree.
-  std::filesystem::path PortLockDir() const { return suite_dir.parent_path() / "ports"; }
+  // Files of suite_dir, as runs.h lays them out.
+  std::filesystem::path SettingsFile() const;
+  std::filesystem::path CollectionFile() const;
+  std::filesystem::path DurationsFile() const;
+  std::filesystem::path TmpRoot() const;
+  std::filesystem::path PortLockDir() const;
 };
+
+// Throws Error naming the first option of pytest_shard_tests() that cannot
+// work (PORT_BASE with PORTS_PER_SHARD, ENVIRONMENT) and how to fix it.
+// `collect` checks at configure time, the runner again on what it reads.
+void ValidateSettings(const Settings& settings);
+// Throws Error unless the ports [first, first + count) are all in 1-65535.
+void ValidatePortRange(int first, int count);
+// The VAR and the value of an ENVIRONMENT entry; throws Error unless it is
+// VAR=value.
+std::pair<std::string, std::string> SplitAssignment(const std::string& assignment);
 
 nlohmann::json SettingsToJson(const Settings& settings);
 // Throws Error ("settings file ... re-run cmake") on a malformed document.

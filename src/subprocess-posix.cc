@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <iterator>
+#include <memory>
 #include <thread>
 
 #include "error.h"
@@ -139,6 +140,8 @@ bool Subprocess::Wait(double seconds) {
   }
 }
 
+void Subprocess::Kill() { Kill(SIGKILL); }
+
 void Subprocess::Kill(int signal) {
   if (pid_ <= 0) return;
   // A group ID is not reused while the group has members, so killing the
@@ -151,21 +154,25 @@ void Subprocess::Kill(int signal) {
   }
 }
 
-InterruptHandlers::InterruptHandlers() {
+struct InterruptHandlers::Saved {
+  struct sigaction actions[std::size(kInterruptSignals) + 1];  // and SIGPIPE's
+};
+
+InterruptHandlers::InterruptHandlers() : saved_(std::make_unique<Saved>()) {
   g_interrupt.store(0);
   struct sigaction action {};
   action.sa_handler = OnInterrupt;
   sigemptyset(&action.sa_mask);
   for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
-    sigaction(kInterruptSignals[i], &action, &saved_[i]);
+    sigaction(kInterruptSignals[i], &action, &saved_->actions[i]);
   action.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &action, &saved_[std::size(kInterruptSignals)]);
+  sigaction(SIGPIPE, &action, &saved_->actions[std::size(kInterruptSignals)]);
 }
 
 InterruptHandlers::~InterruptHandlers() {
   for (size_t i = 0; i < std::size(kInterruptSignals); ++i)
-    sigaction(kInterruptSignals[i], &saved_[i], nullptr);
-  sigaction(SIGPIPE, &saved_[std::size(kInterruptSignals)], nullptr);
+    sigaction(kInterruptSignals[i], &saved_->actions[i], nullptr);
+  sigaction(SIGPIPE, &saved_->actions[std::size(kInterruptSignals)], nullptr);
 }
 
 int InterruptHandlers::Received() { return g_interrupt.load(); }

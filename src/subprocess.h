@@ -1,9 +1,9 @@
-// Child processes started from an argv array (posix_spawn), never a shell.
+// Child processes started from an argv array (posix_spawn), never a shell,
+// and the interrupts this process passes on to them. subprocess-posix.cc
+// implements it.
 #pragma once
 
-#include <signal.h>
-#include <sys/types.h>
-
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,11 +27,13 @@ class Subprocess {
   // Kills the process group and reaps the child if it still runs.
   ~Subprocess();
 
-  pid_t pid() const { return pid_; }
+  int pid() const { return pid_; }
   // Waits up to `seconds` (negative: without limit). True once it exited.
   bool Wait(double seconds);
   // Sends `signal` to the child's process group (or the child alone).
   void Kill(int signal);
+  // Ends them at once (SIGKILL).
+  void Kill();
 
   // Valid after Wait() returned true.
   bool exited() const { return exited_; }
@@ -40,7 +42,7 @@ class Subprocess {
   long peak_rss_kb() const { return peak_rss_kb_; }  // of the child itself (wait4)
 
  private:
-  pid_t pid_ = -1;
+  int pid_ = -1;
   bool group_ = false;
   bool exited_ = false;
   int exit_code_ = -1;
@@ -64,7 +66,8 @@ class InterruptHandlers {
   static int Received();
 
  private:
-  struct sigaction saved_[4];
+  struct Saved;  // the handlers to restore
+  std::unique_ptr<Saved> saved_;
 };
 
 // Environment of this process as "K=V" strings.

@@ -2,9 +2,6 @@
 // child's messages (see tools/pytest_shards_warm.py for the other side).
 #include "warm.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -15,6 +12,7 @@
 #include "error.h"
 #include "file_lock.h"
 #include "file_util.h"
+#include "platform.h"
 #include "runs.h"
 #include "subprocess.h"
 
@@ -65,23 +63,18 @@ void RecordUnavailable(const fs::path& dir, const std::string& reason) {
 // Starts the server and waits until it listens. "" when it does; else why not.
 std::string StartServer(const WarmServerSpec& spec) {
   fs::path log = spec.dir / "start.log";
-  int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (log_fd < 0) return "cannot write " + log.string() + ": " + std::strerror(errno);
   SpawnOptions options;
   options.argv = spec.argv;
   options.env = spec.env;
   options.cwd = spec.cwd;
-  // Never ctest's pipes: ctest waits for every holder of them to end.
-  options.stdout_fd = log_fd;
-  options.stderr_fd = log_fd;
   std::unique_ptr<Subprocess> starter;
-  try {
+  {
+    // Never ctest's pipes: ctest waits for every holder of them to end.
+    OutputFile output(log);
+    options.stdout_fd = output.fd();
+    options.stderr_fd = output.fd();
     starter = std::make_unique<Subprocess>(options);
-  } catch (const Error& e) {
-    ::close(log_fd);
-    return e.what();
   }
-  ::close(log_fd);
   // The starter exits once the server listens (it detached itself first).
   Clock::time_point start = Clock::now();
   while (!starter->Wait(0.05)) {

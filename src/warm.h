@@ -4,8 +4,6 @@
 // started it (pid, wait, kill, exit status, peak RSS).
 #pragma once
 
-#include <sys/types.h>
-
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -43,7 +41,7 @@ class WarmChild {
   // Kills the child if it still runs, and waits for the server to say so.
   ~WarmChild();
 
-  pid_t pid() const { return pid_; }  // it leads its own process group
+  int pid() const { return pid_; }  // it leads its own process group
   // Waits up to `seconds` (negative: without limit). True once it exited.
   bool Wait(double seconds);
   // Asks the server to send `signal` to the child's process group.
@@ -59,10 +57,10 @@ class WarmChild {
   bool lost() const { return lost_; }
 
  private:
-  WarmChild(WarmSocket socket, pid_t pid) : socket_(std::move(socket)), pid_(pid) {}
+  WarmChild(WarmSocket socket, int pid) : socket_(std::move(socket)), pid_(pid) {}
 
   WarmSocket socket_;
-  pid_t pid_ = -1;
+  int pid_ = -1;
   bool exited_ = false;
   int exit_code_ = -1;
   int signal_ = 0;

@@ -1,11 +1,16 @@
 #include "warm_run.h"
 
 #include <algorithm>
+#include <csignal>
 #include <set>
 #include <system_error>
 
+#include "environment.h"
 #include "error.h"
 #include "file_util.h"
+#include "lease.h"
+#include "platform.h"
+#include "process_memory.h"
 #include "run.h"
 #include "subprocess.h"
 
@@ -19,13 +24,25 @@ namespace {
 // still runs (entries of other suites can take long; the next one that
 // needs a server starts another).
 constexpr int kIdleSeconds = 60;
+// How long the warm interpreter may take to fork a child.
+constexpr double kAnswerSeconds = 30;
 
-std::string Variable(const std::vector<std::string>& env, const std::string& name) {
-  std::string prefix = name + "=";
-  for (const std::string& entry : env)
-    if (entry.compare(0, prefix.size(), prefix) == 0) return entry.substr(prefix.size());
-  return "";
-}
+// A child of the warm interpreter, as the supervisor sees pytest.
+class WarmPytest : public PytestProcess {
+ public:
+  explicit WarmPytest(std::unique_ptr<WarmChild> child) : child_(std::move(child)) {}
+  bool Wait(double seconds) override { return child_->Wait(seconds); }
+  void Interrupt(int signal) override { child_->Kill(signal); }
+  void Kill() override { child_->Kill(SIGKILL); }
+  // The child leads its own process group, as a cold pytest does.
+  long MemoryKb() override { return ProcessGroupRssKb(child_->pid()); }
+  int exit_code() const override { return child_->exit_code(); }
+  int signal() const override { return child_->signal(); }
+  long peak_rss_kb() const override { return child_->peak_rss_kb(); }
+
+ private:
+  std::unique_ptr<WarmChild> child_;
+};
 
 std::string NameOf(const std::string& assignment) {
   return assignment.substr(0, assignment.find('='));
@@ -35,7 +52,7 @@ std::string NameOf(const std::string& assignment) {
 
 bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env) {
   if (entry.collection_errors) return false;
-  std::string forced = Variable(env, "PYTEST_SHARDS_WARM");
+  std::string forced = GetVariable(env, "PYTEST_SHARDS_WARM");
   if (forced == "0" || forced == "off" || forced == "OFF") return false;
   if (forced == "1" || forced == "on" || forced == "ON") return true;
   if (settings.warm != Warm::kAuto) return settings.warm == Warm::kOn;
@@ -86,7 +103,7 @@ std::vector<std::string> WarmArgv(const std::vector<std::string>& argv) {
   return std::vector<std::string>(argv.begin() + std::min<size_t>(3, argv.size()), argv.end());
 }
 
-WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, pid_t ctest) {
+WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, int ctest) {
   const Settings& settings = plan.settings;
   WarmServerSpec spec;
   spec.dir = WarmDir(settings.suite_dir, plan.run_id);
@@ -126,6 +143,40 @@ WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, pid_t ctest) {
                   "; make the build tree writable");
   };
   return spec;
+}
+
+std::unique_ptr<PytestProcess> WarmProcessRunner::Start(const SpawnOptions& options) {
+  if (std::unique_ptr<WarmChild> child = StartWarm(options))
+    return std::make_unique<WarmPytest>(std::move(child));
+  return cold_.Start(options);
+}
+
+int WarmProcessRunner::Interrupted() {
+  if (int signal = cold_.Interrupted()) return signal;
+  // Killed ctest: what the entry started now would outlive it.
+  return ParentProcessId() == ctest_ ? 0 : SIGHUP;
+}
+
+std::unique_ptr<WarmChild> WarmProcessRunner::StartWarm(const SpawnOptions& options) {
+  if (!spec_) return nullptr;
+  WarmRequest request;
+  request.argv = WarmArgv(options.argv);
+  request.env = options.env;
+  request.cwd = options.cwd;
+  std::string why;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::optional<WarmSocket> socket = ConnectWarmServer(*spec_, &why);
+    if (!socket) break;
+    bool stale = false;
+    std::unique_ptr<WarmChild> child =
+        WarmChild::Start(std::move(*socket), request, kAnswerSeconds, &why, &stale);
+    if (child) return child;
+    // Stale, or it stopped (idle) as we came: the next attempt starts one.
+    if (stale) PrintLine(out_, why + "; starting it again");
+  }
+  PrintLine(out_, why + "; pytest starts cold");
+  spec_.reset();
+  return nullptr;
 }
 
 }  // namespace pytest_shards

@@ -1,8 +1,5 @@
 #include "watch.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -16,6 +13,7 @@
 
 #include "error.h"
 #include "file_util.h"
+#include "platform.h"
 #include "report.h"
 #include "runs.h"
 #include "subprocess.h"
@@ -54,25 +52,6 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
-// Closes a file descriptor on every path out.
-struct Fd {
-  int fd;
-  explicit Fd(int fd) : fd(fd) {}
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-};
-
-int OpenForWriting(const fs::path& file) {
-  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0)
-    throw Error("cannot write " + file.string() + ": " + std::strerror(errno) +
-                "; make the build tree writable");
-  return fd;
-}
-
 std::vector<std::string> CtestArgv(const WatchOptions& options) {
   std::vector<std::string> argv = {options.ctest, "--test-dir", options.build_dir.string()};
   argv.insert(argv.end(), options.ctest_args.begin(), options.ctest_args.end());
@@ -101,8 +80,8 @@ std::optional<std::set<std::string>> ListTests(const WatchOptions& options, int 
   argv.push_back("--show-only=json-v1");
   std::unique_ptr<Subprocess> ctest;
   {
-    Fd out(OpenForWriting(file));
-    ctest = StartCtest(argv, out.fd, log_fd);
+    OutputFile out(file);
+    ctest = StartCtest(argv, out.fd(), log_fd);
     ctest->Wait(-1);
   }
   std::string text;
@@ -178,8 +157,8 @@ class Watch {
     fs::path log = WatchLogFile(options_.build_dir);
     std::error_code ec;
     fs::create_directories(log.parent_path(), ec);
-    Fd log_fd(OpenForWriting(log));
-    selected_ = ListTests(options_, log_fd.fd);
+    OutputFile log_file(log);
+    selected_ = ListTests(options_, log_file.fd());
     before_ = RunsBefore(options_.build_dir);
     std::string command;
     for (const std::string& arg : CtestArgv(options_))
@@ -187,7 +166,8 @@ class Watch {
     display_.Line("pytest-shards watch: " + command + " (its output: " + log.string() + ")");
     InterruptHandlers handlers;
     start_ = std::chrono::steady_clock::now();
-    std::unique_ptr<Subprocess> ctest = StartCtest(CtestArgv(options_), log_fd.fd, log_fd.fd);
+    std::unique_ptr<Subprocess> ctest =
+        StartCtest(CtestArgv(options_), log_file.fd(), log_file.fd());
     bool forwarded = false;
     std::optional<double> exited_at;
     for (;;) {
@@ -384,7 +364,7 @@ RunFollower::RunFollower(const fs::path& suite_dir, const std::string& run_id,
                          const std::set<std::string>& selected)
     : suite_dir_(suite_dir), run_id_(run_id), plan_(ReadPlan(suite_dir, run_id)) {
   try {
-    durations_ = ReadDurations(suite_dir / "durations.json");
+    durations_ = ReadDurations(DurationsFile(suite_dir));
   } catch (const Error&) {
     // A corrupt store is rebuilt by the next report; estimate without it.
   }
@@ -420,16 +400,10 @@ void RunFollower::FindJournals(double now) {
   listed_mtime_ = mtime;
   listed_at_ = now;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    // <entry index>.jsonl
-    std::string name = it->path().filename().string();
-    std::size_t digits = name.size() - std::min(name.size(), std::size_t{6});
-    if (digits == 0 || digits > 9 || name.compare(digits, 6, ".jsonl") != 0) continue;
-    if (!std::all_of(name.begin(), name.begin() + static_cast<std::ptrdiff_t>(digits),
-                     [](unsigned char c) { return std::isdigit(c); }))
-      continue;
-    std::size_t index = std::stoul(name.substr(0, digits));
-    if (index < entries_.size() && !entries_[index].tail)
-      entries_[index].tail = std::make_unique<JournalTail>(it->path());
+    std::optional<std::size_t> index = JournalIndex(it->path());
+    if (!index) continue;
+    if (*index < entries_.size() && !entries_[*index].tail)
+      entries_[*index].tail = std::make_unique<JournalTail>(it->path());
   }
 }
 

@@ -5,9 +5,6 @@
 //   run      what each CTest entry executes: one shard
 //   report   after a run: summary, JUnit XML, HTML timeline, durations store
 //   watch    runs ctest with a live progress line of the pytest entries
-#include <sys/ioctl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -20,6 +17,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "plan_suite.h"
+#include "platform.h"
 #include "report.h"
 #include "report_export.h"
 #include "report_html.h"
@@ -58,12 +56,6 @@ bool Parse(const std::vector<std::string>& args, const po::options_description& 
   }
   po::notify(*vm);
   return true;
-}
-
-fs::path SelfPath(const char* argv0) {
-  std::error_code ec;
-  fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::absolute(argv0) : self;
 }
 
 int CollectCommand(const std::vector<std::string>& args) {
@@ -115,7 +107,7 @@ int CollectCommand(const std::vector<std::string>& args) {
   fs::path suite_dir = fs::absolute(vm["suite-dir"].as<std::string>());
   if (s.suite.empty()) {
     // At ctest start (DISCOVERY_MODE PRE_TEST): everything comes from settings.json.
-    s = SettingsFromJson(ReadJsonFile(suite_dir / "settings.json", "settings", "re-run cmake"));
+    s = SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
   } else {
     if (!vm.count("python") || !vm.count("workdir") || !vm.count("plugin-dir"))
       throw Error("collect needs --python, --workdir and --plugin-dir with --suite");
@@ -128,17 +120,13 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.imports = ParseImports(imports);
     s.warm = ParseWarm(warm);
     if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
-    if (s.port_base < 1 || s.ports_per_shard < 1 || s.port_base + s.ports_per_shard > 65536)
-      throw Error("PORT_BASE and PORTS_PER_SHARD must give ports from 1 to 65535");
     for (const std::string& property : properties) {
       size_t eq = property.find('=');
       if (eq == std::string::npos || eq == 0)
         throw Error("property '" + property + "' is not NAME=VALUE");
       s.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
     }
-    for (const std::string& env : s.environment)
-      if (env.find('=') == std::string::npos || env[0] == '=')
-        throw Error("ENVIRONMENT entry '" + env + "' is not VAR=value");
+    ValidateSettings(s);
     WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
   }
   if (!settings_only) pytest_shards::Collect(s, std::cout);
@@ -162,7 +150,7 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
     return 0;
-  plan.tool = SelfPath(argv0);
+  plan.tool = ExecutablePath(argv0);
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
   std::cout << PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
@@ -248,9 +236,8 @@ int WatchCommand(const std::vector<std::string>& args) {
     return 0;
   if (!(watch.interval > 0)) throw Error("--interval must be a positive number of seconds");
   watch.build_dir = build_dir;
-  watch.tty = ::isatty(STDOUT_FILENO) == 1;
-  struct winsize size {};
-  if (watch.tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0) watch.width = size.ws_col;
+  watch.tty = StdoutIsTerminal();
+  if (watch.tty && TerminalColumns() > 0) watch.width = TerminalColumns();
   return WatchMain(watch, std::cout);
 }
 

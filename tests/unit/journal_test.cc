@@ -312,5 +312,63 @@ TEST_F(JournalTest, TailThrowsOnACorruptCompleteLine) {
   }
 }
 
+// --- Sessions and the writer ---------------------------------------------------
+
+TEST_F(JournalTest, EachSessionKnowsWhenItCollectedAndWhetherItFinished) {
+  Write(std::string(kRun) + kSession +
+        R"({"event":"collected","count":2,"time":1.75})"
+        "\n" +
+        kStartA +
+        R"({"event":"session","pid":43,"time":5})"
+        "\n" +
+        R"({"event":"finish","exitstatus":1,"time":6})"
+        "\n");
+  ShardJournal journal = ReadJournal(file_);
+  ASSERT_EQ(journal.sessions.size(), 2u);
+  EXPECT_DOUBLE_EQ(journal.sessions[0].time, 1.5);
+  EXPECT_DOUBLE_EQ(journal.sessions[0].collected_time, 1.75);
+  EXPECT_FALSE(journal.sessions[0].finished);  // it died in t.py::a
+  EXPECT_EQ(journal.sessions[1].collected_time, 0);
+  EXPECT_TRUE(journal.sessions[1].finished);
+  EXPECT_EQ(journal.sessions[1].exit_status, 1);
+}
+
+TEST_F(JournalTest, WriterGivesTheRunningTestAResultAfterATornLine) {
+  double now = 10;
+  JournalWriter writer(file_, [&now] { return now; });
+  writer.WriteRun("r1", "s/shard-00", 0);
+  Append(std::string(kSession) + kStartA + R"({"event":"result","nod)");
+  now = 12.5;
+  EXPECT_TRUE(writer.WriteRunningTest(Outcome::kCrashed, "crashed: signal 11"));
+  EXPECT_FALSE(writer.WriteRunningTest(Outcome::kCrashed, "again"));  // it has its result
+  ShardJournal journal = ReadJournal(file_);
+  ASSERT_EQ(journal.results.size(), 1u);
+  EXPECT_EQ(journal.results[0].node_id, "t.py::a");
+  EXPECT_EQ(journal.results[0].outcome, "crashed");
+  EXPECT_DOUBLE_EQ(journal.results[0].duration, 10.5);  // since its start record
+  EXPECT_EQ(journal.run_id, "r1");
+}
+
+TEST_F(JournalTest, WriterJournalsOnlyTheNodeIdsWithoutAResultAsMissing) {
+  JournalWriter writer(file_, [] { return 3.0; });
+  writer.WriteRun("r1", "s/shard-00", 0);
+  Append(std::string(kSession) + kStartA + kResultA);
+  writer.tail().Poll();
+  writer.WriteMissing({"t.py::a", "t.py::b"});
+  ShardJournal summary;
+  summary.entry = "s/shard-00";
+  summary.exit_code = 1;
+  summary.restarts = 2;
+  writer.WriteShard(summary);
+  ShardJournal journal = ReadJournal(file_);
+  ASSERT_EQ(journal.results.size(), 2u);
+  EXPECT_EQ(journal.results[1].node_id, "t.py::b");
+  EXPECT_EQ(journal.results[1].outcome, "missing");
+  EXPECT_EQ(journal.results[1].message, "never ran: t.py::b");
+  EXPECT_TRUE(journal.finished);
+  EXPECT_EQ(journal.exit_code, 1);
+  EXPECT_EQ(journal.restarts, 2);
+}
+
 }  // namespace
 }  // namespace pytest_shards

@@ -130,5 +130,18 @@ TEST(FileLock, SharedLocksCoexistAndExcludeAnExclusiveOne) {
                Error);
 }
 
+TEST(SuiteLayout, JournalFilesAreNumberedByEntryIndex) {
+  fs::path journal = JournalFile("/b/pytest-shards/demo", "1000-1", 7);
+  EXPECT_EQ(journal, fs::path("/b/pytest-shards/demo/runs/1000-1/journal/7.jsonl"));
+  EXPECT_EQ(JournalIndex(journal), std::optional<std::size_t>(7));
+  for (const char* other : {"7.jsonl.tmp", "x7.jsonl", ".jsonl", "7.json", "1234567890.jsonl"})
+    EXPECT_FALSE(JournalIndex(other)) << other;
+}
+
+TEST(SuiteLayout, PortLocksAreSharedByTheBuildTreesSuites) {
+  EXPECT_EQ(PortLockDir("/b/pytest-shards/demo"), PortLockDir("/b/pytest-shards/other"));
+  EXPECT_EQ(SettingsFile("/b/pytest-shards/demo"), fs::path("/b/pytest-shards/demo/settings.json"));
+}
+
 }  // namespace
 }  // namespace pytest_shards

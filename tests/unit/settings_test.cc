@@ -90,5 +90,50 @@ TEST(Settings, WrongFormatAsksToRerunCmake) {
   EXPECT_THROW(SettingsFromJson(broken), Error);
 }
 
+TEST(ValidateSettings, AcceptsTheDefaultsAndTheLastPort) {
+  Settings s;
+  s.environment = {"A=1", "B=", "C=x=y"};
+  EXPECT_NO_THROW(ValidateSettings(s));
+  s.port_base = 65535;
+  s.ports_per_shard = 1;
+  EXPECT_NO_THROW(ValidateSettings(s));
+}
+
+TEST(ValidateSettings, NamesThePortsThatDoNotFit) {
+  Settings s;
+  s.port_base = 65535;
+  s.ports_per_shard = 2;
+  try {
+    ValidateSettings(s);
+    FAIL() << "expected an Error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(),
+                 "PORT_BASE 65535 with PORTS_PER_SHARD 2 does not fit below port 65536; choose "
+                 "smaller values in pytest_shard_tests()");
+  }
+  s.port_base = 0;
+  s.ports_per_shard = 1;
+  EXPECT_THROW(ValidateSettings(s), Error);
+  s.port_base = 20000;
+  s.ports_per_shard = 0;
+  EXPECT_THROW(ValidateSettings(s), Error);
+}
+
+TEST(ValidateSettings, NamesTheEnvironmentEntryThatIsNoAssignment) {
+  Settings s;
+  for (const char* bad : {"JUSTANAME", "=value"}) {
+    s.environment = {"OK=1", bad};
+    try {
+      ValidateSettings(s);
+      FAIL() << "expected an Error for " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(std::string(e.what()), std::string("ENVIRONMENT entry '") + bad +
+                                           "' is not VAR=value; fix it in pytest_shard_tests() "
+                                           "and re-run cmake");
+    }
+  }
+  EXPECT_EQ(SplitAssignment("C=x=y"), std::make_pair(std::string("C"), std::string("x=y")));
+}
+
 }  // namespace
 }  // namespace pytest_shards

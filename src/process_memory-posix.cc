@@ -1,3 +1,4 @@
+// ProcessGroupRssKb from Linux's /proc; 0 on other POSIX systems.
 #include "process_memory.h"
 
 #ifdef __linux__
@@ -51,7 +52,7 @@ bool ParseStat(const char* stat, long* group, long* rss_pages) {
 
 }  // namespace
 
-long ProcessGroupRssKb(pid_t group) {
+long ProcessGroupRssKb(int group) {
   DIR* proc = ::opendir("/proc");
   if (proc == nullptr) return 0;
   static const long kPageKb = ::sysconf(_SC_PAGESIZE) / 1024;
@@ -70,7 +71,7 @@ long ProcessGroupRssKb(pid_t group) {
 
 #else
 
-long ProcessGroupRssKb(pid_t) { return 0; }
+long ProcessGroupRssKb(int) { return 0; }
 
 #endif
 

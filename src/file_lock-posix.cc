@@ -1,5 +1,4 @@
-#include "file_lock.h"
-
+// FileLock on POSIX: flock on a file descriptor.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -10,6 +9,7 @@
 #include <utility>
 
 #include "error.h"
+#include "file_lock.h"
 
 namespace pytest_shards {
 

@@ -1,0 +1,363 @@
+// The supervisor's rules against a fake pytest: a script of what each node
+// ID does (passes, fails, crashes, exits, hangs), a fake clock that each
+// Wait() advances, and the plugin's journal records written as pytest would.
+// Nothing sleeps and no Python runs.
+#include "supervisor.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "journal.h"
+#include "platform.h"
+#include "test_dir.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using Ids = std::vector<std::string>;
+
+#define EXPECT_CONTAINS(text, part)                                                                \
+  EXPECT_NE(std::string(text).find(part), std::string::npos) << "missing: " << (part) << "\nin:\n" \
+                                                             << (text)
+
+// What a node ID does when the fake pytest runs it.
+enum class Act { kPass, kFail, kCrash, kExit, kHang };
+
+struct World {
+  fs::path journal;
+  double now = 1000;
+  std::map<std::string, Act> acts;  // node IDs not listed pass
+  int finish_status = -1;           // the finish record's exit status; -1: 0 or 1 by the results
+  bool die_before_session = false;  // every run dies before pytest's session starts
+  bool die_after_tests = false;     // every run dies after its last test, before finish
+  std::string interrupt_at;         // the interrupt arrives while this test runs
+  std::vector<Ids> runs;            // the node IDs of each start
+  std::string running;              // the test the fake pytest runs now
+  bool interrupted = false;
+
+  void Record(json record) {
+    record["time"] = now;
+    AppendToFile(journal, record.dump() + "\n", false);
+  }
+};
+
+class FakePytest : public PytestProcess {
+ public:
+  FakePytest(World& world, Ids node_ids) : world_(world), node_ids_(std::move(node_ids)) {}
+
+  bool Wait(double seconds) override {
+    if (exited_) return true;
+    if (seconds < 0) {
+      // Only a killed or interrupted pytest is waited for without limit.
+      ADD_FAILURE() << "waited without limit for a running pytest";
+      End(0, 9);
+      return true;
+    }
+    if (Step()) return true;
+    world_.now += seconds;
+    return false;
+  }
+  void Interrupt(int signal) override { End(0, signal); }
+  void Kill() override {
+    if (!exited_) End(0, 9);
+  }
+  long MemoryKb() override { return 1000 + 100 * next_; }
+  int exit_code() const override { return exit_code_; }
+  int signal() const override { return signal_; }
+  long peak_rss_kb() const override { return 500; }
+
+ private:
+  void End(int code, int signal) {
+    world_.running.clear();
+    exited_ = true;
+    exit_code_ = code;
+    signal_ = signal;
+  }
+
+  // One step of the script; true when pytest ended with it.
+  bool Step() {
+    if (!in_session_) {
+      if (world_.die_before_session) {
+        End(1, 0);
+        return true;
+      }
+      in_session_ = true;
+      world_.Record({{"event", "session"}, {"pid", 4242}});
+      world_.now += 0.5;
+      world_.Record({{"event", "collected"}, {"count", node_ids_.size()}});
+      return false;
+    }
+    if (next_ == node_ids_.size()) {
+      if (world_.die_after_tests) {
+        End(0, 11);
+        return true;
+      }
+      int status = world_.finish_status >= 0 ? world_.finish_status : failed_ ? 1 : 0;
+      world_.Record({{"event", "finish"}, {"exitstatus", status}});
+      End(status, 0);
+      return true;
+    }
+    const std::string& id = node_ids_[next_];
+    if (!started_) {
+      world_.Record({{"event", "start"}, {"nodeid", id}});
+      world_.running = id;
+      started_ = true;
+    }
+    auto act = world_.acts.find(id);
+    switch (act == world_.acts.end() ? Act::kPass : act->second) {
+      case Act::kHang:
+        return false;
+      case Act::kCrash:
+        End(0, 11);
+        return true;
+      case Act::kExit:
+        End(3, 0);
+        return true;
+      case Act::kPass:
+      case Act::kFail: {
+        bool fail = act != world_.acts.end() && act->second == Act::kFail;
+        failed_ = failed_ || fail;
+        world_.now += 0.01;
+        world_.Record({{"event", "result"},
+                       {"nodeid", id},
+                       {"outcome", fail ? "failed" : "passed"},
+                       {"duration", 0.01},
+                       {"message", fail ? "assert 1 == 2" : ""}});
+        ++next_;
+        started_ = false;
+        world_.running.clear();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  World& world_;
+  Ids node_ids_;
+  bool in_session_ = false;
+  size_t next_ = 0;
+  bool started_ = false;
+  bool failed_ = false;
+  bool exited_ = false;
+  int exit_code_ = -1;
+  int signal_ = 0;
+};
+
+class FakeProcessRunner : public ProcessRunner {
+ public:
+  explicit FakeProcessRunner(World& world) : world_(world) {}
+
+  // The "command" of a run is the node IDs it runs.
+  std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override {
+    world_.runs.push_back(options.argv);
+    return std::make_unique<FakePytest>(world_, options.argv);
+  }
+  int Interrupted() override {
+    if (!world_.interrupt_at.empty() && world_.running == world_.interrupt_at)
+      world_.interrupted = true;
+    return world_.interrupted ? 2 : 0;
+  }
+  double WallTime() override { return world_.now; }
+  double SteadyTime() override { return world_.now; }
+
+ private:
+  World& world_;
+};
+
+class SupervisorTest : public TestDirFixture {
+ protected:
+  void SetUp() override {
+    TestDirFixture::SetUp();
+    world_.journal = dir_ / "journal" / "0.jsonl";
+  }
+
+  // Runs `node_ids` under the rules; the printed lines land in output_.
+  int Run(const Ids& node_ids, double test_timeout = 0, double entry_timeout = 0) {
+    FakeProcessRunner processes(world_);
+    JournalWriter journal(world_.journal, [this] { return world_.now; });
+    journal.WriteRun("1000-1", "demo/shard-0", 0);
+    std::ostringstream out;
+    Supervisor supervisor(processes, journal, out, test_timeout, entry_timeout);
+    int exit = supervisor.RunNodeIds(node_ids, [](const Ids& todo) {
+      SpawnOptions options;
+      options.argv = todo;
+      return options;
+    });
+    restarts_ = supervisor.restarts();
+    peak_rss_kb_ = supervisor.peak_rss_kb();
+    startup_ = supervisor.startup();
+    output_ = out.str();
+    journal_ = ReadJournal(world_.journal);
+    return exit;
+  }
+
+  std::map<std::string, std::string> Outcomes() const {
+    std::map<std::string, std::string> outcomes;
+    for (const TestResult& r : journal_.results) outcomes[r.node_id] = r.outcome;
+    return outcomes;
+  }
+  std::string Message(const std::string& node_id) const {
+    for (const TestResult& r : journal_.results)
+      if (r.node_id == node_id) return r.message;
+    return "<none>";
+  }
+  // Every node ID has exactly one result, and nothing else has one.
+  void ExpectEachOnce(const Ids& node_ids) const {
+    std::map<std::string, int> count;
+    for (const TestResult& r : journal_.results) ++count[r.node_id];
+    EXPECT_EQ(count.size(), node_ids.size()) << output_;
+    for (const std::string& id : node_ids) EXPECT_EQ(count[id], 1) << id << "\n" << output_;
+  }
+
+  World world_;
+  std::string output_;
+  ShardJournal journal_;
+  int restarts_ = 0;
+  long peak_rss_kb_ = 0;
+  double startup_ = 0;
+};
+
+const Ids kFive = {"t1", "t2", "t3", "t4", "t5"};
+
+TEST_F(SupervisorTest, PassingRunIsOneRun) {
+  EXPECT_EQ(Run(kFive), 0) << output_;
+  EXPECT_EQ(world_.runs, std::vector<Ids>{kFive});
+  ExpectEachOnce(kFive);
+  EXPECT_EQ(restarts_, 0);
+  EXPECT_DOUBLE_EQ(startup_, 0.5);  // from the start to the collected record
+  EXPECT_GE(peak_rss_kb_, 1000);
+}
+
+TEST_F(SupervisorTest, CrashAtTestThreeRestartsOnTheRest) {
+  world_.acts["t3"] = Act::kCrash;
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  EXPECT_EQ(world_.runs, (std::vector<Ids>{kFive, {"t4", "t5"}}));
+  std::map<std::string, std::string> expected = {
+      {"t1", "passed"}, {"t2", "passed"}, {"t3", "crashed"}, {"t4", "passed"}, {"t5", "passed"}};
+  EXPECT_EQ(Outcomes(), expected) << output_;
+  ExpectEachOnce(kFive);
+  EXPECT_EQ(Message("t3"), "crashed: signal 11 while running t3");
+  EXPECT_EQ(restarts_, 1);
+  EXPECT_CONTAINS(output_, "pytest-shards: crashed: signal 11 while running t3\n");
+  EXPECT_CONTAINS(output_, "restarting pytest on the 2 tests that have not run yet (restart 1)");
+}
+
+TEST_F(SupervisorTest, EveryCrashRestartsUntilEachNodeIdHasAResult) {
+  world_.acts["t2"] = Act::kCrash;
+  world_.acts["t4"] = Act::kExit;
+  world_.acts["t5"] = Act::kCrash;
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  EXPECT_EQ(world_.runs, (std::vector<Ids>{kFive, {"t3", "t4", "t5"}, {"t5"}}));
+  ExpectEachOnce(kFive);
+  EXPECT_EQ(Message("t4"), "crashed: exit status 3 while running t4");
+  // The last test's crash leaves nothing to restart on.
+  EXPECT_EQ(Outcomes()["t5"], "crashed");
+  EXPECT_EQ(restarts_, 2);
+}
+
+TEST_F(SupervisorTest, HangBeyondTestTimeoutIsKilledAndTheRestRuns) {
+  world_.acts["t2"] = Act::kHang;
+  EXPECT_EQ(Run(kFive, /*test_timeout=*/1), 1) << output_;
+  EXPECT_EQ(world_.runs, (std::vector<Ids>{kFive, {"t3", "t4", "t5"}}));
+  EXPECT_EQ(Outcomes()["t2"], "timeout");
+  EXPECT_EQ(Message("t2"), "timeout: t2 ran longer than 1 s; killed");
+  for (const char* id : {"t1", "t3", "t4", "t5"}) EXPECT_EQ(Outcomes()[id], "passed") << id;
+  ExpectEachOnce(kFive);
+  EXPECT_EQ(restarts_, 1);
+  EXPECT_CONTAINS(output_, "\npytest-shards: timeout: t2 ran longer than 1 s; killed\n");
+  // The timeout result covers the time the test ran, not the whole run.
+  for (const TestResult& r : journal_.results) {
+    if (r.node_id == "t2") {
+      EXPECT_NEAR(r.duration, 1.0, 0.06);
+    }
+  }
+}
+
+TEST_F(SupervisorTest, EntryTimeoutStopsJustBeforeAndNamesTheRunningTest) {
+  world_.acts["t2"] = Act::kHang;
+  EXPECT_EQ(Run(kFive, /*test_timeout=*/0, /*entry_timeout=*/20), 1) << output_;
+  // One run: the entry's time is up, a restart would be killed by CTest.
+  EXPECT_EQ(world_.runs.size(), 1u);
+  EXPECT_EQ(Outcomes()["t2"], "timeout");
+  EXPECT_EQ(Message("t2"),
+            "timeout: the entry's TIMEOUT of 20 s is running out while running t2"
+            "; killed");
+  for (const char* id : {"t3", "t4", "t5"}) {
+    EXPECT_EQ(Outcomes()[id], "missing") << id;
+    EXPECT_EQ(Message(id), std::string("never ran: ") + id);
+    EXPECT_CONTAINS(output_, std::string("pytest-shards: missing: never ran: ") + id + "\n");
+  }
+  ExpectEachOnce(kFive);
+  EXPECT_EQ(restarts_, 0);
+  // 5% of the TIMEOUT, at least 1 s: stopped at 19 s, before CTest's 20.
+  EXPECT_GE(world_.now - 1000, 19);
+  EXPECT_LT(world_.now - 1000, 19.5);
+}
+
+TEST_F(SupervisorTest, PerTestTimeoutWinsOverAnEntryTimeoutThatIsFarAway) {
+  world_.acts["t1"] = Act::kHang;
+  EXPECT_EQ(Run({"t1", "t2"}, /*test_timeout=*/2, /*entry_timeout=*/600), 1) << output_;
+  EXPECT_EQ(Outcomes()["t1"], "timeout");
+  EXPECT_EQ(Outcomes()["t2"], "passed");
+}
+
+TEST_F(SupervisorTest, RunThatStartsNoTestIsNotRestarted) {
+  world_.die_before_session = true;
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  EXPECT_EQ(world_.runs.size(), 1u);
+  EXPECT_CONTAINS(output_, "pytest ended (exit status 1) before finishing its session, outside");
+  EXPECT_CONTAINS(output_, "not restarting pytest: its last run started no test");
+  for (const std::string& id : kFive) EXPECT_EQ(Outcomes()[id], "missing") << id;
+  ExpectEachOnce(kFive);
+}
+
+TEST_F(SupervisorTest, CrashAfterTheLastTestFailsTheEntry) {
+  world_.die_after_tests = true;
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  for (const std::string& id : kFive) EXPECT_EQ(Outcomes()[id], "passed") << id;
+  EXPECT_CONTAINS(output_, "pytest ended (signal 11) before finishing its session, outside");
+  EXPECT_EQ(world_.runs.size(), 1u);
+}
+
+TEST_F(SupervisorTest, InterruptStopsPytestAndJournalsTheRestAsMissing) {
+  world_.acts["t3"] = Act::kHang;
+  world_.interrupt_at = "t3";
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  EXPECT_EQ(world_.runs.size(), 1u);
+  EXPECT_EQ(Outcomes()["t2"], "passed");
+  EXPECT_EQ(Outcomes()["t3"], "missing");
+  EXPECT_EQ(Message("t3"), "interrupted by signal 2 while running t3");
+  EXPECT_EQ(Message("t4"), "never ran: t4");
+  ExpectEachOnce(kFive);
+  EXPECT_CONTAINS(output_, "interrupted by signal 2; stopping pytest");
+}
+
+TEST_F(SupervisorTest, NonZeroExitWithoutFailuresFailsTheEntry) {
+  world_.finish_status = 3;
+  EXPECT_EQ(Run({"t1"}), 1) << output_;
+  EXPECT_EQ(Outcomes()["t1"], "passed");
+  EXPECT_CONTAINS(output_, "pytest exited with status 3 although no test failed");
+}
+
+TEST_F(SupervisorTest, FailureFailsTheEntryWithoutARestart) {
+  world_.acts["t2"] = Act::kFail;
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  EXPECT_EQ(world_.runs.size(), 1u);
+  EXPECT_EQ(Outcomes()["t2"], "failed");
+  ExpectEachOnce(kFive);
+}
+
+TEST_F(SupervisorTest, NoNodeIdsStartsNoPytest) {
+  EXPECT_EQ(Run({}), 0);
+  EXPECT_TRUE(world_.runs.empty());
+}
+
+}  // namespace
+}  // namespace pytest_shards
