@@ -20,6 +20,7 @@ Runs a pytest suite as parallel CTest entries.
       [GRANULARITY shard|file|test]
       [DISTRIBUTION load|file|scope|group]
       [IMPORTS suite|own]
+      [WARM AUTO|ON|OFF]
       [SERIAL_MARKER <marker>]
       [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
       [ENVIRONMENT <VAR=value>...]
@@ -83,6 +84,13 @@ Runs a pytest suite as parallel CTest entries.
   parallel preset, ``cores`` with as many slots as tests may run at once,
   else ctest does not run the tests that ask for them ("Insufficient
   resources").
+
+  ``WARM AUTO`` (the default): ``GRANULARITY file`` and ``test`` entries
+  fork their pytest from one warm interpreter per suite and ctest run (it
+  has imported and collected the suite once) instead of starting pytest;
+  ``ON`` does so for shard entries too, ``OFF`` never (for suites whose
+  imports start threads, or that need ``pytest_configure`` per entry).
+  ``PYTEST_SHARDS_WARM=0`` or ``1`` in ctest's environment overrides it.
 
   ``IMPORTS suite`` (the default): every shard's pytest imports what plain
   pytest's collection imports, every conftest and test module that ``ARGS``
@@ -406,7 +414,7 @@ endfunction()
 
 function(pytest_shard_tests name)
   cmake_parse_arguments(PARSE_ARGV 1 arg ""
-    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;IMPORTS;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT;MEMORY_BUDGET"
+    "PYTHON;WORKING_DIRECTORY;SHARDS;GRANULARITY;DISTRIBUTION;IMPORTS;WARM;SERIAL_MARKER;PORT_BASE;PORTS_PER_SHARD;TIMEOUT;TEST_TIMEOUT;DISCOVERY_MODE;DISCOVERY_TIMEOUT;MEMORY_BUDGET"
     "ARGS;RUN_ARGS;ENVIRONMENT;LABELS;PROPERTIES;FIXTURES_REQUIRED;DEPENDS")
   if(arg_UNPARSED_ARGUMENTS)
     list(GET arg_UNPARSED_ARGUMENTS 0 unknown)
@@ -426,13 +434,13 @@ function(pytest_shard_tests name)
       "does not exist; pass an existing directory")
   endif()
   # ZIP_LISTS takes list variables: option, default, pattern, hint.
-  set(options SHARDS GRANULARITY DISTRIBUTION IMPORTS DISCOVERY_MODE SERIAL_MARKER)
-  set(defaults auto shard load suite CONFIGURE serial)
+  set(options SHARDS GRANULARITY DISTRIBUTION IMPORTS DISCOVERY_MODE SERIAL_MARKER WARM)
+  set(defaults auto shard load suite CONFIGURE serial AUTO)
   set(patterns "^(auto|[1-9][0-9]*)$" "^(shard|file|test)$" "^(load|file|scope|group)$"
-    "^(suite|own)$" "^(CONFIGURE|PRE_TEST)$" "^[A-Za-z_][A-Za-z0-9_]*$")
+    "^(suite|own)$" "^(CONFIGURE|PRE_TEST)$" "^[A-Za-z_][A-Za-z0-9_]*$" "^(AUTO|ON|OFF)$")
   set(hints "use auto or a positive whole number" "use shard, file or test"
     "use load, file, scope or group" "use suite or own" "use CONFIGURE or PRE_TEST"
-    "use a Python identifier")
+    "use a Python identifier" "use AUTO, ON or OFF")
   foreach(option value pattern hint IN ZIP_LISTS options defaults patterns hints)
     if("${arg_${option}}" STREQUAL "")
       set(arg_${option} "${value}")
@@ -466,11 +474,13 @@ function(pytest_shard_tests name)
       "use find_package(PytestShards) or add_subdirectory(<pytest-shards source>)")
   endif()
   set(suite_dir "${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/${name}")
+  string(TOLOWER "${arg_WARM}" warm)
   set(collect
     collect --suite-dir "${suite_dir}" --suite "${name}" --python "${python}"
     --workdir "${arg_WORKING_DIRECTORY}" --plugin-dir "${PytestShards_PLUGIN_DIR}"
     --shards "${arg_SHARDS}" --granularity "${arg_GRANULARITY}"
     --distribution "${arg_DISTRIBUTION}" --imports "${arg_IMPORTS}" --serial-marker "${arg_SERIAL_MARKER}"
+    --warm "${warm}"
     --port-base "${arg_PORT_BASE}" --ports-per-shard "${arg_PORTS_PER_SHARD}"
     --timeout "${arg_TIMEOUT}" --test-timeout "${arg_TEST_TIMEOUT}"
     --discovery-mode "${arg_DISCOVERY_MODE}" --discovery-timeout "${arg_DISCOVERY_TIMEOUT}")

@@ -15,7 +15,7 @@ report`, that
 4. two ctests at once on one build tree get a server each;
 5. after `kill -9` of ctest mid-run, the warm interpreter, its children and
    the entries' runners are gone;
-6. PYTEST_SHARDS_WARM=0 runs pytest cold.
+6. PYTEST_SHARDS_WARM=0 and WARM OFF run pytest cold.
 
 usage: warm_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                      --work DIR --python PYTHON
@@ -267,6 +267,14 @@ def check_cold(p):
           "PYTEST_SHARDS_WARM=0: each test ran in the interpreter that imported it (cold)")
 
 
+def check_warm_off(p):
+    code, entries, out = p.ctest("-L", "^cold$")
+    check(code == 0 and len(entries) == 2, "WARM OFF: its two entries pass", out)
+    records = read_evidence(p.evidence("cold"))
+    check(records and all(r["pid"] == r["imported_by"] for r in records),
+          "WARM OFF: each test ran in the interpreter that imported it (cold)")
+
+
 def main():
     parser = argparse.ArgumentParser()
     for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
@@ -289,6 +297,7 @@ def main():
     check_two_ctests(p)
     check_kill(p)
     check_cold(p)
+    check_warm_off(p)
     print("warm end-to-end: all checks passed")
 
 
