@@ -1,13 +1,14 @@
-# Install tree: bin/pytest-shards, share/pytest-shards/pytest_shards_plugin.py,
-# lib/cmake/PytestShards/ (package config, version file, module).
+# Install tree: bin/pytest-shards, share/pytest-shards/pytest_shards_plugin/
+# (the plugin package), lib/cmake/PytestShards/ (package config, version file,
+# the module and its ctest-time script).
 include(CMakePackageConfigHelpers)
 
 set(PYTEST_SHARDS_DATADIR "${CMAKE_INSTALL_DATADIR}/pytest-shards")
 set(PYTEST_SHARDS_CMAKEDIR "${CMAKE_INSTALL_LIBDIR}/cmake/PytestShards")
 
 install(TARGETS pytest-shards RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
-install(FILES tools/pytest_shards_plugin.py tools/pytest_shards_warm.py
-  DESTINATION "${PYTEST_SHARDS_DATADIR}")
+install(DIRECTORY python/pytest_shards_plugin DESTINATION "${PYTEST_SHARDS_DATADIR}"
+  FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)
 # Preset fragments for users' CMakePresets.json ("include").
 install(FILES presets/pytest-shards.json presets/pytest-shards-4.3.json
   DESTINATION "${PYTEST_SHARDS_DATADIR}/presets")
@@ -22,5 +23,6 @@ install(FILES
   "${PROJECT_BINARY_DIR}/PytestShardsConfig.cmake"
   "${PROJECT_BINARY_DIR}/PytestShardsConfigVersion.cmake"
   cmake/PytestShards.cmake
+  cmake/PytestShardsAddTests.cmake
   cmake/PytestShardsTestFast.cmake
   DESTINATION "${PYTEST_SHARDS_CMAKEDIR}")

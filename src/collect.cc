@@ -48,6 +48,19 @@ std::string ContentOf(const fs::path& file) {
   }
 }
 
+// The modules of the plugin package (python/pytest_shards_plugin), in name
+// order: another plugin may collect differently.
+std::string PluginContent(const fs::path& plugin_dir) {
+  std::set<fs::path> modules;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(plugin_dir / "pytest_shards_plugin", ec))
+    if (entry.path().extension() == ".py") modules.insert(entry.path());
+  std::string content = ec ? "missing" : "";
+  for (const fs::path& module : modules)
+    content += module.filename().string() + '\n' + ContentOf(module) + '\n';
+  return content;
+}
+
 // The settings that change what pytest collects; the rest (ports, labels,
 // timeouts) only change how entries run.
 std::string SettingsKey(const Settings& s) {
@@ -56,7 +69,7 @@ std::string SettingsKey(const Settings& s) {
   hasher.Add(s.workdir.string());
   hasher.Add(s.serial_marker);
   for (const std::string& arg : s.args) hasher.Add(arg);
-  hasher.Add(ContentOf(s.plugin_dir / "pytest_shards_plugin.py"));
+  hasher.Add(PluginContent(s.plugin_dir));
   std::error_code ec;
   // Reinstalling the interpreter changes its mtime.
   auto python_time = fs::last_write_time(s.python, ec);
@@ -147,7 +160,7 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
                 " cannot import pytest; install pytest for it or pass PYTHON <exe> to "
                 "pytest_shard_tests()");
   if (output.find("No module named pytest_shards_plugin") != std::string::npos)
-    throw Error("pytest_shards_plugin.py is not in " + s.plugin_dir.string() +
+    throw Error("the plugin package pytest_shards_plugin is not in " + s.plugin_dir.string() +
                 "; reinstall pytest-shards");
   std::string last = LastLine(output);
   if (status == 4) {
@@ -161,7 +174,9 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
               "); see " + log.string());
 }
 
-Collection RunCollection(const Settings& s, std::ostream& out) {
+}  // namespace
+
+Collection RunPytestCollection(const Settings& s, std::ostream& out) {
   // Two ctests starting at once may both collect: each in files of its own.
   std::string pid = std::to_string(CurrentProcessId());
   fs::path json_file = s.suite_dir / ("collection.new." + pid + ".json");
@@ -216,8 +231,6 @@ Collection RunCollection(const Settings& s, std::ostream& out) {
   return collection;
 }
 
-}  // namespace
-
 bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why) {
   nlohmann::json recorded;
   try {
@@ -238,10 +251,6 @@ bool CollectionIsStale(const Settings& settings, const Collection& collection, s
     return true;
   }
   return false;
-}
-
-Collection CollectNow(const Settings& settings, std::ostream& out) {
-  return RunCollection(settings, out);
 }
 
 std::string DescribeChange(const Collection& before, const Collection& after) {
@@ -267,7 +276,7 @@ void WriteCollection(const Settings& settings, const Collection& collection) {
   WriteFileAtomic(CollectionStampsFile(settings.suite_dir), record.dump(1) + "\n");
 }
 
-Collection Collect(const Settings& settings, std::ostream& out) {
+Collection RefreshCollection(const Settings& settings, std::ostream& out) {
   std::error_code ec;
   if (!fs::is_directory(settings.workdir, ec))
     throw Error("WORKING_DIRECTORY " + settings.workdir.string() +
@@ -285,7 +294,7 @@ Collection Collect(const Settings& settings, std::ostream& out) {
       // A corrupt cache is just a cache miss.
     }
   }
-  Collection collection = RunCollection(settings, out);
+  Collection collection = RunPytestCollection(settings, out);
   WriteCollection(settings, collection);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", collection.seconds);

@@ -17,10 +17,12 @@ namespace pytest_shards {
 // Says which on `out`. Throws Error for a missing interpreter or working
 // directory, pytest not importable, arguments pytest rejects, or a pytest
 // that produced no collection.
-Collection Collect(const Settings& settings, std::ostream& out);
+Collection RefreshCollection(const Settings& settings, std::ostream& out);
 
-// Runs pytest's collection now, without the cache and without writing it.
-Collection CollectNow(const Settings& settings, std::ostream& out);
+// Runs pytest's collection now (pytest --collect-only with the plugin),
+// without the cache and without writing it. Throws Error as
+// RefreshCollection.
+Collection RunPytestCollection(const Settings& settings, std::ostream& out);
 
 // What differs between two collections that matters to a plan (node IDs,
 // their markers, modules that fail to collect), in a few words; empty when

@@ -56,7 +56,8 @@ std::string Number(double value) {
   return std::string(buffer, result.ptr);
 }
 
-std::string List(const std::vector<std::string>& elements) {
+// A CMake list ("a;b") of the elements, each once, in order.
+std::string CMakeList(const std::vector<std::string>& elements) {
   std::string out;
   std::set<std::string> seen;
   for (const std::string& element : elements) {
@@ -120,16 +121,16 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
   labels.insert(labels.end(), options.labels.begin(), options.labels.end());
   labels.insert(labels.end(), entry.labels.begin(), entry.labels.end());
   Properties p;
-  p.Add("LABELS", List(labels));
+  p.Add("LABELS", CMakeList(labels));
   if (!options.workdir.empty()) p.Add("WORKING_DIRECTORY", options.workdir);
   if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
   p.Add("COST", Number(entry.cost));
-  if (!entry.locks.empty()) p.Add("RESOURCE_LOCK", List(entry.locks));
+  if (!entry.locks.empty()) p.Add("RESOURCE_LOCK", CMakeList(entry.locks));
   if (entry.exclusive) p.Add("RUN_SERIAL", "ON");
   std::string group = ResourceGroup(entry.name, options);
   if (!group.empty()) p.Add("RESOURCE_GROUPS", group);
   if (!options.fixtures_required.empty())
-    p.Add("FIXTURES_REQUIRED", List(options.fixtures_required));
+    p.Add("FIXTURES_REQUIRED", CMakeList(options.fixtures_required));
   if (!entry.source_line.empty()) p.Add("DEF_SOURCE_LINE", entry.source_line);
   // Last, so that a user's PROPERTIES wins over the defaults above.
   for (const auto& [key, value] : options.properties) p.Add(key, value);
@@ -192,7 +193,7 @@ std::string EmitFailingEntry(const std::string& tool, const std::string& suite,
   std::string full_name = suite + "/" + name;
   CheckName(full_name);
   Properties p;
-  p.Add("LABELS", List({"pytest", suite}));
+  p.Add("LABELS", CMakeList({"pytest", suite}));
   return kHeader +
          ("add_test(" + BracketArgument(full_name) + " " + BracketArgument(tool) + " fail " +
           BracketArgument(message) + ")\n") +

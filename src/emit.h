@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "plan.h"
+#include "plan_file.h"
 
 namespace pytest_shards {
 

@@ -1,24 +1,18 @@
 #include "plan.h"
 
 #include <algorithm>
-#include <cmath>
-#include <filesystem>
 #include <map>
 #include <numeric>
 #include <optional>
-#include <queue>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
-#include "error.h"
-#include "json_reader.h"
-#include "json_writer.h"
+#include "pack.h"
 
 namespace pytest_shards {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
@@ -32,7 +26,9 @@ bool Truthy(const json& value) {
   return false;
 }
 
-std::string Word(const json& value) {
+// A marker argument as the name it gives (a lock, a group): a string as it
+// is, anything else as its JSON text.
+std::string MarkerArgument(const json& value) {
   if (value.is_string()) return value.get<std::string>();
   if (value.is_null()) return "";
   return value.dump();
@@ -47,7 +43,7 @@ std::string SerialLock(const Marker& marker, bool* exclusive) {
   if (exclusive != nullptr)
     *exclusive = marker.kwargs.is_object() && marker.kwargs.contains("exclusive") &&
                  Truthy(marker.kwargs["exclusive"]);
-  std::string lock = Word(name);
+  std::string lock = MarkerArgument(name);
   return lock.empty() ? "serial" : lock;
 }
 
@@ -70,12 +66,13 @@ std::optional<std::string> GroupName(const Item& item) {
   json name;
   if (marker->args.is_array() && !marker->args.empty()) name = marker->args[0];
   if (marker->kwargs.is_object() && marker->kwargs.contains("name")) name = marker->kwargs["name"];
-  std::string word = Word(name);
-  return word.empty() ? "default" : word;
+  std::string group = MarkerArgument(name);
+  return group.empty() ? "default" : group;
 }
 
-// What the planner knows about one item.
-struct Info {
+// What the planner knows about one test (one collected item): what it
+// costs, which locks it holds, its xdist group, whether it failed last time.
+struct PlannedTest {
   const Item* item = nullptr;
   double cost = 0;  // estimated seconds
   bool serial = false;
@@ -94,15 +91,15 @@ void SortUnique(std::vector<std::string>* words) {
 
 // Every marker with the serial name counts (class and function marks
 // accumulate), so a test marked twice holds both locks.
-void ReadSerial(const Item& item, const std::string& serial_marker, Info* info) {
+void ReadSerial(const Item& item, const std::string& serial_marker, PlannedTest* test) {
   for (const Marker& marker : item.markers) {
     if (marker.name != serial_marker) continue;
     bool exclusive = false;
-    info->locks.push_back(SerialLock(marker, &exclusive));
-    info->serial = true;
-    info->exclusive = info->exclusive || exclusive;
+    test->locks.push_back(SerialLock(marker, &exclusive));
+    test->serial = true;
+    test->exclusive = test->exclusive || exclusive;
   }
-  SortUnique(&info->locks);
+  SortUnique(&test->locks);
 }
 
 std::string GroupLock(const std::string& group) { return "xdist_group:" + group; }
@@ -110,23 +107,23 @@ std::string GroupLock(const std::string& group) { return "xdist_group:" + group;
 // A failed test leaves its xdist group for a last-failed entry; a lock on
 // every member keeps it from running beside the rest of the group, which is
 // what xdist's one-worker-per-group guarantees.
-void LockSplitGroups(std::vector<Info>* infos) {
+void LockSplitGroups(std::vector<PlannedTest>* tests) {
   std::set<std::string> split;
-  for (const Info& info : *infos)
-    if (info.failed && info.group) split.insert(*info.group);
-  for (Info& info : *infos) {
-    if (!info.group || !split.count(*info.group)) continue;
-    info.locks.push_back(GroupLock(*info.group));
-    SortUnique(&info.locks);
+  for (const PlannedTest& test : *tests)
+    if (test.failed && test.group) split.insert(*test.group);
+  for (PlannedTest& test : *tests) {
+    if (!test.group || !split.count(*test.group)) continue;
+    test.locks.push_back(GroupLock(*test.group));
+    SortUnique(&test.locks);
   }
 }
 
 // The items in collection order, one per node ID: pytest runs every item of
 // a node ID it is given, so a duplicate ID must not land in two entries.
-std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& options,
-                            const Durations& durations) {
-  std::vector<Info> infos;
-  infos.reserve(collection.items.size());
+std::vector<PlannedTest> ReadItems(const Collection& collection, const PlanOptions& options,
+                                   const Durations& durations) {
+  std::vector<PlannedTest> tests;
+  tests.reserve(collection.items.size());
   // Views into the collection, which outlives them.
   std::unordered_set<std::string_view> seen(collection.items.size());
   // An unmeasured item's estimate depends only on its module: compute it
@@ -134,23 +131,23 @@ std::vector<Info> ReadItems(const Collection& collection, const PlanOptions& opt
   std::unordered_map<std::string_view, double> module_estimates;
   for (const Item& item : collection.items) {
     if (!seen.insert(item.node_id).second) continue;
-    Info info;
-    info.item = &item;
+    PlannedTest test;
+    test.item = &item;
     auto measured = durations.tests.find(item.node_id);
     if (measured != durations.tests.end()) {
-      info.cost = measured->second;
+      test.cost = measured->second;
     } else {
       auto [it, inserted] = module_estimates.emplace(ModulePart(item.node_id), 0.0);
       if (inserted) it->second = durations.Estimate(item);
-      info.cost = it->second;
+      test.cost = it->second;
     }
-    ReadSerial(item, options.serial_marker, &info);
-    info.group = GroupName(item);
-    info.failed = durations.failed.count(item.node_id) > 0;
-    infos.push_back(std::move(info));
+    ReadSerial(item, options.serial_marker, &test);
+    test.group = GroupName(item);
+    test.failed = durations.failed.count(item.node_id) > 0;
+    tests.push_back(std::move(test));
   }
-  LockSplitGroups(&infos);
-  return infos;
+  LockSplitGroups(&tests);
+  return tests;
 }
 
 // Union-find over item positions; the root of a set is its smallest
@@ -175,8 +172,10 @@ class DisjointSets {
   std::vector<int> parent_;
 };
 
-// An atomic group of items: never split across entries.
-struct Unit {
+// Tests that share an entry whatever the packing: an xdist group, and what
+// DISTRIBUTION keeps together (a module, a class). Packing (pack.h) places
+// a bundle as one Piece.
+struct Bundle {
   std::vector<int> items;  // positions, ascending
   double cost = 0;
   bool serial = false;
@@ -198,167 +197,36 @@ std::string BaseKey(const Item& item, Distribution distribution) {
   return "";
 }
 
-// The units of the items at `positions` (ascending), in order of their
+// The bundles of the items at `positions` (ascending), in order of their
 // first item.
-std::vector<Unit> MakeUnits(const std::vector<Info>& infos, const std::vector<int>& positions,
-                            Distribution distribution) {
-  DisjointSets sets(infos.size());
+std::vector<Bundle> MakeBundles(const std::vector<PlannedTest>& tests,
+                                const std::vector<int>& positions, Distribution distribution) {
+  DisjointSets sets(tests.size());
   std::unordered_map<std::string, int> first;
   auto join = [&](const std::string& key, int i) {
     auto [it, inserted] = first.emplace(key, i);
     if (!inserted) sets.Union(it->second, i);
   };
   for (int i : positions) {
-    std::string base = BaseKey(*infos[i].item, distribution);
-    if (!base.empty()) join("unit:" + base, i);
-    if (infos[i].group) join("group:" + *infos[i].group, i);
+    std::string base = BaseKey(*tests[i].item, distribution);
+    if (!base.empty()) join("bundle:" + base, i);
+    if (tests[i].group) join("group:" + *tests[i].group, i);
   }
-  std::vector<Unit> units;
-  std::unordered_map<int, size_t> unit_of_root;
+  std::vector<Bundle> bundles;
+  std::unordered_map<int, size_t> bundle_of_root;
   for (int i : positions) {
-    auto [it, inserted] = unit_of_root.emplace(sets.Find(i), units.size());
-    if (inserted) units.emplace_back();
-    Unit& unit = units[it->second];
-    const Info& info = infos[i];
-    unit.items.push_back(i);
-    unit.cost += info.cost;
-    unit.serial = unit.serial || info.serial;
-    unit.exclusive = unit.exclusive || info.exclusive;
-    unit.locks.insert(unit.locks.end(), info.locks.begin(), info.locks.end());
+    auto [it, inserted] = bundle_of_root.emplace(sets.Find(i), bundles.size());
+    if (inserted) bundles.emplace_back();
+    Bundle& bundle = bundles[it->second];
+    const PlannedTest& test = tests[i];
+    bundle.items.push_back(i);
+    bundle.cost += test.cost;
+    bundle.serial = bundle.serial || test.serial;
+    bundle.exclusive = bundle.exclusive || test.exclusive;
+    bundle.locks.insert(bundle.locks.end(), test.locks.begin(), test.locks.end());
   }
-  for (Unit& unit : units) SortUnique(&unit.locks);
-  return units;
-}
-
-// A set of items packed as one; a bin is a shard being filled.
-struct Piece {
-  std::vector<int> items;  // positions, ascending
-  double cost = 0;
-};
-
-// Longest processing time first: the largest piece goes to the least loaded
-// bin (lowest index on a tie). Equal costs are ordered by first node ID so
-// that the result does not depend on anything but the inputs.
-std::vector<Piece> PackLpt(std::vector<Piece> pieces, int bins, const std::vector<Info>& infos) {
-  std::stable_sort(pieces.begin(), pieces.end(), [&](const Piece& a, const Piece& b) {
-    if (a.cost != b.cost) return a.cost > b.cost;
-    return infos[a.items.front()].item->node_id < infos[b.items.front()].item->node_id;
-  });
-  std::vector<Piece> result(bins);
-  using Load = std::pair<double, int>;
-  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> least;
-  for (int i = 0; i < bins; ++i) least.push({0.0, i});
-  for (const Piece& piece : pieces) {
-    auto [load, index] = least.top();
-    least.pop();
-    Piece& bin = result[index];
-    bin.items.insert(bin.items.end(), piece.items.begin(), piece.items.end());
-    bin.cost = load + piece.cost;
-    least.push({bin.cost, index});
-  }
-  for (Piece& bin : result) std::sort(bin.items.begin(), bin.items.end());
-  return result;
-}
-
-double Makespan(const std::vector<Piece>& bins) {
-  double most = 0;
-  for (const Piece& bin : bins) most = std::max(most, bin.cost);
-  return most;
-}
-
-Piece PieceOf(const Unit& unit) { return {unit.items, unit.cost}; }
-
-// DISTRIBUTION load keeps a module's tests together unless that hurts
-// balance. The rule:
-//   1. The finest packing (every test or xdist group alone) is the
-//      reference balance: its LPT makespan M.
-//   2. Modules are packed whole, except that a module costing more than a
-//      threshold is cut, in collection order, into consecutive runs costing
-//      at most the threshold (numpy's test_umath.py becomes a few runs of
-//      neighbouring tests, not 4406 scattered ones). LPT then places the
-//      big pieces first and fills up with the small ones.
-//   3. The threshold starts at the per-shard target T/N. If the makespan is
-//      within kBalanceTolerance of M, that packing wins; else the threshold
-//      halves and big modules are cut finer, down to the finest packing.
-// An xdist group counts towards the module of its first test.
-constexpr double kBalanceTolerance = 1.05;
-constexpr int kMaxCutRounds = 40;
-
-std::vector<Piece> CutModules(const std::vector<std::vector<const Unit*>>& modules,
-                              double threshold) {
-  std::vector<Piece> pieces;
-  for (const auto& module : modules) {
-    double cost = 0;
-    for (const Unit* unit : module) cost += unit->cost;
-    bool whole = cost <= threshold;
-    Piece run;
-    for (const Unit* unit : module) {
-      if (!whole && !run.items.empty() && run.cost + unit->cost > threshold)
-        pieces.push_back(std::exchange(run, Piece{}));
-      run.items.insert(run.items.end(), unit->items.begin(), unit->items.end());
-      run.cost += unit->cost;
-    }
-    if (!run.items.empty()) pieces.push_back(std::move(run));
-  }
-  for (Piece& piece : pieces) std::sort(piece.items.begin(), piece.items.end());
-  return pieces;
-}
-
-std::vector<Piece> PackLoad(const std::vector<Unit>& units, int bins,
-                            const std::vector<Info>& infos) {
-  std::vector<std::vector<const Unit*>> modules;
-  std::unordered_map<std::string_view, size_t> module_index;
-  double total = 0;
-  std::vector<Piece> atoms;
-  for (const Unit& unit : units) {
-    std::string_view module = FileKey(*infos[unit.items.front()].item);
-    auto [it, inserted] = module_index.emplace(module, modules.size());
-    if (inserted) modules.emplace_back();
-    modules[it->second].push_back(&unit);
-    total += unit.cost;
-    atoms.push_back(PieceOf(unit));
-  }
-  size_t atom_count = atoms.size();
-  std::vector<Piece> finest = PackLpt(std::move(atoms), bins, infos);
-  double best = Makespan(finest);
-  double threshold = total / bins;
-  for (int round = 0; round < kMaxCutRounds; ++round, threshold /= 2) {
-    std::vector<Piece> pieces = CutModules(modules, threshold);
-    if (pieces.size() == atom_count) break;  // as fine as it gets
-    std::vector<Piece> packed = PackLpt(std::move(pieces), bins, infos);
-    if (Makespan(packed) <= best * kBalanceTolerance) return packed;
-  }
-  return finest;
-}
-
-// SHARDS auto: N = c k shards for c cores, k per core. With T the estimated
-// seconds of tests and s the start-up of one pytest process (interpreter,
-// imports, collecting its share; measured, averaged over the last shards),
-// each core runs about T/c of tests plus k s of start-ups, and the run ends
-// late by about e T/(c k) when the estimate of the last shard is off by a
-// fraction e. k s + e T/(c k) is least at k = sqrt(e T / (c s)).
-//   - e is kTimedError once the suite's tests were timed, kGuessedError
-//     while the costs are guesses: then more, smaller shards absorb them.
-//   - k is rounded and kept in [1, kShardsPerCore]; N is a whole multiple of
-//     c because LPT makes the shards equally long: 7 equal shards on 2 cores
-//     take 4 rounds, 4/7 T instead of T/2.
-//   - no more shards than units, and at least 1.
-// Why: the first rule, N = clamp(T / (4 s), c, 4 c), gave networkx (5221
-// tests on 2 cores; a shard's start-up, mostly importing numpy, scipy and
-// pandas and collecting, measured at 6-9% of T/c) 5 to 7 shards: up to 7
-// start-ups more than needed, in odd counts that leave a core idle at the
-// end. This rule gives it 2. tools/bench/bench.py measures it against
-// pytest -n 2.
-constexpr double kTimedError = 0.1;
-constexpr double kGuessedError = 1.0;
-constexpr int kShardsPerCore = 4;
-
-int AutoShards(double total, double startup, bool timed, int cores, size_t units) {
-  double error = timed ? kTimedError : kGuessedError;
-  double per_core = std::sqrt(error * total / (cores * startup));
-  int k = std::clamp(static_cast<int>(std::lround(per_core)), 1, kShardsPerCore);
-  size_t shards = std::min<size_t>(static_cast<size_t>(k) * cores, units);
-  return static_cast<int>(std::max<size_t>(shards, 1));
+  for (Bundle& bundle : bundles) SortUnique(&bundle.locks);
+  return bundles;
 }
 
 double Startup(const Durations& durations) {
@@ -373,7 +241,7 @@ class Planner {
         options_(options),
         startup_(Startup(durations)),
         timed_(!durations.empty()),
-        infos_(ReadItems(collection, options, durations)) {}
+        tests_(ReadItems(collection, options, durations)) {}
 
   // The tests that failed in the last run come first, in entries of their
   // own labelled last-failed (pytest --ff; `ctest -L last-failed` is
@@ -381,8 +249,8 @@ class Planner {
   // there the failed tests' entries only get the label and the priority.
   Plan Make() {
     std::vector<int> failed, rest;
-    for (int i = 0; i < static_cast<int>(infos_.size()); ++i)
-      (infos_[i].failed ? failed : rest).push_back(i);
+    for (int i = 0; i < static_cast<int>(tests_.size()); ++i)
+      (tests_[i].failed ? failed : rest).push_back(i);
     switch (options_.granularity) {
       case Granularity::kShard:
         AddShards(failed, "last-failed-");
@@ -405,13 +273,13 @@ class Planner {
     Entry entry;
     entry.cost = startup_;
     for (int i : items) {
-      const Info& info = infos_[i];
-      entry.node_ids.push_back(info.item->node_id);
-      entry.cost += info.cost;
-      entry.exclusive = entry.exclusive || info.exclusive;
-      entry.locks.insert(entry.locks.end(), info.locks.begin(), info.locks.end());
-      if (info.serial) entry.labels.push_back("serial");
-      if (info.failed) entry.labels.push_back("last-failed");
+      const PlannedTest& test = tests_[i];
+      entry.node_ids.push_back(test.item->node_id);
+      entry.cost += test.cost;
+      entry.exclusive = entry.exclusive || test.exclusive;
+      entry.locks.insert(entry.locks.end(), test.locks.begin(), test.locks.end());
+      if (test.serial) entry.labels.push_back("serial");
+      if (test.failed) entry.labels.push_back("last-failed");
     }
     SortUnique(&entry.locks);
     SortUnique(&entry.labels);
@@ -422,16 +290,16 @@ class Planner {
 
   // Shards named <prefix>NN of the items at `positions`.
   void AddShards(const std::vector<int>& positions, const std::string& prefix) {
-    std::vector<Unit> units = MakeUnits(infos_, positions, options_.distribution);
-    std::vector<Unit> normal;
+    std::vector<Bundle> bundles = MakeBundles(tests_, positions, options_.distribution);
+    std::vector<Bundle> normal;
     std::map<std::vector<std::string>, std::vector<int>> by_locks;
     std::vector<int> exclusive;
-    for (Unit& unit : units) {
-      if (!unit.serial) {
-        normal.push_back(std::move(unit));
+    for (Bundle& bundle : bundles) {
+      if (!bundle.serial) {
+        normal.push_back(std::move(bundle));
       } else {
-        auto& items = unit.exclusive ? exclusive : by_locks[unit.locks];
-        items.insert(items.end(), unit.items.begin(), unit.items.end());
+        auto& items = bundle.exclusive ? exclusive : by_locks[bundle.locks];
+        items.insert(items.end(), bundle.items.begin(), bundle.items.end());
       }
     }
 
@@ -453,32 +321,49 @@ class Planner {
     }
   }
 
-  std::vector<Piece> PackNormal(const std::vector<Unit>& units) {
-    if (units.empty()) return {};
+  std::vector<Piece> PackNormal(const std::vector<Bundle>& bundles) {
+    if (bundles.empty()) return {};
     double total = 0;
-    for (const Unit& unit : units) total += unit.cost;
+    for (const Bundle& bundle : bundles) total += bundle.cost;
     int shards =
         options_.shards > 0
-            ? static_cast<int>(std::min<size_t>(options_.shards, units.size()))
-            : AutoShards(total, startup_, timed_, std::max(options_.cores, 1), units.size());
-    if (options_.distribution == Distribution::kLoad) return PackLoad(units, shards, infos_);
+            ? static_cast<int>(std::min<size_t>(options_.shards, bundles.size()))
+            : AutoShards(total, startup_, timed_, std::max(options_.cores, 1), bundles.size());
+    ItemName node_id = [this](int i) -> const std::string& { return tests_[i].item->node_id; };
+    if (options_.distribution == Distribution::kLoad)
+      return PackLoad(ByModule(bundles), shards, node_id);
     std::vector<Piece> pieces;
-    for (const Unit& unit : units) pieces.push_back(PieceOf(unit));
-    return PackLpt(std::move(pieces), shards, infos_);
+    for (const Bundle& bundle : bundles) pieces.push_back({bundle.items, bundle.cost});
+    return PackLpt(std::move(pieces), shards, node_id);
+  }
+
+  // The bundles as pieces, by module in order of their first bundle, for
+  // DISTRIBUTION load (pack.h). An xdist group counts towards the module of
+  // its first test.
+  std::vector<std::vector<Piece>> ByModule(const std::vector<Bundle>& bundles) const {
+    std::vector<std::vector<Piece>> modules;
+    std::unordered_map<std::string_view, size_t> module_index;
+    for (const Bundle& bundle : bundles) {
+      std::string_view module = FileKey(*tests_[bundle.items.front()].item);
+      auto [it, inserted] = module_index.emplace(module, modules.size());
+      if (inserted) modules.emplace_back();
+      modules[it->second].push_back({bundle.items, bundle.cost});
+    }
+    return modules;
   }
 
   // One entry per module. A group spanning modules joins them; the entry is
   // then named after all of them ("a.py+b.py") in collection order.
   void AddFiles(const std::vector<int>& positions) {
-    for (const Unit& unit : MakeUnits(infos_, positions, Distribution::kFile)) {
+    for (const Bundle& bundle : MakeBundles(tests_, positions, Distribution::kFile)) {
       std::vector<std::string> files;
-      for (int i : unit.items) {
-        std::string file(FileKey(*infos_[i].item));
+      for (int i : bundle.items) {
+        std::string file(FileKey(*tests_[i].item));
         if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
       }
       std::string name;
       for (const std::string& file : files) name += (name.empty() ? "" : "+") + file;
-      Entry entry = NewEntry(unit.items);
+      Entry entry = NewEntry(bundle.items);
       entry.name = Name(name);
       plan_.entries.push_back(std::move(entry));
     }
@@ -488,11 +373,11 @@ class Planner {
   // an entry here; a RESOURCE_LOCK per group keeps them from running at the
   // same time, which is what xdist's one-worker-per-group guarantees too.
   void AddTests() {
-    for (int i = 0; i < static_cast<int>(infos_.size()); ++i) {
-      const Item& item = *infos_[i].item;
+    for (int i = 0; i < static_cast<int>(tests_.size()); ++i) {
+      const Item& item = *tests_[i].item;
       Entry entry = NewEntry({i});
       entry.name = Name(item.node_id);
-      if (infos_[i].group) entry.locks.push_back("xdist_group:" + *infos_[i].group);
+      if (tests_[i].group) entry.locks.push_back("xdist_group:" + *tests_[i].group);
       SortUnique(&entry.locks);
       for (const Marker& marker : item.markers)
         if (kUnlabelledMarkers.count(marker.name) == 0) entry.labels.push_back(marker.name);
@@ -523,7 +408,7 @@ class Planner {
   const PlanOptions& options_;
   double startup_;
   bool timed_;  // durations were measured: costs are not all guesses
-  std::vector<Info> infos_;
+  std::vector<PlannedTest> tests_;
   Plan plan_;
 };
 
@@ -551,174 +436,6 @@ void PrioritiseLastFailed(Plan* plan) {
     if (!IsLastFailed(entry)) others = std::max(others, entry.cost);
   for (Entry& entry : plan->entries)
     if (IsLastFailed(entry)) entry.cost += others;
-}
-
-namespace {
-
-constexpr const char* kPlanFormat = "pytest-shards-plan/1";
-
-void WriteEntry(JsonWriter& writer, const Entry& entry) {
-  writer.BeginObject();
-  writer.Key("name");
-  writer.String(entry.name);
-  writer.Key("node_ids");
-  writer.Strings(entry.node_ids);
-  writer.Key("locks");
-  writer.Strings(entry.locks);
-  writer.Key("exclusive");
-  writer.Bool(entry.exclusive);
-  writer.Key("cost");
-  writer.Number(entry.cost);
-  writer.Key("labels");
-  writer.Strings(entry.labels);
-  writer.Key("source_line");
-  writer.String(entry.source_line);
-  writer.Key("collection_errors");
-  writer.Bool(entry.collection_errors);
-  writer.EndObject();
-}
-
-std::vector<std::string> ReadStrings(JsonReader& reader) {
-  std::vector<std::string> strings;
-  reader.BeginArray();
-  while (reader.NextElement()) strings.push_back(reader.String());
-  return strings;
-}
-
-Entry ReadEntry(JsonReader& reader) {
-  Entry entry;
-  bool named = false, has_node_ids = false;
-  reader.BeginObject();
-  for (std::string key; reader.NextKey(&key);) {
-    if (key == "name") {
-      entry.name = reader.String();
-      named = true;
-    } else if (key == "node_ids") {
-      entry.node_ids = ReadStrings(reader);
-      has_node_ids = true;
-    } else if (key == "locks") {
-      entry.locks = ReadStrings(reader);
-    } else if (key == "exclusive") {
-      entry.exclusive = reader.Bool();
-    } else if (key == "cost") {
-      entry.cost = reader.Number();
-    } else if (key == "labels") {
-      entry.labels = ReadStrings(reader);
-    } else if (key == "source_line") {
-      entry.source_line = reader.String();
-    } else if (key == "collection_errors") {
-      entry.collection_errors = reader.Bool();
-    } else {
-      reader.Skip();
-    }
-  }
-  if (!named) throw JsonReader::ShapeError("an entry has no name");
-  if (!has_node_ids) throw JsonReader::ShapeError("entry " + entry.name + " has no node_ids");
-  return entry;
-}
-
-PlanFile ReadDocument(JsonReader& reader, std::string* format) {
-  PlanFile file;
-  bool has_run_id = false, has_settings = false, has_rootdir = false, has_entries = false;
-  reader.BeginObject();
-  for (std::string key; reader.NextKey(&key);) {
-    if (key == "format") {
-      *format = reader.String();
-    } else if (key == "run_id") {
-      file.run_id = reader.String();
-      has_run_id = true;
-    } else if (key == "settings") {
-      file.settings = SettingsFromJson(reader.Value());
-      has_settings = true;
-    } else if (key == "rootdir") {
-      file.rootdir = reader.String();
-      has_rootdir = true;
-    } else if (key == "xdist") {
-      file.xdist = reader.Bool();
-    } else if (key == "module_paths") {
-      reader.BeginObject();
-      for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
-    } else if (key == "entries") {
-      reader.BeginArray();
-      while (reader.NextElement()) file.plan.entries.push_back(ReadEntry(reader));
-      has_entries = true;
-    } else {
-      reader.Skip();
-    }
-  }
-  if (!has_run_id || !has_settings || !has_rootdir || !has_entries)
-    throw JsonReader::ShapeError("run_id, settings, rootdir or entries missing");
-  return file;
-}
-
-// Every PlanFile read is made here. Throws JsonReader::SyntaxError for text
-// that is not JSON and Error for JSON that is not a plan.
-PlanFile ParsePlanFile(std::string_view text) {
-  return ReadVersioned(text, kPlanFormat, "plan file", "corrupt", "re-run cmake", ReadDocument);
-}
-
-}  // namespace
-
-std::map<std::string, std::string> ModulePaths(const Collection& collection) {
-  std::map<std::string, std::string> paths;
-  fs::path root(collection.rootdir);
-  std::string_view last_part, last_path;
-  for (const Item& item : collection.items) {
-    // A module's items are adjacent: compare its paths once, not per item.
-    if (ModulePart(item.node_id) == last_part && item.path == last_path) continue;
-    last_part = ModulePart(item.node_id);
-    last_path = item.path;
-    std::string part(last_part);
-    if (item.path.empty() || paths.count(part)) continue;
-    if ((root / part).lexically_normal() != fs::path(item.path).lexically_normal())
-      paths[part] = item.path;
-  }
-  return paths;
-}
-
-std::string PlanFileText(const PlanFile& file) {
-  std::string text;
-  JsonWriter writer(&text, /*line_depth=*/2);
-  writer.BeginObject();
-  writer.Key("format");
-  writer.String(kPlanFormat);
-  writer.Key("run_id");
-  writer.String(file.run_id);
-  writer.Key("settings");
-  writer.Value(SettingsToJson(file.settings));
-  writer.Key("rootdir");
-  writer.String(file.rootdir);
-  writer.Key("xdist");
-  writer.Bool(file.xdist);
-  writer.Key("module_paths");
-  writer.BeginObject();
-  for (const auto& [part, path] : file.module_paths) {
-    writer.Key(part);
-    writer.String(path);
-  }
-  writer.EndObject();
-  writer.Key("entries");
-  writer.BeginArray();
-  for (const Entry& entry : file.plan.entries) WriteEntry(writer, entry);
-  writer.EndArray();
-  writer.EndObject();
-  text += '\n';
-  return text;
-}
-
-json PlanFileToJson(const PlanFile& file) { return json::parse(PlanFileText(file)); }
-
-PlanFile PlanFileFromJson(const json& json) { return ParsePlanFile(json.dump()); }
-
-PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
-  try {
-    return ParseJsonFile(path, "plan", std::string(fix), ParsePlanFile);
-  } catch (const Error& e) {
-    // ParsePlanFile knows what is wrong, not which file it read.
-    std::string what = e.what();
-    if (what.find(path.string()) != std::string::npos) throw;
-    throw Error(path.string() + ": " + what);
-  }
 }
 
 }  // namespace pytest_shards

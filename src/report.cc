@@ -1,29 +1,18 @@
 #include "report.h"
 
 #include <algorithm>
-#include <cstdint>
-#include <cstdio>
-#include <pugixml.hpp>
 #include <set>
-#include <sstream>
-#include <string_view>
 
 #include "error.h"
 #include "file_util.h"
 #include "hash.h"
-#include "report_export.h"
 #include "runs.h"
 
 namespace pytest_shards {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 namespace {
-
-// The order outcomes appear in the totals line; unknown ones follow.
-const char* const kOutcomeOrder[] = {"passed",  "failed",  "error",   "crashed", "timeout",
-                                     "missing", "skipped", "xfailed", "xpassed"};
 
 // Outcomes whose duration is a real measurement of the test. A crash, a
 // timeout or a missing test says nothing about how long the test takes.
@@ -31,41 +20,6 @@ bool IsMeasured(const std::string& outcome) {
   return outcome == "passed" || outcome == "failed" || outcome == "error" || outcome == "skipped" ||
          outcome == "xfailed" || outcome == "xpassed";
 }
-
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-// Cuts to at most `limit` bytes on a UTF-8 character boundary.
-std::string Shorten(std::string line, std::size_t limit) {
-  if (line.size() <= limit) return line;
-  std::size_t cut = limit;
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-  return line.substr(0, cut) + "...";
-}
-
-}  // namespace
-
-// Public (report.h): watch's failure lines show it too.
-std::string KeyLine(const std::string& message, std::size_t limit) {
-  std::string first;
-  std::istringstream lines(message);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::size_t begin = line.find_first_not_of(" \t");
-    if (begin == std::string::npos) continue;
-    if (line.compare(0, 2, "E ") == 0)
-      return Shorten(line.substr(line.find_first_not_of(" ", 1)), limit);
-    if (first.empty()) first = line.substr(begin);
-  }
-  return Shorten(first, limit);
-}
-
-namespace {
-
-// ---- Building the report --------------------------------------------------
 
 // The plan entry a journal belongs to, or -1.
 int EntryIndex(const Plan& plan, const ShardJournal& journal) {
@@ -108,12 +62,6 @@ EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& jou
     row.restarts = journal->restarts;
   }
   return row;
-}
-
-bool HasFailure(const EntryRow& row) {
-  for (const auto& [outcome, count] : row.counts)
-    if (count > 0 && IsFailure(outcome)) return true;
-  return false;
 }
 
 void Add(Report* report, EntryRow* row, TestResult result) {
@@ -161,228 +109,6 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
   }
 }
 
-// ---- XML --------------------------------------------------------------------
-
-bool IsXmlChar(std::uint32_t c) {
-  return c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-         (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-}
-
-void AppendHex(std::string* out, std::uint32_t value) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof buffer, "#x%02X", static_cast<unsigned>(value));
-  out->append(buffer);
-}
-
-// Decodes one UTF-8 character at text[i]; returns its length, or 0 when the
-// bytes there are not valid UTF-8 (truncated, overlong, surrogate).
-std::size_t DecodeUtf8(std::string_view text, std::size_t i, std::uint32_t* code) {
-  static const std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  unsigned char lead = static_cast<unsigned char>(text[i]);
-  std::size_t length = lead < 0x80             ? 1
-                       : (lead & 0xE0) == 0xC0 ? 2
-                       : (lead & 0xF0) == 0xE0 ? 3
-                       : (lead & 0xF8) == 0xF0 ? 4
-                                               : 0;
-  if (length == 0 || i + length > text.size()) return 0;
-  std::uint32_t c = length == 1 ? lead : lead & (0x7F >> length);
-  for (std::size_t k = 1; k < length; ++k) {
-    unsigned char next = static_cast<unsigned char>(text[i + k]);
-    if ((next & 0xC0) != 0x80) return 0;
-    c = (c << 6) | (next & 0x3F);
-  }
-  if (c < kMin[length] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
-  *code = c;
-  return length;
-}
-
-}  // namespace
-
-std::string XmlSafe(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size();) {
-    std::uint32_t code = 0;
-    std::size_t length = DecodeUtf8(text, i, &code);
-    if (length == 0) {
-      AppendHex(&out, static_cast<unsigned char>(text[i]));
-      ++i;
-      continue;
-    }
-    if (IsXmlChar(code))
-      out.append(text.substr(i, length));
-    else
-      AppendHex(&out, code);
-    i += length;
-  }
-  return out;
-}
-
-namespace {
-
-void SetAttribute(pugi::xml_node node, const char* name, const std::string& value) {
-  node.append_attribute(name).set_value(XmlSafe(value).c_str());
-}
-
-void SetAttribute(pugi::xml_node node, const char* name, std::size_t value) {
-  node.append_attribute(name).set_value(std::to_string(value).c_str());
-}
-
-struct JunitCounts {
-  std::size_t tests = 0, failures = 0, errors = 0, skipped = 0;
-  double time = 0;
-  void Set(pugi::xml_node node) const {
-    SetAttribute(node, "tests", tests);
-    SetAttribute(node, "failures", failures);
-    SetAttribute(node, "errors", errors);
-    SetAttribute(node, "skipped", skipped);
-    SetAttribute(node, "time", Fixed(time, 3));
-  }
-};
-
-// The child element a result's outcome gets: <failure>, <error>, <skipped>
-// or nothing (a pass).
-const char* JunitElement(const std::string& outcome) {
-  if (outcome == "error") return "error";
-  if (outcome == "skipped" || outcome == "xfailed") return "skipped";
-  if (outcome == "passed" || outcome == "xpassed") return nullptr;
-  return IsFailure(outcome) ? "failure" : nullptr;
-}
-
-void AddTestcase(pugi::xml_node suite, const TestResult& test, JunitCounts* counts) {
-  pugi::xml_node testcase = suite.append_child("testcase");
-  auto [classname, name] = JunitNames(test.node_id);
-  SetAttribute(testcase, "classname", classname);
-  SetAttribute(testcase, "name", name);
-  SetAttribute(testcase, "time", Fixed(test.duration, 3));
-  ++counts->tests;
-  counts->time += test.duration;
-  const char* element = JunitElement(test.outcome);
-  if (!element) return;
-  std::string element_name = element;
-  if (element_name == "failure") ++counts->failures;
-  if (element_name == "error") ++counts->errors;
-  if (element_name == "skipped") ++counts->skipped;
-  pugi::xml_node child = testcase.append_child(element);
-  std::string message = KeyLine(test.message, 200);
-  SetAttribute(child, "message", message.empty() ? test.outcome : message);
-  SetAttribute(child, "type", test.outcome);
-  if (!test.message.empty() && element_name != "skipped")
-    child.append_child(pugi::node_pcdata).set_value(XmlSafe(test.message).c_str());
-}
-
-std::set<std::string> CollectionErrorEntries(const Report& report) {
-  std::set<std::string> names;
-  for (const EntryRow& row : report.entries)
-    if (row.collection_errors) names.insert(row.name);
-  return names;
-}
-
-}  // namespace
-
-// ---- Summary ----------------------------------------------------------------
-
-std::string FormatTotals(const std::map<std::string, int>& totals) {
-  auto count = [&](const std::string& outcome) {
-    auto found = totals.find(outcome);
-    return found == totals.end() ? 0 : found->second;
-  };
-  std::string line =
-      std::to_string(count("passed")) + " passed, " + std::to_string(count("failed")) + " failed";
-  std::set<std::string> done = {"passed", "failed"};
-  auto add = [&](const std::string& outcome) {
-    if (!done.insert(outcome).second || count(outcome) == 0) return;
-    line += ", " + std::to_string(count(outcome)) + " " + outcome;
-  };
-  for (const char* outcome : kOutcomeOrder) add(outcome);
-  for (const auto& [outcome, n] : totals) add(outcome);
-  return line;
-}
-
-namespace {
-
-std::string Pad(const std::string& text, std::size_t width, bool right) {
-  if (text.size() >= width) return text;
-  std::string fill(width - text.size(), ' ');
-  return right ? fill + text : text + fill;
-}
-
-std::string Table(const Report& report) {
-  std::size_t width = 5;
-  for (const EntryRow& row : report.entries) width = std::max(width, row.name.size());
-  std::ostringstream out;
-  out << Pad("entry", width, false) << "  tests  wall s  start-up s  peak RSS MiB  result\n";
-  for (const EntryRow& row : report.entries) {
-    auto number = [&](double value, int decimals) {
-      return row.finished ? Fixed(value, decimals) : std::string("-");
-    };
-    out << Pad(row.name, width, false) << "  " << Pad(std::to_string(row.tests), 5, true) << "  "
-        << Pad(number(row.wall, 2), 6, true) << "  " << Pad(number(row.startup, 2), 10, true)
-        << "  " << Pad(number(row.peak_rss_kb / 1024.0, 1), 12, true) << "  " << row.Status();
-    // The exit status only when no failing result explains it.
-    if (row.finished && row.exit_code != 0 && !HasFailure(row))
-      out << " (exit " << row.exit_code << ")";
-    if (row.restarts > 0)
-      out << " (" << row.restarts << (row.restarts == 1 ? " restart)" : " restarts)");
-    out << "\n";
-  }
-  return out.str();
-}
-
-// At most this many node IDs per list; the JUnit file has them all.
-constexpr std::size_t kListLimit = 100;
-
-void List(std::ostream& out, const std::string& title, const std::vector<std::string>& lines) {
-  if (lines.empty()) return;
-  out << title << " (" << lines.size() << "):\n";
-  for (std::size_t i = 0; i < lines.size() && i < kListLimit; ++i) out << "  " << lines[i] << "\n";
-  if (lines.size() > kListLimit) out << "  ... and " << lines.size() - kListLimit << " more\n";
-}
-
-// The heading a failing outcome is listed under.
-std::string FailureTitle(const std::string& outcome) {
-  if (outcome == "failed" || outcome == "error") return "failed";
-  if (outcome == "timeout") return "timed out";
-  if (outcome == "missing") return "missing (not collected at run time)";
-  return outcome;
-}
-
-void Failures(std::ostream& out, const Report& report) {
-  std::set<std::string> never_ran(report.never_ran.begin(), report.never_ran.end());
-  std::set<std::string> collection_entries = CollectionErrorEntries(report);
-  std::vector<std::string> titles;
-  std::map<std::string, std::vector<std::string>> lists;
-  for (const ReportResult& result : report.results) {
-    const TestResult& test = result.test;
-    if (!IsFailure(test.outcome)) continue;
-    // Listed with the accounting problems instead.
-    if (test.outcome == "missing" && never_ran.count(test.node_id)) continue;
-    if (collection_entries.count(result.entry)) continue;
-    std::string title = FailureTitle(test.outcome);
-    if (!lists.count(title)) titles.push_back(title);
-    std::string line = test.node_id + "  [" + result.entry + "]";
-    std::string message = KeyLine(test.message, 160);
-    if (!message.empty()) line += "  " + message;
-    lists[title].push_back(line);
-  }
-  for (const std::string& title : titles) List(out, title, lists[title]);
-}
-
-void EntryProblems(std::ostream& out, const Report& report) {
-  std::vector<std::string> killed, not_run;
-  for (const EntryRow& row : report.entries) {
-    if (!row.ran)
-      not_run.push_back(row.name);
-    else if (!row.finished)
-      killed.push_back(row.name + "  (no closing record: killed mid-run" +
-                       (row.running.empty() ? "" : " while running " + row.running) + ")");
-  }
-  List(out, "entries that did not finish", killed);
-  List(out, "entries that did not run", not_run);
-}
-
-// ---- Files ----------------------------------------------------------------
-
 }  // namespace
 
 // Public (report.h): watch reads the plan of the run it follows.
@@ -395,13 +121,13 @@ namespace {
 
 // The journals of the plan's entries that exist. A corrupt journal throws
 // unless `skip_corrupt`.
-std::vector<ShardJournal> ReadJournals(const PlanFile& plan, const fs::path& suite_dir,
+std::vector<ShardJournal> ReadJournals(const PlanFile& plan_file, const fs::path& suite_dir,
                                        bool skip_corrupt) {
   std::vector<ShardJournal> journals;
   // The suite directory given wins over the one recorded in the plan should
   // the build tree have moved.
-  for (std::size_t i = 0; i < plan.plan.entries.size(); ++i) {
-    fs::path file = JournalFile(suite_dir, plan.run_id, i);
+  for (std::size_t i = 0; i < plan_file.plan.entries.size(); ++i) {
+    fs::path file = JournalFile(suite_dir, plan_file.run_id, i);
     std::error_code ec;
     if (!fs::exists(file, ec)) continue;
     try {
@@ -414,9 +140,10 @@ std::vector<ShardJournal> ReadJournals(const PlanFile& plan, const fs::path& sui
 }
 
 // Some entry of the plan has run (and written its journal).
-bool Ran(const PlanFile& plan, const std::vector<ShardJournal>& journals) {
-  return std::any_of(journals.begin(), journals.end(),
-                     [&](const ShardJournal& journal) { return journal.run_id == plan.run_id; });
+bool Ran(const PlanFile& plan_file, const std::vector<ShardJournal>& journals) {
+  return std::any_of(journals.begin(), journals.end(), [&](const ShardJournal& journal) {
+    return journal.run_id == plan_file.run_id;
+  });
 }
 
 // collection.json, if it is readable: it only adds collection errors'
@@ -472,10 +199,16 @@ Durations UpdateDurations(const fs::path& suite_dir, Durations store, const Repo
 
 }  // namespace
 
+bool EntryRow::HasFailingResult() const {
+  for (const auto& [outcome, count] : counts)
+    if (count > 0 && IsFailure(outcome)) return true;
+  return false;
+}
+
 std::string EntryRow::Status() const {
   if (!ran) return "not run";
   if (!finished) return "killed";
-  if (exit_code != 0 || HasFailure(*this)) return "failed";
+  if (exit_code != 0 || HasFailingResult()) return "failed";
   return "passed";
 }
 
@@ -486,17 +219,17 @@ bool Report::Ok() const {
   return true;
 }
 
-Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals,
+Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& journals,
                    const std::vector<CollectionError>& collection_errors) {
   Report report;
-  report.suite = plan.settings.suite;
-  report.run_id = plan.run_id;
-  const std::vector<Entry>& entries = plan.plan.entries;
+  report.suite = plan_file.settings.suite;
+  report.run_id = plan_file.run_id;
+  const std::vector<Entry>& entries = plan_file.plan.entries;
   std::vector<std::vector<const ShardJournal*>> by_entry(entries.size());
   std::map<std::string, int> seen;  // node ID -> results in this run
   for (const ShardJournal& journal : journals) {
-    if (journal.run_id != plan.run_id) continue;
-    int index = EntryIndex(plan.plan, journal);
+    if (journal.run_id != plan_file.run_id) continue;
+    int index = EntryIndex(plan_file.plan, journal);
     if (index < 0) continue;
     by_entry[index].push_back(&journal);
     for (const TestResult& result : journal.results) ++seen[result.node_id];
@@ -511,74 +244,11 @@ Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journa
   return report;
 }
 
-std::string FormatSummary(const Report& report) {
-  std::ostringstream out;
-  out << "pytest-shards report: " << report.suite << " (run " << report.run_id << ")\n";
-  out << Table(report);
-  out << FormatTotals(report.totals) << "\n";
-  Failures(out, report);
-  std::set<std::string> collection_entries = CollectionErrorEntries(report);
-  std::vector<std::string> collection_errors;
-  for (const ReportResult& result : report.results) {
-    if (!collection_entries.count(result.entry)) continue;
-    std::string message = KeyLine(result.test.message, 160);
-    collection_errors.push_back(result.test.node_id + (message.empty() ? "" : "  " + message));
-  }
-  List(out, "modules that failed to collect", collection_errors);
-  List(out, "never ran", report.never_ran);
-  List(out, "ran more than once", report.ran_twice);
-  EntryProblems(out, report);
-  out << (report.Ok() ? "OK" : "FAILED") << "\n";
-  return out.str();
-}
-
-std::pair<std::string, std::string> JunitNames(const std::string& node_id) {
-  std::size_t separator = node_id.find("::");
-  std::string module = node_id.substr(0, separator);
-  if (module.size() > 3 && module.compare(module.size() - 3, 3, ".py") == 0)
-    module.resize(module.size() - 3);
-  std::replace(module.begin(), module.end(), '/', '.');
-  std::replace(module.begin(), module.end(), '\\', '.');
-  if (separator == std::string::npos) return {"", module};  // a module: collection error
-  // Parameters ("[a::b]") may hold anything, "::" included: split before them.
-  std::string rest = node_id.substr(separator + 2);
-  std::size_t bracket = rest.find('[');
-  std::string head = rest.substr(0, bracket);
-  std::string params = bracket == std::string::npos ? "" : rest.substr(bracket);
-  std::size_t last = head.rfind("::");
-  if (last == std::string::npos) return {module, rest};
-  std::string classes = head.substr(0, last);
-  for (std::size_t at = classes.find("::"); at != std::string::npos; at = classes.find("::", at))
-    classes.replace(at, 2, ".");
-  return {module + "." + classes, head.substr(last + 2) + params};
-}
-
-std::string JunitXml(const Report& report, const std::string& suite) {
-  pugi::xml_document document;
-  pugi::xml_node declaration = document.append_child(pugi::node_declaration);
-  declaration.append_attribute("version").set_value("1.0");
-  declaration.append_attribute("encoding").set_value("UTF-8");
-  pugi::xml_node root = document.append_child("testsuites");
-  SetAttribute(root, "name", suite);
-  JunitCounts total;
-  for (const EntryRow& row : report.entries) {
-    pugi::xml_node node = root.append_child("testsuite");
-    SetAttribute(node, "name", row.name);
-    JunitCounts counts;
-    for (const ReportResult& result : report.results)
-      if (result.entry == row.name) AddTestcase(node, result.test, &counts);
-    if (row.finished) counts.time = row.wall;
-    counts.Set(node);
-    total.tests += counts.tests;
-    total.failures += counts.failures;
-    total.errors += counts.errors;
-    total.skipped += counts.skipped;
-    total.time += counts.time;
-  }
-  total.Set(root);
-  std::ostringstream out;
-  document.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
-  return out.str();
+std::set<std::string> CollectionErrorEntries(const Report& report) {
+  std::set<std::string> names;
+  for (const EntryRow& row : report.entries)
+    if (row.collection_errors) names.insert(row.name);
+  return names;
 }
 
 Durations FoldDurations(Durations store, const Report& report) {
@@ -612,32 +282,19 @@ Durations FoldDurations(Durations store, const Report& report) {
   return store;
 }
 
-int ReportMain(const fs::path& suite_dir, const std::string& junit_file, std::ostream& out,
-               json* exported, Report* report_out) {
-  // The last run that ran something; else the newest plan, all "not run".
-  std::string run_id = LastRun(suite_dir);
-  if (run_id.empty()) run_id = NewestRun(suite_dir);
-  if (run_id.empty()) {
-    throw Error("no plan in " + RunsDir(suite_dir).string() +
-                "; run ctest first: a plan is written at each ctest start");
-  }
-  return ReportRun(suite_dir, run_id, junit_file, out, exported, report_out);
+ReportedRun ReadRun(const fs::path& suite_dir, const std::string& run_id) {
+  ReportedRun run;
+  run.stamp = FoldStamp(suite_dir, run_id);
+  run.plan_file = ReadPlan(suite_dir, run_id);
+  std::vector<ShardJournal> journals =
+      ReadJournals(run.plan_file, suite_dir, /*skip_corrupt=*/false);
+  run.collection = ReadCollectionIfAny(suite_dir);
+  run.report = BuildReport(run.plan_file, journals, run.collection.errors);
+  return run;
 }
 
-int ReportRun(const fs::path& suite_dir, const std::string& run_id, const std::string& junit_file,
-              std::ostream& out, json* exported, Report* report_out) {
-  std::string stamp = FoldStamp(suite_dir, run_id);
-  PlanFile plan = ReadPlan(suite_dir, run_id);
-  std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/false);
-  Collection collection = ReadCollectionIfAny(suite_dir);
-  Report report = BuildReport(plan, journals, collection.errors);
-  out << FormatSummary(report);
-  if (!junit_file.empty()) WriteFileAtomic(junit_file, JunitXml(report, plan.settings.suite));
-  if (exported) *exported = ExportSuite(report, plan, collection);
-  UpdateDurations(suite_dir, StoredDurations(suite_dir), report, stamp);
-  int status = report.Ok() ? 0 : 1;
-  if (report_out) *report_out = std::move(report);
-  return status;
+void RecordDurations(const fs::path& suite_dir, const ReportedRun& run) {
+  UpdateDurations(suite_dir, StoredDurations(suite_dir), run.report, run.stamp);
 }
 
 namespace {
@@ -646,15 +303,15 @@ namespace {
 // nothing to learn from.
 bool FoldRun(const fs::path& suite_dir, const std::string& run_id, const std::string& stamp,
              Durations* store) {
-  PlanFile plan;
+  PlanFile plan_file;
   try {
-    plan = ReadPlan(suite_dir, run_id);
+    plan_file = ReadPlan(suite_dir, run_id);
   } catch (const Error&) {
     return false;
   }
-  std::vector<ShardJournal> journals = ReadJournals(plan, suite_dir, /*skip_corrupt=*/true);
-  if (!Ran(plan, journals)) return false;
-  *store = UpdateDurations(suite_dir, std::move(*store), BuildReport(plan, journals), stamp);
+  std::vector<ShardJournal> journals = ReadJournals(plan_file, suite_dir, /*skip_corrupt=*/true);
+  if (!Ran(plan_file, journals)) return false;
+  *store = UpdateDurations(suite_dir, std::move(*store), BuildReport(plan_file, journals), stamp);
   return true;
 }
 

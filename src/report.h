@@ -1,19 +1,22 @@
-// The report: merges the journals of one ctest run (see journal.h) against
-// the plan that run executed (see plan.h) into a summary, JUnit XML and the
-// durations store the next plan reads.
+// The report's accounting: merges the journals of one ctest run (see
+// journal.h) against the plan that run executed (see plan_file.h): what
+// each entry and test did, what never ran or ran twice; and folds that
+// into the durations store the next plan reads. What the report shows is
+// elsewhere: the summary text (report_summary.h), JUnit XML
+// (report_junit.h), the results export (report_export.h), the timeline
+// (report_html.h); `pytest-shards report` puts them together
+// (report_command.h).
 #pragma once
 
 #include <filesystem>
 #include <map>
-#include <ostream>
+#include <set>
 #include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 #include "durations.h"
 #include "journal.h"
-#include "plan.h"
+#include "plan_file.h"
 
 namespace pytest_shards {
 
@@ -45,6 +48,8 @@ struct EntryRow {
   // "passed", "failed", "killed" (no closing record: killed mid-run),
   // "not run" (no journal of this run).
   std::string Status() const;
+  // Some result of the entry has a failing outcome (see IsFailure).
+  bool HasFailingResult() const;
 };
 
 struct Report {
@@ -73,27 +78,8 @@ struct Report {
 Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journals,
                    const std::vector<CollectionError>& collection_errors = {});
 
-// Human-readable: a per-entry table, a totals line ("N passed, N failed",
-// then the other non-zero outcomes), the failing node IDs and the
-// accounting problems.
-std::string FormatSummary(const Report& report);
-
-// "N passed, N failed", then the other non-zero outcomes.
-std::string FormatTotals(const std::map<std::string, int>& totals);
-
-// JUnit XML: <testsuites name=suite> holding one <testsuite> per entry and
-// one <testcase> per result. Any node ID text gives well-formed XML 1.0:
-// characters XML cannot hold are written as "#xHH".
-std::string JunitXml(const Report& report, const std::string& suite);
-
-// The JUnit (classname, name) of a node ID:
-// "tests/test_a.py::TestX::test_y[p]" -> ("tests.test_a.TestX", "test_y[p]").
-std::pair<std::string, std::string> JunitNames(const std::string& node_id);
-
-// Text XML 1.0 can hold: what it cannot (control characters, invalid UTF-8)
-// becomes "#xHH", as pytest's own junitxml does, so distinct node IDs stay
-// distinct. The markup characters are left to the XML writer to escape.
-std::string XmlSafe(std::string_view text);
+// The names of the entries that re-run modules that failed to collect.
+std::set<std::string> CollectionErrorEntries(const Report& report);
 
 // The store updated with this run: the latest measured duration of every
 // test that ran to an outcome (not crashed/timeout/missing), the wall time
@@ -103,29 +89,9 @@ std::string XmlSafe(std::string_view text);
 // Folding the same report twice gives the same store.
 Durations FoldDurations(Durations store, const Report& report);
 
-// The line of a failure message that says what went wrong, at most `limit`
-// bytes: pytest's first "E   " line (its long report starts with source
-// lines), else the first non-empty line.
-std::string KeyLine(const std::string& message, std::size_t limit);
-
 // The plan of run `run_id` of the suite (see runs.h). Throws Error naming the
 // file when it is missing or corrupt.
 PlanFile ReadPlan(const std::filesystem::path& suite_dir, const std::string& run_id);
-
-// Reports run `run_id` of the suite (see runs.h): prints the summary to
-// `out`, writes JUnit XML to junit_file unless it is empty, updates
-// durations.json. Returns 0 when Ok(), 1 otherwise; throws Error when the
-// run has no readable plan. With `exported`, also sets it to the suite's
-// part of the results export (report_export.h). With `report`, also stores
-// the report there (for the timeline, report_html.h).
-int ReportRun(const std::filesystem::path& suite_dir, const std::string& run_id,
-              const std::string& junit_file, std::ostream& out, nlohmann::json* exported = nullptr,
-              Report* report = nullptr);
-
-// `pytest-shards report`: ReportRun of the last run that ran (a ctest that
-// only listed tests does not count); throws Error when there is no plan.
-int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_file,
-               std::ostream& out, nlohmann::json* exported = nullptr, Report* report = nullptr);
 
 // Folds the last run's journals into durations.json; `plan` calls it at
 // each ctest start before it plans. Does nothing when there is no usable
@@ -134,5 +100,24 @@ int ReportMain(const std::filesystem::path& suite_dir, const std::string& junit_
 // corrupt one is rebuilt from the run, or throws Error (as ReadDurations)
 // when there is none.
 Durations FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
+
+// One run read to be reported (report_command.h): its plan, collection.json
+// as it is now (it only adds collection errors' messages and pytest's names
+// of tests: empty when missing or corrupt), the report, and the stamp of
+// its journals taken before they were read (Durations::folded).
+struct ReportedRun {
+  PlanFile plan_file;
+  Collection collection;
+  Report report;
+  std::string stamp;
+};
+
+// Reads run `run_id` of the suite (see runs.h) and builds its report.
+// Throws Error when the run has no readable plan or a journal is corrupt.
+ReportedRun ReadRun(const std::filesystem::path& suite_dir, const std::string& run_id);
+
+// Folds the run's report into durations.json (FoldDurations) and records
+// the journals as folded; a corrupt store is rebuilt from this run.
+void RecordDurations(const std::filesystem::path& suite_dir, const ReportedRun& run);
 
 }  // namespace pytest_shards

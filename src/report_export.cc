@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
+#include "ci_slice.h"
 #include "hash.h"
+#include "runs.h"
 
 namespace pytest_shards {
 
@@ -40,6 +43,15 @@ json EntryJson(const EntryRow& row) {
           {"exit", row.exit_code}, {"restarts", row.restarts}};
 }
 
+// Every node ID of the collection, also those of other jobs' slices: what
+// `pytest-shards merge` checks the jobs' results against.
+json Collected(const std::map<std::string, PytestName>& names) {
+  json collected = json::array();
+  for (const auto& [id, name] : names)
+    collected.push_back({{"id", id}, {"nodeid", name.first}, {"path", name.second}});
+  return collected;
+}
+
 }  // namespace
 
 std::string CollectionIdentity(const Collection& collection) {
@@ -69,11 +81,17 @@ json ExportSuite(const Report& report, const PlanFile& plan, const Collection& c
   }
   json entries = json::array();
   for (const EntryRow& row : report.entries) entries.push_back(EntryJson(row));
-  return {{"suite", report.suite},
-          {"run_id", report.run_id},
-          {"collection", CollectionIdentity(collection)},
-          {"tests", tests},
-          {"entries", entries}};
+  json suite = {{"suite", report.suite},
+                {"run_id", report.run_id},
+                {"collection", CollectionIdentity(collection)},
+                {"collected", Collected(names)},
+                {"tests", tests},
+                {"entries", entries}};
+  std::optional<SliceChoice> slice = ReadRunSlice(RunDir(plan.settings.suite_dir, plan.run_id));
+  if (slice)
+    suite["slice"] = {
+        {"index", slice->slice.index}, {"count", slice->slice.count}, {"source", slice->source}};
+  return suite;
 }
 
 json ExportDocument(const std::vector<json>& suites) {

@@ -6,6 +6,9 @@
 //
 //   {"format": "pytest-shards-results/1",
 //    "suites": [{"suite", "run_id", "collection": hash of the node IDs,
+//                "collected": [{"id", "nodeid", "path"}]: every collected
+//                             node ID, this job's slice or not,
+//                "slice": {"index", "count", "source"} (see ci_slice.h),
 //                "tests": [{"id", "nodeid", "path", "outcome", "duration",
 //                           "message", "entry"}],
 //                "entries": [{"name", "status", "tests", "wall", "startup",
@@ -16,7 +19,7 @@
 #include <vector>
 
 #include "collection.h"
-#include "plan.h"
+#include "plan_file.h"
 #include "report.h"
 
 namespace pytest_shards {

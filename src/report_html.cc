@@ -8,13 +8,14 @@
 #include <set>
 #include <sstream>
 
+#include "report_junit.h"
+#include "report_summary.h"
+#include "timeline.h"
+
 namespace pytest_shards {
 
 namespace {
 
-// Suites whose entries ran further apart than this came from different
-// ctest runs.
-constexpr double kSameRunGapSeconds = 60;
 constexpr std::size_t kTooltipTests = 50;
 constexpr std::size_t kSlowestTests = 20;
 constexpr std::size_t kListLimit = 500;
@@ -63,106 +64,10 @@ svg text { font: 11px sans-serif; }
 .bar:hover .run { fill-opacity: 0.8; }
 )";
 
-std::string Fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
 std::string Seconds(double value) { return Fixed(value, 2) + " s"; }
 
 std::string Percent(double part, double whole) {
   return whole > 0 ? Fixed(100 * part / whole, 0) + "%" : "-";
-}
-
-// ---- The run ------------------------------------------------------------------
-
-// Drawn: it ran and its journal has its times.
-bool Placed(const EntryRow& row) { return row.ran && row.start > 0 && row.end >= row.start; }
-
-struct Span {
-  double start = 0, end = 0;
-};
-
-// Of the report's drawn entries; {0, 0} when none.
-Span RunSpan(const Report& report) {
-  Span span;
-  for (const EntryRow& row : report.entries) {
-    if (!Placed(row)) continue;
-    span.start = span.start == 0 ? row.start : std::min(span.start, row.start);
-    span.end = std::max(span.end, row.end);
-  }
-  return span;
-}
-
-// The reports of the newest ctest run: the ones whose spans chain within
-// kSameRunGapSeconds to the one that ended last.
-std::vector<const Report*> LastRunReports(const std::vector<Report>& reports) {
-  std::vector<const Report*> ran;
-  for (const Report& report : reports)
-    if (RunSpan(report).end > 0) ran.push_back(&report);
-  std::sort(ran.begin(), ran.end(),
-            [](const Report* a, const Report* b) { return RunSpan(*a).start < RunSpan(*b).start; });
-  std::vector<const Report*> group;
-  double group_end = 0;
-  for (const Report* report : ran) {
-    Span span = RunSpan(*report);
-    if (!group.empty() && span.start > group_end + kSameRunGapSeconds) group.clear();
-    group.push_back(report);
-    group_end = std::max(group_end, span.end);
-  }
-  return group;
-}
-
-struct Bar {
-  const Report* report;
-  const EntryRow* row;
-  int lane = 0;
-};
-
-struct Timeline {
-  Span span;
-  std::vector<Bar> bars;     // in start order
-  std::vector<double> busy;  // per lane: seconds its entries ran
-  int critical = -1;         // the lane of the entry that ended last
-
-  double Wall() const { return span.end - span.start; }
-  double Idle(int lane) const { return std::max(0.0, Wall() - busy[lane]); }
-};
-
-Timeline Place(const std::vector<const Report*>& reports) {
-  Timeline timeline;
-  for (const Report* report : reports) {
-    for (const EntryRow& row : report->entries)
-      if (Placed(row)) timeline.bars.push_back({report, &row});
-  }
-  std::sort(timeline.bars.begin(), timeline.bars.end(), [](const Bar& a, const Bar& b) {
-    if (a.row->start != b.row->start) return a.row->start < b.row->start;
-    if (a.row->end != b.row->end) return a.row->end < b.row->end;
-    return a.row->name < b.row->name;
-  });
-  std::vector<double> lane_end;
-  double last_end = -1;
-  for (Bar& bar : timeline.bars) {
-    int lane = -1;
-    for (int i = 0; i < static_cast<int>(lane_end.size()); ++i)
-      if (lane_end[i] <= bar.row->start && (lane < 0 || lane_end[i] > lane_end[lane])) lane = i;
-    if (lane < 0) {
-      lane = static_cast<int>(lane_end.size());
-      lane_end.push_back(0);
-      timeline.busy.push_back(0);
-    }
-    bar.lane = lane;
-    lane_end[lane] = bar.row->end;
-    timeline.busy[lane] += bar.row->end - bar.row->start;
-    if (bar.row->end > last_end) {
-      last_end = bar.row->end;
-      timeline.critical = lane;
-    }
-    timeline.span.start = timeline.span.start == 0 ? bar.row->start : timeline.span.start;
-    timeline.span.end = std::max(timeline.span.end, bar.row->end);
-  }
-  return timeline;
 }
 
 // ---- Markup -------------------------------------------------------------------
@@ -457,7 +362,7 @@ void NotDrawn(pugi::xml_node body, const std::vector<const Report*>& reports) {
 
 std::string TimelineHtml(const std::vector<Report>& reports) {
   std::vector<const Report*> drawn = LastRunReports(reports);
-  Timeline timeline = Place(drawn);
+  Timeline timeline = PlaceOnLanes(drawn);
   // The suites the page is about: those of the drawn run and those that
   // have not run; not those of an earlier run.
   std::vector<const Report*> shown;

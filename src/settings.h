@@ -44,7 +44,7 @@ struct Settings {
   std::filesystem::path suite_dir;    // build-tree directory for this suite's files
   std::string python;                 // interpreter that runs pytest
   std::filesystem::path workdir;      // pytest's cwd
-  std::filesystem::path plugin_dir;   // holds pytest_shards_plugin.py
+  std::filesystem::path plugin_dir;   // holds the pytest_shards_plugin package
   std::vector<std::string> args;      // pytest args for collection and run
   std::vector<std::string> run_args;  // extra pytest args at run time only
   int shards = 0;                     // 0: auto

@@ -1,12 +1,10 @@
 #include "slice.h"
 
 #include <algorithm>
-#include <functional>
-#include <numeric>
-#include <queue>
 #include <utility>
 
 #include "error.h"
+#include "pack.h"
 
 namespace pytest_shards {
 
@@ -38,23 +36,14 @@ Slice ParseSlice(const std::string& text) {
 
 std::vector<int> AssignSlices(const Plan& plan, int count) {
   const std::vector<Entry>& entries = plan.entries;
-  std::vector<size_t> order(entries.size());
-  std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    if (entries[a].cost != entries[b].cost) return entries[a].cost > entries[b].cost;
-    return entries[a].name < entries[b].name;
-  });
-  // The least loaded slice takes the next longest entry; lowest index on a tie.
-  using Load = std::pair<double, int>;
-  std::priority_queue<Load, std::vector<Load>, std::greater<Load>> least;
-  for (int i = 0; i < count; ++i) least.push({0.0, i});
+  std::vector<Piece> pieces;
+  for (size_t e = 0; e < entries.size(); ++e)
+    pieces.push_back({{static_cast<int>(e)}, entries[e].cost});
+  ItemName name = [&](int e) -> const std::string& { return entries[e].name; };
   std::vector<int> slice_of(entries.size(), 0);
-  for (size_t e : order) {
-    auto [load, slice] = least.top();
-    least.pop();
-    slice_of[e] = slice;
-    least.push({load + entries[e].cost, slice});
-  }
+  std::vector<Piece> slices = PackLpt(std::move(pieces), count, name);
+  for (size_t slice = 0; slice < slices.size(); ++slice)
+    for (int e : slices[slice].items) slice_of[e] = static_cast<int>(slice);
   return slice_of;
 }
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "plan.h"
+#include "plan_file.h"
 
 namespace pytest_shards {
 
@@ -19,9 +19,10 @@ struct Slice {
 // and the fix otherwise.
 Slice ParseSlice(const std::string& text);
 
-// The slice (0-based) of every entry: longest-processing-time-first over
-// the entries' COST into `count` slices, ties broken by entry name, so the
-// same plan gives the same assignment in every job of the matrix.
+// The slice (0-based) of every entry: the entries packed by their COST into
+// `count` slices, longest first (PackLpt, pack.h), ties broken by entry
+// name, so the same plan gives the same assignment in every job of the
+// matrix.
 std::vector<int> AssignSlices(const Plan& plan, int count);
 
 // The entries of `slice`, in plan order. Every entry of the plan lands in

@@ -1,5 +1,5 @@
 // Warm interpreters on POSIX: the start lock, starting the server, and the
-// child's messages (see tools/pytest_shards_warm.py for the other side).
+// child's messages (see python/pytest_shards_plugin/warm.py for the other side).
 #include "warm.h"
 
 #include <cerrno>

@@ -1,5 +1,5 @@
 // Warm interpreters, the runner's side: finding or starting the forking
-// pytest server of one suite and ctest run (tools/pytest_shards_warm.py),
+// pytest server of one suite and ctest run (python/pytest_shards_plugin/warm.py),
 // and following a pytest run it forked for an entry as if the runner had
 // started it (pid, wait, kill, exit status, peak RSS).
 #pragma once
@@ -71,7 +71,7 @@ class WarmChild {
 // How to reach a run's warm server, and how to start it.
 struct WarmServerSpec {
   std::filesystem::path dir;      // private (0700): socket, start.lock, logs, unavailable
-  std::vector<std::string> argv;  // python -m pytest_shards_warm --dir <dir> ...
+  std::vector<std::string> argv;  // python -m pytest_shards_plugin.warm --dir <dir> ...
   std::vector<std::string> env;
   std::string cwd;
   double start_timeout = 300;          // seconds for pytest to import and collect the suite

@@ -116,7 +116,7 @@ WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, int ctest) {
   fs::path journal = spec.dir / "journal.jsonl";
   spec.argv = {settings.python,
                "-m",
-               "pytest_shards_warm",
+               "pytest_shards_plugin.warm",
                "--dir",
                spec.dir.string(),
                "--watch-pid",

@@ -5,6 +5,8 @@
 //   run      what each CTest entry executes: one shard
 //   report   after a run: summary, JUnit XML, HTML timeline, durations store
 //   watch    runs ctest with a live progress line of the pytest entries
+//   merge    the results of a CI matrix's jobs as one
+//   cores    prints the cores this process may use (for the CMake module)
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdlib>
@@ -13,17 +15,24 @@
 #include <string>
 #include <vector>
 
+#include "ci_slice.h"
 #include "collect.h"
+#include "cores.h"
+#include "ctest_start.h"
+#include "durations.h"
 #include "error.h"
 #include "file_util.h"
-#include "plan_suite.h"
+#include "merge.h"
 #include "platform.h"
 #include "report.h"
+#include "report_command.h"
 #include "report_export.h"
 #include "report_html.h"
+#include "report_junit.h"
 #include "run.h"
 #include "runs.h"
 #include "settings.h"
+#include "subprocess.h"
 #include "watch.h"
 
 namespace po = boost::program_options;
@@ -41,6 +50,9 @@ constexpr const char* kUsage =
     "  run       run one CTest entry's shard of pytest (what each entry executes)\n"
     "  report    merge the last run's results: summary, JUnit XML, HTML timeline, durations\n"
     "  watch     run ctest and show the pytest entries' progress and failures live\n"
+    "  merge     combine the exports of a CI matrix's jobs: summary, JUnit XML, durations\n"
+    "  cores     print the cores this process may use (affinity, cgroup quota, "
+    "PYTEST_SHARDS_CORES)\n"
     "  fail      print a message and exit 1 (entries that report a problem)\n"
     "\n"
     "'pytest-shards <command> --help' explains a command.\n";
@@ -129,16 +141,17 @@ int CollectCommand(const std::vector<std::string>& args) {
     ValidateSettings(s);
     WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
   }
-  if (!settings_only) pytest_shards::Collect(s, std::cout);
+  if (!settings_only) pytest_shards::RefreshCollection(s, std::cout);
   return 0;
 }
 
 int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
-  PlanSuiteOptions plan;
+  CtestStartOptions plan;
   po::options_description options("plan options");
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::string>()->required(), "the suite's directory in the build tree")(
-      "cores", po::value(&plan.cores)->default_value(1), "logical cores of this machine")(
+      "cores", po::value(&plan.cores),
+      "cores to plan for (default: those this process may use, see pytest-shards cores)")(
       "memory-budget", po::value(&plan.memory_budget_mib)->default_value(0),
       "MiB the entries may hold at once (MEMORY_BUDGET): each entry asks for "
       "RESOURCE_GROUPS memory:<its last peak RSS>; 0: no budget")(
@@ -151,10 +164,13 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
     return 0;
   plan.tool = ExecutablePath(argv0);
+  if (!vm.count("cores")) plan.cores = DetectCores();
+  plan.environment = EnvironmentMap(CurrentEnvironment());
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
-  std::cout << PlanSuite(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
-            << "\n";
+  std::cout
+      << PlanAtCtestStart(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
+      << "\n";
   return 0;
 }
 
@@ -241,6 +257,69 @@ int WatchCommand(const std::vector<std::string>& args) {
   return WatchMain(watch, std::cout);
 }
 
+int MergeCommand(const std::vector<std::string>& args) {
+  std::string junit, durations_out;
+  po::options_description options("merge options");
+  options.add_options()("help,h", "show this help")(
+      "export", po::value<std::vector<std::string>>()->composing(),
+      "a job's pytest-shards report --export file (or give them as arguments)")(
+      "junit", po::value(&junit), "write one JUnit XML file of every job's tests (one suite)")(
+      "durations-out", po::value(&durations_out),
+      "write the jobs' test durations over this file's (pytest-shards-durations/1, one test "
+      "per line, sorted), for DURATIONS_FILE");
+  po::positional_options_description positional;
+  positional.add("export", -1);
+  po::variables_map vm;
+  if (!Parse(args, options, positional,
+             "usage: pytest-shards merge FILE... [--junit OUT] [--durations-out FILE]\n"
+             "Combines the report --export files of a CI matrix's jobs into one summary, and\n"
+             "exits 1 when a test failed, when a collected test ran in no job or in two (naming\n"
+             "them), or when the files come from different collections.",
+             &vm))
+    return 0;
+  if (!vm.count("export"))
+    throw Error(
+        "merge needs the jobs' export files; pass them as arguments (pytest-shards merge "
+        "job-1.json job-2.json ...)");
+  Merged merged = MergeExports(ReadExports(vm["export"].as<std::vector<std::string>>()));
+  std::cout << FormatMerged(merged);
+  if (!junit.empty()) {
+    if (merged.suites.size() != 1)
+      throw Error("--junit needs one suite; the exports hold " +
+                  std::to_string(merged.suites.size()));
+    WriteFileAtomic(junit, JunitXml(merged.suites[0].report, merged.suites[0].suite));
+  }
+  if (!durations_out.empty()) {
+    Durations durations = MergedDurations(merged, ReadDurations(durations_out));
+    WriteFileAtomic(durations_out, DurationsToJson(durations).dump(1) + "\n");
+  }
+  return merged.Ok() ? 0 : 1;
+}
+
+// Prints the number for the CMake module's cores file. A malformed
+// PYTEST_SHARDS_CORES still prints the detected cores (the module warns and
+// goes on with them) but exits 1 with the one-line error.
+int CoresCommand(const std::vector<std::string>& args) {
+  po::options_description options("cores options");
+  options.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  if (!Parse(args, options, {},
+             "usage: pytest-shards cores\n"
+             "Prints the cores this process may use: its CPU affinity mask, then a cgroup CPU\n"
+             "quota rounded up; PYTEST_SHARDS_CORES=N overrides them.",
+             &vm))
+    return 0;
+  int detected = DetectedCores();
+  const char* value = std::getenv("PYTEST_SHARDS_CORES");
+  try {
+    std::cout << CoresOverride(value ? value : "", detected) << "\n";
+  } catch (const Error& e) {
+    std::cout << detected << "\n";
+    throw;
+  }
+  return 0;
+}
+
 int FailCommand(const std::vector<std::string>& args) {
   std::string message;
   for (const std::string& arg : args) message += (message.empty() ? "" : " ") + arg;
@@ -264,6 +343,8 @@ int main(int argc, char** argv) {
     if (command == "report") return ReportCommand(args);
     if (command == "watch") return WatchCommand(args);
     if (command == "fail") return FailCommand(args);
+    if (command == "merge") return MergeCommand(args);
+    if (command == "cores") return CoresCommand(args);
     if (command == "--version") {
       std::cout << "pytest-shards " PYTEST_SHARDS_VERSION "\n";
       return 0;

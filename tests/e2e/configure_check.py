@@ -7,22 +7,15 @@
 - the parallel preset's cap (listing and resource spec file, see check_cores);
 - bad input to pytest_shard_tests() fails configure with one clear line.
 
-usage: configure_check.py --cmake CMAKE --build-dir PYTEST_SHARDS_BUILD --work DIR
+It runs no tests, so it takes only --cmake, --build-dir and --work (see
+harness.py); its listings use the ctest beside --cmake.
 """
-import argparse
 import json
 import os
 import pathlib
-import shutil
-import subprocess
-import sys
 import textwrap
 
-
-def check(condition, message, output=""):
-    if not condition:
-        sys.exit(f"FAILED: {message}\n{output}")
-    print(f"ok: {message}")
+from harness import arguments, check, cmake_error_lines, install, run, start
 
 
 class Project:
@@ -42,36 +35,16 @@ class Project:
             find_package(PytestShards REQUIRED)
             {call}
             """))
-        result = subprocess.run(
-            [self.cmake, "-S", self.root, "-B", self.root / "build",
-             f"-DCMAKE_PREFIX_PATH={self.prefix}"],
-            capture_output=True, text=True, env=env)
+        result = run(self.cmake, "-S", self.root, "-B", self.root / "build",
+                     f"-DCMAKE_PREFIX_PATH={self.prefix}", check=False, env=env)
         return result.returncode, result.stdout + result.stderr
 
 
 def python_without_pytest(work):
     """A venv of the system Python without its site-packages: no pytest."""
     venv = work / "nopytest"
-    subprocess.run(["/usr/bin/python3", "-m", "venv", "--without-pip", venv], check=True)
+    run("/usr/bin/python3", "-m", "venv", "--without-pip", venv)
     return venv / "bin"
-
-
-def error_lines(output):
-    """The paragraphs of a CMake error message, each joined into one line.
-
-    CMake wraps long messages at 80 columns; a message of ours that is one
-    line comes back as one paragraph."""
-    if "CMake Error at" not in output:
-        return []
-    body = output.split("CMake Error at", 1)[1].split("\n", 1)[1]
-    paragraphs = []
-    body = body.split("Call Stack (most recent call first)", 1)[0]
-    for block in body.split("\n\n"):
-        text = " ".join(line.strip() for line in block.splitlines() if line.strip())
-        if not text or text.startswith(("Call Stack", "-- Configuring incomplete")):
-            break
-        paragraphs.append(text)
-    return paragraphs
 
 
 # Tests beside a suite that lives in a subdirectory: a top-level test, a
@@ -128,12 +101,10 @@ def check_cores(work, cmake, prefix):
     spec = project.root / "build" / "pytest-shards" / "resource-spec.json"
 
     def listing(**extra):
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("PYTEST_SHARDS_PRESET_JOBS", "PYTEST_SHARDS_CORES")}
-        env.update(extra)
-        result = subprocess.run(
-            [ctest, "--test-dir", project.root / "build", "--show-only=json-v1"],
-            env=env, check=True, capture_output=True, text=True)
+        """The listing and the spec file under extra variables, and what ctest
+        said on stderr. (harness.start() removed the preset's variables.)"""
+        result = run(ctest, "--test-dir", project.root / "build", "--show-only=json-v1",
+                     env=dict(os.environ, **extra))
         tests = json.loads(result.stdout)["tests"]
         return {t["name"]: t for t in tests}, json.loads(spec.read_text()), result.stderr
 
@@ -182,21 +153,13 @@ def check_cores(work, cmake, prefix):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--build-dir", "--work"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    prefix = work / "prefix"
-    subprocess.run([args.cmake, "--install", args.build_dir, "--prefix", prefix], check=True,
-                   capture_output=True)
+    args = start(arguments(__doc__, runs_tests=False))
+    work = args.work
+    prefix = install(args)
 
     # Interpreter discovery with a python3 first on PATH that lacks pytest.
     bad_bin = python_without_pytest(work)
     env = dict(os.environ, PATH=f"{bad_bin}:{os.environ['PATH']}")
-    env.pop("VIRTUAL_ENV", None)
     project = Project(work / "discover", args.cmake, prefix)
     code, out = project.configure("pytest_shard_tests(s WORKING_DIRECTORY suite)", env)
     check(code == 0, "configure succeeds when python3 on PATH lacks pytest", out)
@@ -204,7 +167,7 @@ def main():
           "configure says which interpreter lacked pytest and which it used", out)
     code, out = project.configure(
         f"pytest_shard_tests(s WORKING_DIRECTORY suite PYTHON {bad_bin}/python3)", env)
-    lines = error_lines(out)
+    lines = cmake_error_lines(out)
     check(code != 0 and len(lines) == 1 and f"PYTHON {bad_bin}/python3 cannot import pytest"
           in lines[0] and "PYTHON <exe>" in lines[0],
           "an explicit PYTHON without pytest fails in one line naming it and the fix", out)
@@ -240,7 +203,7 @@ def main():
     for name, (words, expected) in cases.items():
         wd = "" if "WORKING_DIRECTORY" in words else "WORKING_DIRECTORY suite"
         code, out = project.configure(f"pytest_shard_tests(s {wd} {words})")
-        lines = error_lines(out)
+        lines = cmake_error_lines(out)
         check(code != 0 and len(lines) == 1 and expected in lines[0],
               f"{name}: configure fails with one line: {lines[:1]}", out)
     print("configure end-to-end: all checks passed")

@@ -13,41 +13,15 @@ version).
   (deb/) configured with CMAKE_PREFIX_PATH=<root>/usr: `ctest -j 2` passes,
   every collected node ID passed once per suite, run by the unpacked
   executable and plugin, and nothing of the build tree is used.
-
-usage: deb_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                    --work DIR --python PYTHON
 """
-import argparse
-import collections
-import json
 import os
 import pathlib
 import re
 import shutil
-import subprocess
-import sys
 import time
 
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-
-
-def check(condition, message, detail=""):
-    if not condition:
-        sys.exit(f"FAILED: {message}\n{detail}")
-    print(f"ok: {message}", flush=True)
-
-
-def run(*argv, ok=True, cwd=None):
-    argv = [str(a) for a in argv]
-    print("+", " ".join(argv), flush=True)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONHOME", "PYTEST_ADDOPTS", "CTEST_PARALLEL_LEVEL")}
-    result = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=cwd)
-    if ok and result.returncode != 0:
-        sys.exit(f"FAILED: {' '.join(argv)} exited {result.returncode}\n"
-                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
-    return result
+from harness import (HERE, REPO, arguments, check, check_once, collected_node_ids, configure,
+                     install, listed_tests, read_evidence, run, start)
 
 
 def files_under(root):
@@ -62,7 +36,7 @@ def project_version():
 def build_package(args, work):
     """cpack -G DEB; returns the .deb."""
     cpack = pathlib.Path(args.cmake).with_name("cpack")
-    build = pathlib.Path(args.build_dir)
+    build = args.build_dir
     started = time.time()
     run(cpack, "-G", "DEB", "--config", build / "CPackConfig.cmake", "-B", work / "cpack")
     arch = run("dpkg", "--print-architecture").stdout.strip()
@@ -91,9 +65,9 @@ def depends_names(depends):
 
 
 def package_exists(name):
-    installed = run("dpkg-query", "-W", "-f=${Status}", name, ok=False)
+    installed = run("dpkg-query", "-W", "-f=${Status}", name, check=False)
     return ("install ok installed" in installed.stdout
-            or run("apt-cache", "show", name, ok=False).returncode == 0)
+            or run("apt-cache", "show", name, check=False).returncode == 0)
 
 
 def library_owners(executable):
@@ -110,7 +84,7 @@ def library_owners(executable):
         # the reverse), and a soname may be a symlink dpkg knows by its target.
         other = path[len("/usr"):] if path.startswith("/usr/") else "/usr" + path
         for candidate in (path, other, os.path.realpath(path)):
-            found = run("dpkg", "-S", candidate, ok=False)
+            found = run("dpkg", "-S", candidate, check=False)
             if found.returncode == 0:
                 owners[library] = found.stdout.split(":")[0]
                 break
@@ -134,7 +108,7 @@ def check_control(deb):
     check(names and not missing, f"Depends names {len(names)} Debian packages that exist "
                                  f"(dpkg-query / apt-cache show): {depends}", missing)
     # What the README says to do, simulated: the system is left as it is.
-    result = run("apt-get", "install", "--simulate", deb.resolve(), ok=False)
+    result = run("apt-get", "install", "--simulate", deb.resolve(), check=False)
     check(result.returncode == 0 and re.search(r"^Inst pytest-shards ", result.stdout, re.M),
           "apt-get install --simulate ./<deb> resolves every dependency",
           result.stdout[-3000:] + result.stderr[-2000:])
@@ -144,8 +118,7 @@ def check_control(deb):
 def check_contents(args, work, deb, names):
     root = work / "root"
     run("dpkg", "-x", deb, root)
-    prefix = work / "prefix"
-    run(args.cmake, "--install", args.build_dir, "--prefix", prefix)
+    prefix = install(args)
     check([p.name for p in root.iterdir()] == ["usr"]
           and files_under(root / "usr") == files_under(prefix),
           f"the package holds exactly the {len(files_under(prefix))} files of cmake --install, "
@@ -159,53 +132,37 @@ def check_contents(args, work, deb, names):
     return root
 
 
-def collected_node_ids(python, suite):
-    out = run(python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-              cwd=suite).stdout
-    return sorted(line for line in out.splitlines() if "::" in line)
-
-
 def check_consumer(args, work, root):
     src, build = work / "src", work / "build"
     shutil.copytree(HERE / "deb", src)
-    run(args.cmake, "-S", src, "-B", build, f"-DCMAKE_PREFIX_PATH={root / 'usr'}",
-        f"-DPython3_EXECUTABLE={args.python}")
+    configure(args, src, build, root / "usr")
     cache = (build / "CMakeCache.txt").read_text()
     found = re.search(r"^PytestShards_DIR:[A-Z]+=(.*)$", cache, re.M).group(1)
     check(pathlib.Path(found).is_relative_to(root / "usr"),
           f"find_package found the unpacked package (PytestShards_DIR={found})")
     run(args.cmake, "--build", build)
     executable = str(root / "usr" / "bin" / "pytest-shards")
-    listed = json.loads(run(args.ctest, "--test-dir", build, "--show-only=json-v1").stdout)
-    commands = {t["command"][0] for t in listed["tests"]}
-    check(commands == {executable}, f"each of the {len(listed['tests'])} CTest entries runs "
+    listed = listed_tests(args.ctest, build)
+    commands = {t["command"][0] for t in listed}
+    check(commands == {executable}, f"each of the {len(listed)} CTest entries runs "
                                     f"<root>/usr/bin/pytest-shards", commands)
-    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure", ok=False)
+    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure", check=False)
     check(result.returncode == 0, "ctest -j 2 in the consumer project passed",
           result.stdout[-5000:] + result.stderr[-2000:])
 
     expected = collected_node_ids(args.python, src / "suite")
-    plugin = str(root / "usr" / "share" / "pytest-shards" / "pytest_shards_plugin.py")
+    plugin = str(root / "usr" / "share" / "pytest-shards" / "pytest_shards_plugin" / "__init__.py")
     for suite in ("packaged", "packaged-ide"):
-        records = []
-        for path in sorted((build / "evidence" / suite).glob("*.jsonl")):
-            records += [json.loads(line) for line in path.read_text().splitlines()]
-        counts = collections.Counter(r["nodeid"] for r in records)
-        check(sorted(counts) == expected and set(counts.values()) == {1},
-              f"{suite}: each of the {len(expected)} collected node IDs passed exactly once",
-              f"{sorted(counts.items())}\n{expected}")
+        records = read_evidence(build / "evidence" / suite)
+        check_once((r["nodeid"] for r in records), expected,
+                   f"{suite}: each of the {len(expected)} collected node IDs passed exactly once")
         plugins = {r["plugin"] for r in records}
         check(plugins == {plugin}, f"{suite}: the tests ran with the unpacked plugin", plugins)
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    work = pathlib.Path(args.work).resolve()
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    args = start(arguments(__doc__))
+    work = args.work
     deb = build_package(args, work)
     names = check_control(deb)
     root = check_contents(args, work, deb, names)

@@ -21,11 +21,7 @@ tests) and proves, from the suite's own evidence, CTest's results and
 5. bad input (corrupt or missing plan, corrupt collection or journal, an
    interpreter that does not exist) fails in one line naming the problem
    and the fix, and leaves no half-written file.
-
-usage: faults_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                      --work DIR --python PYTHON
 """
-import argparse
 import collections
 import json
 import os
@@ -33,19 +29,12 @@ import pathlib
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
 
-from build_tree import newest_run, run_dirs
-
-HERE = pathlib.Path(__file__).resolve().parent
-
-
-def check(condition, message, output=""):
-    if not condition:
-        sys.exit(f"FAILED: {message}\n{output}")
-    print(f"ok: {message}", flush=True)
+from harness import (HERE, arguments, check, check_once, cmake_error_lines, collected_node_ids,
+                     configure, install, installed_tool, newest_run, read_evidence, run, run_dirs,
+                     start)
 
 
 def lines_of(text):
@@ -55,21 +44,19 @@ def lines_of(text):
 class Project:
     """The copied faults project, its build tree and the installed tool."""
 
-    def __init__(self, args, work):
-        self.cmake, self.ctest_exe, self.python = args.cmake, args.ctest, args.python
-        self.work = work
-        self.prefix = work / "prefix"
+    def __init__(self, args):
+        self.args, self.ctest_exe, self.python = args, args.ctest, args.python
+        self.work = work = args.work
+        self.prefix = install(args)
         self.src = work / "src"
         self.suite = self.src / "suite"
         self.build = work / "build"
-        self.tool = self.prefix / "bin" / "pytest-shards"
+        self.tool = installed_tool(self.prefix)
         shutil.copytree(HERE / "faults", self.src, ignore=shutil.ignore_patterns("__pycache__"))
 
     def configure(self, *extra, build=None):
-        return subprocess.run(
-            [self.cmake, "-S", self.src, "-B", build or self.build,
-             f"-DCMAKE_PREFIX_PATH={self.prefix}", f"-DPython3_EXECUTABLE={self.python}", *extra],
-            capture_output=True, text=True)
+        return configure(self.args, self.src, build or self.build, self.prefix, *extra,
+                         check=False)
 
     def suite_dir(self, name):
         return self.build / "pytest-shards" / name
@@ -82,9 +69,8 @@ class Project:
         junit = self.work / "ctest-junit.xml"
         if junit.exists():
             junit.unlink()
-        result = subprocess.run(
-            [self.ctest_exe, "--test-dir", self.build, "-j", "2", "--output-junit", junit,
-             *selection], capture_output=True, text=True)
+        result = run(self.ctest_exe, "--test-dir", self.build, "-j", "2", "--output-junit", junit,
+                     *selection, check=False)
         entries = {}
         if junit.exists():
             for case in ET.parse(junit).getroot().iter("testcase"):
@@ -95,22 +81,16 @@ class Project:
         argv = [self.tool, "report", "--suite-dir", self.suite_dir(name)]
         if junit:
             argv += ["--junit", junit]
-        return subprocess.run(argv, capture_output=True, text=True)
+        return run(*argv, check=False)
 
     def collected(self, path):
-        """What plain pytest collects from `path`, independent of pytest-shards."""
-        out = subprocess.run(
-            [self.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-             "--continue-on-collection-errors", path],
-            cwd=self.suite, capture_output=True, text=True).stdout
-        return sorted(line for line in out.splitlines() if "::" in line)
+        """What plain pytest collects from `path`, sorted."""
+        return sorted(collected_node_ids(self.python, self.suite,
+                                         "--continue-on-collection-errors", path, check=False))
 
-
-def read_evidence(directory):
-    records = []
-    for path in sorted(pathlib.Path(directory).glob("*.jsonl")):
-        records += [json.loads(line) for line in path.read_text().splitlines()]
-    return records
+    def run_entry(self, plan_file):
+        """`pytest-shards run` of the plan's first entry."""
+        return run(self.tool, "run", "--plan", plan_file, "--entry", "0", check=False)
 
 
 def junit_results(path):
@@ -170,11 +150,9 @@ def check_faults(p):
           "faults/collection-errors fails and its output is pytest's import error", output)
 
     records = read_evidence(p.evidence("faults"))
-    starts = collections.Counter(r["nodeid"] for r in records if r["event"] == "start")
-    check(sorted(starts) == expected and set(starts.values()) == {1},
-          f"suite evidence: each of the {len(expected)} collectable tests started exactly once "
-          f"(missing {sorted(set(expected) - set(starts))}, "
-          f"twice {[n for n, c in starts.items() if c > 1]})")
+    check_once((r["nodeid"] for r in records if r["event"] == "start"), expected,
+               f"suite evidence: each of the {len(expected)} collectable tests started exactly "
+               f"once")
     calls = {r["nodeid"]: r for r in records if r["event"] == "call"}
     check(not set(CULPRITS) & set(calls),
           "suite evidence: no culprit finished its call (they died or were killed in it)")
@@ -302,8 +280,7 @@ def check_ctest_timeout(p):
     code, entries, out = p.ctest("-L", "^slow$", "--timeout", "8")
     check(code != 0 and "***Timeout" in out, "ctest --timeout 8 kills the slow entry", out)
     time.sleep(1)
-    orphans = [line for line in subprocess.run(["ps", "-eo", "pid,args"], capture_output=True,
-                                               text=True).stdout.splitlines()
+    orphans = [line for line in run("ps", "-eo", "pid,args").stdout.splitlines()
                if str(journal) in line]
     check(not orphans, f"no pytest of the killed entry is left running {orphans}")
     result = p.report("slow")
@@ -503,21 +480,6 @@ def check_accounting(p):
 # ---- 5. bad input -------------------------------------------------------------
 
 
-def cmake_error_lines(output):
-    """The paragraphs of a CMake error, each joined into one line."""
-    if "CMake Error at" not in output:
-        return []
-    body = output.split("CMake Error at", 1)[1].split("\n", 1)[1]
-    paragraphs = []
-    for block in body.split("\n\n"):
-        block = block.split("Call Stack (most recent call first):", 1)[0]
-        text = " ".join(line.strip() for line in block.splitlines() if line.strip())
-        if not text or text.startswith("-- Configuring incomplete"):
-            break
-        paragraphs.append(text)
-    return paragraphs
-
-
 def check_bad_input(p):
     suite_dir = p.suite_dir("stale")
     plan_file = newest_run(suite_dir) / "plan.json"
@@ -529,15 +491,13 @@ def check_bad_input(p):
     }
     for what, text in corrupt.items():
         plan_file.write_text(text)
-        result = subprocess.run([p.tool, "run", "--plan", plan_file, "--entry", "0"],
-                                capture_output=True, text=True)
+        result = p.run_entry(plan_file)
         lines = lines_of(result.stdout + result.stderr)
         check(result.returncode != 0 and len(lines) == 1 and str(plan_file) in lines[0]
               and "re-run" in lines[0],
               f"{what}: run fails in one line naming the file and the fix: {lines}")
     plan_file.unlink()
-    result = subprocess.run([p.tool, "run", "--plan", plan_file, "--entry", "0"],
-                            capture_output=True, text=True)
+    result = p.run_entry(plan_file)
     lines = lines_of(result.stdout + result.stderr)
     check(result.returncode != 0 and len(lines) == 1 and str(plan_file) in lines[0],
           f"a missing plan.json: run fails in one line: {lines}")
@@ -580,8 +540,7 @@ def check_bad_input(p):
     plan = json.loads(good)
     plan["settings"]["python"] = "/nonexistent/bin/python3"
     plan_file.write_text(json.dumps(plan))
-    result = subprocess.run([p.tool, "run", "--plan", plan_file, "--entry", "0"],
-                            capture_output=True, text=True)
+    result = p.run_entry(plan_file)
     lines = lines_of(result.stdout + result.stderr)
     plan_file.write_text(good)
     check(result.returncode != 0 and lines and "/nonexistent/bin/python3" in lines[0]
@@ -594,19 +553,7 @@ def check_bad_input(p):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    # Run inside `ctest --preset test`, the outer run's -j cap must not size
-    # the entries of the project under test.
-    os.environ.pop("PYTEST_SHARDS_PRESET_JOBS", None)
-    work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    p = Project(args, work)
-    subprocess.run([args.cmake, "--install", args.build_dir, "--prefix", p.prefix], check=True,
-                   capture_output=True)
+    p = Project(start(arguments(__doc__)))
     result = p.configure()
     check(result.returncode == 0, "configure the faults project", result.stdout + result.stderr)
     # CMake wraps the warning's lines.

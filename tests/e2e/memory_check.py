@@ -10,52 +10,32 @@ in a child process of pytest. This check proves that
 - under a budget that fits one shard but not two, the shards never overlap
   in time, while under a budget that fits both (the control) they do,
 - MEMORY_BUDGET auto sizes the pool to the memory available at ctest start.
-
-usage: memory_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                       --work DIR --python PYTHON
 """
-import argparse
 import json
-import pathlib
 import shutil
-import subprocess
-import sys
 
-HERE = pathlib.Path(__file__).resolve().parent
+from harness import (HERE, arguments, check, configure, install, installed_tool, listed_tests,
+                     read_evidence, run, start)
+
 PROJECT = HERE / "memory"
 ALLOC_MIB = 600
 ONE_FITS = 1000  # one shard (~630 MiB) fits, two do not
 BOTH_FIT = 4000
 
 
-def run(*argv, **kwargs):
-    print("+", " ".join(str(a) for a in argv), flush=True)
-    return subprocess.run([str(a) for a in argv], **kwargs)
-
-
-def check(condition, message):
-    if not condition:
-        sys.exit(f"FAILED: {message}")
-    print(f"ok: {message}", flush=True)
-
-
-def configure(args, prefix, build, budget):
+def configure_budget(args, prefix, build, budget):
     shutil.rmtree(build, ignore_errors=True)
-    run(args.cmake, "-S", PROJECT, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
-        f"-DPython3_EXECUTABLE={args.python}", f"-DMEMORY_BUDGET={budget}",
-        f"-DALLOC_MIB={ALLOC_MIB}", check=True)
+    configure(args, PROJECT, build, prefix, f"-DMEMORY_BUDGET={budget}",
+              f"-DALLOC_MIB={ALLOC_MIB}", capture=False)
 
 
 def ctest(args, build):
     """Runs the suite with -j 2; returns the two tests' holding intervals."""
     shutil.rmtree(build / "evidence", ignore_errors=True)
-    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure")
+    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure",
+                 check=False, capture=False)
     check(result.returncode == 0, f"ctest -j 2 passed in {build.name}")
-    records = {}
-    for path in sorted((build / "evidence").glob("*.jsonl")):
-        for line in path.read_text().splitlines():
-            record = json.loads(line)
-            records[record["test"]] = record
+    records = {record["test"]: record for record in read_evidence(build / "evidence")}
     check(sorted(records) == ["first", "second"] and
           records["first"]["shard"] != records["second"]["shard"],
           f"the two allocating tests ran once each, in different shards: {records}")
@@ -68,8 +48,7 @@ def overlap(a, b):
 
 def report_peaks(args, build):
     """Entry name -> peak RSS MiB, from the table of `pytest-shards report`."""
-    out = run(args.tool, "report", "--build-dir", build, check=True, capture_output=True,
-              text=True).stdout
+    out = run(args.tool, "report", "--build-dir", build).stdout
     print(out, end="")
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("entry"))
@@ -85,10 +64,8 @@ def report_peaks(args, build):
 
 def resource_groups(args, build):
     """Entry name -> memory slots it asks for, as ctest reads them."""
-    out = run(args.ctest, "--test-dir", build, "--show-only=json-v1", check=True,
-              capture_output=True, text=True).stdout
     slots = {}
-    for test in json.loads(out)["tests"]:
+    for test in listed_tests(args.ctest, build):
         for prop in test.get("properties", []):
             if prop["name"] == "RESOURCE_GROUPS":
                 (group,) = prop["value"]
@@ -106,7 +83,7 @@ def spec_slots(build):
 
 def measured_run(args, prefix, build, budget):
     """Configures, runs once to measure, checks the report; returns the peaks."""
-    configure(args, prefix, build, budget)
+    configure_budget(args, prefix, build, budget)
     ctest(args, build)
     peaks = report_peaks(args, build)
     check(len(peaks) == 2, f"report lists both shards: {peaks}")
@@ -118,15 +95,10 @@ def measured_run(args, prefix, build, budget):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    prefix = work / "prefix"
-    run(args.cmake, "--install", args.build_dir, "--prefix", prefix, check=True)
-    args.tool = prefix / "bin" / "pytest-shards"
+    args = start(arguments(__doc__))
+    work = args.work
+    prefix = install(args)
+    args.tool = installed_tool(prefix)
 
     # A budget that fits one shard: the first run measures, the second obeys.
     tight = work / "tight"
@@ -157,7 +129,7 @@ def main():
 
     # auto: the pool is the memory available when ctest starts.
     automatic = work / "auto"
-    configure(args, prefix, automatic, "auto")
+    configure_budget(args, prefix, automatic, "auto")
     resource_groups(args, automatic)  # ctest runs the include file, which writes the spec
     meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo"))
     available = int(meminfo["MemAvailable"].split()[0]) // 1024

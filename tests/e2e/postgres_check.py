@@ -13,68 +13,42 @@ own, using the installed pytest-shards package. This check proves that
 
 Where PostgreSQL or psycopg2 is not installed, the check itself exits 77,
 which ctest reports as Skipped.
-
-usage: postgres_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                         --work DIR --python PYTHON
 """
-import argparse
-import collections
 import itertools
 import json
-import os
 import pathlib
 import shutil
-import subprocess
 import sys
 
-HERE = pathlib.Path(__file__).resolve().parent
+from harness import (HERE, arguments, check, check_once, collected_node_ids, configure, install,
+                     overlapped, read_evidence, run, start)
+
 EXAMPLE = HERE.parent / "postgres"
 SKIPPED = 77  # the exit status tests/e2e/CMakeLists.txt registers as SKIP_RETURN_CODE
 
 
-def run(*argv, **kwargs):
-    print("+", " ".join(str(a) for a in argv), flush=True)
-    return subprocess.run([str(a) for a in argv], **kwargs)
-
-
-def check(condition, message):
-    if not condition:
-        sys.exit(f"FAILED: {message}")
-    print(f"ok: {message}", flush=True)
-
-
-def configure(args, build, *options):
+def configure_example(args, build, *options):
     shutil.rmtree(build, ignore_errors=True)
-    run(args.cmake, "-S", EXAMPLE, "-B", build, f"-DCMAKE_PREFIX_PATH={args.prefix}",
-        f"-DPython3_EXECUTABLE={args.python}", *options, check=True)
+    configure(args, EXAMPLE, build, args.prefix, *options, capture=False)
 
 
 def ctest(args, build):
     """Runs ctest -j 2; returns (exit code, output)."""
     for stale in (build / "evidence").glob("shard-*.jsonl"):
         stale.unlink()
-    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure",
-                 capture_output=True, text=True)
+    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure", check=False)
     print(result.stdout + result.stderr, flush=True)
     return result.returncode, result.stdout + result.stderr
 
 
 def evidence(build):
-    records = []
-    for path in sorted((build / "evidence").glob("shard-*.jsonl")):
-        records += [json.loads(line) for line in path.read_text().splitlines()]
-    return records
+    """The records of the tests (the server's are in server-events.jsonl)."""
+    return read_evidence(build / "evidence", "shard-*.jsonl")
 
 
 def server_events(build):
     path = build / "evidence" / "server-events.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def collected_node_ids(python):
-    out = subprocess.run([python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-                         cwd=EXAMPLE, check=True, capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if "::" in line]
 
 
 def processes():
@@ -106,16 +80,15 @@ def check_isolated_run(args, build, expected, run_number):
     code, output = ctest(args, build)
     check(code == 0, f"run {run_number}: ctest -j 2 passed with one database per shard")
     records = evidence(build)
-    counts = collections.Counter(r["nodeid"] for r in records)
-    check(sorted(counts) == sorted(expected) and set(counts.values()) == {1},
-          f"run {run_number}: each of the {len(expected)} tests ran exactly once")
+    check_once((r["nodeid"] for r in records), expected,
+               f"run {run_number}: each of the {len(expected)} tests ran exactly once")
     shards = sorted({r["shard"] for r in records})
     check(len(shards) >= 2, f"run {run_number}: the tests ran in shards {shards}")
     wrong = [r for r in records if r["database"] != f"app_{r['shard']}"]
     check(not wrong, f"run {run_number}: every shard used its own database app_<shard> "
                      f"({wrong[:1]})")
     concurrent = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(records, 2)
-                  if a["shard"] != b["shard"] and a["start"] < b["end"] and b["start"] < a["end"]]
+                  if a["shard"] != b["shard"] and overlapped(a, b)]
     check(concurrent, f"run {run_number}: tests of different shards ran at the same time "
                       f"({len(concurrent)} overlapping pairs, e.g. {concurrent[:1]})")
 
@@ -139,30 +112,25 @@ def check_isolated_run(args, build, expected, run_number):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    args.prefix = work / "prefix"
-    run(args.cmake, "--install", args.build_dir, "--prefix", args.prefix, check=True)
-    expected = collected_node_ids(args.python)
+    args = start(arguments(__doc__))
+    work = args.work
+    args.prefix = install(args)
+    expected = collected_node_ids(args.python, EXAMPLE)
 
     # Without the server programs: Skipped, with the reason.
     absent = work / "absent"
-    configure(args, absent, "-DPOSTGRES_EXAMPLE_PG_CTL=/nonexistent/pg_ctl")
+    configure_example(args, absent, "-DPOSTGRES_EXAMPLE_PG_CTL=/nonexistent/pg_ctl")
     code, output = ctest(args, absent)
     check(code == 0 and "***Skipped" in output and "Passed" not in output and
           "postgres/skipped-no-postgresql (Skipped)" in output,
           "without PostgreSQL the example is reported Skipped, not failed or passed")
-    verbose = run(args.ctest, "--test-dir", absent, "-V", capture_output=True, text=True).stdout
+    verbose = run(args.ctest, "--test-dir", absent, "-V", check=False).stdout
     check("PostgreSQL example skipped: the PostgreSQL server programs (pg_ctl, initdb) are not "
           "installed" in verbose, "the skipped entry prints the reason (ctest -V)")
 
     isolated = work / "isolated"
-    configure(args, isolated)
-    listed = run(args.ctest, "--test-dir", isolated, "-N", capture_output=True, text=True).stdout
+    configure_example(args, isolated)
+    listed = run(args.ctest, "--test-dir", isolated, "-N", check=False).stdout
     if "postgres/skipped-" in listed:
         # Reported as Skipped (SKIP_RETURN_CODE), like the example itself.
         print("SKIPPED: PostgreSQL or psycopg2 is not installed here; run tools/install-deps.sh")
@@ -173,7 +141,7 @@ def main():
 
     # The control: one database for every shard.
     shared = work / "shared"
-    configure(args, shared, "-DPOSTGRES_EXAMPLE_DATABASE=app_shared")
+    configure_example(args, shared, "-DPOSTGRES_EXAMPLE_DATABASE=app_shared")
     code, output = ctest(args, shared)
     check(code != 0, "control: with one shared database name, ctest -j 2 fails")
     databases = {r["database"] for r in evidence(shared)}

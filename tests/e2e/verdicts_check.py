@@ -22,25 +22,20 @@ in a build tree of its own and requires parity.py to find 0 differences:
 pytest-shards' own build tree may run the demo's entries meanwhile, and a
 ctest inside a ctest of the same tree would plan, prune and report over
 that run.
-
-usage: verdicts_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                         --work DIR --python PYTHON [--demo DIR]
 """
-import argparse
 import collections
 import json
 import pathlib
 import re
-import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-HERE = pathlib.Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent / "tools" / "bench"))
-import parity  # noqa: E402
+from harness import (HERE, REPO, arguments, check, configure, install, installed_tool,
+                     read_evidence, run, start)
 
-PARITY = HERE.parent.parent / "tools" / "bench" / "parity.py"
+PARITY = REPO / "tools" / "bench" / "parity.py"
+sys.path.insert(0, str(PARITY.parent))
+import parity  # noqa: E402
 GRANULARITIES = ("shard", "file", "test")
 RELY_ON_IMPORTS = ("checks/test_uses_registry.py::test_registry_has_the_other_module",
                    "checks/test_uses_registry.py::test_registered_once",
@@ -68,30 +63,12 @@ EXPECTED = {
 }
 
 
-def check(condition, message, output=""):
-    if not condition:
-        sys.exit(f"FAILED: {message}\n{output}")
-    print(f"ok: {message}", flush=True)
-
-
-def run(*argv, **kwargs):
-    print("+", " ".join(str(a) for a in argv), flush=True)
-    return subprocess.run([str(a) for a in argv], **kwargs)
-
-
-def read_evidence(directory):
-    records = []
-    for path in sorted(pathlib.Path(directory).glob("*.jsonl")):
-        records += [json.loads(line) for line in path.read_text().splitlines()]
-    return records
-
-
 def parity_cli(args, build, *suites, extra=()):
     """Runs parity.py on the suites; returns (exit status, output)."""
     argv = [args.python, PARITY, "--build-dir", build, "--ctest", args.ctest, "-j", "2", *extra]
     for suite in suites:
         argv += ["--suite", suite]
-    done = run(*argv, capture_output=True, text=True)
+    done = run(*argv, check=False)
     print(done.stdout + done.stderr, flush=True)
     return done.returncode, done.stdout + done.stderr
 
@@ -131,8 +108,7 @@ def check_evidence(suite, directory):
 
 
 def check_junit(suite, tool, suite_dir, export, path):
-    done = run(tool, "report", "--suite-dir", suite_dir, "--junit", path,
-               capture_output=True, text=True)
+    done = run(tool, "report", "--suite-dir", suite_dir, "--junit", path, check=False)
     check(path.exists(), f"{suite}: report --junit wrote {path}", done.stdout + done.stderr)
     cases = collections.Counter()
     outcomes = {}
@@ -193,26 +169,18 @@ def check_demo(args, build):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
+    parser = arguments(__doc__)
     parser.add_argument("--demo", help="the demo suite's directory (tests/demo)")
-    args = parser.parse_args()
-    args.work = pathlib.Path(args.work)
-    shutil.rmtree(args.work, ignore_errors=True)
-    prefix, build = args.work / "prefix", args.work / "build"
-    run(args.cmake, "--install", args.build_dir, "--prefix", prefix, check=True,
-        stdout=subprocess.DEVNULL)
-    configure = [args.cmake, "-S", HERE / "verdicts", "-B", build,
-                 f"-DCMAKE_PREFIX_PATH={prefix}", f"-DPython3_EXECUTABLE={args.python}"]
-    if args.demo:
-        configure.append(f"-DVERDICTS_DEMO={args.demo}")
-    done = run(*configure, capture_output=True, text=True)
+    args = start(parser)
+    build = args.work / "build"
+    prefix = install(args)
+    demo = [f"-DVERDICTS_DEMO={args.demo}"] if args.demo else []
+    done = configure(args, HERE / "verdicts", build, prefix, *demo, check=False)
     check(done.returncode == 0, "the verdicts project configured", done.stdout + done.stderr)
     if args.demo:
         check_demo(args, build)
     else:
-        check_verdicts(args, build, prefix / "bin" / "pytest-shards")
+        check_verdicts(args, build, installed_tool(prefix))
     print("verdicts end-to-end: all checks passed")
 
 

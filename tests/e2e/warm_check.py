@@ -20,10 +20,7 @@ report`, that
 usage: warm_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                      --work DIR --python PYTHON
 """
-import argparse
-import collections
 import itertools
-import json
 import os
 import pathlib
 import shutil
@@ -33,7 +30,8 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
-HERE = pathlib.Path(__file__).resolve().parent
+import harness
+from harness import HERE, check, read_evidence
 
 CULPRITS = {
     "warm/test_crash.py::test_segv": ("crashed", "crashed: signal 11 while running"),
@@ -42,26 +40,16 @@ CULPRITS = {
 }
 
 
-def check(condition, message, output=""):
-    if not condition:
-        sys.exit(f"FAILED: {message}\n{output}")
-    print(f"ok: {message}", flush=True)
-
-
 class Project:
-    def __init__(self, args, work):
-        self.cmake, self.ctest_exe, self.python = args.cmake, args.ctest, args.python
-        self.work = work
-        self.prefix = work / "prefix"
-        self.src = work / "src"
-        self.build = work / "build"
-        self.tool = self.prefix / "bin" / "pytest-shards"
+    def __init__(self, args):
+        self.ctest_exe, self.python = args.ctest, args.python
+        self.work = args.work
+        self.src = self.work / "src"
+        self.build = self.work / "build"
         shutil.copytree(HERE / "warm", self.src, ignore=shutil.ignore_patterns("__pycache__"))
-
-    def configure(self):
-        return subprocess.run(
-            [self.cmake, "-S", self.src, "-B", self.build, f"-DCMAKE_PREFIX_PATH={self.prefix}",
-             f"-DPython3_EXECUTABLE={self.python}"], capture_output=True, text=True)
+        self.prefix = harness.install(args)
+        self.tool = harness.installed_tool(self.prefix)
+        harness.configure(args, self.src, self.build, self.prefix)
 
     def evidence(self, name):
         return self.build / "evidence" / name
@@ -86,10 +74,7 @@ class Project:
         return result.returncode, entries, result.stdout + result.stderr
 
     def collected(self, path):
-        out = subprocess.run(
-            [self.python, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", path],
-            cwd=self.src / "suite", capture_output=True, text=True).stdout
-        return sorted(line for line in out.splitlines() if "::" in line)
+        return sorted(harness.collected_node_ids(self.python, self.src / "suite", path))
 
     def leftovers(self):
         """Processes of this build tree still running: warm interpreters and
@@ -106,7 +91,7 @@ class Project:
                 continue
             text = " ".join(part.decode(errors="replace") for part in cmdline)
             if state != "Z" and str(self.build) in text and (
-                    "pytest_shards_warm" in text or " run --plan " in text):
+                    "pytest_shards_plugin.warm" in text or " run --plan " in text):
                 found.append(f"{proc.name}: {text}")
         return found
 
@@ -116,13 +101,6 @@ class Project:
         while self.leftovers() and time.monotonic() < deadline:
             time.sleep(0.1)
         return self.leftovers()
-
-
-def read_evidence(directory):
-    records = []
-    for path in sorted(pathlib.Path(directory).glob("*.jsonl")):
-        records += [json.loads(line) for line in path.read_text().splitlines()]
-    return records
 
 
 def intervals(records):
@@ -163,11 +141,8 @@ def check_warm_suite(p):
           "\n".join(p.leftovers()))
 
     records = read_evidence(p.evidence("warm"))
-    starts = collections.Counter(r["nodeid"] for r in records if r["event"] == "start")
-    check(sorted(starts) == expected and set(starts.values()) == {1},
-          f"suite evidence: each of the {len(expected)} tests started exactly once "
-          f"(missing {sorted(set(expected) - set(starts))}, "
-          f"twice {[n for n, c in starts.items() if c > 1]})")
+    harness.check_once([r["nodeid"] for r in records if r["event"] == "start"], expected,
+                       f"suite evidence: each of the {len(expected)} tests started exactly once")
     importers = {r["imported_by"] for r in records}
     check(len(importers) == 1 and all(r["pid"] != r["imported_by"] for r in records),
           f"suite evidence: every test ran in a child forked from one warm interpreter "
@@ -276,23 +251,12 @@ def check_warm_off(p):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    for name in ("PYTEST_SHARDS_PRESET_JOBS", "PYTEST_SHARDS_WARM", "PYTEST_ADDOPTS"):
-        os.environ.pop(name, None)
-    work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    p = Project(args, work)
-    subprocess.run([args.cmake, "--install", args.build_dir, "--prefix", p.prefix], check=True,
-                   capture_output=True)
-    result = p.configure()
-    check(result.returncode == 0, "configure the warm project", result.stdout + result.stderr)
+    args = harness.start(harness.arguments(__doc__))
+    os.environ.pop("PYTEST_SHARDS_WARM", None)
     if not hasattr(os, "fork"):
         print("warm end-to-end: skipped, no os.fork")
         sys.exit(77)
+    p = Project(args)
     check_warm_suite(p)
     check_two_ctests(p)
     check_kill(p)

@@ -12,43 +12,24 @@ after it has read the failure in watch's output. This check proves that
 - under a terminal (a pseudo-terminal) the progress line updates in place,
 - Ctrl-C there stops ctest and its runners, which still stop pytest and
   journal it (the report shows no entry killed mid-run).
-
-usage: watch_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                      --work DIR --python PYTHON
 """
-import argparse
-import json
 import os
-import pathlib
 import pty
 import queue
 import re
 import select
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 
-import build_tree
+from harness import (HERE, arguments, check, configure, install, installed_tool, read_evidence,
+                     run, run_dirs, start)
 
-HERE = pathlib.Path(__file__).resolve().parent
 PROJECT = HERE / "watch"
 FAILURE = b"FAILED tests/test_1_fails.py::test_fails_at_once - assert 1 == 2\n"
 # Seconds to wait for anything before calling watch broken.
 PATIENCE = 300
-
-
-def run(*argv, **kwargs):
-    print("+", " ".join(str(a) for a in argv), flush=True)
-    return subprocess.run([str(a) for a in argv], **kwargs)
-
-
-def check(condition, message):
-    if not condition:
-        sys.exit(f"FAILED: {message}")
-    print(f"ok: {message}", flush=True)
 
 
 def control_characters(output):
@@ -173,9 +154,8 @@ def interrupt_in_terminal(args, tool, build):
     check(code != 0, f"after Ctrl-C watch exits non-zero ({code})")
     check(b"pytest-shards report: watch" in output and b"entries that did not finish" not in output,
           "after Ctrl-C every runner wrote its closing record, and watch showed the report")
-    runs = build_tree.run_dirs(build / "pytest-shards" / "watch")
-    journals = [json.loads(line) for path in (runs[-1] / "journal").glob("*.jsonl")
-                for line in path.read_text().splitlines()]
+    runs = run_dirs(build / "pytest-shards" / "watch")
+    journals = read_evidence(runs[-1] / "journal")
     pids = [r["pid"] for r in journals if r["event"] == "session"]
     alive = []
     for pid in pids:
@@ -188,20 +168,14 @@ def interrupt_in_terminal(args, tool, build):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
-    args = parser.parse_args()
-    work = pathlib.Path(args.work)
-    shutil.rmtree(work, ignore_errors=True)
-    prefix, build = work / "prefix", work / "build"
-    run(args.cmake, "--install", args.build_dir, "--prefix", prefix, check=True)
-    tool = prefix / "bin" / "pytest-shards"
-    run(args.cmake, "-S", PROJECT, "-B", build, f"-DCMAKE_PREFIX_PATH={prefix}",
-        f"-DPython3_EXECUTABLE={args.python}", check=True)
+    args = start(arguments(__doc__))
+    build = args.work / "build"
+    prefix = install(args)
+    tool = installed_tool(prefix)
+    configure(args, PROJECT, build, prefix, capture=False)
 
     piped = watch_in_pipe(args, tool, build)
-    ctest = run(args.ctest, "--test-dir", build, "-j", "2").returncode
+    ctest = run(args.ctest, "--test-dir", build, "-j", "2", check=False, capture=False).returncode
     check(piped == ctest != 0, f"watch exits with ctest's exit code ({piped}; ctest: {ctest})")
     in_terminal = watch_in_terminal(args, tool, build)
     check(in_terminal == ctest, f"under a terminal too ({in_terminal})")

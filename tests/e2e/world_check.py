@@ -24,10 +24,8 @@ suite three times (GRANULARITY shard, file and test; see suites.cmake):
   CMake >= 3.29 bare `ctest -j`;
 - interpreters: an active virtualenv, Python3_EXECUTABLE, and PYTHON over both.
 
-usage: world_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                            --work DIR --python PYTHON
+--only runs some of these parts.
 """
-import argparse
 import collections
 import itertools
 import json
@@ -35,14 +33,10 @@ import os
 import pathlib
 import re
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ElementTree
 
-from build_tree import newest_run
-
-HERE = pathlib.Path(__file__).resolve().parent
-REPO = HERE.parents[1]
+from harness import (HERE, REPO, arguments, check, check_once, install, listed_tests, newest_run,
+                     overlapped, run, start)
 SUITES = ("world", "world-file", "world-ide")
 UNLABELLED = {"parametrize", "usefixtures", "filterwarnings"}
 CORES = os.cpu_count() or 1
@@ -69,48 +63,22 @@ def pytest_collection_modifyitems(session, config, items):
 '''
 
 
-def check(condition, message, detail=""):
-    if not condition:
-        sys.exit(f"FAILED: {message}\n{detail}")
-    print(f"ok: {message}", flush=True)
-
-
-def clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONHOME", "PYTEST_ADDOPTS", "WORLD_FAIL",
-                        "CTEST_PARALLEL_LEVEL")}
-    env.update(extra)
-    return env
-
-
-def run(argv, ok=True, env=None, cwd=None):
-    argv = [str(a) for a in argv]
-    print("+", " ".join(argv), flush=True)
-    result = subprocess.run(argv, capture_output=True, text=True, env=env or clean_env(), cwd=cwd)
-    if ok and result.returncode != 0:
-        sys.exit(f"FAILED: {' '.join(argv)} exited {result.returncode}\n"
-                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
-    return result
-
-
 class World:
     """One CMake version's view of the consumer projects."""
 
     def __init__(self, args):
-        self.cmake, self.ctest, self.python = args.cmake, args.ctest, args.python
-        self.work = pathlib.Path(args.work)
-        self.tool_build = pathlib.Path(args.build_dir)
-        out = run([self.cmake, "--version"]).stdout
+        self.args, self.cmake, self.ctest, self.python = args, args.cmake, args.ctest, args.python
+        self.work = args.work
+        out = run(self.cmake, "--version").stdout
         self.version = tuple(int(x) for x in re.search(r"(\d+)\.(\d+)", out).groups())
         self.generator = ["-G", "Ninja"] if shutil.which("ninja") else []
-        shutil.rmtree(self.work, ignore_errors=True)
         self.src = self.work / "src"
         shutil.copytree(HERE / "world", self.src)
         self.expected = self.collect_expected()
         self.ids = [e["nodeid"] for e in self.expected]
         self.by_id = {e["nodeid"]: e for e in self.expected}
-        self.pytest_version = run([self.python, "-c", "import pytest; print(pytest.__version__)"]
-                                  ).stdout.strip()
+        self.pytest_version = run(self.python, "-c",
+                                  "import pytest; print(pytest.__version__)").stdout.strip()
 
     # ---- What plain pytest says -------------------------------------------
 
@@ -119,9 +87,9 @@ class World:
         plugin_dir.mkdir(parents=True)
         (plugin_dir / "world_expect.py").write_text(EXPECT_PLUGIN)
         out = self.work / "expected.json"
-        run([self.python, "-m", "pytest", "--collect-only", "-q", "-p", "world_expect",
-             "-p", "no:cacheprovider", "-o", "addopts="], cwd=self.src / "suite",
-            env=clean_env(PYTHONPATH=str(plugin_dir), WORLD_EXPECT=str(out)))
+        run(self.python, "-m", "pytest", "--collect-only", "-q", "-p", "world_expect",
+            "-p", "no:cacheprovider", "-o", "addopts=", cwd=self.src / "suite",
+            env=dict(os.environ, PYTHONPATH=str(plugin_dir), WORLD_EXPECT=str(out)))
         expected = json.loads(out.read_text())
         check(len(expected) >= 20, f"plain pytest collects {len(expected)} node IDs")
         return expected
@@ -138,9 +106,8 @@ class World:
     # ---- ctest views ----------------------------------------------------------
 
     def show_only(self, build, *select):
-        out = run([self.ctest, "--test-dir", build, "--show-only=json-v1", *select]).stdout
         tests = []
-        for test in json.loads(out)["tests"]:
+        for test in listed_tests(self.ctest, build, *select):
             props = {p["name"]: p["value"] for p in test.get("properties", [])}
             tests.append({"name": test["name"], "labels": props.get("LABELS", []),
                           "props": props})
@@ -224,9 +191,8 @@ class World:
 
     def check_locks(self, build, suite, tests, where):
         plan = self.plan(build, suite)
-        planned = collections.Counter(i for ids in plan.values() for i in ids)
-        check(sorted(planned) == sorted(self.ids) and set(planned.values()) == {1},
-              f"{where}: {suite}: plan.json holds every node ID in exactly one entry")
+        check_once((i for ids in plan.values() for i in ids), self.ids,
+                   f"{where}: {suite}: plan.json holds every node ID in exactly one entry")
         serial_entries = 0
         for test in tests:
             locks, exclusive = set(), False
@@ -268,11 +234,8 @@ class World:
         everything = []
         for suite in suites:
             records = self.evidence(build, suite)
-            counts = collections.Counter(r["nodeid"] for r in records)
-            check(sorted(counts) == sorted(self.ids) and set(counts.values()) == {1},
-                  f"{where}: {suite}: each of the {len(self.ids)} node IDs ran exactly once",
-                  f"missing {sorted(set(self.ids) - set(counts))[:5]}, "
-                  f"twice {[n for n, c in counts.items() if c > 1][:5]}")
+            check_once((r["nodeid"] for r in records), self.ids,
+                       f"{where}: {suite}: each of the {len(self.ids)} node IDs ran exactly once")
             entries = len(self.plan(build, suite))
             for r in records:
                 tmp = pathlib.Path(r["tmpdir"] or "/")
@@ -298,25 +261,22 @@ class World:
         return most
 
     def check_overlaps(self, records, where):
-        def overlap(a, b):
-            return a["start"] < b["end"] and b["start"] < a["end"]
-
         def entry(r):
             return (r["suite"], r["shard"])
 
         for lock in sorted({r["lock"] for r in records if r["lock"]}):
             runs = [r for r in records if r["lock"] == lock]
             clashes = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(runs, 2)
-                       if overlap(a, b)]
+                       if overlapped(a, b)]
             check(not clashes, f"{where}: the {len(runs)} runs of serial lock {lock!r} "
                                f"never overlapped", clashes[:3])
         alone = [r for r in records if r["nodeid"].endswith("::test_alone")]
         clashes = [(a["nodeid"], b["nodeid"]) for a in alone for b in records
-                   if entry(a) != entry(b) and overlap(a, b)]
+                   if entry(a) != entry(b) and overlapped(a, b)]
         check(not clashes, f"{where}: serial(exclusive=True) ran beside no other entry",
               clashes[:3])
         concurrent = [(a, b) for a, b in itertools.combinations(records, 2)
-                      if entry(a) != entry(b) and overlap(a, b)]
+                      if entry(a) != entry(b) and overlapped(a, b)]
         for a, b in concurrent:
             ports_a = set(range(int(a["port_base"]), int(a["port_base"]) + int(a["port_count"])))
             ports_b = set(range(int(b["port_base"]), int(b["port_base"]) + int(b["port_count"])))
@@ -345,8 +305,8 @@ class World:
     # ---- Consumer projects ----------------------------------------------------
 
     def configure(self, project, build, *options, env=None):
-        result = run([self.cmake, *self.generator, "-S", self.src / project, "-B", build,
-                      *options], env=env)
+        result = run(self.cmake, *self.generator, "-S", self.src / project, "-B", build,
+                     *options, env=env)
         return result.stdout + result.stderr
 
     def check_python_line(self, output, python, where):
@@ -365,11 +325,11 @@ class World:
         check(collection.exists() != built_tool,
               f"{where}: collection runs at " + ("build time: the tool is a target of the "
                                                  "build" if built_tool else "configure time"))
-        run([self.cmake, "--build", build, "-j", "2"])
+        run(self.cmake, "--build", build, "-j", "2")
         check(collection.exists(), f"{where}: the build leaves the suite collected")
         before = self.check_listing(build, where + ", before the run")
-        result = run([self.ctest, "--test-dir", build, "-j", "2", "--output-on-failure"],
-                     ok=False)
+        result = run(self.ctest, "--test-dir", build, "-j", "2", "--output-on-failure",
+                     check=False)
         check(result.returncode == 0, f"{where}: ctest -j 2 passed",
               result.stdout[-5000:] + result.stderr[-2000:])
         most = self.check_run(build, SUITES, where, result.stdout)
@@ -382,7 +342,7 @@ class World:
     def install_moved(self):
         """Installs the package, moves the prefix; returns the new prefix."""
         prefix, moved = self.work / "prefix", self.work / "moved"
-        run([self.cmake, "--install", self.tool_build, "--prefix", prefix])
+        install(self.args, prefix)
         shutil.copytree(prefix, moved, symlinks=True)
         shutil.rmtree(prefix)
         return prefix, moved
@@ -403,8 +363,8 @@ class World:
         (versioned / "CMakeLists.txt").write_text(
             "cmake_minimum_required(VERSION 3.25)\nproject(v NONE)\n"
             "find_package(PytestShards 2.0 REQUIRED)\n")
-        result = run([self.cmake, "-S", versioned, "-B", self.work / "build-versioned",
-                      f"-DCMAKE_PREFIX_PATH={moved}"], ok=False)
+        result = run(self.cmake, "-S", versioned, "-B", self.work / "build-versioned",
+                     f"-DCMAKE_PREFIX_PATH={moved}", check=False)
         check(result.returncode != 0 and "1.0" in result.stdout + result.stderr,
               "find_package(PytestShards 2.0) fails against version 1.0 (version file)")
         return build, moved
@@ -412,8 +372,8 @@ class World:
     # ---- Failed first -----------------------------------------------------------
 
     def failing_run(self, build, fail, *select):
-        result = run([self.ctest, "--test-dir", build, "-j", "2", *select], ok=False,
-                     env=clean_env(WORLD_FAIL=fail))
+        result = run(self.ctest, "--test-dir", build, "-j", "2", *select, check=False,
+                     env=dict(os.environ, WORLD_FAIL=fail))
         check(result.returncode != 0, f"ctest {' '.join(select)} with WORLD_FAIL={fail} failed")
         return result
 
@@ -450,15 +410,15 @@ class World:
         check(not failed_file, "world-file did not run: nothing of it is labelled last-failed")
 
         # -j 1: ctest orders by COST only, so the last-failed entry starts first.
-        result = run([self.ctest, "--test-dir", build, "-j", "1", "-L", "^world$"], ok=False,
-                     env=clean_env(WORLD_FAIL="test_flaky"))
+        result = run(self.ctest, "--test-dir", build, "-j", "1", "-L", "^world$", check=False,
+                     env=dict(os.environ, WORLD_FAIL="test_flaky"))
         starts = re.findall(r"^\s*Start\s+\d+: (\S+)", result.stdout, re.M)
         check(result.returncode != 0 and starts[:1] == ["world/last-failed-00"],
               f"ctest -j 1: the last-failed entry started first ({starts[:3]})")
 
         self.reset_evidence(build)
-        result = run([self.ctest, "--test-dir", build, "-j", "2", "-L", "last-failed",
-                      "--output-on-failure"], ok=False)
+        result = run(self.ctest, "--test-dir", build, "-j", "2", "-L", "last-failed",
+                     "--output-on-failure", check=False)
         ran = {s: [r["nodeid"] for r in self.evidence(build, s)] for s in SUITES}
         check(result.returncode == 0 and ran == {"world": [flaky], "world-file": [],
                                                   "world-ide": [flaky]},
@@ -514,7 +474,7 @@ class World:
         """ctest --preset <preset> <extra>; returns (most at once, its output)."""
         self.reset_evidence(build)
         command = " ".join(["ctest --preset", preset, *map(str, extra)])
-        result = run([self.ctest, "--preset", preset, *extra], ok=False, cwd=project, env=env)
+        result = run(self.ctest, "--preset", preset, *extra, check=False, cwd=project, env=env)
         check(result.returncode == 0, f"{command} passed ({where})", result.stdout[-3000:])
         most = self.check_run(build, ["world"], command, result.stdout, parallel)
         return most, result.stdout
@@ -553,7 +513,7 @@ class World:
                         "-j", "1", parallel=False)
         # PYTEST_SHARDS_CORES stands for the machine's cores: the cap follows
         # it, not the machine, and a smaller -j on the command line still wins.
-        three = clean_env(PYTEST_SHARDS_CORES="3")
+        three = dict(os.environ, PYTEST_SHARDS_CORES="3")
         most, _ = self.preset_run(project, build, "world-parallel", "PYTEST_SHARDS_CORES=3",
                                   env=three)
         check(most == 3, f"PYTEST_SHARDS_CORES=3: 3 tests at once ({most})")
@@ -578,7 +538,7 @@ class World:
     def check_presets(self, moved):
         build = self.work / "build-presets"
         project = self.write_presets(moved, build)
-        result = run([self.cmake, "--workflow", "--preset", "world-ci"], ok=False, cwd=project)
+        result = run(self.cmake, "--workflow", "--preset", "world-ci", check=False, cwd=project)
         check(result.returncode == 0, "cmake --workflow --preset world-ci (configure, build, "
                                       "test preset inheriting pytest-shards-ci) passed",
               result.stdout[-3000:] + result.stderr[-2000:])
@@ -588,7 +548,7 @@ class World:
                              f"(at most {most} of {CORES})")
         self.check_cap(project, build)
         self.reset_evidence(build)
-        result = run([self.ctest, "--preset", "world-serial"], ok=False, cwd=project)
+        result = run(self.ctest, "--preset", "world-serial", check=False, cwd=project)
         check(result.returncode == 0, "ctest --preset world-serial passed")
         self.check_run(build, ["world"], "pytest-shards-serial", result.stdout, parallel=False)
 
@@ -604,7 +564,7 @@ class World:
                   f"{self.version}")
         if self.version >= (3, 29):
             self.reset_evidence(build)
-            result = run([self.ctest, "--test-dir", build, "-L", "^world$", "-j"], ok=False)
+            result = run(self.ctest, "--test-dir", build, "-L", "^world$", "-j", check=False)
             check(result.returncode == 0, "bare ctest -j (CMake >= 3.29) passed")
             most = self.check_run(build, ["world"], "bare ctest -j", result.stdout)
             check(most <= max(CORES, 2), f"bare ctest -j: at most max(cores, 2) at once ({most})")
@@ -613,17 +573,16 @@ class World:
 
     def check_interpreters(self, moved):
         venv = self.work / "venv"
-        run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", venv])
+        run("/usr/bin/python3", "-m", "venv", "--system-site-packages", venv)
         venv_python = venv / "bin" / "python"
-        active = clean_env(VIRTUAL_ENV=str(venv),
-                           PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+        active = dict(os.environ, VIRTUAL_ENV=str(venv),
+                      PATH=f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
         prefix = f"-DCMAKE_PREFIX_PATH={moved}"
 
         build = self.work / "build-venv"
         output = self.configure("find_package", build, prefix, env=active)
         self.check_python_line(output, venv_python, "active virtualenv")
-        result = run([self.ctest, "--test-dir", build, "-j", "2", "-L", "^world$"], ok=False,
-                     env=clean_env())
+        result = run(self.ctest, "--test-dir", build, "-j", "2", "-L", "^world$", check=False)
         prefixes = {r["prefix"] for r in self.evidence(build, "world")}
         check(result.returncode == 0 and prefixes == {str(venv)},
               f"the suite ran in the virtualenv (sys.prefix {prefixes})")
@@ -640,13 +599,13 @@ class World:
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    for option in ("--cmake", "--ctest", "--build-dir", "--work", "--python"):
-        parser.add_argument(option, required=True)
+    parser = arguments(__doc__)
     parser.add_argument("--only", default="find_package,subdirectory,fetchcontent,failed,"
                                           "presets,interpreters",
                         help="comma-separated parts to run")
-    args = parser.parse_args()
+    args = start(parser)
+    # What makes the suite's test_flaky fail: set only where a part wants that.
+    os.environ.pop("WORLD_FAIL", None)
     parts = set(args.only.split(","))
     world = World(args)
     if parts & {"find_package", "failed", "presets", "interpreters"}:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
-TOOLS = Path(__file__).resolve().parents[2] / "tools"
+PLUGIN_DIR = Path(__file__).resolve().parents[2] / "python"  # holds the package
 
 
 def clean_env(**extra):
@@ -24,7 +24,7 @@ def clean_env(**extra):
     }
     extra = {k: str(v) for k, v in extra.items()}
     python_path = extra.pop("PYTHONPATH", env.get("PYTHONPATH"))
-    env["PYTHONPATH"] = os.pathsep.join([str(TOOLS)] + ([python_path] if python_path else []))
+    env["PYTHONPATH"] = os.pathsep.join([str(PLUGIN_DIR)] + ([python_path] if python_path else []))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(extra)
     return env

@@ -1,5 +1,5 @@
-"""Tests of tools/pytest_shards_plugin.py. Each runs a real pytest in a
-subprocess on a small suite written to tmp_path (see conftest.py)."""
+"""Tests of the plugin package python/pytest_shards_plugin. Each runs a real
+pytest in a subprocess on a small suite written to tmp_path (see conftest.py)."""
 
 import json
 import os
@@ -829,6 +829,37 @@ def test_options_have_help(suite):
     for option in ("--shards-collect-json=PATH", "--shards-node-ids=PATH",
                    "--shards-journal=PATH", "--shards-serial-marker=NAME"):
         assert f"{option} pytest-shards:" in text
+
+
+@pytest.mark.parametrize(
+    "options,jobs",
+    [
+        ([], ["fixtures"]),
+        (["--collect-only", "--shards-collect-json={out}/c.json"], ["collection", "fixtures"]),
+        (["--shards-node-ids={ids}"], ["fixtures", "import-only", "selection"]),
+        (["--shards-node-ids={ids}", "--shards-imports=own"], ["fixtures", "selection"]),
+        (["--shards-journal={out}/j.jsonl"], ["fixtures", "journal", "report-paths"]),
+    ],
+)
+def test_each_job_registers_only_when_its_option_is_given(suite, options, jobs):
+    """As pytest-xdist does: one small object per job, none without its option."""
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    ids = suite.write("ids.json", '{"node_ids": ["tests/test_a.py::test_a"]}')
+    registered = suite.root / "registered.txt"
+    suite.write(
+        "conftest.py",
+        f"""\
+        def pytest_sessionfinish(session):
+            names = [n for n, _ in session.config.pluginmanager.list_name_plugin()]
+            jobs = [n[len("pytest-shards-"):] for n in names if n.startswith("pytest-shards-")]
+            with open({str(registered)!r}, "w") as f:
+                f.write(" ".join(sorted(jobs)))
+        """,
+    )
+    out = suite.root / "out"
+    proc = suite.pytest(*[o.format(out=out, ids=ids) for o in options], "-p", "no:xdist", "tests")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert registered.read_text().split() == jobs
 
 
 @pytest.mark.parametrize(

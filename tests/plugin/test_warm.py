@@ -1,4 +1,4 @@
-"""Tests of tools/pytest_shards_warm.py, the warm interpreter: a real server
+"""Tests of python/pytest_shards_plugin/warm.py, the warm interpreter: a real server
 on a small suite, driven over its socket the way `pytest-shards run` drives
 it (see conftest.py for the suite helpers)."""
 
@@ -15,10 +15,10 @@ import time
 
 import pytest
 
-from conftest import PYTHON, TOOLS, clean_env, read_journal, results
+from conftest import PLUGIN_DIR, PYTHON, clean_env, read_journal, results
 
-sys.path.insert(0, str(TOOLS))
-import pytest_shards_warm as warm  # noqa: E402
+sys.path.insert(0, str(PLUGIN_DIR))
+import pytest_shards_plugin.warm as warm  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm interpreters fork")
 
@@ -84,7 +84,7 @@ class Server:
         ids_file.write_text(json.dumps({"node_ids": list(ids), "paths": {}}))
         self.args = self.shard_args(tmp_path / "server", ids_file) + list(extra)
         self.starter = subprocess.run(
-            [PYTHON, "-m", "pytest_shards_warm", "--dir", str(self.dir),
+            [PYTHON, "-m", "pytest_shards_plugin.warm", "--dir", str(self.dir),
              "--watch-pid", str(watch or os.getpid()), "--idle-timeout", str(idle),
              "--", *self.args],
             cwd=suite.root, env=clean_env(), capture_output=True, text=True, timeout=120)

@@ -26,7 +26,7 @@ class CollectTest : public testing::Test {
     settings_.suite_dir = root_ / "build";
     settings_.python = "/usr/bin/python3";
     settings_.workdir = root_;
-    settings_.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "tools";
+    settings_.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "python";
     collection_.rootdir = root_.string();
     collection_.files = {(root_ / "tests/test_a.py").string()};
     collection_.dirs = {(root_ / "tests").string()};
@@ -82,11 +82,24 @@ TEST_F(CollectTest, DifferentArgsMakeItStale) {
   EXPECT_NE(why.find("ARGS"), std::string::npos);
 }
 
+TEST_F(CollectTest, ChangedPluginModuleMakesItStale) {
+  fs::create_directories(root_ / "plugin" / "pytest_shards_plugin");
+  Write("plugin/pytest_shards_plugin/__init__.py", "from . import journal\n");
+  Write("plugin/pytest_shards_plugin/journal.py", "LIMIT = 1\n");
+  settings_.plugin_dir = root_ / "plugin";
+  WriteCollection(settings_, collection_);
+  std::string why;
+  ASSERT_FALSE(Stale(&why)) << why;
+  Write("plugin/pytest_shards_plugin/journal.py", "LIMIT = 2\n");
+  ASSERT_TRUE(Stale(&why));
+  EXPECT_NE(why.find("the plugin"), std::string::npos) << why;
+}
+
 TEST_F(CollectTest, MissingWorkingDirectoryIsAClearError) {
   settings_.workdir = root_ / "nowhere";
   std::ostringstream out;
   try {
-    Collect(settings_, out);
+    RefreshCollection(settings_, out);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("WORKING_DIRECTORY " + (root_ / "nowhere").string() +
@@ -100,7 +113,7 @@ TEST_F(CollectTest, MissingInterpreterIsAClearError) {
   fs::remove(settings_.CollectionFile());
   std::ostringstream out;
   try {
-    Collect(settings_, out);
+    RefreshCollection(settings_, out);
     FAIL() << "expected Error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("cannot be started; pass PYTHON <exe>"), std::string::npos)

@@ -7,15 +7,9 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include "error.h"
-#include "file_util.h"
-#include "test_dir.h"
-
 namespace pytest_shards {
 namespace {
 
-namespace fs = std::filesystem;
 using nlohmann::json;
 
 Marker MakeMarker(const std::string& name, json args = json::array(),
@@ -199,7 +193,7 @@ TEST(Plan, SerialTestsGoToEntriesOfTheirLock) {
   }
 }
 
-TEST(Plan, UnitWithSerialTestTakesUnionOfLocks) {
+TEST(Plan, BundleWithSerialTestTakesUnionOfLocks) {
   Collection c;
   c.items = {MakeItem("a.py::t1", {MakeMarker("serial", json::array({"db"}))}),
              MakeItem("a.py::t2", {MakeMarker("serial", json::array({"net"}))}),
@@ -491,13 +485,13 @@ TEST(Plan, AutoSplitsFinerWhileCostsAreGuesses) {
   EXPECT_GT(guessed_shards, timed_shards);
 }
 
-TEST(Plan, AutoNeverMakesMoreShardsThanUnits) {
+TEST(Plan, AutoNeverMakesMoreShardsThanBundles) {
   Collection c = Uniform(3);
   PlanOptions options = Options(0);
   options.cores = 8;
   EXPECT_EQ(NormalShards(MakePlan(c, options, Durations{})), 3);
   EXPECT_EQ(MakePlan(Collection{}, options, Durations{}).entries.size(), 0u);
-  // DISTRIBUTION file: 4 modules are 4 units.
+  // DISTRIBUTION file: 4 modules are 4 bundles.
   options.distribution = Distribution::kFile;
   EXPECT_EQ(NormalShards(MakePlan(Uniform(40), options, Durations{})), 4);
 }
@@ -745,157 +739,6 @@ TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
     PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown), {}};
     EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
     for (const Entry& entry : a.plan.entries) EXPECT_FALSE(HasLabel(entry, "last-failed"));
-  }
-}
-
-TEST(PlanFile, JsonRoundTrip) {
-  Collection c = MixedCollection();
-  c.errors = {{"tests/test_broken.py", "/src/tests/test_broken.py", "boom"}};
-  PlanFile file;
-  file.run_id = "20261126-abc";
-  file.settings.suite = "suite";
-  file.settings.suite_dir = "/build/pytest-shards/suite";
-  file.settings.python = "/usr/bin/python3";
-  file.settings.args = {"tests", "-k", "not slow"};
-  file.settings.shards = 3;
-  file.rootdir = "/src";
-  file.xdist = true;
-  file.plan = MakePlan(c, Options(3, Distribution::kLoad), SkewedDurations(c));
-  Plan tests = MakePlan(c, Options(3, Distribution::kLoad, Granularity::kTest), Durations{});
-  file.plan.entries.push_back(tests.entries[0]);
-  file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
-
-  json document = PlanFileToJson(file);
-  EXPECT_EQ(document.at("format"), "pytest-shards-plan/1");
-  PlanFile back = PlanFileFromJson(json::parse(document.dump()));
-  EXPECT_EQ(back.run_id, file.run_id);
-  EXPECT_EQ(back.rootdir, "/src");
-  EXPECT_TRUE(back.xdist);
-  EXPECT_EQ(back.settings.suite, "suite");
-  EXPECT_EQ(back.settings.args, file.settings.args);
-  EXPECT_EQ(back.module_paths, file.module_paths);
-  ASSERT_EQ(back.plan.entries.size(), file.plan.entries.size());
-  for (size_t i = 0; i < back.plan.entries.size(); ++i) {
-    const Entry& a = file.plan.entries[i];
-    const Entry& b = back.plan.entries[i];
-    EXPECT_EQ(a.name, b.name);
-    EXPECT_EQ(a.node_ids, b.node_ids);
-    EXPECT_EQ(a.locks, b.locks);
-    EXPECT_EQ(a.exclusive, b.exclusive);
-    EXPECT_DOUBLE_EQ(a.cost, b.cost);
-    EXPECT_EQ(a.labels, b.labels);
-    EXPECT_EQ(a.source_line, b.source_line);
-    EXPECT_EQ(a.collection_errors, b.collection_errors);
-  }
-  EXPECT_EQ(PlanFileToJson(back).dump(), document.dump());
-}
-
-TEST(ModulePaths, ListsOnlyModulesThatAreNotBelowTheRootdirAsNamed) {
-  Collection c;
-  c.rootdir = "/work/run";
-  auto item = [](std::string node_id, std::string path) {
-    Item i = MakeItem(node_id);
-    i.path = std::move(path);
-    return i;
-  };
-  c.items = {item("tests/test_a.py::test_one", "/work/run/tests/test_a.py"),
-             item("tests/test_a.py::test_two", "/work/run/tests/test_a.py"),
-             item("./tests/test_b.py::t", "/work/run/tests/test_b.py"),
-             // --pyargs pkg with the rootdir outside pkg: relative to the package.
-             item("tests/test_c.py::t", "/site/pkg/tests/test_c.py"),
-             item("tests/test_c.py::u", "/site/pkg/tests/test_c.py"),
-             item("test_d.py::Cls::t[a::b]", "/site/pkg/test_d.py"), item("test_e.py::t", "")};
-  std::map<std::string, std::string> expected = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"},
-                                                 {"test_d.py", "/site/pkg/test_d.py"}};
-  EXPECT_EQ(ModulePaths(c), expected);
-}
-
-TEST(PlanFile, CorruptDocumentThrowsError) {
-  PlanFile file;
-  file.run_id = "r";
-  file.plan = MakePlan(Uniform(4), Options(2), Durations{});
-  json good = PlanFileToJson(file);
-  EXPECT_NO_THROW(PlanFileFromJson(good));
-  EXPECT_THROW(PlanFileFromJson(json::object()), Error);
-  EXPECT_THROW(PlanFileFromJson(json::array()), Error);
-  json bad_format = good;
-  bad_format["format"] = "pytest-shards-plan/2";
-  EXPECT_THROW(PlanFileFromJson(bad_format), Error);
-  json no_entries = good;
-  no_entries.erase("entries");
-  EXPECT_THROW(PlanFileFromJson(no_entries), Error);
-  json bad_entry = good;
-  bad_entry["entries"][0]["node_ids"] = "a.py::t";
-  EXPECT_THROW(PlanFileFromJson(bad_entry), Error);
-  json nameless = good;
-  nameless["entries"][1].erase("name");
-  EXPECT_THROW(PlanFileFromJson(nameless), Error);
-}
-
-using PlanFileOnDisk = TestDirFixture;
-
-std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-  return text;
-}
-
-TEST_F(PlanFileOnDisk, RoundTripsStrangeNodeIdsWithOneLinePerEntry) {
-  Collection c;
-  c.rootdir = "/src";
-  for (std::string node_id :
-       {"tests/test_a.py::test_x[\\xfc\\\\\"0\"\\t]", "tests/test_a.py::test_x[\n\x01\x1f]",
-        "tests/t\xc3\xbcst.py::test_\xe2\x82\xac[\xf0\x9f\x98\x80]", "tests/test_a.py::t[a{}[],:]"})
-    c.items.push_back(MakeItem(node_id, {MakeMarker("serial", json::array({"d\"b"}))}));
-  PlanFile file;
-  file.run_id = "1-2";
-  file.settings.suite = "su\xc3\xafte";
-  file.rootdir = "/src";
-  file.module_paths = {{"tests/t\xc3\xbcst.py", "/site/t\xc3\xbcst.py"}};
-  file.plan = MakePlan(c, Options(0, Distribution::kLoad, Granularity::kTest), Durations{});
-  ASSERT_EQ(file.plan.entries.size(), 4u);
-  fs::path path = dir_ / "plan.json";
-  WriteFileAtomic(path, PlanFileText(file));
-  PlanFile back = ReadPlanFile(path, "re-run ctest");
-  EXPECT_EQ(PlanFileText(back), PlanFileText(file));
-  for (size_t i = 0; i < file.plan.entries.size(); ++i) {
-    EXPECT_EQ(back.plan.entries[i].name, file.plan.entries[i].name);
-    EXPECT_EQ(back.plan.entries[i].node_ids, file.plan.entries[i].node_ids);
-    EXPECT_EQ(back.plan.entries[i].locks, file.plan.entries[i].locks);
-  }
-  EXPECT_EQ(back.settings.suite, file.settings.suite);
-  EXPECT_EQ(back.module_paths, file.module_paths);
-  // What nlohmann_json reads (the plugin, the e2e checks) is the same.
-  EXPECT_EQ(json::parse(ReadFile(path)), PlanFileToJson(file));
-  // Each entry on a line of its own.
-  std::string text = ReadFile(path);
-  for (const Entry& entry : file.plan.entries)
-    EXPECT_NE(text.find("\n{\"name\":" + json(entry.name).dump() + ","), std::string::npos);
-}
-
-TEST_F(PlanFileOnDisk, BadFilesGiveOneLineNamingTheFileAndTheFix) {
-  fs::path path = dir_ / "plan.json";
-  auto error_of = [&] {
-    try {
-      ReadPlanFile(path, "re-run ctest");
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no Error");
-  };
-  EXPECT_EQ(error_of(), "plan file " + path.string() + " is missing or unreadable; re-run ctest");
-  PlanFile file;
-  file.run_id = "r";
-  file.plan = MakePlan(Uniform(4), Options(2), Durations{});
-  std::string good = PlanFileText(file);
-  for (std::string bad : {good.substr(0, good.size() / 2), std::string("[1, 2, 3]\n"),
-                          ReplaceAll(good, "\"node_ids\"", "\"nodes\""),
-                          ReplaceAll(good, "pytest-shards-plan/1", "pytest-shards-plan/0")}) {
-    WriteFileAtomic(path, bad);
-    std::string what = error_of();
-    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
-    EXPECT_NE(what.find("re-run"), std::string::npos) << what;
-    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
   }
 }
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include "ci_slice.h"
+#include "runs.h"
+#include "test_dir.h"
+
 namespace pytest_shards {
 namespace {
 
@@ -87,6 +91,34 @@ TEST(ReportExport, CollectionIdentityIgnoresOrderAndSeesEveryId) {
   Collection with_error = f.collection;
   with_error.errors.push_back({"tests/test_bad.py", "", "ImportError"});
   EXPECT_NE(CollectionIdentity(with_error), identity);
+}
+
+TEST(ReportExport, ListsEveryCollectedTestAlsoThoseOfOtherSlices) {
+  Fixture f;
+  f.collection.errors.push_back({"tests/test_bad.py", "/work/tests/test_bad.py", "ImportError"});
+  json collected = ExportSuite(f.report, f.plan, f.collection)["collected"];
+  ASSERT_EQ(collected.size(), 4u);
+  EXPECT_EQ(collected[0], json({{"id", "a/tests/test_t.py::test_x"},
+                                {"nodeid", "tests/test_t.py::test_x"},
+                                {"path", "/site/a/tests/test_t.py"}}));
+  EXPECT_EQ(collected[1]["id"], "b/tests/test_t.py::test_x");
+  EXPECT_EQ(collected[2]["id"], "tests/test_bad.py");
+  EXPECT_EQ(collected[3]["id"], "tests/test_u.py::test_y");
+}
+
+TEST(ReportExport, SaysWhichSliceTheRunWasPlannedFor) {
+  Fixture f;
+  EXPECT_FALSE(ExportSuite(f.report, f.plan, f.collection).contains("slice"));
+  std::filesystem::path suite_dir = FreshTestDir();
+  f.plan.settings.suite_dir = suite_dir;
+  f.plan.run_id = "2000-1";
+  SliceChoice choice;
+  choice.slice = {2, 3};
+  choice.source = "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)";
+  WriteRunSlice(RunDir(suite_dir, "2000-1"), choice);
+  EXPECT_EQ(ExportSuite(f.report, f.plan, f.collection)["slice"],
+            json({{"index", 2}, {"count", 3}, {"source", "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)"}}));
+  std::filesystem::remove_all(suite_dir);
 }
 
 }  // namespace

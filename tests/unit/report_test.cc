@@ -1,74 +1,20 @@
 #include "report.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdint>
-#include <fstream>
-#include <pugixml.hpp>
 #include <sstream>
 
 #include "error.h"
 #include "file_util.h"
+#include "report_fixtures.h"
+#include "report_summary.h"
 #include "runs.h"
-#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-Entry MakeEntry(const std::string& name, std::vector<std::string> node_ids) {
-  Entry entry;
-  entry.name = name;
-  entry.node_ids = std::move(node_ids);
-  return entry;
-}
-
-PlanFile MakePlan(std::vector<Entry> entries, const std::string& run_id = "2000-1") {
-  PlanFile plan;
-  plan.run_id = run_id;
-  plan.settings.suite = "suite";
-  plan.plan.entries = std::move(entries);
-  return plan;
-}
-
-ShardJournal MakeJournal(int index, const std::string& entry, std::vector<TestResult> results,
-                         bool finished = true, const std::string& run_id = "2000-1") {
-  ShardJournal journal;
-  journal.run_id = run_id;
-  journal.entry = entry;
-  journal.index = index;
-  for (const TestResult& result : results) journal.started.push_back(result.node_id);
-  journal.results = std::move(results);
-  journal.finished = finished;
-  if (finished) {
-    journal.wall = 2.5;
-    journal.startup = 0.5;
-    journal.peak_rss_kb = 40960;
-  }
-  return journal;
-}
-
-TestResult Passed(const std::string& node_id, double duration = 0.1) {
-  return {node_id, "passed", duration, ""};
-}
-
-int Count(const Report& report, const std::string& outcome) {
-  auto found = report.totals.find(outcome);
-  return found == report.totals.end() ? 0 : found->second;
-}
-
-const ReportResult* FindResult(const Report& report, const std::string& node_id) {
-  for (const ReportResult& result : report.results)
-    if (result.test.node_id == node_id) return &result;
-  return nullptr;
-}
-
-bool Contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 // ---- Accounting ---------------------------------------------------------------
 
@@ -237,171 +183,6 @@ TEST(BuildReport, CollectionErrorEntryFailsWithoutCountingAsNeverRan) {
                        "tests/test_broken.py  ModuleNotFoundError: No module named 'x'\n"));
 }
 
-// ---- Summary ------------------------------------------------------------------
-
-TEST(FormatSummary, TableTotalsAndFailures) {
-  PlanFile plan =
-      MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b", "t.py::c"}),
-                MakeEntry("suite/shard-01", {"t.py::d", "t.py::e", "t.py::f", "t.py::g"})});
-  Report report = BuildReport(
-      plan, {MakeJournal(0, "suite/shard-00",
-                         {Passed("t.py::a"),
-                          {"t.py::b", "failed", 0.2,
-                           "\n>   def test_b(): assert 1 == 2\nE   assert 1 == 2\nmore"},
-                          {"t.py::c", "skipped", 0, ""}}),
-             MakeJournal(1, "suite/shard-01",
-                         {Passed("t.py::d"),
-                          {"t.py::e", "timeout", 30, "timed out after 30s"},
-                          Passed("t.py::d")},
-                         false)});
-  std::string summary = FormatSummary(report);
-  EXPECT_TRUE(Contains(summary, "2000-1")) << summary;
-  EXPECT_TRUE(Contains(summary, "start-up s")) << summary;
-  EXPECT_TRUE(Contains(summary, "peak RSS MiB")) << summary;
-  EXPECT_TRUE(Contains(summary, "suite/shard-00      3    2.50        0.50          40.0  failed"))
-      << summary;
-  EXPECT_TRUE(Contains(summary, "suite/shard-01      4       -           -             -  killed"))
-      << summary;
-  EXPECT_TRUE(Contains(summary, "\n3 passed, 1 failed, 1 timeout, 2 missing, 1 skipped\n"))
-      << summary;
-  EXPECT_TRUE(Contains(summary, "failed (1):\n  t.py::b  [suite/shard-00]  assert 1 == 2\n"))
-      << summary;
-  EXPECT_TRUE(Contains(summary, "timed out (1):\n  t.py::e")) << summary;
-  EXPECT_TRUE(Contains(summary, "never ran (2):\n  t.py::f\n  t.py::g\n")) << summary;
-  EXPECT_TRUE(Contains(summary, "ran more than once (1):\n  t.py::d\n")) << summary;
-  EXPECT_TRUE(Contains(summary, "did not finish (1):\n  suite/shard-01")) << summary;
-  // Never-ran tests are listed once, under accounting, not as "missing" too.
-  EXPECT_FALSE(Contains(summary, "missing (")) << summary;
-  EXPECT_TRUE(Contains(summary, "\nFAILED\n")) << summary;
-}
-
-TEST(FormatSummary, CleanRunSaysZeroFailed) {
-  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"})});
-  Report report = BuildReport(
-      plan, {MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), {"t.py::b", "xfailed", 0, ""}})});
-  std::string summary = FormatSummary(report);
-  EXPECT_TRUE(Contains(summary, "\n1 passed, 0 failed, 1 xfailed\n")) << summary;
-  EXPECT_TRUE(Contains(summary, "\nOK\n")) << summary;
-  EXPECT_FALSE(Contains(summary, "never ran")) << summary;
-}
-
-// ---- JUnit --------------------------------------------------------------------
-
-TEST(JunitNames, SplitsModuleClassAndName) {
-  using Names = std::pair<std::string, std::string>;
-  EXPECT_EQ(JunitNames("tests/test_a.py::test_x"), Names("tests.test_a", "test_x"));
-  EXPECT_EQ(JunitNames("tests/test_a.py::TestX::test_y[p]"),
-            Names("tests.test_a.TestX", "test_y[p]"));
-  EXPECT_EQ(JunitNames("t.py::A::B::test[a::b/c.py]"), Names("t.A.B", "test[a::b/c.py]"));
-  EXPECT_EQ(JunitNames("t.py::test[x]::y"), Names("t", "test[x]::y"));
-  EXPECT_EQ(JunitNames("tests/test_broken.py"), Names("", "tests.test_broken"));
-}
-
-// True when `text` is UTF-8 made only of characters XML 1.0 allows.
-bool OnlyXmlChars(const std::string& text) {
-  for (std::size_t i = 0; i < text.size();) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    std::size_t length = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-    if (lead >= 0x80 && lead < 0xC2) return false;
-    if (lead > 0xF4 || i + length > text.size()) return false;
-    std::uint32_t c = length == 1 ? lead : lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      c = (c << 6) | (next & 0x3F);
-    }
-    bool ok = c == 0x9 || c == 0xA || c == 0xD || (c >= 0x20 && c <= 0xD7FF) ||
-              (c >= 0xE000 && c <= 0xFFFD) || (c >= 0x10000 && c <= 0x10FFFF);
-    if (!ok) return false;
-    i += length;
-  }
-  return true;
-}
-
-TEST(JunitXml, HostileNodeIdsGiveWellFormedXml) {
-  const std::vector<std::string> hostile = {
-      "t.py::test_amp[a&b<c>\"d\"'e']", "t.py::test_cdata[]]>]",
-      "t.py::test_ctrl[\x01\x1b\x7f]",  std::string("t.py::test_nul[a") + '\0' + "b]",
-      "t.py::test_badutf8[\xff\xc3]",   "t.py::test_unicode[\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80]",
-      "t.py::test_newline[a\nb\r\tc]",  "t.py::test_comment[<!-- x -->]",
-  };
-  PlanFile plan = MakePlan({MakeEntry("suite/shard-<00>&", hostile)});
-  std::vector<TestResult> results;
-  for (const std::string& node_id : hostile)
-    results.push_back({node_id, "failed", 0.25, "E   assert '\x02]]>' == '<&>'\n\xff"});
-  results[0].outcome = "passed";
-  results[1].outcome = "error";
-  results[2].outcome = "skipped";
-  results[3].outcome = "crashed";
-  results[4].outcome = "xfailed";
-  Report report = BuildReport(plan, {MakeJournal(0, "suite/shard-<00>&", results)});
-  std::string xml = JunitXml(report, "suite\x03\"");
-
-  EXPECT_TRUE(OnlyXmlChars(xml)) << xml;
-  EXPECT_EQ(xml.find("\x01"), std::string::npos);
-  pugi::xml_document document;
-  pugi::xml_parse_result parsed = document.load_string(xml.c_str());
-  ASSERT_TRUE(parsed) << parsed.description() << "\n" << xml;
-
-  pugi::xml_node root = document.child("testsuites");
-  EXPECT_STREQ(root.attribute("name").value(), "suite#x03\"");
-  EXPECT_EQ(root.attribute("tests").as_int(), 8);
-  pugi::xml_node suite = root.child("testsuite");
-  EXPECT_STREQ(suite.attribute("name").value(), "suite/shard-<00>&");
-  EXPECT_EQ(suite.attribute("tests").as_int(), 8);
-  EXPECT_EQ(suite.attribute("failures").as_int(), 4);  // 3 failed + 1 crashed
-  EXPECT_EQ(suite.attribute("errors").as_int(), 1);
-  EXPECT_EQ(suite.attribute("skipped").as_int(), 2);  // skipped + xfailed
-
-  std::vector<std::string> names;
-  for (pugi::xml_node testcase : suite.children("testcase")) {
-    EXPECT_STREQ(testcase.attribute("classname").value(), "t");
-    names.push_back(testcase.attribute("name").value());
-  }
-  ASSERT_EQ(names.size(), 8u);
-  EXPECT_EQ(names[0], "test_amp[a&b<c>\"d\"'e']");
-  EXPECT_EQ(names[1], "test_cdata[]]>]");
-  EXPECT_EQ(names[2], "test_ctrl[#x01#x1B\x7f]");
-  EXPECT_EQ(names[3], "test_nul[a#x00b]");
-  EXPECT_EQ(names[4], "test_badutf8[#xFF#xC3]");
-  EXPECT_EQ(names[5], "test_unicode[\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80]");
-  EXPECT_EQ(names[7], "test_comment[<!-- x -->]");
-
-  pugi::xml_node error = suite.find_child_by_attribute("testcase", "name", "test_cdata[]]>]");
-  ASSERT_TRUE(error.child("error")) << xml;
-  EXPECT_STREQ(error.child("error").attribute("message").value(), "assert '#x02]]>' == '<&>'");
-  EXPECT_EQ(std::string(error.child("error").text().get()), "E   assert '#x02]]>' == '<&>'\n#xFF");
-  EXPECT_TRUE(suite.find_child_by_attribute("testcase", "name", "test_amp[a&b<c>\"d\"'e']")
-                  .first_child()
-                  .empty());
-}
-
-TEST(JunitXml, OneSuitePerEntryWithNeverRanAsFailure) {
-  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"a/b.py::TestC::test_d", "a/b.py::e"}),
-                            MakeEntry("suite/shard-01", {"a/c.py::f"})});
-  Report report =
-      BuildReport(plan, {MakeJournal(0, "suite/shard-00",
-                                     {Passed("a/b.py::TestC::test_d", 1.5), Passed("a/b.py::e")})});
-  pugi::xml_document document;
-  ASSERT_TRUE(document.load_string(JunitXml(report, "suite").c_str()));
-  pugi::xml_node root = document.child("testsuites");
-  EXPECT_EQ(root.attribute("tests").as_int(), 3);
-  EXPECT_EQ(root.attribute("failures").as_int(), 1);
-  pugi::xml_node first = root.child("testsuite");
-  EXPECT_STREQ(first.attribute("name").value(), "suite/shard-00");
-  EXPECT_DOUBLE_EQ(first.attribute("time").as_double(), 2.5);
-  pugi::xml_node testcase = first.child("testcase");
-  EXPECT_STREQ(testcase.attribute("classname").value(), "a.b.TestC");
-  EXPECT_STREQ(testcase.attribute("name").value(), "test_d");
-  EXPECT_DOUBLE_EQ(testcase.attribute("time").as_double(), 1.5);
-  pugi::xml_node second = first.next_sibling("testsuite");
-  EXPECT_STREQ(second.attribute("name").value(), "suite/shard-01");
-  EXPECT_EQ(second.attribute("failures").as_int(), 1);
-  pugi::xml_node failure = second.child("testcase").child("failure");
-  ASSERT_TRUE(failure);
-  EXPECT_TRUE(Contains(failure.attribute("message").value(), "never ran"));
-}
-
 // ---- Durations ----------------------------------------------------------------
 
 TEST(FoldDurations, RecordsMeasuredOutcomesAndIsIdempotent) {
@@ -486,121 +267,6 @@ TEST(FoldDurations, FailedSetFollowsTheLatestOutcomeOfEntriesThatRan) {
 
 // ---- Files --------------------------------------------------------------------
 
-class SuiteDir : public TestDirFixture {
- protected:
-  // As each ctest start does: a new run directory with the plan.
-  void WritePlan(PlanFile plan) {
-    plan.settings.suite_dir = dir_;
-    WriteFileAtomic(RunPlanFile(dir_, plan.run_id), PlanFileToJson(plan).dump());
-    run_dir_id_ = plan.run_id;
-  }
-
-  // A journal as the runner and the plugin write it (see journal.h), in the
-  // directory of the plan written last; `run_id` is the one it records.
-  void WriteJournal(int index, const std::string& run_id, const std::vector<TestResult>& results,
-                    bool finished, bool torn_tail = false) {
-    fs::create_directories(RunJournalDir(dir_, run_dir_id_));
-    std::ofstream out(RunJournalDir(dir_, run_dir_id_) / (std::to_string(index) + ".jsonl"));
-    std::string entry = "suite/shard-0" + std::to_string(index);
-    out << json{{"event", "run"},
-                {"run_id", run_id},
-                {"entry", entry},
-                {"index", index},
-                {"time", 1.0}}
-               .dump()
-        << "\n";
-    out << json{{"event", "session"}, {"pid", 42}, {"time", 1.1}}.dump() << "\n";
-    for (const TestResult& r : results) {
-      out << json{{"event", "start"}, {"nodeid", r.node_id}, {"time", 1.2}}.dump() << "\n";
-      out << json{{"event", "result"},      {"nodeid", r.node_id}, {"outcome", r.outcome},
-                  {"duration", r.duration}, {"time", 1.3},         {"message", r.message}}
-                 .dump()
-          << "\n";
-    }
-    if (finished)
-      out << json{{"event", "shard"},    {"entry", entry}, {"wall", 3.0},  {"startup", 0.6},
-                  {"peak_rss_kb", 2048}, {"exit", 0},      {"restarts", 0}}
-                 .dump()
-          << "\n";
-    if (torn_tail) out << "{\"event\": \"start\", \"nodeid\": \"t.p";
-  }
-
-  std::string run_dir_id_;
-};
-
-TEST_F(SuiteDir, ReportMainWritesSummaryJunitAndDurations) {
-  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"}),
-                      MakeEntry("suite/shard-01", {"t.py::c"})}));
-  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25), Passed("t.py::b", 0.5)}, true);
-  WriteJournal(1, "2000-1", {Passed("t.py::c", 0.75)}, false, /*torn_tail=*/true);
-  std::ostringstream out;
-  int status = ReportMain(dir_, (dir_ / "out" / "junit.xml").string(), out);
-  EXPECT_EQ(status, 1);  // shard-01 was killed
-  EXPECT_TRUE(Contains(out.str(), "3 passed, 0 failed")) << out.str();
-  EXPECT_TRUE(Contains(out.str(), "killed")) << out.str();
-
-  pugi::xml_document junit;
-  ASSERT_TRUE(junit.load_file((dir_ / "out" / "junit.xml").c_str()));
-  EXPECT_EQ(junit.child("testsuites").attribute("tests").as_int(), 3);
-
-  Durations durations = ReadDurations(dir_ / "durations.json");
-  EXPECT_DOUBLE_EQ(durations.tests.at("t.py::c"), 0.75);
-  EXPECT_DOUBLE_EQ(durations.entries.at("suite/shard-00"), 3.0);
-  EXPECT_DOUBLE_EQ(durations.startup, 0.6);
-}
-
-TEST_F(SuiteDir, ReportMainCleanRunReturnsZero) {
-  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
-  WriteJournal(0, "2000-1", {Passed("t.py::a")}, true);
-  std::ostringstream out;
-  EXPECT_EQ(ReportMain(dir_, "", out), 0) << out.str();
-  EXPECT_FALSE(fs::exists(dir_ / "junit.xml"));
-}
-
-TEST_F(SuiteDir, ReportMainIgnoresJournalsOfAnEarlierRun) {
-  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
-  WriteJournal(0, "1000-1", {Passed("t.py::a")}, true);
-  std::ostringstream out;
-  EXPECT_EQ(ReportMain(dir_, "", out), 1);
-  EXPECT_TRUE(Contains(out.str(), "never ran (1):\n  t.py::a")) << out.str();
-}
-
-TEST_F(SuiteDir, ReportMainShowsTheLastRunAfterACtestThatOnlyPlanned) {
-  PlanFile ran = MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})});
-  WritePlan(ran);
-  WriteJournal(0, ran.run_id, {Passed("t.py::a")}, true);
-  // `ctest -N` (or an IDE listing tests) plans again: folds, then a new plan.
-  FoldJournalsIntoDurations(dir_);
-  PlanFile listed = ran;
-  listed.run_id = "3000-1";
-  WritePlan(listed);
-  std::ostringstream out;
-  EXPECT_EQ(ReportMain(dir_, "", out), 0) << out.str();
-  EXPECT_TRUE(Contains(out.str(), "(run " + ran.run_id + ")")) << out.str();
-  EXPECT_TRUE(Contains(out.str(), "1 passed, 0 failed")) << out.str();
-}
-
-TEST_F(SuiteDir, ReportRunReportsTheRunAskedFor) {
-  PlanFile first = MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}, "1000-1");
-  WritePlan(first);
-  WriteJournal(0, first.run_id, {Passed("t.py::a")}, true);
-  PlanFile second = MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}, "2000-1");
-  WritePlan(second);
-  WriteJournal(0, second.run_id, {{"t.py::a", "failed", 0.1, "E   boom"}}, true);
-  std::ostringstream out;
-  EXPECT_EQ(ReportRun(dir_, "1000-1", "", out), 0) << out.str();
-  EXPECT_TRUE(Contains(out.str(), "(run 1000-1)")) << out.str();
-  std::ostringstream last;
-  EXPECT_EQ(ReportRun(dir_, "2000-1", "", last), 1) << last.str();
-  EXPECT_TRUE(Contains(last.str(), "t.py::a  [suite/shard-00]  boom")) << last.str();
-  EXPECT_THROW(ReportRun(dir_, "3000-1", "", out), Error);
-}
-
-TEST_F(SuiteDir, ReportMainWithoutPlanThrows) {
-  std::ostringstream out;
-  EXPECT_THROW(ReportMain(dir_, "", out), Error);
-}
-
 TEST_F(SuiteDir, FoldJournalsIntoDurationsIsIdempotent) {
   WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"})}));
   WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25), Passed("t.py::b", 0.5)}, true);
@@ -654,17 +320,6 @@ TEST_F(SuiteDir, FoldJournalsIntoDurationsReturnsTheStore) {
   EXPECT_DOUBLE_EQ(FoldJournalsIntoDurations(dir_).tests.at("t.py::a"), 0.25);  // rebuilt
   EXPECT_DOUBLE_EQ(FoldJournalsIntoDurations(dir_).tests.at("t.py::a"), 0.25);  // as folded
   EXPECT_DOUBLE_EQ(ReadDurations(dir_ / "durations.json").tests.at("t.py::a"), 0.25);
-}
-
-TEST_F(SuiteDir, ReportMainRecordsTheRunItFolded) {
-  WritePlan(MakePlan({MakeEntry("suite/shard-00", {"t.py::a"})}));
-  WriteJournal(0, "2000-1", {Passed("t.py::a", 0.25)}, true);
-  std::ostringstream out;
-  ReportMain(dir_, "", out);
-  std::string once = ReadFile(dir_ / "durations.json");
-  EXPECT_NE(ReadDurations(dir_ / "durations.json").folded, "");
-  FoldJournalsIntoDurations(dir_);
-  EXPECT_EQ(ReadFile(dir_ / "durations.json"), once);
 }
 
 TEST_F(SuiteDir, FoldJournalsIntoDurationsToleratesMissingAndCorruptInput) {

@@ -244,7 +244,7 @@ class RunEntryTest : public TestDirFixture {
     s.suite_dir = dir_ / "build" / "pytest-shards" / "demo";
     s.python = "/usr/bin/python3";
     s.workdir = dir_ / "project";
-    s.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "tools";
+    s.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "python";
     s.args = {"tests"};
     s.port_base = 24700;
     s.ports_per_shard = 3;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "error.h"
+#include "plan.h"
 
 namespace pytest_shards {
 namespace {

@@ -123,7 +123,7 @@ TEST(WarmChildTest, AStaleOrRefusingServerForksNothing) {
   EXPECT_NE(why.find("did not answer"), std::string::npos) << why;
 }
 
-// A stand-in for tools/pytest_shards_warm.py, in the Python of PATH (the
+// A stand-in for python/pytest_shards_plugin/warm.py, in the Python of PATH (the
 // standard library suffices): it counts its starts, detaches a server that
 // answers every connection with a pong until it is told to quit, and exits
 // once that listens; or, with FAIL set, exits 3 with a reason.

@@ -85,7 +85,7 @@ def tool_of(suite_dir):
         text = include.read_text(encoding="utf-8")
     except OSError as e:
         raise ParityError(f"cannot read {include} ({e}); re-run cmake, or pass --pytest-shards")
-    found = re.search(r"COMMAND \[(=*)\[(.*?)\]\1\] plan ", text, re.S)
+    found = re.search(r"^  TOOL \[(=*)\[\n?(.*?)\]\1\]$", text, re.S | re.M)
     if not found:
         raise ParityError(f"{include} names no pytest-shards executable; pass --pytest-shards")
     return found.group(2)

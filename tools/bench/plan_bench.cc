@@ -36,11 +36,11 @@
 
 #include "collect.h"
 #include "collection.h"
+#include "ctest_start.h"
 #include "durations.h"
 #include "emit.h"
 #include "file_util.h"
 #include "plan.h"
-#include "plan_suite.h"
 #include "runs.h"
 #include "settings.h"
 
@@ -170,11 +170,11 @@ int PlanInMemory(int items, int cores, Granularity granularity) {
 // and tests.cmake (in a new run directory).
 int PlanSuiteDir(const fs::path& dir, int cores) {
   return TimeAndPrint([&] {
-    PlanSuiteOptions options;
+    CtestStartOptions options;
     options.tool = "/usr/local/bin/pytest-shards";
     options.cores = cores;
     std::ostringstream out;
-    PlanSuite(dir, options, out);
+    PlanAtCtestStart(dir, options, out);
     return std::make_pair(size_t{0}, 0L);
   });
 }

@@ -1,4 +1,4 @@
-#include "plan_suite.h"
+#include "ctest_start.h"
 
 #include <chrono>
 #include <cstdio>
@@ -22,7 +22,7 @@ namespace {
 // yet: its plan stays even when another ctest plans meanwhile.
 constexpr std::chrono::hours kRecentRun{1};
 
-EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
+EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
                            const std::string& run_id, const Durations& durations) {
   EmitOptions emit;
   emit.tool = options.tool.string();
@@ -40,13 +40,13 @@ EmitOptions EmitOptionsFor(const Settings& s, const PlanSuiteOptions& options,
 }
 
 Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream& out) {
-  if (s.discovery_mode == DiscoveryMode::kPreTest) return Collect(s, out);
+  if (s.discovery_mode == DiscoveryMode::kPreTest) return RefreshCollection(s, out);
   Collection collection = ReadCollection(s.CollectionFile());
   std::string why;
   if (!CollectionIsStale(s, collection, &why)) return collection;
   // Most edits change a test's body, not the tests: collect again to see.
   // Only a change in node IDs or markers makes the configured plan wrong.
-  Collection fresh = CollectNow(s, out);
+  Collection fresh = RunPytestCollection(s, out);
   std::string change = DescribeChange(collection, fresh);
   if (change.empty()) {
     WriteCollection(s, fresh);
@@ -59,15 +59,18 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
 
 }  // namespace
 
-fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, std::ostream& out) {
+fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& options,
+                          std::ostream& out) {
   Settings settings =
       SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
   std::string run_id = NewRunId();
   std::string tests;
   try {
     // First, so that a bad value writes no plan.json, only the failing entry.
-    Slice slice;
-    if (!options.slice.empty()) slice = ParseSlice(options.slice);
+    Environment environment = options.environment;
+    if (!options.slice.empty()) environment["PYTEST_SHARDS_SLICE"] = options.slice;
+    SliceChoice choice = ChooseSlice(environment);
+    Slice slice = choice.slice;
     Durations durations = FoldJournalsIntoDurations(suite_dir);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
@@ -92,8 +95,10 @@ fs::path PlanSuite(const fs::path& suite_dir, const PlanSuiteOptions& options, s
     if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
     PrioritiseLastFailed(&file.plan);
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
+    WriteRunSlice(RunDir(settings.suite_dir, file.run_id), choice);
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations));
+    tests += SliceMessage(settings.suite, choice);
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.
     if (!stale.empty())

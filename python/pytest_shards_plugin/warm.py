@@ -2,7 +2,7 @@
 
 Started by the first ``pytest-shards run`` of a ctest run that needs it::
 
-    python -m pytest_shards_warm --dir DIR --watch-pid PID [--idle-timeout S]
+    python -m pytest_shards_plugin.warm --dir DIR --watch-pid PID [--idle-timeout S]
         -- <pytest arguments of a shard run over every node ID of the plan>
 
 It runs pytest once, exactly as a shard of the whole plan would run (so it
@@ -516,26 +516,25 @@ class WarmPlugin:
         self.ready = None
 
     @staticmethod
-    def shards_plugin(config):
-        import pytest_shards_plugin
-
-        return config.stash[pytest_shards_plugin._PLUGIN]
+    def journal(config):
+        """The package's Journal (--shards-journal, always given here)."""
+        return config.pluginmanager.get_plugin("pytest-shards-journal")
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_collection(self, session):
         # Collectors skipped or failed as a whole are journaled during
         # collection: keep their records for the entries that ask for them.
-        plugin = self.shards_plugin(session.config)
-        journal = plugin.journal
+        journal = self.journal(session.config)
+        write = journal.write
 
         def record(**fields):
             if fields.get("event") == "result":
                 self.collector_results[fields["nodeid"]] = dict(fields)
-            journal(**fields)
+            write(**fields)
 
-        plugin.journal = record
+        journal.write = record
         yield
-        plugin.journal = journal
+        del journal.write  # the method again
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -567,7 +566,8 @@ class WarmPlugin:
         return None  # pytest's own loop runs the entry's items
 
     def become_entry(self, session, request):
-        import pytest_shards_plugin as shards
+        from pytest_shards_plugin import journal as journals
+        from pytest_shards_plugin.selection import read_node_ids
         from _pytest import timing
         from _pytest.cacheprovider import Cache
         from _pytest.tmpdir import TempPathFactory
@@ -600,31 +600,32 @@ class WarmPlugin:
             config._tmpdirhandler = TempdirFactory(factory, _ispytest=True)
         config.cache = Cache(Path(request["cache_dir"]), config, _ispytest=True)
 
-        plugin = self.shards_plugin(config)
-        plugin.close()
-        plugin.journal_fd = shards._open_journal(request["--shards-journal"])
-        plugin.requested, _ = shards._read_node_ids(request["--shards-node-ids"])
-        plugin.reports = {}
-        plugin.journaled = set()
-        plugin.started = time.time()
-        plugin.journal(event="session", pid=os.getpid())
-        wanted = set(plugin.requested)
+        # The entry's node IDs and journal, for the package's Journal.
+        journal = self.journal(config)
+        if journal.fd is not None:
+            os.close(journal.fd)
+        journal.fd = journals._open_journal(request["--shards-journal"])
+        requested, _ = read_node_ids(request["--shards-node-ids"])
+        journal.reports = {}
+        journal.journaled = set()
+        journal.write(event="session", pid=os.getpid())
+        wanted = set(requested)
         items = [item for item in session.items if item.nodeid in wanted]
         found = {item.nodeid for item in items}
-        for node_id in plugin.requested:
+        for node_id in requested:
             if node_id in found:
                 continue
             record = self.collector_results.get(node_id)
             if record is not None:
-                plugin.journaled.add(node_id)
-                plugin.journal(**{k: v for k, v in record.items() if k != "time"})
+                journal.journaled.add(node_id)
+                journal.write(**{k: v for k, v in record.items() if k != "time"})
             else:
-                plugin.journal_not_collected(node_id)
+                journal.journal_not_collected(node_id)
         session.items[:] = items
         session.testscollected = len(items)
         session.testsfailed = 0
         session.shouldstop = session.shouldfail = False
-        plugin.journal(event="collected", count=len(items))
+        journal.write(event="collected", count=len(items))
 
         reporter = config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:
@@ -658,7 +659,7 @@ def _redirect_faulthandler(config):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        prog="python -m pytest_shards_warm", description=__doc__.split("\n\n")[0]
+        prog="python -m pytest_shards_plugin.warm", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--dir", required=True, help="private directory for the socket")
     parser.add_argument("--watch-pid", type=int, default=0, help="exit when this process ends")

@@ -7,9 +7,11 @@
 #include <ostream>
 #include <string>
 
+#include "ci_slice.h"
+
 namespace pytest_shards {
 
-struct PlanSuiteOptions {
+struct CtestStartOptions {
   std::filesystem::path tool;  // the pytest-shards executable entries run
   int cores = 1;               // of the machine ctest runs on
   // MEMORY_BUDGET in MiB as resolved at ctest start (auto: the available
@@ -21,6 +23,9 @@ struct PlanSuiteOptions {
   // PYTEST_SHARDS_SLICE of ctest's environment ("k/n"), or empty: the whole
   // suite. See slice.h.
   std::string slice;
+  // ctest's environment: without `slice`, the CI system's variables choose
+  // the slice (ci_slice.h).
+  Environment environment;
 };
 
 // Plans a new run of the suite in `suite_dir` (see runs.h): writes its
@@ -29,7 +34,7 @@ struct PlanSuiteOptions {
 // writes another run). Problems the user must fix become failing CTest
 // entries in tests.cmake rather than exceptions, so that ctest reports them;
 // Error is thrown only when settings.json is unusable. Diagnostics go to `out`.
-std::filesystem::path PlanSuite(const std::filesystem::path& suite_dir,
-                                const PlanSuiteOptions& options, std::ostream& out);
+std::filesystem::path PlanAtCtestStart(const std::filesystem::path& suite_dir,
+                                       const CtestStartOptions& options, std::ostream& out);
 
 }  // namespace pytest_shards

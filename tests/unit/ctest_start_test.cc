@@ -1,12 +1,14 @@
-#include "plan_suite.h"
+#include "ctest_start.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 
+#include "ci_slice.h"
 #include "collect.h"
 #include "file_util.h"
 #include "plan.h"
@@ -20,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // A configured suite: settings.json and a fresh collection of 8 tests.
-class PlanSuiteTest : public TestDirFixture {
+class CtestStartTest : public TestDirFixture {
  protected:
   void SetUp() override {
     TestDirFixture::SetUp();
@@ -45,26 +47,25 @@ class PlanSuiteTest : public TestDirFixture {
   }
 
   fs::path Plan(const std::string& slice = "") {
-    PlanSuiteOptions options = options_;
+    CtestStartOptions options = options_;
     options.slice = slice;
     std::ostringstream out;
-    return PlanSuite(settings_.suite_dir, options, out);
+    return PlanAtCtestStart(settings_.suite_dir, options, out);
   }
 
   std::set<std::string> PlannedIds(const fs::path& tests_file) {
-    PlanFile plan =
-        PlanFileFromJson(nlohmann::json::parse(ReadFile(tests_file.parent_path() / "plan.json")));
+    PlanFile file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
     std::set<std::string> ids;
-    for (const Entry& entry : plan.plan.entries)
+    for (const Entry& entry : file.plan.entries)
       ids.insert(entry.node_ids.begin(), entry.node_ids.end());
     return ids;
   }
 
   Settings settings_;
-  PlanSuiteOptions options_;
+  CtestStartOptions options_;
 };
 
-TEST_F(PlanSuiteTest, EachPlanIsARunOfItsOwn) {
+TEST_F(CtestStartTest, EachPlanIsARunOfItsOwn) {
   fs::path first = Plan();
   std::string first_tests = ReadFile(first);
   EXPECT_EQ(PlannedIds(first).size(), 8u);
@@ -83,12 +84,36 @@ TEST_F(PlanSuiteTest, EachPlanIsARunOfItsOwn) {
   EXPECT_EQ(RunIds(settings_.suite_dir).size(), 2u);
 }
 
-TEST_F(PlanSuiteTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
+TEST_F(CtestStartTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
   fs::path tests = Plan("3/2");
   EXPECT_EQ(tests.filename(), "tests.cmake");
   std::string text = ReadFile(tests);
   EXPECT_NE(text.find("demo/plan-error"), std::string::npos) << text;
   EXPECT_FALSE(fs::exists(tests.parent_path() / "plan.json"));
+}
+
+TEST_F(CtestStartTest, CiVariablesChooseTheSliceAsPytestShardsSliceDoes) {
+  std::set<std::string> sliced = PlannedIds(Plan("2/3"));
+  options_.environment = {{"CI_NODE_INDEX", "2"}, {"CI_NODE_TOTAL", "3"}};
+  fs::path tests = Plan();
+  EXPECT_EQ(PlannedIds(tests), sliced);
+  EXPECT_LT(sliced.size(), 8u);
+  std::string text = ReadFile(tests);
+  EXPECT_NE(text.find("message(\"pytest-shards: demo: slice 2/3 from CI_NODE_INDEX/CI_NODE_TOTAL "
+                      "(GitLab)\")"),
+            std::string::npos)
+      << text;
+  std::optional<SliceChoice> recorded = ReadRunSlice(tests.parent_path());
+  ASSERT_TRUE(recorded.has_value());
+  EXPECT_EQ(recorded->slice.index, 2);
+  // PYTEST_SHARDS_SLICE (--slice) wins over them.
+  EXPECT_EQ(PlannedIds(Plan("2/3")), sliced);
+  EXPECT_NE(PlannedIds(Plan("1/3")), sliced);
+  // A bad CI value is one failing entry, as a bad PYTEST_SHARDS_SLICE is.
+  options_.environment = {{"CI_NODE_INDEX", "4"}, {"CI_NODE_TOTAL", "3"}};
+  std::string bad = ReadFile(Plan());
+  EXPECT_NE(bad.find("demo/plan-error"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("CI_NODE_INDEX='4'"), std::string::npos) << bad;
 }
 
 }  // namespace

@@ -1,0 +1,132 @@
+"""pytest plugin of pytest-shards.
+
+Loaded with ``-p pytest_shards_plugin`` (the runner and the collector put
+this package's directory on PYTHONPATH). pytest_configure registers one
+small object per job, and only when its option is given, as pytest-xdist
+does:
+
+* ``--shards-collect-json=PATH``: after collection, write what was collected
+  (node IDs, locations, markers, errors, the files the result depends on) as
+  JSON in format "pytest-shards-collection/1". collection.py.
+* ``--shards-node-ids=PATH``: run exactly the node IDs in that JSON file
+  (``{"node_ids": [...], "paths": {module part: absolute path}}``); items not
+  requested are deselected. selection.py. With ``--shards-imports=suite``
+  (the default) pytest collects what the user's arguments name, as plain
+  pytest does, so every conftest and test module of the suite is imported in
+  pytest's order (suites rely on those import-time side effects), but items
+  are built only for the shard's own modules: imports.py. With
+  ``--shards-imports=own`` only the shard's modules are collected.
+* ``--shards-journal=PATH``: append one JSON line per event (session,
+  collected, start, result, finish) so that the runner can follow the shard
+  and knows what ran even when the interpreter dies mid-test. journal.py.
+
+``python -m pytest_shards_plugin.warm``: the warm interpreter that forks
+per-test and per-file entries' pytest runs (warm.py; run.cc starts it).
+
+Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
+``shard_index``, ``shard_port_range`` and ``free_tcp_port`` fixtures
+(fixtures.py). Per-run state lives in the registered objects, none in the
+modules.
+"""
+
+import re
+
+import pytest
+
+from . import fixtures
+from .collection import CollectionWriter
+from .imports import OtherModulesImportOnly
+from .journal import Journal, ReportPaths
+from .selection import Selection
+
+SERIAL_DOC = (
+    "never runs beside another test holding the same lock; exclusive=True: "
+    "nothing else runs beside it (pytest-shards)."
+)
+XDIST_GROUP_DOC = (
+    "xdist_group(name): keep these tests in one worker/shard "
+    "(registered by pytest-shards because pytest-xdist is not loaded)."
+)
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("pytest-shards")
+    group.addoption(
+        "--shards-collect-json",
+        metavar="PATH",
+        default=None,
+        help="pytest-shards: after collection write the collected node IDs, "
+        "their locations and markers, and collection errors to PATH as JSON "
+        "(use with --collect-only).",
+    )
+    group.addoption(
+        "--shards-node-ids",
+        metavar="PATH",
+        default=None,
+        help="pytest-shards: run exactly the node IDs listed in PATH (JSON: "
+        "node_ids, and paths of modules outside the rootdir); only their "
+        "modules are collected, other items are deselected, IDs that are not "
+        "collected are journaled as missing.",
+    )
+    group.addoption(
+        "--shards-imports",
+        choices=("suite", "own"),
+        default="suite",
+        help="pytest-shards, with --shards-node-ids: 'suite' (default) imports "
+        "every conftest and test module that the arguments name, as plain "
+        "pytest does, and builds items only for the requested modules; 'own' "
+        "collects only the requested modules (faster, for suites whose "
+        "modules have no import-time side effects on each other).",
+    )
+    group.addoption(
+        "--shards-journal",
+        metavar="PATH",
+        default=None,
+        help="pytest-shards: append one JSON line per test event to PATH "
+        "(session, collected, start, result, finish).",
+    )
+    group.addoption(
+        "--shards-serial-marker",
+        metavar="NAME",
+        default="serial",
+        help="pytest-shards: marker for tests that must not run beside each "
+        "other; registered in addition to 'serial' (default: serial).",
+    )
+
+
+def pytest_configure(config):
+    _register_markers(config)
+    plugins = config.pluginmanager
+    plugins.register(fixtures, "pytest-shards-fixtures")
+    collect_json = config.getoption("shards_collect_json")
+    if collect_json:
+        plugins.register(CollectionWriter(config, collect_json), "pytest-shards-collection")
+    selection = None
+    node_ids_file = config.getoption("shards_node_ids")
+    if node_ids_file:
+        selection = Selection(config, node_ids_file)
+        plugins.register(selection, "pytest-shards-selection")
+        if config.getoption("shards_imports") == "suite":
+            plugins.register(
+                OtherModulesImportOnly(selection.own_paths()), "pytest-shards-import-only"
+            )
+    journal = config.getoption("shards_journal")
+    if journal:
+        plugins.register(ReportPaths(), "pytest-shards-report-paths")
+        if not hasattr(config, "workerinput"):  # an xdist worker: its controller journals
+            plugins.register(Journal(config, journal, selection), "pytest-shards-journal")
+
+
+def _register_markers(config):
+    name = config.getoption("shards_serial_marker")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name or ""):
+        raise pytest.UsageError(
+            f"--shards-serial-marker={name!r} is not a marker name; "
+            "use a Python identifier such as 'serial'"
+        )
+    for marker in dict.fromkeys(["serial", name]):
+        config.addinivalue_line(
+            "markers", f'{marker}(lock="serial", exclusive=False): {SERIAL_DOC}'
+        )
+    if not config.pluginmanager.hasplugin("xdist"):
+        config.addinivalue_line("markers", XDIST_GROUP_DOC)

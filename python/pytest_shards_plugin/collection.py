@@ -1,0 +1,234 @@
+"""--shards-collect-json=PATH: after collection, write what was collected as
+JSON in format "pytest-shards-collection/1" (read by src/collection.cc).
+
+Registered only when the option is given: node IDs, files, lines of the
+``def``, classes and markers of the items; collectors that pytest skipped as
+a whole; collection errors; and the files and directories the result depends
+on, whose hashes tell the next configure whether to collect again.
+"""
+
+import ast
+import inspect
+import json
+import os
+import sys
+import tempfile
+import time
+import types
+
+import pytest
+
+from .messages import clean, skip_reason
+from .selection import module_part
+
+COLLECTION_FORMAT = "pytest-shards-collection/1"
+REPR_LIMIT = 1000  # characters of repr() kept for a marker argument
+JSON_DEPTH_LIMIT = 20  # deeper marker arguments become repr()
+
+
+class CollectionWriter:
+    """Gathers what pytest collected and writes it when collection is over."""
+
+    def __init__(self, config, path):
+        self.config = config
+        self.path = path
+        self.started = time.time()
+        self.collection_done = False  # pytest_collection_modifyitems ran
+        self.collected_files = {}  # paths of collected pytest.File nodes
+        self.errors = []  # [(nodeid, path, message)]
+        self.skips = []  # [(nodeid, path, reason)]: collectors skipped whole
+
+    def pytest_sessionstart(self, session):
+        self.started = time.time()
+
+    def pytest_collectstart(self, collector):
+        if isinstance(collector, pytest.File):
+            self.collected_files[str(collector.path)] = None
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            path = ""
+            part = report.nodeid.split("::", 1)[0]
+            if part and (self.config.rootpath / part).exists():
+                path = str(self.config.rootpath / part)
+            self.errors.append((report.nodeid, path, report.longreprtext))
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_make_collect_report(self, collector):
+        # A report alone has no path: the collector has.
+        outcome = yield
+        report = outcome.get_result()
+        if report.skipped:
+            self.skips.append((report.nodeid, str(collector.path), skip_reason(report)))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        self.collection_done = True
+
+    def pytest_collection_finish(self, session):
+        # pytest also calls this hook when collection stopped with a usage
+        # error (an argument not found); modifyitems did not run then and
+        # there is no collection to write.
+        if self.collection_done:
+            _write_atomically(self.path, self.collection(session))
+
+    def collection(self, session):
+        rootpath = self.config.rootpath
+        line_maps = {}
+        items = [_item_record(item, rootpath, line_maps) for item in session.items]
+        items += [_skipped_collector_record(*skip, rootpath) for skip in self.skips]
+        files = set(self.collected_files)
+        files.update(str(item.path) for item in session.items)
+        dirs = {os.path.dirname(f) for f in files}
+        errors = []
+        for nodeid, path, message in self.errors:
+            errors.append({"nodeid": nodeid, "path": path, "message": clean(message)})
+            if path:
+                dirs.add(path if os.path.isdir(path) else os.path.dirname(path))
+        files.update(_conftest_files(self.config))
+        if self.config.inipath is not None:
+            files.add(str(self.config.inipath))
+        return {
+            "format": COLLECTION_FORMAT,
+            "rootdir": str(rootpath),
+            "python": sys.executable,
+            "pytest_version": pytest.__version__,
+            "xdist": self.config.pluginmanager.hasplugin("xdist"),
+            "seconds": time.time() - self.started,
+            "items": items,
+            "errors": errors,
+            "files": sorted(files),
+            "dirs": sorted(dirs),
+        }
+
+
+def _item_record(item, rootpath, line_maps):
+    path = item.path
+    try:
+        file = path.relative_to(rootpath).as_posix()
+    except ValueError:
+        file = item.location[0]
+    cls = item.getparent(pytest.Class)
+    return {
+        "nodeid": item.nodeid,
+        "file": file,
+        "path": str(path),
+        "line": _def_line(item, line_maps),
+        "cls": cls.name if cls is not None else None,
+        "markers": [_marker_record(m) for m in item.iter_markers()],
+    }
+
+
+def _skipped_collector_record(nodeid, path, reason, rootpath):
+    """A collector that pytest skipped as a whole (pytest.importorskip or
+    pytest.skip(allow_module_level=True) in a module, a skipping conftest):
+    pytest reports it as one skipped test of its node ID, and so it is
+    planned and run as one."""
+    try:
+        file = os.path.relpath(path, rootpath).replace(os.sep, "/")
+    except ValueError:
+        file = module_part(nodeid)
+    return {
+        "nodeid": nodeid,
+        "file": file,
+        "path": path,
+        "line": 0,
+        "cls": None,
+        "markers": [],
+        "skipped_collector": True,
+    }
+
+
+def _marker_record(mark):
+    if mark.name == "parametrize":
+        # Its arguments are every parameter value of the function, repeated
+        # on each of its items: quadratic output with nothing to plan by.
+        return {"name": mark.name, "args": [], "kwargs": {}}
+    return {
+        "name": mark.name,
+        "args": [_json_safe(a) for a in mark.args],
+        "kwargs": {str(k): _json_safe(v) for k, v in mark.kwargs.items()},
+    }
+
+
+def _json_safe(value, depth=0):
+    """value if JSON can hold it exactly, else its repr()."""
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else repr(value)
+    if isinstance(value, str):
+        return clean(value)
+    if depth < JSON_DEPTH_LIMIT:
+        if isinstance(value, (list, tuple)):
+            return [_json_safe(v, depth + 1) for v in value]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {clean(k): _json_safe(v, depth + 1) for k, v in value.items()}
+    try:
+        text = repr(value)
+    except Exception as e:  # a broken __repr__ must not break collection
+        text = f"<unrepresentable {type(value).__name__}: {type(e).__name__}>"
+    if len(text) > REPR_LIMIT:
+        text = text[:REPR_LIMIT] + "..."
+    return clean(text)
+
+
+def _def_line(item, line_maps):
+    """1-based line of the test's `def`, not of its first decorator."""
+    function = item.function if isinstance(item, pytest.Function) else None
+    if function is not None:
+        try:
+            code = inspect.unwrap(function).__code__
+        except (AttributeError, ValueError):
+            code = None
+        if code is not None and os.path.normcase(
+            os.path.abspath(code.co_filename)
+        ) == os.path.normcase(str(item.path)):
+            source = str(item.path)
+            if source not in line_maps:
+                line_maps[source] = _def_lines(source)
+            line = line_maps[source].get(code.co_firstlineno)
+            if line is not None:
+                return line
+    # Not a plain function (doctest, custom item) or its source is elsewhere.
+    line = item.location[1]
+    return line + 1 if isinstance(line, int) else 0
+
+
+def _def_lines(source):
+    """{line where a function starts (first decorator or def): def line}."""
+    try:
+        with open(source, "rb") as f:
+            tree = ast.parse(f.read(), source)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    lines = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+            lines[first] = node.lineno
+            lines.setdefault(node.lineno, node.lineno)
+    return lines
+
+
+def _conftest_files(config):
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, types.ModuleType):
+            file = getattr(plugin, "__file__", None)
+            if file and os.path.basename(file) == "conftest.py":
+                yield os.path.abspath(file)
+
+
+def _write_atomically(path, document):
+    path = os.path.abspath(path)
+    directory = os.path.dirname(path)
+    os.makedirs(directory, exist_ok=True)
+    text = json.dumps(document, indent=1, ensure_ascii=True, allow_nan=False)
+    fd, temp = tempfile.mkstemp(dir=directory, prefix=os.path.basename(path) + ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        os.replace(temp, path)
+    except BaseException:
+        os.unlink(temp)
+        raise

@@ -1,0 +1,182 @@
+#include "plan_file.h"
+
+#include <utility>
+
+#include "error.h"
+#include "json_reader.h"
+#include "json_writer.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kPlanFormat = "pytest-shards-plan/1";
+
+void WriteEntry(JsonWriter& writer, const Entry& entry) {
+  writer.BeginObject();
+  writer.Key("name");
+  writer.String(entry.name);
+  writer.Key("node_ids");
+  writer.Strings(entry.node_ids);
+  writer.Key("locks");
+  writer.Strings(entry.locks);
+  writer.Key("exclusive");
+  writer.Bool(entry.exclusive);
+  writer.Key("cost");
+  writer.Number(entry.cost);
+  writer.Key("labels");
+  writer.Strings(entry.labels);
+  writer.Key("source_line");
+  writer.String(entry.source_line);
+  writer.Key("collection_errors");
+  writer.Bool(entry.collection_errors);
+  writer.EndObject();
+}
+
+std::vector<std::string> ReadStrings(JsonReader& reader) {
+  std::vector<std::string> strings;
+  reader.BeginArray();
+  while (reader.NextElement()) strings.push_back(reader.String());
+  return strings;
+}
+
+Entry ReadEntry(JsonReader& reader) {
+  Entry entry;
+  bool named = false, has_node_ids = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "name") {
+      entry.name = reader.String();
+      named = true;
+    } else if (key == "node_ids") {
+      entry.node_ids = ReadStrings(reader);
+      has_node_ids = true;
+    } else if (key == "locks") {
+      entry.locks = ReadStrings(reader);
+    } else if (key == "exclusive") {
+      entry.exclusive = reader.Bool();
+    } else if (key == "cost") {
+      entry.cost = reader.Number();
+    } else if (key == "labels") {
+      entry.labels = ReadStrings(reader);
+    } else if (key == "source_line") {
+      entry.source_line = reader.String();
+    } else if (key == "collection_errors") {
+      entry.collection_errors = reader.Bool();
+    } else {
+      reader.Skip();
+    }
+  }
+  if (!named) throw JsonReader::ShapeError("an entry has no name");
+  if (!has_node_ids) throw JsonReader::ShapeError("entry " + entry.name + " has no node_ids");
+  return entry;
+}
+
+PlanFile ReadDocument(JsonReader& reader, std::string* format) {
+  PlanFile file;
+  bool has_run_id = false, has_settings = false, has_rootdir = false, has_entries = false;
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "format") {
+      *format = reader.String();
+    } else if (key == "run_id") {
+      file.run_id = reader.String();
+      has_run_id = true;
+    } else if (key == "settings") {
+      file.settings = SettingsFromJson(reader.Value());
+      has_settings = true;
+    } else if (key == "rootdir") {
+      file.rootdir = reader.String();
+      has_rootdir = true;
+    } else if (key == "xdist") {
+      file.xdist = reader.Bool();
+    } else if (key == "module_paths") {
+      reader.BeginObject();
+      for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
+    } else if (key == "entries") {
+      reader.BeginArray();
+      while (reader.NextElement()) file.plan.entries.push_back(ReadEntry(reader));
+      has_entries = true;
+    } else {
+      reader.Skip();
+    }
+  }
+  if (!has_run_id || !has_settings || !has_rootdir || !has_entries)
+    throw JsonReader::ShapeError("run_id, settings, rootdir or entries missing");
+  return file;
+}
+
+// Every PlanFile read is made here. Throws JsonReader::SyntaxError for text
+// that is not JSON and Error for JSON that is not a plan.
+PlanFile ParsePlanFile(std::string_view text) {
+  return ReadVersioned(text, kPlanFormat, "plan file", "corrupt", "re-run cmake", ReadDocument);
+}
+
+}  // namespace
+
+std::map<std::string, std::string> ModulePaths(const Collection& collection) {
+  std::map<std::string, std::string> paths;
+  fs::path root(collection.rootdir);
+  std::string_view last_part, last_path;
+  for (const Item& item : collection.items) {
+    // A module's items are adjacent: compare its paths once, not per item.
+    if (ModulePart(item.node_id) == last_part && item.path == last_path) continue;
+    last_part = ModulePart(item.node_id);
+    last_path = item.path;
+    std::string part(last_part);
+    if (item.path.empty() || paths.count(part)) continue;
+    if ((root / part).lexically_normal() != fs::path(item.path).lexically_normal())
+      paths[part] = item.path;
+  }
+  return paths;
+}
+
+std::string PlanFileText(const PlanFile& file) {
+  std::string text;
+  JsonWriter writer(&text, /*line_depth=*/2);
+  writer.BeginObject();
+  writer.Key("format");
+  writer.String(kPlanFormat);
+  writer.Key("run_id");
+  writer.String(file.run_id);
+  writer.Key("settings");
+  writer.Value(SettingsToJson(file.settings));
+  writer.Key("rootdir");
+  writer.String(file.rootdir);
+  writer.Key("xdist");
+  writer.Bool(file.xdist);
+  writer.Key("module_paths");
+  writer.BeginObject();
+  for (const auto& [part, path] : file.module_paths) {
+    writer.Key(part);
+    writer.String(path);
+  }
+  writer.EndObject();
+  writer.Key("entries");
+  writer.BeginArray();
+  for (const Entry& entry : file.plan.entries) WriteEntry(writer, entry);
+  writer.EndArray();
+  writer.EndObject();
+  text += '\n';
+  return text;
+}
+
+json PlanFileToJson(const PlanFile& file) { return json::parse(PlanFileText(file)); }
+
+PlanFile PlanFileFromJson(const json& json) { return ParsePlanFile(json.dump()); }
+
+PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
+  try {
+    return ParseJsonFile(path, "plan", std::string(fix), ParsePlanFile);
+  } catch (const Error& e) {
+    // ParsePlanFile knows what is wrong, not which file it read.
+    std::string what = e.what();
+    if (what.find(path.string()) != std::string::npos) throw;
+    throw Error(path.string() + ": " + what);
+  }
+}
+
+}  // namespace pytest_shards

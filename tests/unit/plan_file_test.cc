@@ -1,0 +1,206 @@
+#include "plan_file.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "file_util.h"
+#include "test_dir.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+Entry MakeEntry(const std::string& name, std::vector<std::string> node_ids) {
+  Entry entry;
+  entry.name = name;
+  entry.node_ids = std::move(node_ids);
+  entry.cost = 1.25;
+  return entry;
+}
+
+// Every field of an entry set to something other than its default.
+Plan FullPlan() {
+  Plan plan;
+  plan.entries.push_back(MakeEntry("suite/shard-00", {"tests/a.py::t1", "tests/a.py::t2"}));
+  Entry serial = MakeEntry("suite/shard-01", {"tests/b.py::TestK::t[1]"});
+  serial.locks = {"db", "serial"};
+  serial.labels = {"last-failed", "serial"};
+  plan.entries.push_back(serial);
+  Entry exclusive = MakeEntry("suite/shard-02", {"tests/c.py::t"});
+  exclusive.exclusive = true;
+  exclusive.locks = {"serial"};
+  plan.entries.push_back(exclusive);
+  Entry test = MakeEntry("suite/tests/d.py::t", {"tests/d.py::t"});
+  test.source_line = "/src/tests/d.py:12";
+  test.labels = {"slow"};
+  plan.entries.push_back(test);
+  Entry errors = MakeEntry("suite/collection-errors", {"tests/test_broken.py"});
+  errors.collection_errors = true;
+  plan.entries.push_back(errors);
+  return plan;
+}
+
+// Four entries of one node ID each.
+Plan SmallPlan() {
+  Plan plan;
+  for (int i = 0; i < 4; ++i)
+    plan.entries.push_back(
+        MakeEntry("suite/shard-0" + std::to_string(i), {"m.py::t" + std::to_string(i)}));
+  return plan;
+}
+
+TEST(PlanFile, JsonRoundTrip) {
+  PlanFile file;
+  file.run_id = "20261126-abc";
+  file.settings.suite = "suite";
+  file.settings.suite_dir = "/build/pytest-shards/suite";
+  file.settings.python = "/usr/bin/python3";
+  file.settings.args = {"tests", "-k", "not slow"};
+  file.settings.shards = 3;
+  file.rootdir = "/src";
+  file.xdist = true;
+  file.plan = FullPlan();
+  file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
+
+  json document = PlanFileToJson(file);
+  EXPECT_EQ(document.at("format"), "pytest-shards-plan/1");
+  PlanFile back = PlanFileFromJson(json::parse(document.dump()));
+  EXPECT_EQ(back.run_id, file.run_id);
+  EXPECT_EQ(back.rootdir, "/src");
+  EXPECT_TRUE(back.xdist);
+  EXPECT_EQ(back.settings.suite, "suite");
+  EXPECT_EQ(back.settings.args, file.settings.args);
+  EXPECT_EQ(back.module_paths, file.module_paths);
+  ASSERT_EQ(back.plan.entries.size(), file.plan.entries.size());
+  for (size_t i = 0; i < back.plan.entries.size(); ++i) {
+    const Entry& a = file.plan.entries[i];
+    const Entry& b = back.plan.entries[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.node_ids, b.node_ids);
+    EXPECT_EQ(a.locks, b.locks);
+    EXPECT_EQ(a.exclusive, b.exclusive);
+    EXPECT_DOUBLE_EQ(a.cost, b.cost);
+    EXPECT_EQ(a.labels, b.labels);
+    EXPECT_EQ(a.source_line, b.source_line);
+    EXPECT_EQ(a.collection_errors, b.collection_errors);
+  }
+  EXPECT_EQ(PlanFileToJson(back).dump(), document.dump());
+}
+
+TEST(ModulePaths, ListsOnlyModulesThatAreNotBelowTheRootdirAsNamed) {
+  Collection c;
+  c.rootdir = "/work/run";
+  auto item = [](std::string node_id, std::string path) {
+    Item i;
+    i.node_id = std::move(node_id);
+    i.path = std::move(path);
+    return i;
+  };
+  c.items = {item("tests/test_a.py::test_one", "/work/run/tests/test_a.py"),
+             item("tests/test_a.py::test_two", "/work/run/tests/test_a.py"),
+             item("./tests/test_b.py::t", "/work/run/tests/test_b.py"),
+             // --pyargs pkg with the rootdir outside pkg: relative to the package.
+             item("tests/test_c.py::t", "/site/pkg/tests/test_c.py"),
+             item("tests/test_c.py::u", "/site/pkg/tests/test_c.py"),
+             item("test_d.py::Cls::t[a::b]", "/site/pkg/test_d.py"), item("test_e.py::t", "")};
+  std::map<std::string, std::string> expected = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"},
+                                                 {"test_d.py", "/site/pkg/test_d.py"}};
+  EXPECT_EQ(ModulePaths(c), expected);
+}
+
+TEST(PlanFile, CorruptDocumentThrowsError) {
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = SmallPlan();
+  json good = PlanFileToJson(file);
+  EXPECT_NO_THROW(PlanFileFromJson(good));
+  EXPECT_THROW(PlanFileFromJson(json::object()), Error);
+  EXPECT_THROW(PlanFileFromJson(json::array()), Error);
+  json bad_format = good;
+  bad_format["format"] = "pytest-shards-plan/2";
+  EXPECT_THROW(PlanFileFromJson(bad_format), Error);
+  json no_entries = good;
+  no_entries.erase("entries");
+  EXPECT_THROW(PlanFileFromJson(no_entries), Error);
+  json bad_entry = good;
+  bad_entry["entries"][0]["node_ids"] = "a.py::t";
+  EXPECT_THROW(PlanFileFromJson(bad_entry), Error);
+  json nameless = good;
+  nameless["entries"][1].erase("name");
+  EXPECT_THROW(PlanFileFromJson(nameless), Error);
+}
+
+using PlanFileOnDisk = TestDirFixture;
+
+std::string ReplaceAll(std::string text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+  return text;
+}
+
+TEST_F(PlanFileOnDisk, RoundTripsStrangeNodeIdsWithOneLinePerEntry) {
+  PlanFile file;
+  file.run_id = "1-2";
+  file.settings.suite = "su\xc3\xafte";
+  file.rootdir = "/src";
+  file.module_paths = {{"tests/t\xc3\xbcst.py", "/site/t\xc3\xbcst.py"}};
+  for (std::string node_id :
+       {"tests/test_a.py::test_x[\\xfc\\\\\"0\"\\t]", "tests/test_a.py::test_x[\n\x01\x1f]",
+        "tests/t\xc3\xbcst.py::test_\xe2\x82\xac[\xf0\x9f\x98\x80]",
+        "tests/test_a.py::t[a{}[],:]"}) {
+    Entry entry = MakeEntry(file.settings.suite + "/" + node_id, {node_id});
+    entry.locks = {"d\"b"};
+    file.plan.entries.push_back(entry);
+  }
+  fs::path path = dir_ / "plan.json";
+  WriteFileAtomic(path, PlanFileText(file));
+  PlanFile back = ReadPlanFile(path, "re-run ctest");
+  EXPECT_EQ(PlanFileText(back), PlanFileText(file));
+  for (size_t i = 0; i < file.plan.entries.size(); ++i) {
+    EXPECT_EQ(back.plan.entries[i].name, file.plan.entries[i].name);
+    EXPECT_EQ(back.plan.entries[i].node_ids, file.plan.entries[i].node_ids);
+    EXPECT_EQ(back.plan.entries[i].locks, file.plan.entries[i].locks);
+  }
+  EXPECT_EQ(back.settings.suite, file.settings.suite);
+  EXPECT_EQ(back.module_paths, file.module_paths);
+  // What nlohmann_json reads (the plugin, the e2e checks) is the same.
+  EXPECT_EQ(json::parse(ReadFile(path)), PlanFileToJson(file));
+  // Each entry on a line of its own.
+  std::string text = ReadFile(path);
+  for (const Entry& entry : file.plan.entries)
+    EXPECT_NE(text.find("\n{\"name\":" + json(entry.name).dump() + ","), std::string::npos);
+}
+
+TEST_F(PlanFileOnDisk, BadFilesGiveOneLineNamingTheFileAndTheFix) {
+  fs::path path = dir_ / "plan.json";
+  auto error_of = [&] {
+    try {
+      ReadPlanFile(path, "re-run ctest");
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no Error");
+  };
+  EXPECT_EQ(error_of(), "plan file " + path.string() + " is missing or unreadable; re-run ctest");
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = SmallPlan();
+  std::string good = PlanFileText(file);
+  for (std::string bad : {good.substr(0, good.size() / 2), std::string("[1, 2, 3]\n"),
+                          ReplaceAll(good, "\"node_ids\"", "\"nodes\""),
+                          ReplaceAll(good, "pytest-shards-plan/1", "pytest-shards-plan/0")}) {
+    WriteFileAtomic(path, bad);
+    std::string what = error_of();
+    EXPECT_NE(what.find(path.string()), std::string::npos) << what;
+    EXPECT_NE(what.find("re-run"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace pytest_shards

@@ -1,0 +1,176 @@
+// Tests of watch's progress model: the progress line, the ETA, and
+// following journals as they grow.
+#include "watch_progress.h"
+
+#include <gtest/gtest.h>
+
+#include "error.h"
+#include "watch_display.h"
+#include "watch_fixtures.h"
+
+namespace pytest_shards {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- Formatting ---------------------------------------------------------------
+
+TEST(FormatClock, MinutesAndSecondsThenHours) {
+  EXPECT_EQ(FormatClock(0), "0:00");
+  EXPECT_EQ(FormatClock(5.4), "0:05");
+  EXPECT_EQ(FormatClock(59.6), "1:00");
+  EXPECT_EQ(FormatClock(65), "1:05");
+  EXPECT_EQ(FormatClock(3725), "1:02:05");
+  EXPECT_EQ(FormatClock(-3), "0:00");
+}
+
+TEST(FormatProgress, CountsElapsedAndEta) {
+  Progress progress;
+  progress.done = 12;
+  progress.total = 351;
+  progress.passed = 10;
+  progress.failed = 1;
+  progress.skipped = 1;
+  progress.running = 2;
+  progress.elapsed = 5;
+  progress.eta = 31;
+  EXPECT_EQ(FormatProgress(progress),
+            "12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed, ETA 0:31");
+  progress.eta = -1;
+  EXPECT_EQ(FormatProgress(progress),
+            "12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed, ETA ?");
+}
+
+// ---- ETA ----------------------------------------------------------------------
+
+TEST(EtaSeconds, WorkSharedByTheRunningEntries) {
+  EXPECT_DOUBLE_EQ(EtaSeconds({10, 10, 10, 10}, 2), 20);
+  EXPECT_DOUBLE_EQ(EtaSeconds({10, 10, 10, 10}, 4), 10);
+  EXPECT_DOUBLE_EQ(EtaSeconds({10, 10}, 0), 20);  // nothing running: one at a time
+  EXPECT_DOUBLE_EQ(EtaSeconds({}, 2), 0);
+}
+
+TEST(EtaSeconds, NeverLessThanTheLargestEntry) {
+  // 32 s of work on 4 slots would be 8 s, but one entry alone holds 30 s.
+  EXPECT_DOUBLE_EQ(EtaSeconds({30, 1, 1}, 4), 30);
+}
+
+TEST(Eta, LearnedDurationsOrTheRateSoFar) {
+  Progress progress;
+  progress.total = 10;
+  progress.done = 2;
+  progress.elapsed = 4;
+  EXPECT_DOUBLE_EQ(Eta(progress, /*learned=*/true, {6, 2}, 2), 6);
+  // Nothing learned: 2 tests took 4 s, so 8 more take 16 s.
+  EXPECT_DOUBLE_EQ(Eta(progress, /*learned=*/false, {6, 2}, 2), 16);
+  progress.done = 0;
+  EXPECT_LT(Eta(progress, false, {}, 1), 0);  // unknown before the first result
+  progress.done = 10;
+  EXPECT_DOUBLE_EQ(Eta(progress, false, {}, 1), 0);
+  progress.total = 0;
+  progress.done = 0;
+  EXPECT_LT(Eta(progress, true, {}, 1), 0);  // no run found yet
+}
+
+// ---- Following journals -------------------------------------------------------
+
+TEST_F(WatchDir, CountsResultsAndEstimatesTheWorkLeft) {
+  WritePlan(dir_, "2000-1");
+  WriteDurations(dir_);
+  Append(Journal("2000-1", 0),
+         {Run(0, "2000-1"), Start("t.py::a", 95), Result("t.py::a", "passed"), Start("t.py::b", 96),
+          Result("t.py::b", "failed", "E   assert 1 == 2"), Start("t.py::c", 100)});
+  RunFollower follower(dir_, "2000-1", {"suite/shard-00", "suite/shard-01"});
+  EXPECT_TRUE(follower.learned());
+  std::vector<TestResult> fresh = follower.Poll(101);
+  ASSERT_EQ(fresh.size(), 2u);
+  EXPECT_EQ(fresh[1].node_id, "t.py::b");
+  EXPECT_EQ(FailureLine(fresh[1]), "FAILED t.py::b - assert 1 == 2");
+
+  Progress progress;
+  std::vector<double> left;
+  follower.Count(&progress, &left, 101);
+  EXPECT_EQ(progress.total, 5u);
+  EXPECT_EQ(progress.done, 2u);
+  EXPECT_EQ(progress.passed, 1u);
+  EXPECT_EQ(progress.failed, 1u);
+  EXPECT_EQ(progress.running, 1);
+  // shard-00: t.py::c (4 s) has run for 1 s; shard-01 has not started:
+  // start-up 0.5 s + 3 s + 5 s.
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_DOUBLE_EQ(left[0], 3);
+  EXPECT_DOUBLE_EQ(left[1], 8.5);
+  EXPECT_DOUBLE_EQ(EtaSeconds(left, progress.running), 11.5);
+
+  // Nothing new: nothing returned twice.
+  EXPECT_TRUE(follower.Poll(102).empty());
+  Append(Journal("2000-1", 0), {Result("t.py::c", "skipped"), Shard(0)});
+  fresh = follower.Poll(103);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].outcome, "skipped");
+  progress = {};
+  left.clear();
+  follower.Count(&progress, &left, 103);
+  EXPECT_EQ(progress.done, 3u);
+  EXPECT_EQ(progress.skipped, 1u);
+  EXPECT_EQ(progress.running, 0);
+  EXPECT_EQ(left, std::vector<double>{8.5});  // the finished entry has no work left
+}
+
+TEST_F(WatchDir, FindsJournalsThatAppearLater) {
+  WritePlan(dir_, "2000-1");
+  RunFollower follower(dir_, "2000-1", {"suite/shard-00", "suite/shard-01"});
+  EXPECT_FALSE(follower.learned());
+  EXPECT_TRUE(follower.Poll(100).empty());
+  EXPECT_FALSE(follower.ran());
+  Append(Journal("2000-1", 1), {Run(1, "2000-1"), Start("u.py::d", 100)});
+  EXPECT_TRUE(follower.Poll(102).empty());
+  EXPECT_TRUE(follower.ran());
+  Append(Journal("2000-1", 1), {Result("u.py::d", "timeout", "timeout: u.py::d ran too long")});
+  Append(Journal("2000-1", 0), {Run(0, "2000-1"), Start("t.py::a", 101),
+                                Result("t.py::a", "error", "E   fixture 'db' not found")});
+  std::vector<TestResult> fresh = follower.Poll(104);
+  ASSERT_EQ(fresh.size(), 2u);
+  Progress progress;
+  std::vector<double> left;
+  follower.Count(&progress, &left, 104);
+  EXPECT_EQ(progress.failed, 2u);
+  EXPECT_EQ(progress.running, 2);
+}
+
+TEST_F(WatchDir, CountsOnlyTheEntriesCtestRuns) {
+  WritePlan(dir_, "2000-1");
+  // ctest -R shard-01: shard-00's tests are not part of this run's total.
+  RunFollower follower(dir_, "2000-1", {"suite/shard-01"});
+  follower.Poll(100);
+  Progress progress;
+  std::vector<double> left;
+  follower.Count(&progress, &left, 100);
+  EXPECT_EQ(progress.total, 2u);
+  EXPECT_EQ(follower.entries(), 1u);
+  // An entry that runs after all (the listing was wrong) counts from then on.
+  Append(Journal("2000-1", 0), {Run(0, "2000-1")});
+  follower.Poll(102);
+  progress = {};
+  follower.Count(&progress, &left, 102);
+  EXPECT_EQ(progress.total, 5u);
+  follower.FollowAll();
+  EXPECT_EQ(follower.entries(), 2u);
+}
+
+TEST_F(WatchDir, CorruptJournalStopsOnlyThatEntry) {
+  WritePlan(dir_, "2000-1");
+  Append(Journal("2000-1", 0), {Run(0, "2000-1")});
+  { std::ofstream(Journal("2000-1", 0), std::ios::app) << "not json\n"; }
+  Append(Journal("2000-1", 1), {Run(1, "2000-1"), Result("u.py::d", "passed")});
+  RunFollower follower(dir_, "2000-1", {"suite/shard-00", "suite/shard-01"});
+  std::vector<TestResult> fresh = follower.Poll(100);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].node_id, "u.py::d");
+}
+
+TEST_F(WatchDir, MissingPlanThrows) { EXPECT_THROW(RunFollower(dir_, "2000-1", {}), Error); }
+
+}  // namespace
+}  // namespace pytest_shards
