@@ -20,6 +20,7 @@ Runs a pytest suite as parallel CTest entries.
       [GRANULARITY shard|file|test]
       [DISTRIBUTION load|file|scope|group]
       [IMPORTS suite|own]
+      [WARM AUTO|ON|OFF]
       [SERIAL_MARKER <marker>]
       [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
       [ENVIRONMENT <VAR=value>...]
@@ -74,6 +75,14 @@ Runs a pytest suite as parallel CTest entries.
     (registrations, submodule attributes, global state) are those of plain
     pytest. ``own``: only its own modules; faster start-up, for suites whose
     modules are known not to affect each other when imported.
+
+  ``WARM AUTO|ON|OFF``
+    ``AUTO`` (the default): ``GRANULARITY file`` and ``test`` entries fork
+    their pytest from one warm interpreter per suite and ctest run, which
+    imported and collected the suite once, instead of starting pytest.
+    ``ON`` does so for shard entries too, ``OFF`` never (for suites whose
+    imports start threads, or that need ``pytest_configure`` per entry).
+    ``PYTEST_SHARDS_WARM=0`` or ``1`` in ctest's environment overrides it.
 
   ``SERIAL_MARKER <marker>``
     The marker of tests that must not run beside each other (default
@@ -293,28 +302,32 @@ function(_pytest_shards_validate name)
     DISTRIBUTION
     IMPORTS
     DISCOVERY_MODE
-    SERIAL_MARKER)
+    SERIAL_MARKER
+    WARM)
   set(defaults
     auto
     shard
     load
     suite
     CONFIGURE
-    serial)
+    serial
+    AUTO)
   set(patterns
     "^(auto|[1-9][0-9]*)$"
     "^(shard|file|test)$"
     "^(load|file|scope|group)$"
     "^(suite|own)$"
     "^(CONFIGURE|PRE_TEST)$"
-    "^[A-Za-z_][A-Za-z0-9_]*$")
+    "^[A-Za-z_][A-Za-z0-9_]*$"
+    "^(AUTO|ON|OFF)$")
   set(hints
     "use auto or a positive whole number"
     "use shard, file or test"
     "use load, file, scope or group"
     "use suite or own"
     "use CONFIGURE or PRE_TEST"
-    "use a Python identifier")
+    "use a Python identifier"
+    "use AUTO, ON or OFF")
   foreach(option value pattern hint IN ZIP_LISTS options defaults patterns hints)
     if("${arg_${option}}" STREQUAL "")
       set(arg_${option} "${value}")
@@ -357,6 +370,7 @@ endfunction()
 # the calling pytest_shard_tests() (validated): the suite's settings, then
 # `--` and pytest's ARGS.
 function(_pytest_shards_collect_command out name suite_dir python)
+  string(TOLOWER "${arg_WARM}" warm)
   set(collect
     collect
     --suite-dir "${suite_dir}"
@@ -368,6 +382,7 @@ function(_pytest_shards_collect_command out name suite_dir python)
     --granularity "${arg_GRANULARITY}"
     --distribution "${arg_DISTRIBUTION}"
     --imports "${arg_IMPORTS}"
+    --warm "${warm}"
     --serial-marker "${arg_SERIAL_MARKER}"
     --port-base "${arg_PORT_BASE}"
     --ports-per-shard "${arg_PORTS_PER_SHARD}"
@@ -529,6 +544,7 @@ function(pytest_shard_tests name)
     GRANULARITY
     DISTRIBUTION
     IMPORTS
+    WARM
     SERIAL_MARKER
     PORT_BASE
     PORTS_PER_SHARD

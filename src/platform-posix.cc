@@ -21,6 +21,7 @@ namespace pytest_shards {
 namespace fs = std::filesystem;
 
 int CurrentProcessId() { return static_cast<int>(::getpid()); }
+int ParentProcessId() { return static_cast<int>(::getppid()); }
 
 fs::path ExecutablePath(const char* argv0) {
   std::error_code ec;

@@ -19,6 +19,8 @@ constexpr char kPathListSeparator = ':';
 #endif
 
 int CurrentProcessId();
+// The process that started this one (for a CTest entry: ctest).
+int ParentProcessId();
 
 // This program's own file (for the commands it writes into CTest files);
 // `argv0` made absolute when the system cannot say.

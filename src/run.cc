@@ -1,7 +1,8 @@
 // The shard runner: what every CTest entry executes (`pytest-shards run`).
 // It puts the parts together: the entry's lease (lease.h), its journal
 // (JournalWriter), and a Supervisor (supervisor.h) over real pytest
-// processes, then prints the entry's one-line summary.
+// processes, or over children of the run's warm interpreter (warm_run.h),
+// then prints the entry's one-line summary.
 #include "run.h"
 
 #include <chrono>
@@ -17,10 +18,12 @@
 #include "file_util.h"
 #include "journal.h"
 #include "outcome.h"
+#include "platform.h"
 #include "process_memory.h"
 #include "runs.h"
 #include "subprocess.h"
 #include "supervisor.h"
+#include "warm_run.h"
 
 namespace pytest_shards {
 
@@ -105,7 +108,13 @@ SpawnOptions PytestCommand(std::vector<std::string> argv, const ShardLease& leas
 int RunEntryOf(const PlanFile& plan, int index, std::ostream& out) {
   const Settings& settings = plan.settings;
   const Entry& entry = plan.plan.entries[static_cast<size_t>(index)];
-  RealProcessRunner processes;
+  RealProcessRunner cold;
+  // GRANULARITY file and test: pytest forked from the run's warm interpreter.
+  std::optional<WarmProcessRunner> warm;
+  int ctest = ParentProcessId();
+  if (UseWarm(settings, entry, CurrentEnvironment()))
+    warm.emplace(cold, WarmSpec(plan, entry, ctest), ctest, out);
+  ProcessRunner& processes = warm ? static_cast<ProcessRunner&>(*warm) : cold;
   JournalWriter journal(JournalFile(settings.suite_dir, plan.run_id, static_cast<size_t>(index)),
                         [&processes] { return processes.WallTime(); });
   Supervisor supervisor(processes, journal, out, settings.test_timeout, settings.timeout);

@@ -32,6 +32,8 @@ constexpr std::pair<const char*, DiscoveryMode> kDiscoveryModes[] = {
     {"CONFIGURE", DiscoveryMode::kConfigure}, {"PRE_TEST", DiscoveryMode::kPreTest}};
 constexpr std::pair<const char*, Imports> kImports[] = {{"suite", Imports::kSuite},
                                                         {"own", Imports::kOwn}};
+constexpr std::pair<const char*, Warm> kWarm[] = {
+    {"auto", Warm::kAuto}, {"on", Warm::kOn}, {"off", Warm::kOff}};
 
 template <typename Enum, size_t N>
 const char* WordOf(Enum value, const std::pair<const char*, Enum> (&words)[N]) {
@@ -52,10 +54,12 @@ DiscoveryMode ParseDiscoveryMode(const std::string& word) {
   return ParseWord(word, "DISCOVERY_MODE", kDiscoveryModes);
 }
 Imports ParseImports(const std::string& word) { return ParseWord(word, "IMPORTS", kImports); }
+Warm ParseWarm(const std::string& word) { return ParseWord(word, "WARM", kWarm); }
 const char* Name(Granularity value) { return WordOf(value, kGranularities); }
 const char* Name(Distribution value) { return WordOf(value, kDistributions); }
 const char* Name(DiscoveryMode value) { return WordOf(value, kDiscoveryModes); }
 const char* Name(Imports value) { return WordOf(value, kImports); }
+const char* Name(Warm value) { return WordOf(value, kWarm); }
 
 int ParseShards(const std::string& word) {
   if (word == "auto") return 0;
@@ -119,6 +123,7 @@ json SettingsToJson(const Settings& s) {
           {"granularity", Name(s.granularity)},
           {"distribution", Name(s.distribution)},
           {"imports", Name(s.imports)},
+          {"warm", Name(s.warm)},
           {"serial_marker", s.serial_marker},
           {"port_base", s.port_base},
           {"ports_per_shard", s.ports_per_shard},
@@ -148,6 +153,7 @@ Settings SettingsFromJson(const json& j) {
     s.granularity = ParseGranularity(j.at("granularity").get<std::string>());
     s.distribution = ParseDistribution(j.at("distribution").get<std::string>());
     s.imports = ParseImports(j.value("imports", "suite"));
+    s.warm = ParseWarm(j.value("warm", "auto"));
     s.serial_marker = j.at("serial_marker").get<std::string>();
     s.port_base = j.at("port_base").get<int>();
     s.ports_per_shard = j.at("ports_per_shard").get<int>();

@@ -20,6 +20,9 @@ enum class DiscoveryMode { kConfigure, kPreTest };
 // collection does (so import-time side effects are the same), or only the
 // shard's own modules (faster; for suites known to have none).
 enum class Imports { kSuite, kOwn };
+// Whether entries fork their pytest from the run's warm interpreter (see
+// warm.h): auto uses it for GRANULARITY file and test.
+enum class Warm { kAuto, kOn, kOff };
 
 // Parse user words ("shard", "load", "PRE_TEST"); throw Error naming the
 // accepted values.
@@ -27,12 +30,14 @@ Granularity ParseGranularity(const std::string& word);
 Distribution ParseDistribution(const std::string& word);
 DiscoveryMode ParseDiscoveryMode(const std::string& word);
 Imports ParseImports(const std::string& word);
+Warm ParseWarm(const std::string& word);
 // "auto" gives 0; otherwise a positive count.
 int ParseShards(const std::string& word);
 const char* Name(Granularity granularity);
 const char* Name(Distribution distribution);
 const char* Name(DiscoveryMode mode);
 const char* Name(Imports imports);
+const char* Name(Warm warm);
 
 struct Settings {
   std::string suite;                  // the <name> of pytest_shard_tests()
@@ -46,6 +51,7 @@ struct Settings {
   Granularity granularity = Granularity::kShard;
   Distribution distribution = Distribution::kLoad;
   Imports imports = Imports::kSuite;
+  Warm warm = Warm::kAuto;
   std::string serial_marker = "serial";
   int port_base = 20000;
   int ports_per_shard = 10;

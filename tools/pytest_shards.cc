@@ -73,6 +73,7 @@ bool Parse(const std::vector<std::string>& args, const po::options_description& 
 int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
   std::string shards = "auto", granularity = "shard", distribution = "load", imports = "suite";
+  std::string warm = "auto";
   std::string discovery;
   std::vector<std::string> properties;
   bool settings_only = false;
@@ -90,6 +91,7 @@ int CollectCommand(const std::vector<std::string>& args) {
       "distribution", po::value(&distribution), "load, file, scope or group")(
       "imports", po::value(&imports),
       "suite (a shard imports every test module, as pytest does) or own (only its own)")(
+      "warm", po::value(&warm), "auto, on or off: fork pytest from a warm interpreter")(
       "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
       "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
       "ports-per-shard", po::value(&s.ports_per_shard), "ports in each shard's range")(
@@ -128,6 +130,7 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.granularity = ParseGranularity(granularity);
     s.distribution = ParseDistribution(distribution);
     s.imports = ParseImports(imports);
+    s.warm = ParseWarm(warm);
     if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
     for (const std::string& property : properties) {
       size_t eq = property.find('=');

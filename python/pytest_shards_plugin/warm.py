@@ -1,0 +1,747 @@
+"""Warm interpreter of pytest-shards: one per suite and ctest run.
+
+Started by the first ``pytest-shards run`` of a ctest run that needs it::
+
+    python -m pytest_shards_plugin.warm --dir DIR --watch-pid PID [--idle-timeout S]
+        -- <pytest arguments of a shard run over every node ID of the plan>
+
+It runs pytest once, exactly as a shard of the whole plan would run (so it
+imports pytest, its plugins and every conftest and test module of the suite,
+the same whole-suite import set a shard imports, and collects), up to the
+start of the test loop. There it listens on ``DIR/socket``: DIR is a private
+(0700) directory, and a connection from another user is closed unread
+(SO_PEERCRED). For every request it forks a child that becomes one entry's
+shard: it takes the entry's stdin/stdout/stderr (passed as file
+descriptors), environment, working directory, basetemp, cache directory and
+journal, keeps only the entry's items, and lets pytest go on: the test loop,
+``pytest_sessionfinish``, ``pytest_unconfigure``. A test then starts in
+milliseconds instead of paying the interpreter's start-up.
+
+What the child reuses, and why that is safe: the imported modules, the
+config and the collected items, as they are before any test ran (copy-on-
+write, so children do not see each other). Nothing per entry is reused:
+capture, faulthandler output, the terminal reporter's counts, the tmp_path
+factory, the pytest cache and the journal are set up again for the entry;
+fixtures have no cached values yet (session-scoped fixtures run once per
+child). What differs from a fresh pytest per entry: ``pytest_configure``,
+``pytest_sessionstart`` and module-level code ran once, in the server, with
+the server's environment, which has no per-entry variables (PYTEST_SHARD_*,
+PYTEST_XDIST_*, ENVIRONMENT entries with placeholders); ``pytest_sessionfinish``
+and ``pytest_unconfigure`` run in every child and once more in the server
+when it ends. A fresh ``pytest.main`` per child would avoid that, but costs
+about 120 ms per entry here against about 40 ms (measured on 2 cores: new
+config, plugin registration, argument parsing, fixture parsing, collection),
+and per-test entries exist to be cheap. Suites that need those hooks per
+entry set ``WARM OFF``.
+
+Protocol (``pytest-shards-warm/1``): frames of a 4-byte big-endian length
+and a JSON object. The client sends ``{"op": "run", "argv", "env", "cwd"}``
+with its stdin, stdout and stderr attached (SCM_RIGHTS). ``argv`` is the
+entry's pytest command line after ``python -m pytest``: it must equal the
+server's own but for the per-entry options ``--basetemp``, ``-o cache_dir``,
+``--shards-node-ids`` and ``--shards-journal`` (the server refuses it
+otherwise, and the entry runs a fresh pytest). The server answers
+``{"event": "started", "pid"}`` (the child leads its own process group),
+later ``{"event": "exited", "exit_code", "signal", "peak_rss_kb"}`` (wait4).
+Meanwhile the client may send ``{"op": "kill", "signal"}``; when its
+connection closes the server kills the child's group. ``{"event": "stale",
+"file"}`` instead of ``started``: a module file changed since the server
+imported it; the server exits and the client starts another (as after
+``{"event": "stopping"}``). ``{"op": "ping"}`` gets ``{"event": "pong",
+"pid"}``; ``{"op": "quit"}`` stops it.
+
+Lifetime: the server exits when the process it watches (the ctest that the
+runners belong to) ends, after ``--idle-timeout`` seconds without a child,
+on SIGTERM, or when stale; it kills its children first, and a child dies
+with the server (PR_SET_PDEATHSIG on Linux).
+
+The starter (the process ``pytest-shards run`` spawned) exits 0 once the
+server listens; otherwise non-zero with the reason on stderr: 3 when this
+platform or suite cannot fork (no ``os.fork``, no unix sockets with peer
+credentials, threads started at import time, which a forked child would
+lack), 1 when pytest did not reach its test loop.
+"""
+
+import argparse
+import atexit
+import ctypes
+import errno
+import gc
+import json
+import os
+import selectors
+import signal
+import socket
+import stat
+import struct
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+import pytest
+
+FORMAT = "pytest-shards-warm/1"
+HEADER = struct.Struct(">I")
+MAX_FRAME = 64 << 20
+MAX_FDS = 3  # stdin, stdout, stderr
+REQUEST_SECONDS = 10  # a client sends its request at once after connecting
+UNSUPPORTED = 3  # the starter's exit status: this platform or suite cannot fork
+
+
+# --- frames ------------------------------------------------------------------
+
+
+def send_frame(sock, message, fds=()):
+    data = json.dumps(message).encode()
+    data = HEADER.pack(len(data)) + data
+    if fds:
+        sent = socket.send_fds(sock, [data], list(fds))
+        data = data[sent:]
+    if data:
+        sock.sendall(data)
+
+
+def recv_frame(sock, want_fds=False):
+    """(message, fds) of the next frame; (None, []) at the end of the stream."""
+    fds = []
+    if want_fds:
+        first, fds, _, _ = socket.recv_fds(sock, HEADER.size, MAX_FDS)
+    else:
+        first = sock.recv(HEADER.size)
+    if not first:
+        return None, fds
+    (size,) = HEADER.unpack(_recv_exactly(sock, first, HEADER.size))
+    if size > MAX_FRAME:
+        raise ValueError(f"frame of {size} bytes")
+    return json.loads(_recv_exactly(sock, b"", size)), fds
+
+
+def _recv_exactly(sock, data, size):
+    while len(data) < size:
+        more = sock.recv(size - len(data))
+        if not more:
+            raise EOFError("connection closed inside a frame")
+        data += more
+    return data
+
+
+# --- helpers -----------------------------------------------------------------
+
+
+def unsupported_reason():
+    if not hasattr(os, "fork"):
+        return "os.fork is missing"
+    if not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PEERCRED"):
+        return "unix sockets with peer credentials (SO_PEERCRED) are missing"
+    return None
+
+
+def private_dir(path):
+    """Creates path (0700), or checks that it is ours, 0700 and no symlink."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        raise PermissionError(f"{path} is not a private (0700) directory of this user")
+
+
+def socket_address(path):
+    """(address, fd to close): unix socket paths are limited to about 100
+    bytes and build trees are not; /proc/self/fd/N/socket is short."""
+    if len(os.fsencode(path)) < 100 or not os.path.isdir("/proc/self/fd"):
+        return path, None
+    fd = os.open(os.path.dirname(path), os.O_RDONLY)
+    return f"/proc/self/fd/{fd}/{os.path.basename(path)}", fd
+
+
+def peer_uid(conn):
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _killpg(pid, sig):
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def entry_options(argv):
+    """(the arguments every entry shares, {option: value} of the per-entry
+    ones) of a shard's pytest command line."""
+    common, own = [], {}
+    args = iter(argv)
+    for arg in args:
+        name, equals, value = arg.partition("=")
+        if equals and name in ("--basetemp", "--shards-node-ids", "--shards-journal"):
+            own[name] = value
+        elif arg == "-o":
+            value = next(args, "")
+            if value.startswith("cache_dir="):
+                own["cache_dir"] = value.partition("=")[2]
+            else:
+                common += [arg, value]
+        else:
+            common.append(arg)
+    return common, own
+
+
+class ImportedFiles:
+    """Stamps of the files the server's modules came from (and its ini file),
+    so that a request after a test file changed or an extension module was
+    rebuilt starts a new server instead of running old code."""
+
+    def __init__(self, extra=()):
+        self.stamps = {}
+        files = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
+        for file in [*files, *extra]:
+            if isinstance(file, str) and file not in self.stamps:
+                self.stamps[file] = self._stamp(file)
+
+    @staticmethod
+    def _stamp(file):
+        try:
+            info = os.stat(file)
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+    def changed(self):
+        for file, stamp in self.stamps.items():
+            if self._stamp(file) != stamp:
+                return file
+        return None
+
+
+# --- the server --------------------------------------------------------------
+
+
+class Server:
+    """The socket loop. serve() returns None in the server when it stops, and
+    the request in a forked child, which then runs it."""
+
+    def __init__(self, directory, watch_pid, idle_timeout, pytest_args):
+        self.directory = directory
+        self.common_args = entry_options(pytest_args)[0]
+        self.path = os.path.join(directory, "socket")
+        self.watch_pid = watch_pid
+        self.idle_timeout = idle_timeout
+        self.pid = os.getpid()
+        self.uid = os.getuid()
+        self.selector = selectors.DefaultSelector()
+        self.children = {}  # pid -> its client's connection
+        self.listener = None
+        self.socket_inode = None
+        self.watch_fd = None
+        self.wake = None
+        self.stopping = False
+        self.last_activity = time.monotonic()
+        self.files = None
+        self.libc = None
+
+    def log(self, text):
+        print(f"pytest-shards warm server {os.getpid()}: {text}", flush=True)
+
+    def listen(self, files):
+        self.files = files
+        if sys.platform.startswith("linux"):
+            self.libc = ctypes.CDLL(None, use_errno=True)  # prctl, loaded before forking
+        address, dir_fd = socket_address(self.path)
+        try:
+            try:
+                os.unlink(self.path)  # a dead server's: the starter holds the start lock
+            except FileNotFoundError:
+                pass
+            self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.listener.bind(address)
+            self.listener.listen(64)
+        finally:
+            if dir_fd is not None:
+                os.close(dir_fd)
+        self.socket_inode = os.stat(self.path).st_ino
+        self.listener.setblocking(False)
+        self.selector.register(self.listener, selectors.EVENT_READ, "accept")
+        self.wake = os.pipe()
+        for fd in self.wake:
+            os.set_blocking(fd, False)
+        signal.set_wakeup_fd(self.wake[1])
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self._on_signal)
+        self.selector.register(self.wake[0], selectors.EVENT_READ, "wake")
+        if self.watch_pid and hasattr(os, "pidfd_open"):
+            try:
+                self.watch_fd = os.pidfd_open(self.watch_pid)
+            except OSError as e:
+                if e.errno == errno.ESRCH:
+                    raise RuntimeError(f"the ctest to watch (pid {self.watch_pid}) is gone")
+            else:
+                self.selector.register(self.watch_fd, selectors.EVENT_READ, "watch")
+        self.log(f"listening on {self.path}")
+
+    def _on_signal(self, signum, frame):
+        if signum != signal.SIGCHLD:
+            self.stopping = True
+
+    def serve(self):
+        while not (self.stopping and not self.children):
+            for key, _ in self.selector.select(timeout=0.5):
+                if key.data == "accept":
+                    request = self.accept()
+                    if request is not None:
+                        return request  # in the child
+                elif key.data == "wake":
+                    self.drain_wake()
+                elif key.data == "watch":
+                    self.selector.unregister(self.watch_fd)  # readable from now on
+                    self.stop("the ctest it belongs to ended")
+                else:
+                    self.client_message(key.data)
+            self.reap()
+            if self.stopping:
+                self.stop("stopping")
+            if not self.watched_alive():
+                self.stop("the ctest it belongs to ended")
+            if not self.children and time.monotonic() - self.last_activity > self.idle_timeout:
+                self.stop(f"idle for {self.idle_timeout:g} s")
+        self.close()
+        return None
+
+    def watched_alive(self):
+        if self.watch_fd is not None or not self.watch_pid:
+            return True
+        try:
+            os.kill(self.watch_pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+
+    def stop(self, why):
+        if self.listener is not None:
+            self.log(f"stops: {why}")
+        self.stopping = True
+        self.close_listener()
+        for pid in self.children:
+            _killpg(pid, signal.SIGKILL)
+
+    def close_listener(self):
+        if self.listener is None:
+            return
+        self.selector.unregister(self.listener)
+        self.listener.close()
+        self.listener = None
+        # A newer server may listen at this path already (after we were stale).
+        try:
+            if os.stat(self.path).st_ino == self.socket_inode:
+                os.unlink(self.path)
+        except OSError:
+            pass
+
+    def close(self):
+        self.close_listener()
+        if self.watch_fd is not None:
+            os.close(self.watch_fd)
+            self.watch_fd = None
+        signal.set_wakeup_fd(-1)
+
+    def drain_wake(self):
+        try:
+            while os.read(self.wake[0], 512):
+                pass
+        except BlockingIOError:
+            pass
+
+    def accept(self):
+        try:
+            conn, _ = self.listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return None
+        self.last_activity = time.monotonic()
+        conn.setblocking(True)
+        conn.settimeout(REQUEST_SECONDS)
+        fds = []
+        try:
+            uid = peer_uid(conn)
+            if uid != self.uid:
+                self.log(f"refused a connection of uid {uid}")
+                conn.close()
+                return None
+            message, fds = recv_frame(conn, want_fds=True)
+            conn.settimeout(None)
+            return self.request(conn, message, fds)
+        except (OSError, ValueError, EOFError) as e:
+            self.log(f"bad request: {e}")
+            conn.close()
+            return None
+        finally:
+            if os.getpid() == self.pid:
+                for fd in fds:
+                    os.close(fd)
+
+    def request(self, conn, message, fds):
+        op = message.get("op") if isinstance(message, dict) else None
+        if op == "ping":
+            self.reply(conn, {"event": "pong", "pid": self.pid, "format": FORMAT})
+        elif op == "quit":
+            self.stop("asked to quit")
+        elif op == "run" and len(fds) == 3 and not self.stopping:
+            common, own = entry_options(message.get("argv", []))
+            if common != self.common_args or len(own) != 4:
+                why = "the entry's pytest arguments differ from the warm interpreter's"
+                self.reply(conn, {"event": "refused", "why": why})
+                conn.close()
+                return None
+            changed = self.files.changed()
+            if not changed:
+                message.update(own)
+                return self.fork(conn, message, fds)
+            self.stop(f"stale: {changed} changed")  # first: a new server may take the path
+            self.reply(conn, {"event": "stale", "file": changed})
+        elif self.stopping:
+            self.reply(conn, {"event": "stopping"})
+        else:
+            self.reply(conn, {"event": "refused", "why": "bad request"})
+        conn.close()
+        return None
+
+    def reply(self, conn, message):
+        try:
+            send_frame(conn, message)
+            return True
+        except OSError:
+            return False
+
+    def fork(self, conn, message, fds):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            self.become_child(conn)
+            message["fds"] = list(fds)
+            return message
+        try:
+            os.setpgid(pid, pid)  # the child does so too; whichever runs first
+        except OSError:
+            pass
+        self.children[pid] = conn
+        self.selector.register(conn, selectors.EVENT_READ, pid)
+        if not self.reply(conn, {"event": "started", "pid": pid}):
+            _killpg(pid, signal.SIGKILL)
+        return None
+
+    def client_message(self, pid):
+        """A kill request, or the end of the client (its runner died)."""
+        conn = self.children.get(pid)
+        if conn is None:
+            return
+        try:
+            message, _ = recv_frame(conn)
+        except (OSError, ValueError, EOFError):
+            message = None
+        if message is None:
+            self.selector.unregister(conn)
+            _killpg(pid, signal.SIGKILL)
+        elif message.get("op") == "kill":
+            _killpg(pid, int(message.get("signal", signal.SIGKILL)))
+
+    def reap(self):
+        while self.children:
+            try:
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            conn = self.children.pop(pid, None)
+            if conn is None:
+                continue
+            _killpg(pid, signal.SIGKILL)  # what the child left running in its group
+            result = {"event": "exited", "exit_code": -1, "signal": 0, "peak_rss_kb": usage.ru_maxrss}
+            if os.WIFSIGNALED(status):
+                result["signal"] = os.WTERMSIG(status)
+            elif os.WIFEXITED(status):
+                result["exit_code"] = os.WEXITSTATUS(status)
+            self.reply(conn, result)
+            try:
+                self.selector.unregister(conn)
+            except (KeyError, ValueError):
+                pass
+            conn.close()
+            self.last_activity = time.monotonic()
+
+    def become_child(self, conn):
+        """In the forked child: drop everything of the server's."""
+        os.setpgid(0, 0)
+        if self.libc is not None:
+            self.libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        if os.getppid() != self.pid:
+            os._exit(70)  # the server died before PR_SET_PDEATHSIG
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        self.selector.close()
+        for fd in [*self.wake, self.watch_fd]:
+            if fd is not None:
+                os.close(fd)
+        if self.listener is not None:
+            self.listener.close()
+        for other in self.children.values():
+            other.close()
+        conn.close()
+
+
+# --- the pytest side ---------------------------------------------------------
+
+
+class WarmPlugin:
+    """Registered in the server's pytest session: at the test loop it serves,
+    and in each forked child it turns the session into the entry's shard."""
+
+    def __init__(self, server, ready):
+        self.server = server
+        self.ready = ready  # write end of the starter's pipe
+        self.child = False
+        self.collector_results = {}  # planned node ID -> its result record
+
+    def tell_starter(self, status, text):
+        os.write(self.ready, f"{status} {text}".encode())
+        os.close(self.ready)
+        self.ready = None
+
+    @staticmethod
+    def journal(config):
+        """The package's Journal (--shards-journal, always given here)."""
+        return config.pluginmanager.get_plugin("pytest-shards-journal")
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_collection(self, session):
+        # Collectors skipped or failed as a whole are journaled during
+        # collection: keep their records for the entries that ask for them.
+        journal = self.journal(session.config)
+        write = journal.write
+
+        def record(**fields):
+            if fields.get("event") == "result":
+                self.collector_results[fields["nodeid"]] = dict(fields)
+            write(**fields)
+
+        journal.write = record
+        yield
+        del journal.write  # the method again
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        # An exception here would be pytest's internal error: the starter
+        # learns why through its pipe instead.
+        extra = [str(session.config.inipath)] if session.config.inipath else []
+        threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+        if threads:
+            self.tell_starter(
+                UNSUPPORTED,
+                "threads started at import time (" + ", ".join(threads) + ") would be missing "
+                "in forked children; set WARM OFF in pytest_shard_tests()",
+            )
+            return True
+        try:
+            self.server.listen(ImportedFiles(extra))
+        except Exception as e:
+            self.tell_starter(1, f"cannot listen on {self.server.path}: {e}")
+            return True
+        self.tell_starter(0, "ready")
+        # The collector leaves what the server holds alone: a collection in a
+        # child would otherwise write to (copy) nearly every page it shares.
+        gc.freeze()
+        request = self.server.serve()
+        if request is None:
+            return True  # the server ends: no test of its own
+        self.child = True
+        self.become_entry(session, request)
+        return None  # pytest's own loop runs the entry's items
+
+    def become_entry(self, session, request):
+        from pytest_shards_plugin import journal as journals
+        from pytest_shards_plugin.selection import read_node_ids
+        from _pytest import timing
+        from _pytest.cacheprovider import Cache
+        from _pytest.tmpdir import TempPathFactory
+
+        config = session.config
+        # Global capture saved the server's stdout/stderr when it started and
+        # puts them back when it stops: stop it, take the entry's, start anew.
+        capman = config.pluginmanager.getplugin("capturemanager")
+        if capman is not None:
+            capman.stop_global_capturing()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for target, fd in enumerate(request["fds"]):
+            os.dup2(fd, target)
+            os.close(fd)
+        if capman is not None:
+            capman.start_global_capturing()
+            capman.suspend_global_capture()
+        _redirect_faulthandler(config)
+        os.chdir(request["cwd"] or ".")
+        os.environ.clear()
+        os.environ.update(v.split("=", 1) for v in request["env"] if "=" in v)
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+        config.option.basetemp = request["--basetemp"]
+        factory = TempPathFactory.from_config(config, _ispytest=True)
+        config._tmp_path_factory = factory
+        if hasattr(config, "_tmpdirhandler"):
+            from _pytest.legacypath import TempdirFactory
+
+            config._tmpdirhandler = TempdirFactory(factory, _ispytest=True)
+        config.cache = Cache(Path(request["cache_dir"]), config, _ispytest=True)
+
+        # The entry's node IDs and journal, for the package's Journal.
+        journal = self.journal(config)
+        if journal.fd is not None:
+            os.close(journal.fd)
+        journal.fd = journals._open_journal(request["--shards-journal"])
+        requested, _ = read_node_ids(request["--shards-node-ids"])
+        journal.reports = {}
+        journal.journaled = set()
+        journal.write(event="session", pid=os.getpid())
+        wanted = set(requested)
+        items = [item for item in session.items if item.nodeid in wanted]
+        found = {item.nodeid for item in items}
+        for node_id in requested:
+            if node_id in found:
+                continue
+            record = self.collector_results.get(node_id)
+            if record is not None:
+                journal.journaled.add(node_id)
+                journal.write(**{k: v for k, v in record.items() if k != "time"})
+            else:
+                journal.journal_not_collected(node_id)
+        session.items[:] = items
+        session.testscollected = len(items)
+        session.testsfailed = 0
+        session.shouldstop = session.shouldfail = False
+        journal.write(event="collected", count=len(items))
+
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            reporter.stats = {}
+            reporter._numcollected = len(items)
+            reporter._progress_nodeids_reported = set()
+            reporter._main_color = reporter._known_types = None
+            reporter._sessionstarttime = timing.time()
+            reporter.currentfspath = None
+            reporter.write_line(
+                f"pytest-shards: warm interpreter {self.server.pid}, forked: "
+                f"{len(items)} of {len(wanted)} requested items, rootdir {config.rootpath}"
+            )
+
+
+def _redirect_faulthandler(config):
+    """pytest's faulthandler writes to a copy of the stderr it saw at
+    configure time: make that copy the entry's stderr."""
+    try:
+        from _pytest.faulthandler import fault_handler_stderr_key
+    except ImportError:
+        return
+    stream = config.stash.get(fault_handler_stderr_key, None)
+    if stream is not None:
+        stream.flush()
+        os.dup2(2, stream.fileno())
+
+
+# --- the starter -------------------------------------------------------------
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m pytest_shards_plugin.warm", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--dir", required=True, help="private directory for the socket")
+    parser.add_argument("--watch-pid", type=int, default=0, help="exit when this process ends")
+    parser.add_argument(
+        "--idle-timeout", type=float, default=60, help="exit after this many idle seconds"
+    )
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
+    args = parser.parse_args(argv)
+    if args.pytest_args[:1] == ["--"]:
+        args.pytest_args = args.pytest_args[1:]
+    return args
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    reason = unsupported_reason()
+    if reason:
+        print(f"warm interpreter unavailable: {reason}", file=sys.stderr)
+        return UNSUPPORTED
+    try:
+        private_dir(args.dir)
+    except OSError as e:
+        print(f"warm interpreter unavailable: {e}", file=sys.stderr)
+        return 1
+    log = os.path.join(args.dir, "server.log")
+    ready_r, ready_w = os.pipe()
+    if os.fork():
+        os.close(ready_w)
+        return _await_ready(ready_r, log)
+    os.close(ready_r)
+    _serve(args, log, ready_w)
+
+
+def _serve(args, log, ready_w):
+    """The server process: never returns."""
+    status = 1
+    plugin = None
+    try:
+        os.setsid()  # no terminal's Ctrl-C, no kill of the starter's group
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(out, 1)
+        os.dup2(out, 2)
+        os.close(devnull)
+        os.close(out)
+        server = Server(args.dir, args.watch_pid, args.idle_timeout, args.pytest_args)
+        plugin = WarmPlugin(server, ready_w)
+        status = int(pytest.main(list(args.pytest_args), plugins=[plugin]))
+        if plugin.ready is not None:
+            plugin.tell_starter(1, f"pytest ended (exit status {status}) before its test loop; "
+                                f"see {log}")
+    except BaseException as e:
+        traceback.print_exc()
+        if plugin is not None and plugin.ready is not None:
+            plugin.tell_starter(1, f"{e}; see {log}")
+    finally:
+        if plugin is not None and plugin.child:
+            # As at the end of a fresh interpreter: the atexit functions that
+            # the suite's imports and tests registered.
+            atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def _await_ready(ready_r, log):
+    data = b""
+    while True:
+        chunk = os.read(ready_r, 4096)
+        if not chunk:
+            break
+        data += chunk
+    os.close(ready_r)
+    status, _, text = data.decode(errors="replace").partition(" ")
+    if status == "0":
+        return 0
+    if not status.isdigit():
+        status, text = "1", f"the warm server ended before it listened; see {log}"
+    print(f"warm interpreter unavailable: {text}", file=sys.stderr)
+    return int(status)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

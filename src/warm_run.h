@@ -1,0 +1,66 @@
+// The runner's use of warm interpreters: which entries fork their pytest
+// from the run's warm interpreter, how that interpreter is started (the
+// pytest command line a shard of every planned node ID would run, in a
+// private directory of the suite), and a ProcessRunner whose pytest
+// processes are its children.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "plan.h"
+#include "supervisor.h"
+#include "warm.h"
+
+namespace pytest_shards {
+
+// GRANULARITY file and test (WARM auto), or WARM on; never with WARM off,
+// for the collection-errors entry, or with PYTEST_SHARDS_WARM=0 in `env`
+// (PYTEST_SHARDS_WARM=1 turns it on for every other entry).
+bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
+
+// The warm server of the plan's run, watching `ctest` (the runner's parent):
+// it exits when that process does. `plan` must outlive the spec.
+WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, int ctest);
+
+// The server's environment: `parent` with what every entry shares (the
+// plugin's PYTHONPATH, ENVIRONMENT entries without placeholders) and TMPDIR
+// in its own directory, but none of the per-entry variables (PYTEST_SHARD_*,
+// PYTEST_XDIST_*, ENVIRONMENT entries with placeholders): each child gets
+// its entry's before its tests run.
+std::vector<std::string> WarmServerEnvironment(const Settings& settings,
+                                               const std::filesystem::path& tmpdir,
+                                               const std::vector<std::string>& parent);
+
+// The pytest command line of `argv` (python -m pytest ...) as the server
+// takes it: after `-m pytest`.
+std::vector<std::string> WarmArgv(const std::vector<std::string>& argv);
+
+// Starts pytest as a child of the run's warm interpreter (starting that
+// first when none runs), and through `cold` when it is unavailable: then it
+// says why on `out`, once, and the entry's later runs go cold at once.
+// Interrupted() also reports SIGHUP once `ctest` is gone (kill -9): an
+// entry whose ctest died starts nothing more.
+class WarmProcessRunner : public ProcessRunner {
+ public:
+  WarmProcessRunner(ProcessRunner& cold, WarmServerSpec spec, int ctest, std::ostream& out)
+      : cold_(cold), spec_(std::move(spec)), ctest_(ctest), out_(out) {}
+
+  std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override;
+  int Interrupted() override;
+  double WallTime() override { return cold_.WallTime(); }
+  double SteadyTime() override { return cold_.SteadyTime(); }
+
+ private:
+  std::unique_ptr<WarmChild> StartWarm(const SpawnOptions& options);
+
+  ProcessRunner& cold_;
+  std::optional<WarmServerSpec> spec_;  // reset once the warm interpreter failed us
+  int ctest_;
+  std::ostream& out_;
+};
+
+}  // namespace pytest_shards

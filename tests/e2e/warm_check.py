@@ -1,0 +1,269 @@
+"""End-to-end: per-test entries fork their pytest from a warm interpreter.
+Installs pytest-shards, configures tests/e2e/warm (GRANULARITY test) and
+proves, from the suite's own evidence, CTest's results and `pytest-shards
+report`, that
+
+1. the tests ran in children forked from one warm interpreter per ctest run
+   (the process that imported the conftest is not the one that ran the
+   test), each collectable test started exactly once, serial tests of one
+   lock never overlapped, and entries that ran at the same time never shared
+   a TMPDIR or a port range;
+2. a segfault, an os._exit and a hang (TEST_TIMEOUT 5), each in its own
+   entry, fail only that entry; its output, the report and the merged JUnit
+   name them, and every other test passes;
+3. after `ctest -j 2` no warm interpreter or child of it is left;
+4. two ctests at once on one build tree get a server each;
+5. after `kill -9` of ctest mid-run, the warm interpreter, its children and
+   the entries' runners are gone;
+6. PYTEST_SHARDS_WARM=0 and WARM OFF run pytest cold.
+
+usage: warm_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
+                     --work DIR --python PYTHON
+"""
+import itertools
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import harness
+from harness import HERE, check, read_evidence
+
+CULPRITS = {
+    "warm/test_crash.py::test_segv": ("crashed", "crashed: signal 11 while running"),
+    "warm/test_crash.py::test_exit": ("crashed", "crashed: exit status 3 while running"),
+    "warm/test_crash.py::test_hang": ("timeout", "ran longer than 5 s; killed"),
+}
+
+
+class Project:
+    def __init__(self, args):
+        self.ctest_exe, self.python = args.ctest, args.python
+        self.work = args.work
+        self.src = self.work / "src"
+        self.build = self.work / "build"
+        shutil.copytree(HERE / "warm", self.src, ignore=shutil.ignore_patterns("__pycache__"))
+        self.prefix = harness.install(args)
+        self.tool = harness.installed_tool(self.prefix)
+        harness.configure(args, self.src, self.build, self.prefix)
+
+    def evidence(self, name):
+        return self.build / "evidence" / name
+
+    def ctest_argv(self, *selection, junit=None):
+        argv = [self.ctest_exe, "--test-dir", self.build, "-j", "2"]
+        if junit:
+            argv += ["--output-junit", junit]
+        return argv + list(selection)
+
+    def ctest(self, *selection, env=None):
+        """Runs ctest; returns (exit code, {entry: (status, output)}, output)."""
+        junit = self.work / "ctest-junit.xml"
+        if junit.exists():
+            junit.unlink()
+        result = subprocess.run(self.ctest_argv(*selection, junit=junit), capture_output=True,
+                                text=True, env=env)
+        entries = {}
+        if junit.exists():
+            for case in ET.parse(junit).getroot().iter("testcase"):
+                entries[case.get("name")] = (case.get("status"), case.findtext("system-out") or "")
+        return result.returncode, entries, result.stdout + result.stderr
+
+    def collected(self, path):
+        return sorted(harness.collected_node_ids(self.python, self.src / "suite", path))
+
+    def leftovers(self):
+        """Processes of this build tree still running: warm interpreters and
+        their children (which are forks of it, with its command line), and
+        the entries' runners."""
+        found = []
+        for proc in pathlib.Path("/proc").iterdir():
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            text = " ".join(part.decode(errors="replace") for part in cmdline)
+            if state != "Z" and str(self.build) in text and (
+                    "pytest_shards_plugin.warm" in text or " run --plan " in text):
+                found.append(f"{proc.name}: {text}")
+        return found
+
+    def no_leftovers(self, seconds=10):
+        """Waits (bounded) for the build tree's processes to end."""
+        deadline = time.monotonic() + seconds
+        while self.leftovers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return self.leftovers()
+
+
+def intervals(records):
+    """{(run, nodeid): (start record, end time or None)}."""
+    spans = {}
+    for r in records:
+        key = (r["run"], r["nodeid"])
+        if r["event"] == "start":
+            spans[key] = (r, None)
+        elif key in spans:
+            spans[key] = (spans[key][0], r["time"])
+    return spans
+
+
+def overlap(a, b):
+    return a[0]["time"] < (b[1] or float("inf")) and b[0]["time"] < (a[1] or float("inf"))
+
+
+# ---- 1. and 2.: the warm suite ------------------------------------------------
+
+
+def check_warm_suite(p):
+    expected = p.collected("warm")
+    check(len(expected) == 32 and set(CULPRITS) <= set(expected),
+          f"plain pytest collects {len(expected)} tests of the warm suite, culprits included")
+    code, entries, out = p.ctest("-L", "^warm$")
+    check(code != 0, "ctest on the warm suite fails", out)
+    check(sorted(entries) == sorted(f"warm/{node_id}" for node_id in expected),
+          f"one CTest entry per test ({len(entries)})", out)
+    failed = sorted(name for name, (status, _) in entries.items() if status != "run")
+    check(failed == sorted(f"warm/{c}" for c in CULPRITS),
+          f"exactly the culprits' entries fail: {failed}", out)
+    for culprit, (_, text) in CULPRITS.items():
+        output = entries[f"warm/{culprit}"][1]
+        check(text in output and culprit in output,
+              f"warm/{culprit}'s output names it: '{text} ...'", output)
+    check(not p.no_leftovers(), "after ctest -j 2 no warm interpreter, child or runner is left",
+          "\n".join(p.leftovers()))
+
+    records = read_evidence(p.evidence("warm"))
+    harness.check_once([r["nodeid"] for r in records if r["event"] == "start"], expected,
+                       f"suite evidence: each of the {len(expected)} tests started exactly once")
+    importers = {r["imported_by"] for r in records}
+    check(len(importers) == 1 and all(r["pid"] != r["imported_by"] for r in records),
+          f"suite evidence: every test ran in a child forked from one warm interpreter "
+          f"(importers {sorted(importers)})")
+    check(len({r["pid"] for r in records if r["event"] == "start"}) == len(expected),
+          "suite evidence: each entry had a child of its own")
+
+    spans = intervals(records)
+    serial = [s for (_, node_id), s in spans.items() if "test_serial" in node_id]
+    check(len(serial) == 4 and not any(overlap(a, b) for a, b in itertools.combinations(serial, 2)),
+          "suite evidence: the serial('db') tests never overlapped")
+    shared = []
+    concurrent = 0
+    # The culprits left no end record: their end is unknown.
+    ended = [span for span in spans.values() if span[1] is not None]
+    for a, b in itertools.combinations(ended, 2):
+        if not overlap(a, b):
+            continue
+        concurrent += 1
+        ra, rb = a[0], b[0]
+        ports_a = set(range(ra["port_base"], ra["port_base"] + ra["port_count"]))
+        ports_b = set(range(rb["port_base"], rb["port_base"] + rb["port_count"]))
+        if ra["tmpdir"] == rb["tmpdir"] or ports_a & ports_b:
+            shared.append((ra["nodeid"], rb["nodeid"]))
+    check(concurrent > 0 and not shared,
+          f"suite evidence: {concurrent} pairs of tests ran at once, none shared a TMPDIR or "
+          f"a port range {shared[:3]}")
+
+    junit = p.work / "warm-report.xml"
+    result = subprocess.run([p.tool, "report", "--suite-dir", p.build / "pytest-shards" / "warm",
+                             "--junit", junit], capture_output=True, text=True)
+    check(result.returncode != 0, "report on the warm suite exits non-zero",
+          result.stdout + result.stderr)
+    totals = next((line for line in result.stdout.splitlines() if " passed, " in line), "")
+    check(totals == "29 passed, 0 failed, 2 crashed, 1 timeout",
+          f"report: 29 passed, 2 crashed, 1 timeout ({totals})", result.stdout)
+    cases = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        child = next(iter(case), None)
+        cases[(case.get("classname"), case.get("name"))] = (
+            child is not None and child.tag, child is not None and child.get("message") or "")
+    for culprit, (_, text) in CULPRITS.items():
+        module, name = culprit.split("::")
+        tag, message = cases.get((module[:-3].replace("/", "."), name), (None, ""))
+        check(tag in ("error", "failure") and text in message,
+              f"JUnit: {culprit} is a {tag}: '{text} ...'")
+    check(sum(1 for tag, _ in cases.values() if not tag) == 29, "JUnit: every other test passed")
+
+
+# ---- 3. to 6.: lifetime --------------------------------------------------------
+
+
+def check_two_ctests(p):
+    shutil.rmtree(p.evidence("slow"), ignore_errors=True)
+    runs = []
+    for tag in ("one", "two"):
+        env = dict(os.environ, RUN_TAG=tag)
+        runs.append(subprocess.Popen(p.ctest_argv("-L", "^slow$"), env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    check(all(run.returncode == 0 for run in runs), "two ctests at once on one build tree pass",
+          "\n".join(outputs))
+    records = read_evidence(p.evidence("slow"))
+    importers = {tag: {r["imported_by"] for r in records if r["run"] == tag} for tag in ("one", "two")}
+    check(all(len(i) == 1 for i in importers.values()) and importers["one"] != importers["two"],
+          f"each ctest had a warm interpreter of its own ({importers})")
+    check(not p.no_leftovers(), "after both, nothing is left", "\n".join(p.leftovers()))
+
+
+def check_kill(p):
+    shutil.rmtree(p.evidence("slow"), ignore_errors=True)
+    ctest = subprocess.Popen(p.ctest_argv("-L", "^slow$"), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        started = [r for r in read_evidence(p.evidence("slow")) if r["event"] == "start"]
+        if len(started) >= 3:
+            break
+        time.sleep(0.05)
+    check(len(started) >= 3 and p.leftovers(), "ctest on the slow suite runs warm children")
+    ctest.send_signal(signal.SIGKILL)
+    ctest.wait()
+    left = p.no_leftovers()
+    check(not left, "after kill -9 of ctest, no warm interpreter, child or runner is left",
+          "\n".join(left))
+    ended = {r["nodeid"] for r in read_evidence(p.evidence("slow")) if r["event"] == "end"}
+    check(len(ended) < 8, f"the kill came mid-run ({len(ended)} of 8 tests had ended)")
+
+
+def check_cold(p):
+    shutil.rmtree(p.evidence("warm"), ignore_errors=True)
+    env = dict(os.environ, PYTEST_SHARDS_WARM="0")
+    code, entries, out = p.ctest("-R", r"test_plain\.py::test_plain\[[01]\]$", env=env)
+    check(code == 0 and len(entries) == 2, "PYTEST_SHARDS_WARM=0: two entries pass", out)
+    records = read_evidence(p.evidence("warm"))
+    check(records and all(r["pid"] == r["imported_by"] for r in records),
+          "PYTEST_SHARDS_WARM=0: each test ran in the interpreter that imported it (cold)")
+
+
+def check_warm_off(p):
+    code, entries, out = p.ctest("-L", "^cold$")
+    check(code == 0 and len(entries) == 2, "WARM OFF: its two entries pass", out)
+    records = read_evidence(p.evidence("cold"))
+    check(records and all(r["pid"] == r["imported_by"] for r in records),
+          "WARM OFF: each test ran in the interpreter that imported it (cold)")
+
+
+def main():
+    args = harness.start(harness.arguments(__doc__))
+    os.environ.pop("PYTEST_SHARDS_WARM", None)
+    if not hasattr(os, "fork"):
+        print("warm end-to-end: skipped, no os.fork")
+        sys.exit(77)
+    p = Project(args)
+    check_warm_suite(p)
+    check_two_ctests(p)
+    check_kill(p)
+    check_cold(p)
+    check_warm_off(p)
+    print("warm end-to-end: all checks passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,339 @@
+"""Tests of python/pytest_shards_plugin/warm.py, the warm interpreter: a real server
+on a small suite, driven over its socket the way `pytest-shards run` drives
+it (see conftest.py for the suite helpers)."""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from conftest import PLUGIN_DIR, PYTHON, clean_env, read_journal, results
+
+sys.path.insert(0, str(PLUGIN_DIR))
+import pytest_shards_plugin.warm as warm  # noqa: E402
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm interpreters fork")
+
+SUITE = {
+    "conftest.py": """\
+        import os
+        import pytest
+
+        IMPORTED_IN = os.getpid()
+
+        @pytest.fixture(scope="session")
+        def session_counter(tmp_path_factory):
+            # One line per run of this session fixture.
+            with open(os.environ["COUNTER"], "a") as f:
+                f.write(f"{os.getpid()}\\n")
+            return os.getpid()
+        """,
+    "tests/test_a.py": """\
+        import os, signal, time
+        import conftest
+
+        def test_env(session_counter, tmp_path):
+            print("OUTPUT-OF-TEST-ENV")
+            assert os.environ["ENTRY"] == "yes"
+            assert str(tmp_path).startswith(os.environ["BASETEMP"])
+            assert os.getpid() != conftest.IMPORTED_IN  # a forked child
+
+        def test_fails(session_counter):
+            assert 1 == 2
+
+        def test_segv():
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+        def test_exit():
+            os._exit(3)
+
+        def test_hang():
+            time.sleep(600)
+        """,
+    "tests/test_b.py": """\
+        def test_b(session_counter):
+            pass
+        """,
+}
+ALL_IDS = [
+    "tests/test_a.py::test_env",
+    "tests/test_a.py::test_fails",
+    "tests/test_a.py::test_segv",
+    "tests/test_a.py::test_exit",
+    "tests/test_a.py::test_hang",
+    "tests/test_b.py::test_b",
+]
+
+
+class Server:
+    """A started warm server over `suite`, and a client of it."""
+
+    def __init__(self, suite, tmp_path, ids=ALL_IDS, watch=None, idle=60, extra=()):
+        self.suite, self.tmp = suite, tmp_path
+        self.dir = tmp_path / "warm"
+        os.makedirs(self.dir, mode=0o700, exist_ok=True)
+        ids_file = tmp_path / "all-ids.json"
+        ids_file.write_text(json.dumps({"node_ids": list(ids), "paths": {}}))
+        self.args = self.shard_args(tmp_path / "server", ids_file) + list(extra)
+        self.starter = subprocess.run(
+            [PYTHON, "-m", "pytest_shards_plugin.warm", "--dir", str(self.dir),
+             "--watch-pid", str(watch or os.getpid()), "--idle-timeout", str(idle),
+             "--", *self.args],
+            cwd=suite.root, env=clean_env(), capture_output=True, text=True, timeout=120)
+        self.pid = None
+        if self.starter.returncode == 0:
+            self.pid = self.ask({"op": "ping"})["pid"]
+
+    def shard_args(self, tmpdir, ids_file, journal=None):
+        return ["-p", "pytest_shards_plugin", f"--rootdir={self.suite.root}",
+                f"--basetemp={tmpdir}/basetemp", "-o", f"cache_dir={tmpdir}/cache",
+                f"--shards-node-ids={ids_file}",
+                f"--shards-journal={journal or tmpdir / 'journal.jsonl'}", "-v"]
+
+    def connect(self):
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        conn.connect(str(self.dir / "socket"))
+        return conn
+
+    def ask(self, message):
+        with self.connect() as conn:
+            warm.send_frame(conn, message)
+            return warm.recv_frame(conn)[0]
+
+    def run(self, name, ids, env=None, argv=None):
+        """Starts an entry's child: (connection, started reply, entry dir)."""
+        entry = self.tmp / name
+        entry.mkdir()
+        ids_file = entry / "ids.json"
+        ids_file.write_text(json.dumps({"node_ids": ids, "paths": {}}))
+        out = open(entry / "out.txt", "w")
+        environment = clean_env(ENTRY="yes", BASETEMP=str(entry / "basetemp"),
+                                COUNTER=str(self.tmp / "counter"), TMPDIR=str(entry),
+                                **(env or {}))
+        conn = self.connect()
+        warm.send_frame(conn, {
+            "op": "run",
+            "argv": argv or self.shard_args(entry, ids_file, entry / "journal.jsonl"),
+            "env": [f"{k}={v}" for k, v in environment.items()],
+            "cwd": str(self.suite.root),
+        }, [os.open(os.devnull, os.O_RDONLY), out.fileno(), out.fileno()])
+        out.close()
+        return conn, warm.recv_frame(conn)[0], entry
+
+    def finish(self, conn):
+        message, _ = warm.recv_frame(conn)
+        conn.close()
+        return message
+
+    def stop(self):
+        if self.pid and alive(self.pid):
+            os.kill(self.pid, signal.SIGTERM)
+            assert eventually(lambda: not alive(self.pid)), "the server outlived SIGTERM"
+
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def eventually(condition, seconds=10):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+@pytest.fixture
+def server(suite, tmp_path):
+    for path, text in SUITE.items():
+        suite.write(path, text)
+    started = Server(suite, tmp_path)
+    assert started.starter.returncode == 0, started.starter.stderr + (
+        (started.dir / "server.log").read_text() if (started.dir / "server.log").exists() else "")
+    yield started
+    started.stop()
+
+
+def test_a_child_runs_only_its_node_ids_with_the_entrys_env_output_and_journal(server):
+    conn, started, entry = server.run("e1", ["tests/test_a.py::test_env", "tests/test_b.py::test_b"])
+    assert started["event"] == "started" and started["pid"] != server.pid
+    done = server.finish(conn)
+    assert done["event"] == "exited" and done["exit_code"] == 0 and done["signal"] == 0, done
+    assert done["peak_rss_kb"] > 0
+    records = read_journal(entry / "journal.jsonl")
+    assert [r["event"] for r in records][:2] == ["session", "collected"]
+    assert records[0]["pid"] == started["pid"]
+    assert records[-1] == {**records[-1], "event": "finish", "exitstatus": 0}
+    found = results(records)
+    assert {k: v["outcome"] for k, v in found.items()} == {
+        "tests/test_a.py::test_env": "passed", "tests/test_b.py::test_b": "passed"}
+    out = (entry / "out.txt").read_text()
+    assert "tests/test_a.py::test_env PASSED" in out and "2 passed" in out, out
+    assert "test_fails" not in out
+    # The entry's cache directory, not the server's.
+    assert (entry / "cache").is_dir()
+
+
+def test_session_fixtures_run_once_per_child(server):
+    for name in ("e1", "e2"):
+        conn, started, _ = server.run(name, ["tests/test_a.py::test_fails", "tests/test_b.py::test_b"])
+        done = server.finish(conn)
+        assert done["exit_code"] == 1, done  # test_fails fails
+    pids = (server.tmp / "counter").read_text().split()
+    assert len(pids) == 2 and len(set(pids)) == 2, pids
+
+
+def test_a_segfault_and_os_exit_end_only_their_child(server):
+    conn, started, entry = server.run("segv", ["tests/test_a.py::test_segv"])
+    assert server.finish(conn)["signal"] == signal.SIGSEGV
+    records = read_journal(entry / "journal.jsonl")
+    assert records[-1] == {**records[-1], "event": "start", "nodeid": "tests/test_a.py::test_segv"}
+    assert "Fatal Python error: Segmentation fault" in (entry / "out.txt").read_text(), \
+        "faulthandler writes to the entry's stderr"
+    conn, started, entry = server.run("exit", ["tests/test_a.py::test_exit"])
+    assert server.finish(conn)["exit_code"] == 3
+    # The server still serves.
+    conn, started, entry = server.run("after", ["tests/test_b.py::test_b"])
+    assert server.finish(conn)["exit_code"] == 0
+
+
+def test_kill_requests_and_closed_connections_kill_the_child(server):
+    conn, started, entry = server.run("hang", ["tests/test_a.py::test_hang"])
+    assert eventually(lambda: any(r["event"] == "start" for r in read_journal(entry / "journal.jsonl")))
+    warm.send_frame(conn, {"op": "kill", "signal": signal.SIGTERM})
+    assert server.finish(conn)["signal"] == signal.SIGTERM
+    conn, started, entry = server.run("gone", ["tests/test_a.py::test_hang"])
+    conn.close()  # the runner died
+    assert eventually(lambda: not alive(started["pid"])), "the child outlived its client"
+    assert alive(server.pid)
+
+
+def test_missing_ids_are_journaled_and_other_arguments_refused(server):
+    conn, started, entry = server.run("gone", ["tests/test_gone.py::test_x", "tests/test_b.py::test_b"])
+    assert server.finish(conn)["exit_code"] == 0
+    found = results(read_journal(entry / "journal.jsonl"))
+    assert found["tests/test_gone.py::test_x"]["outcome"] == "missing"
+    conn, reply, entry = server.run("other", ["tests/test_b.py::test_b"],
+                                    argv=["-p", "pytest_shards_plugin", "-x", "tests"])
+    assert reply == {"event": "refused",
+                     "why": "the entry's pytest arguments differ from the warm interpreter's"}
+
+
+def test_a_changed_test_file_makes_the_server_stale(server):
+    path = server.suite.root / "tests" / "test_b.py"
+    path.write_text(path.read_text() + "\ndef test_new():\n    pass\n")
+    conn, reply, entry = server.run("stale", ["tests/test_b.py::test_b"])
+    assert reply == {"event": "stale", "file": str(path)}
+    assert eventually(lambda: not alive(server.pid))
+    assert not (server.dir / "socket").exists()
+
+
+def test_the_server_exits_with_the_process_it_watches(suite, tmp_path):
+    for path, text in SUITE.items():
+        suite.write(path, text)
+    ctest = subprocess.Popen(["sleep", "600"])
+    try:
+        started = Server(suite, tmp_path, watch=ctest.pid)
+        assert started.starter.returncode == 0, started.starter.stderr
+        conn, reply, entry = started.run("hang", ["tests/test_a.py::test_hang"])
+        assert eventually(lambda: alive(reply["pid"]))
+    finally:
+        ctest.kill()
+        ctest.wait()
+    assert eventually(lambda: not alive(started.pid)), "the server outlived its ctest"
+    assert eventually(lambda: not alive(reply["pid"])), "its child outlived it"
+    conn.close()
+
+
+def test_an_idle_server_exits(suite, tmp_path):
+    suite.write("tests/test_b.py", SUITE["tests/test_b.py"])
+    started = Server(suite, tmp_path, ids=["tests/test_b.py::test_b"], idle=0.5)
+    assert started.starter.returncode == 0, started.starter.stderr
+    assert eventually(lambda: not alive(started.pid))
+
+
+def test_threads_started_at_import_time_make_it_unavailable(suite, tmp_path):
+    suite.write("conftest.py", "import threading, time\n"
+                "threading.Thread(target=time.sleep, args=(60,), name='poller', daemon=True).start()\n")
+    suite.write("tests/test_b.py", SUITE["tests/test_b.py"])
+    started = Server(suite, tmp_path, ids=["tests/test_b.py::test_b"])
+    assert started.starter.returncode == warm.UNSUPPORTED
+    assert "threads started at import time (poller)" in started.starter.stderr
+    assert "WARM OFF" in started.starter.stderr
+
+
+def test_a_directory_others_can_read_is_refused(suite, tmp_path):
+    suite.write("tests/test_b.py", SUITE["tests/test_b.py"])
+    (tmp_path / "warm").mkdir(mode=0o755)
+    os.chmod(tmp_path / "warm", 0o755)
+    started = Server(suite, tmp_path, ids=["tests/test_b.py::test_b"])
+    assert started.starter.returncode == 1
+    assert "is not a private (0700) directory" in started.starter.stderr
+
+
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to connect as another user")
+def test_connections_of_other_users_are_refused(server):
+    # Let another user reach the socket at all (a hard link outside the
+    # private directories), to see the server refuse it.
+    public = pathlib.Path(tempfile.mkdtemp(prefix="warm-public-"))
+    try:
+        os.chmod(public, 0o777)
+        try:
+            os.link(server.dir / "socket", public / "socket")
+        except OSError as e:
+            pytest.skip(f"cannot link the socket where others reach it: {e}")
+        os.chmod(public / "socket", 0o777)
+        probe = subprocess.run(
+            [PYTHON, "-c", "import os, socket, sys\n"
+             "os.setuid(65534)\n"
+             "s = socket.socket(socket.AF_UNIX)\n"
+             "s.connect(sys.argv[1])\n"
+             "try:\n"
+             "    s.sendall(b'\\0\\0\\0\\x0d{\"op\":\"ping\"}')\n"
+             "    data = s.recv(100)\n"
+             "except OSError:\n"
+             "    data = b''\n"
+             "print(repr(data))\n", str(public / "socket")],
+            capture_output=True, text=True, timeout=30)
+    finally:
+        shutil.rmtree(public)
+    assert probe.stdout.strip() == "b''", probe.stdout + probe.stderr
+    assert eventually(lambda: "refused a connection of uid 65534" in
+                      (server.dir / "server.log").read_text())
+
+
+def test_entry_options_split_what_entries_share_from_their_own():
+    common, own = warm.entry_options(
+        ["-p", "x", "--basetemp=/t/b", "-o", "cache_dir=/t/c", "-o", "a=b",
+         "--shards-node-ids=/t/i", "--shards-journal=/t/j", "-v"])
+    assert common == ["-p", "x", "-o", "a=b", "-v"]
+    assert own == {"--basetemp": "/t/b", "cache_dir": "/t/c", "--shards-node-ids": "/t/i",
+                   "--shards-journal": "/t/j"}
+
+
+def test_frames_carry_descriptors():
+    left, right = socket.socketpair()
+    r, w = os.pipe()
+    warm.send_frame(left, {"op": "run", "x": "é"}, [w])
+    message, fds = warm.recv_frame(right, want_fds=True)
+    assert message == {"op": "run", "x": "é"} and len(fds) == 1
+    os.write(fds[0], b"!")
+    assert os.read(r, 1) == b"!"
+    for fd in (r, w, *fds):
+        os.close(fd)
+    left.close()
+    assert warm.recv_frame(right) == (None, [])
+    right.close()

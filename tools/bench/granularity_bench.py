@@ -1,0 +1,125 @@
+"""Benchmark: a suite's per-test CTest entries (GRANULARITY test, forked from
+the warm interpreter, and cold with PYTEST_SHARDS_WARM=0) against its
+default shard entries, under `ctest -j N`.
+
+It installs the pytest-shards build tree into a prefix, configures two
+throwaway projects that call pytest_shard_tests() on the suite (one with
+GRANULARITY shard, one with GRANULARITY test), runs each ctest once to learn
+durations, then alternates the modes (A B A B ...) for ROUNDS rounds and
+prints every time, the medians and the ratios to the shard entries, with the
+exact commands. Run on demand, never in CI:
+
+  /usr/bin/python3 tools/bench/granularity_bench.py --build-dir BUILD -j 2 \\
+      --rounds 3 --suite tests/demo --modes shard,test-warm
+
+Modes: shard, shard-warm (PYTEST_SHARDS_WARM=1), test-warm, test-cold.
+"""
+import argparse
+import os
+import pathlib
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+MODES = ("shard", "shard-warm", "test-warm", "test-cold")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", required=True, type=pathlib.Path)
+    parser.add_argument("--suite", required=True, type=pathlib.Path,
+                        help="the suite's directory (WORKING_DIRECTORY), e.g. tests/demo")
+    parser.add_argument("--python", default="/usr/bin/python3")
+    parser.add_argument("--cmake", default=shutil.which("cmake") or "cmake")
+    parser.add_argument("--ctest", default=shutil.which("ctest") or "ctest")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--modes", default="shard,test-warm")
+    parser.add_argument("--work", type=pathlib.Path)
+    args = parser.parse_args(argv)
+    args.modes = [m for m in args.modes.split(",") if m]
+    if set(args.modes) - set(MODES):
+        parser.error(f"modes are {', '.join(MODES)}")
+    return args
+
+
+PROJECT = """\
+cmake_minimum_required(VERSION 3.25...4.3)
+project(granularity_bench NONE)
+enable_testing()
+find_package(PytestShards 1.0 REQUIRED)
+pytest_shard_tests(suite WORKING_DIRECTORY "{suite}" GRANULARITY {granularity})
+"""
+
+
+def run(argv, env=None, **kwargs):
+    return subprocess.run(argv, env=env, capture_output=True, text=True, **kwargs)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    work = args.work or pathlib.Path(tempfile.mkdtemp(prefix="granularity-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    prefix = work / "prefix"
+    run([args.cmake, "--install", str(args.build_dir), "--prefix", str(prefix)], check=True)
+    builds = {}
+    for granularity in ("shard", "test"):
+        if not any(m.startswith(granularity) for m in args.modes):
+            continue
+        src, build = work / f"src-{granularity}", work / f"build-{granularity}"
+        shutil.rmtree(build, ignore_errors=True)
+        src.mkdir(exist_ok=True)
+        (src / "CMakeLists.txt").write_text(
+            PROJECT.format(suite=args.suite.resolve(), granularity=granularity))
+        configured = run([args.cmake, "-S", str(src), "-B", str(build),
+                          f"-DCMAKE_PREFIX_PATH={prefix}", f"-DPython3_EXECUTABLE={args.python}"])
+        if configured.returncode != 0:
+            sys.exit(configured.stdout + configured.stderr)
+        builds[granularity] = build
+
+    def command(mode):
+        env = dict(os.environ)
+        env.pop("PYTEST_SHARDS_WARM", None)
+        if mode == "shard-warm":
+            env["PYTEST_SHARDS_WARM"] = "1"
+        if mode == "test-cold":
+            env["PYTEST_SHARDS_WARM"] = "0"
+        build = builds[mode.split("-")[0]]
+        return [args.ctest, "--test-dir", str(build), "-j", str(args.jobs)], env
+
+    def timed(mode):
+        argv, env = command(mode)
+        start = time.monotonic()
+        result = run(argv, env=env)
+        seconds = time.monotonic() - start
+        if result.returncode != 0:
+            print(f"{mode}: ctest exited {result.returncode}\n{result.stdout[-3000:]}",
+                  file=sys.stderr)
+        return seconds
+
+    for mode in args.modes:  # learn durations, warm the page cache
+        timed(mode)
+    times = {mode: [] for mode in args.modes}
+    for _ in range(args.rounds):
+        for mode in args.modes:
+            times[mode].append(timed(mode))
+            print(f"{mode}: {times[mode][-1]:.1f} s (load {os.getloadavg()[0]:.2f})",
+                  file=sys.stderr, flush=True)
+    base = statistics.median(times[args.modes[0]])
+    print("| mode | command | runs s | median s | vs " + args.modes[0] + " |")
+    print("| --- | --- | --- | ---: | ---: |")
+    for mode in args.modes:
+        argv, env = command(mode)
+        prefix_env = {"shard-warm": "PYTEST_SHARDS_WARM=1 ", "test-cold": "PYTEST_SHARDS_WARM=0 "}
+        shown = prefix_env.get(mode, "") + shlex.join(argv)
+        median = statistics.median(times[mode])
+        runs = ", ".join(f"{t:.1f}" for t in times[mode])
+        print(f"| {mode} | `{shown}` | {runs} | {median:.1f} | {median / base:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
