@@ -120,6 +120,7 @@ json SettingsToJson(const Settings& s) {
           {"distribution", Name(s.distribution)},
           {"imports", Name(s.imports)},
           {"serial_marker", s.serial_marker},
+          {"durations_file", s.durations_file.string()},
           {"port_base", s.port_base},
           {"ports_per_shard", s.ports_per_shard},
           {"environment", s.environment},
@@ -149,6 +150,7 @@ Settings SettingsFromJson(const json& j) {
     s.distribution = ParseDistribution(j.at("distribution").get<std::string>());
     s.imports = ParseImports(j.value("imports", "suite"));
     s.serial_marker = j.at("serial_marker").get<std::string>();
+    s.durations_file = j.value("durations_file", "");
     s.port_base = j.at("port_base").get<int>();
     s.ports_per_shard = j.at("ports_per_shard").get<int>();
     s.environment = j.at("environment").get<std::vector<std::string>>();
