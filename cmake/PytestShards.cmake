@@ -22,6 +22,7 @@ Runs a pytest suite as parallel CTest entries.
       [IMPORTS suite|own]
       [WARM AUTO|ON|OFF]
       [SERIAL_MARKER <marker>]
+      [DURATIONS_FILE <path>]
       [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
       [ENVIRONMENT <VAR=value>...]
       [TIMEOUT <seconds>] [TEST_TIMEOUT <seconds>]
@@ -88,6 +89,16 @@ Runs a pytest suite as parallel CTest entries.
     The marker of tests that must not run beside each other (default
     ``serial``, which is always registered). Their entries carry the label
     ``serial`` and their ``RESOURCE_LOCK``.
+
+  ``DURATIONS_FILE <path>``
+    A durations JSON file, as ``pytest-shards merge --durations-out`` writes
+    it, typically committed or restored from a CI cache (relative paths are
+    relative to ``CMAKE_CURRENT_SOURCE_DIR``). A test this build tree never
+    timed is planned with its duration from the file. CI slices
+    (``PYTEST_SHARDS_SLICE``, CI variables) are cut from the collection and
+    this file alone, so every job of a matrix puts each test in the same
+    slice whatever its cores or local history. A missing file is a warning
+    at ctest start; a corrupt one is an error naming it.
 
   ``PORT_BASE <n>``
     Shards take free, private TCP port ranges from this port upwards
@@ -410,6 +421,10 @@ function(_pytest_shards_collect_command out name suite_dir python)
     list(POP_FRONT properties property value)
     list(APPEND collect "--property=${property}=${value}")
   endwhile()
+  if(arg_DURATIONS_FILE)
+    cmake_path(ABSOLUTE_PATH arg_DURATIONS_FILE BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
+    list(APPEND collect "--durations-file=${arg_DURATIONS_FILE}")
+  endif()
   if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
     list(APPEND collect --settings-only)
   endif()
@@ -546,6 +561,7 @@ function(pytest_shard_tests name)
     IMPORTS
     WARM
     SERIAL_MARKER
+    DURATIONS_FILE
     PORT_BASE
     PORTS_PER_SHARD
     TIMEOUT

@@ -57,6 +57,31 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
   return collection;
 }
 
+// DURATIONS_FILE, or no durations when it is unset. A missing file is one
+// warning: a fresh CI cache has none yet, and planning works without it.
+Durations ReadDurationsFile(const Settings& s, std::ostream& out) {
+  if (s.durations_file.empty()) return {};
+  std::error_code ec;
+  if (!fs::exists(s.durations_file, ec)) {
+    out << "pytest-shards: " << s.suite << ": warning: DURATIONS_FILE " << s.durations_file.string()
+        << " does not exist; planning without it\n";
+    return {};
+  }
+  try {
+    return ReadDurations(s.durations_file);
+  } catch (const Error&) {
+    throw Error("DURATIONS_FILE " + s.durations_file.string() +
+                " is corrupt; write it again with pytest-shards merge --durations-out");
+  }
+}
+
+// The local store, with the file's duration for every test it never timed.
+Durations Seeded(Durations local, const Durations& file) {
+  local.tests.insert(file.tests.begin(), file.tests.end());
+  if (local.startup <= 0) local.startup = file.startup;
+  return local;
+}
+
 }  // namespace
 
 fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& options,
@@ -71,7 +96,8 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     if (!options.slice.empty()) environment["PYTEST_SHARDS_SLICE"] = options.slice;
     SliceChoice choice = ChooseSlice(environment);
     Slice slice = choice.slice;
-    Durations durations = FoldJournalsIntoDurations(suite_dir);
+    Durations file_durations = ReadDurationsFile(settings, out);
+    Durations durations = Seeded(FoldJournalsIntoDurations(suite_dir), file_durations);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
     PlanOptions plan_options;
@@ -80,19 +106,18 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     plan_options.granularity = settings.granularity;
     plan_options.distribution = settings.distribution;
     plan_options.serial_marker = settings.serial_marker;
-    // A slice is planned as one of n machines sharing the suite: SHARDS auto
-    // sizes for n * cores cores, so each slice still holds enough entries to
-    // keep its own cores busy. Every job of a CI matrix computes the same plan
-    // from the same inputs and keeps its part.
-    plan_options.cores = options.cores * slice.count;
+    plan_options.cores = options.cores;
     PlanFile file;
     file.run_id = run_id;
     file.settings = settings;
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
     file.module_paths = ModulePaths(collection);
-    file.plan = MakePlan(collection, plan_options, durations);
-    if (slice.count > 1) file.plan = SelectSlice(file.plan, slice);
+    // A CI slice is cut from the collection and DURATIONS_FILE alone, then
+    // planned for this machine (its cores, local store, last-failed).
+    file.plan = MakePlan(
+        slice.count > 1 ? SelectSlice(collection, plan_options, file_durations, slice) : collection,
+        plan_options, durations);
     PrioritiseLastFailed(&file.plan);
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     WriteRunSlice(RunDir(settings.suite_dir, file.run_id), choice);

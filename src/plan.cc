@@ -419,6 +419,45 @@ Plan MakePlan(const Collection& collection, const PlanOptions& options,
   return Planner(collection, options, durations).Make();
 }
 
+std::vector<SliceUnit> SliceUnits(const Collection& collection, const PlanOptions& options,
+                                  const Durations& durations) {
+  Durations costs = durations;
+  costs.failed.clear();  // last-failed is local state: it must not move a test between slices
+  std::vector<PlannedTest> tests = ReadItems(collection, options, costs);
+  std::vector<int> all(tests.size());
+  std::iota(all.begin(), all.end(), 0);
+  std::vector<Bundle> bundles = MakeBundles(tests, all, options.distribution);
+  // Bundles sharing a lock run on one machine, where the lock holds.
+  DisjointSets sets(bundles.size());
+  std::map<std::string, int> first;
+  for (int b = 0; b < static_cast<int>(bundles.size()); ++b) {
+    std::vector<std::string> keys = bundles[b].locks;
+    if (bundles[b].exclusive) keys.push_back("exclusive:");
+    for (const std::string& key : keys) {
+      auto [it, inserted] = first.emplace(key, b);
+      if (!inserted) sets.Union(it->second, b);
+    }
+  }
+  std::vector<SliceUnit> units;
+  std::map<int, size_t> unit_of_root;
+  std::vector<std::vector<int>> items;
+  for (int b = 0; b < static_cast<int>(bundles.size()); ++b) {
+    auto [it, inserted] = unit_of_root.emplace(sets.Find(b), units.size());
+    if (inserted) {
+      units.emplace_back();
+      items.emplace_back();
+    }
+    items[it->second].insert(items[it->second].end(), bundles[b].items.begin(),
+                             bundles[b].items.end());
+    units[it->second].cost += bundles[b].cost;
+  }
+  for (size_t u = 0; u < units.size(); ++u) {
+    std::sort(items[u].begin(), items[u].end());
+    for (int i : items[u]) units[u].node_ids.push_back(tests[i].item->node_id);
+  }
+  return units;
+}
+
 namespace {
 
 bool IsLastFailed(const Entry& entry) {

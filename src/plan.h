@@ -30,6 +30,18 @@ struct PlanOptions {
 // entries, in place), labelled "last-failed".
 Plan MakePlan(const Collection& collection, const PlanOptions& options, const Durations& durations);
 
+// What one job of a CI matrix must run whole (slice.h): the bundles
+// DISTRIBUTION and xdist groups keep together, joined with every other
+// bundle that shares a serial lock (all exclusive tests are one), with
+// their estimated seconds from `durations` (its failed set is ignored).
+// Node IDs in collection order; units in order of their first test.
+struct SliceUnit {
+  std::vector<std::string> node_ids;
+  double cost = 0;
+};
+std::vector<SliceUnit> SliceUnits(const Collection& collection, const PlanOptions& options,
+                                  const Durations& durations);
+
 // Lifts the cost of every entry labelled "last-failed" above all others, so
 // that ctest, which starts the highest COST first, starts them first. Applied
 // last (after slicing, which balances on the estimates).

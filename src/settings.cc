@@ -125,6 +125,7 @@ json SettingsToJson(const Settings& s) {
           {"imports", Name(s.imports)},
           {"warm", Name(s.warm)},
           {"serial_marker", s.serial_marker},
+          {"durations_file", s.durations_file.string()},
           {"port_base", s.port_base},
           {"ports_per_shard", s.ports_per_shard},
           {"environment", s.environment},
@@ -155,6 +156,7 @@ Settings SettingsFromJson(const json& j) {
     s.imports = ParseImports(j.value("imports", "suite"));
     s.warm = ParseWarm(j.value("warm", "auto"));
     s.serial_marker = j.at("serial_marker").get<std::string>();
+    s.durations_file = j.value("durations_file", "");
     s.port_base = j.at("port_base").get<int>();
     s.ports_per_shard = j.at("ports_per_shard").get<int>();
     s.environment = j.at("environment").get<std::vector<std::string>>();

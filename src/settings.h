@@ -53,6 +53,9 @@ struct Settings {
   Imports imports = Imports::kSuite;
   Warm warm = Warm::kAuto;
   std::string serial_marker = "serial";
+  // DURATIONS_FILE: durations from elsewhere (merge --durations-out) that
+  // seed planning and are the only durations CI slicing uses; empty: none.
+  std::filesystem::path durations_file;
   int port_base = 20000;
   int ports_per_shard = 10;
   std::vector<std::string> environment;  // VAR=value with {placeholders}

@@ -1,6 +1,7 @@
 #include "slice.h"
 
 #include <algorithm>
+#include <unordered_set>
 #include <utility>
 
 #include "error.h"
@@ -34,24 +35,31 @@ Slice ParseSlice(const std::string& text) {
   return slice;
 }
 
-std::vector<int> AssignSlices(const Plan& plan, int count) {
-  const std::vector<Entry>& entries = plan.entries;
+std::vector<int> AssignSlices(const std::vector<SliceUnit>& units, int count) {
   std::vector<Piece> pieces;
-  for (size_t e = 0; e < entries.size(); ++e)
-    pieces.push_back({{static_cast<int>(e)}, entries[e].cost});
-  ItemName name = [&](int e) -> const std::string& { return entries[e].name; };
-  std::vector<int> slice_of(entries.size(), 0);
+  for (size_t u = 0; u < units.size(); ++u)
+    pieces.push_back({{static_cast<int>(u)}, units[u].cost});
+  ItemName name = [&](int u) -> const std::string& { return units[u].node_ids.front(); };
+  std::vector<int> slice_of(units.size(), 0);
   std::vector<Piece> slices = PackLpt(std::move(pieces), count, name);
   for (size_t slice = 0; slice < slices.size(); ++slice)
-    for (int e : slices[slice].items) slice_of[e] = static_cast<int>(slice);
+    for (int u : slices[slice].items) slice_of[u] = static_cast<int>(slice);
   return slice_of;
 }
 
-Plan SelectSlice(const Plan& plan, const Slice& slice) {
-  std::vector<int> slice_of = AssignSlices(plan, slice.count);
-  Plan selected;
-  for (size_t e = 0; e < plan.entries.size(); ++e)
-    if (slice_of[e] == slice.index - 1) selected.entries.push_back(plan.entries[e]);
+Collection SelectSlice(const Collection& collection, const PlanOptions& options,
+                       const Durations& durations, const Slice& slice) {
+  std::vector<SliceUnit> units = SliceUnits(collection, options, durations);
+  std::vector<int> slice_of = AssignSlices(units, slice.count);
+  std::unordered_set<std::string> kept;
+  for (size_t u = 0; u < units.size(); ++u)
+    if (slice_of[u] == slice.index - 1)
+      kept.insert(units[u].node_ids.begin(), units[u].node_ids.end());
+  Collection selected = collection;
+  selected.items.clear();
+  for (const Item& item : collection.items)
+    if (kept.count(item.node_id)) selected.items.push_back(item);
+  if (slice.index != 1) selected.errors.clear();
   return selected;
 }
 

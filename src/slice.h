@@ -1,12 +1,14 @@
 // CI slices: PYTEST_SHARDS_SLICE=k/n makes one ctest run hold the k-th of n
-// duration-balanced parts of a suite's entries, so that the jobs of a CI
+// duration-balanced parts of a suite's tests, so that the jobs of a CI
 // matrix split one suite between them.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "plan_file.h"
+#include "collection.h"
+#include "durations.h"
+#include "plan.h"
 
 namespace pytest_shards {
 
@@ -19,14 +21,18 @@ struct Slice {
 // and the fix otherwise.
 Slice ParseSlice(const std::string& text);
 
-// The slice (0-based) of every entry: the entries packed by their COST into
-// `count` slices, longest first (PackLpt, pack.h), ties broken by entry
-// name, so the same plan gives the same assignment in every job of the
-// matrix.
-std::vector<int> AssignSlices(const Plan& plan, int count);
+// The slice (0-based) of every unit: the units packed by their cost into
+// `count` slices, longest first (PackLpt, pack.h), ties broken by their
+// first node ID.
+std::vector<int> AssignSlices(const std::vector<SliceUnit>& units, int count);
 
-// The entries of `slice`, in plan order. Every entry of the plan lands in
-// exactly one of the slices 1..n when every job plans from the same inputs.
-Plan SelectSlice(const Plan& plan, const Slice& slice);
+// The collection as far as `slice` holds it: its items, in collection
+// order (collection errors go with slice 1). Cut at the test level from the
+// collection and `durations` (DURATIONS_FILE, else none) alone, never from
+// this machine's cores or local history, so every job of a CI matrix puts
+// each node ID in the same slice. The slice is then planned for this
+// machine as a whole suite is.
+Collection SelectSlice(const Collection& collection, const PlanOptions& options,
+                       const Durations& durations, const Slice& slice);
 
 }  // namespace pytest_shards

@@ -93,6 +93,7 @@ int CollectCommand(const std::vector<std::string>& args) {
       "suite (a shard imports every test module, as pytest does) or own (only its own)")(
       "warm", po::value(&warm), "auto, on or off: fork pytest from a warm interpreter")(
       "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
+      "durations-file", po::value<std::string>(), "durations JSON that seeds planning and slicing")(
       "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
       "ports-per-shard", po::value(&s.ports_per_shard), "ports in each shard's range")(
       "env", po::value(&s.environment)->composing(),
@@ -126,6 +127,7 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.suite_dir = suite_dir;
     s.workdir = fs::absolute(vm["workdir"].as<std::string>());
     s.plugin_dir = fs::absolute(vm["plugin-dir"].as<std::string>());
+    if (vm.count("durations-file")) s.durations_file = vm["durations-file"].as<std::string>();
     s.shards = ParseShards(shards);
     s.granularity = ParseGranularity(granularity);
     s.distribution = ParseDistribution(distribution);

@@ -14,9 +14,9 @@ exports its results (`pytest-shards report --export`), and this check proves
   exactly the tests that `PYTEST_SHARDS_SLICE=2/3` runs, and ctest prints
   the slice and where it came from.
 
-The jobs all plan for PYTEST_SHARDS_CORES=2 here: slicing is cut from the
-local plan until it becomes core-independent (issue 11), and then this
-check should give the jobs 1, 2 and 4 cores.
+The jobs plan for PYTEST_SHARDS_CORES 1, 2 and 4, from a DURATIONS_FILE that
+`merge --durations-out` wrote from a first, unsliced run: slices depend only
+on the collection and that file, never on a job's cores or local history.
 
 usage: ci_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                    --work DIR --python PYTHON
@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ElementTree
 
 from timed_suite import check, clean_env, evidence, install, parse_args, run, write_project
 
-CORES = ("2", "2", "2")
+CORES = ("1", "2", "4")
 
 
 def configure(args, project, build, *options):
@@ -55,10 +55,18 @@ def main():
     project = work / "project"
     ids = write_project(project, sleep=0.05)
 
+    # A first run, unsliced, gives the durations file the matrix plans from.
+    seed = work / "seed"
+    configure(args, project, seed)
+    job(args, seed, work / "seed.json", PYTEST_SHARDS_CORES="2")
+    seeded = work / "seed-durations.json"
+    run([args.tool, "merge", work / "seed.json", "--durations-out", seeded])
+    with_file = f"-DDURATIONS={seeded}"
+
     exports, ran = [], []
     for k, cores in enumerate(CORES, start=1):
         build = work / f"job-{k}"
-        configure(args, project, build)
+        configure(args, project, build, with_file)
         export = work / f"job-{k}.json"
         tests, output = job(args, build, export, PYTEST_SHARDS_SLICE=f"{k}/3",
                             PYTEST_SHARDS_CORES=cores)
@@ -111,7 +119,7 @@ def main():
 
     # A fresh tree, as job 2's was: both plan without durations.
     build = work / "gitlab"
-    configure(args, project, build)
+    configure(args, project, build, with_file)
     gitlab, output = job(args, build, work / "gitlab.json", CI_NODE_INDEX="2", CI_NODE_TOTAL="3",
                          PYTEST_SHARDS_CORES=CORES[1])
     sliced = [t["nodeid"] for t in json.loads(exports[1].read_text())["suites"][0]["tests"]]

@@ -42,10 +42,12 @@ project(timed_e2e NONE)
 enable_testing()
 find_package(PytestShards 1.0 REQUIRED)
 set(SUITE_ARGS "" CACHE STRING "extra pytest arguments (another collection)")
+set(DURATIONS "" CACHE STRING "the suite's DURATIONS_FILE, if any")
 pytest_shard_tests(timed
   WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/suite
   SHARDS ${SHARDS}
   ARGS ${SUITE_ARGS}
+  DURATIONS_FILE "${DURATIONS}"
   ENVIRONMENT "EVIDENCE_DIR=${CMAKE_BINARY_DIR}/evidence"
   TIMEOUT 300)
 '''

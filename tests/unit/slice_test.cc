@@ -14,35 +14,59 @@
 namespace pytest_shards {
 namespace {
 
-Plan PlanWithCosts(const std::vector<double>& costs) {
-  Plan plan;
-  for (size_t i = 0; i < costs.size(); ++i) {
-    Entry entry;
-    entry.name = "suite/shard-" + std::to_string(100 + i);
-    entry.node_ids = {"t" + std::to_string(i) + ".py::test"};
-    entry.cost = costs[i];
-    plan.entries.push_back(entry);
+Marker MakeMarker(const std::string& name, nlohmann::json args) {
+  Marker marker;
+  marker.name = name;
+  marker.args = std::move(args);
+  return marker;
+}
+
+// 120 tests in 9 modules, some in xdist groups, some serial on two locks.
+Collection SkewedCollection() {
+  Collection c;
+  c.rootdir = "/src";
+  for (int i = 0; i < 120; ++i) {
+    Item item;
+    item.node_id = "tests/test_" + std::to_string(i % 9) + ".py::test_" + std::to_string(i);
+    item.file = item.node_id.substr(0, item.node_id.find("::"));
+    if (i % 11 == 0)
+      item.markers.push_back(MakeMarker("xdist_group", {"g" + std::to_string(i % 3)}));
+    if (i % 17 == 0) item.markers.push_back(MakeMarker("serial", {i % 2 ? "db" : "net"}));
+    c.items.push_back(item);
   }
-  return plan;
+  return c;
 }
 
-// Skewed: a few long entries among many short ones, in no particular order.
-std::vector<double> SkewedCosts() {
-  std::vector<double> costs;
-  for (int i = 0; i < 23; ++i) costs.push_back(i % 5 == 0 ? 20.0 + i : 1.0 + (i * 7) % 4);
-  return costs;
+// The DURATIONS_FILE: measured for most tests, skewed.
+Durations FileDurations(const Collection& c) {
+  Durations d;
+  for (size_t i = 0; i < c.items.size(); ++i)
+    if (i % 7 != 0) d.tests[c.items[i].node_id] = i % 13 == 0 ? 3.0 : 0.05 + 0.1 * (i % 5);
+  d.startup = 0.4;
+  return d;
 }
 
-std::vector<std::string> Names(const Plan& plan) {
-  std::vector<std::string> names;
-  for (const Entry& entry : plan.entries) names.push_back(entry.name);
-  return names;
+// A job's local store: other measurements, other failures.
+Durations LocalStore(int seed) {
+  Durations d;
+  for (int i = 0; i < 120; i += seed)
+    d.tests["tests/test_" + std::to_string(i % 9) + ".py::test_" + std::to_string(i)] = 9.0 * seed;
+  d.failed.insert("tests/test_1.py::test_" + std::to_string(seed * 10 + 1));
+  d.startup = seed;
+  return d;
 }
 
-double Cost(const Plan& plan) {
-  double cost = 0;
-  for (const Entry& entry : plan.entries) cost += entry.cost;
-  return cost;
+// What one job of an n-job matrix runs: its slice planned for its machine,
+// as at ctest start.
+std::set<std::string> JobRuns(const Collection& c, const Durations& file, int cores,
+                              const Durations& local, Slice slice) {
+  PlanOptions options;
+  options.suite = "suite";
+  options.cores = cores;
+  Plan plan = MakePlan(SelectSlice(c, options, file, slice), options, local);
+  std::set<std::string> ran;
+  for (const Entry& entry : plan.entries) ran.insert(entry.node_ids.begin(), entry.node_ids.end());
+  return ran;
 }
 
 TEST(SliceParse, AcceptsKOfN) {
@@ -71,106 +95,61 @@ TEST(SliceParse, RejectsAnythingElseWithOneLineNamingTheValue) {
   }
 }
 
-TEST(Slice, SlicesPartitionTheEntries) {
-  Plan plan = PlanWithCosts(SkewedCosts());
-  for (int n = 1; n <= 30; ++n) {
-    std::multiset<std::string> seen;
-    for (int k = 1; k <= n; ++k)
-      for (const std::string& name : Names(SelectSlice(plan, {k, n}))) seen.insert(name);
-    std::vector<std::string> all = Names(plan);
-    EXPECT_EQ(seen, std::multiset<std::string>(all.begin(), all.end())) << n << " slices";
-  }
-}
-
-TEST(Slice, AssignmentIsInRangeAndMatchesSelection) {
-  Plan plan = PlanWithCosts(SkewedCosts());
-  std::vector<int> slice_of = AssignSlices(plan, 4);
-  ASSERT_EQ(slice_of.size(), plan.entries.size());
-  for (int k = 1; k <= 4; ++k) {
-    std::vector<std::string> expected;
-    for (size_t e = 0; e < plan.entries.size(); ++e) {
-      EXPECT_GE(slice_of[e], 0);
-      EXPECT_LT(slice_of[e], 4);
-      if (slice_of[e] == k - 1) expected.push_back(plan.entries[e].name);
+TEST(Slice, MembershipDependsOnlyOnCollectionAndDurationsFile) {
+  Collection c = SkewedCollection();
+  Durations file = FileDurations(c);
+  for (const Durations& base : {file, Durations{}}) {
+    std::multiset<std::string> ran;
+    for (int k = 1; k <= 3; ++k) {
+      // Jobs with cores 1, 2, 4 and different local stores agree on slice k.
+      std::set<std::string> first = JobRuns(c, base, 1, LocalStore(2), {k, 3});
+      EXPECT_FALSE(first.empty()) << k;
+      EXPECT_EQ(JobRuns(c, base, 2, LocalStore(3), {k, 3}), first) << k;
+      EXPECT_EQ(JobRuns(c, base, 4, Durations{}, {k, 3}), first) << k;
+      ran.insert(first.begin(), first.end());
     }
-    // SelectSlice keeps plan order.
-    EXPECT_EQ(Names(SelectSlice(plan, {k, 4})), expected);
+    EXPECT_EQ(ran.size(), c.items.size());
+    for (const Item& item : c.items) EXPECT_EQ(ran.count(item.node_id), 1u) << item.node_id;
   }
 }
 
-TEST(Slice, SlicesAreBalancedByCost) {
-  std::vector<double> costs = SkewedCosts();
-  Plan plan = PlanWithCosts(costs);
-  double total = Cost(plan);
-  double largest = *std::max_element(costs.begin(), costs.end());
-  for (int n : {2, 3, 4}) {
-    double most = 0;
-    double least = total;
-    // Contiguous blocks in plan order: what a naive split of the list does.
-    std::vector<double> naive(n, 0.0);
-    for (size_t e = 0; e < costs.size(); ++e) naive[e * n / costs.size()] += costs[e];
-    for (int k = 1; k <= n; ++k) {
-      double cost = Cost(SelectSlice(plan, {k, n}));
-      most = std::max(most, cost);
-      least = std::min(least, cost);
-    }
-    // LPT's guarantee: no slice exceeds the mean by more than one entry.
-    EXPECT_LE(most, total / n + largest) << n;
-    EXPECT_LE(most - least, largest) << n;
-    EXPECT_LT(most, *std::max_element(naive.begin(), naive.end())) << n;
-  }
-}
-
-TEST(Slice, EqualCostsSpreadEvenly) {
-  Plan plan = PlanWithCosts(std::vector<double>(12, 3.0));
-  for (int k = 1; k <= 4; ++k) EXPECT_EQ(SelectSlice(plan, {k, 4}).entries.size(), 3u) << k;
-}
-
-TEST(Slice, SameInputSameSlicesWhateverTheEntryOrder) {
-  Plan plan = PlanWithCosts(SkewedCosts());
-  std::map<std::string, int> first;
-  std::vector<int> slice_of = AssignSlices(plan, 3);
-  for (size_t e = 0; e < plan.entries.size(); ++e) first[plan.entries[e].name] = slice_of[e];
-  EXPECT_EQ(AssignSlices(plan, 3), slice_of);
-
-  Plan reversed = plan;
-  std::reverse(reversed.entries.begin(), reversed.entries.end());
-  std::vector<int> reversed_of = AssignSlices(reversed, 3);
-  for (size_t e = 0; e < reversed.entries.size(); ++e)
-    EXPECT_EQ(reversed_of[e], first[reversed.entries[e].name]) << reversed.entries[e].name;
-}
-
-TEST(Slice, MoreSlicesThanEntriesLeavesSomeEmpty) {
-  Plan plan = PlanWithCosts({5.0, 1.0});
-  size_t total = 0;
-  for (int k = 1; k <= 5; ++k) total += SelectSlice(plan, {k, 5}).entries.size();
-  EXPECT_EQ(total, 2u);
-  EXPECT_TRUE(SelectSlice(PlanWithCosts({}), {1, 3}).entries.empty());
-}
-
-TEST(Slice, SlicesOfARealPlanHoldEveryNodeIdOnce) {
-  Collection c;
-  c.rootdir = "/src";
-  Durations d;
-  for (int i = 0; i < 200; ++i) {
-    Item item;
-    item.node_id = "tests/test_" + std::to_string(i % 17) + ".py::test_" + std::to_string(i);
-    item.file = item.node_id.substr(0, item.node_id.find("::"));
-    c.items.push_back(item);
-    d.tests[item.node_id] = 0.01 + (i % 13 == 0 ? 3.0 : 0.1 * (i % 5));
-  }
-  d.startup = 0.4;
+TEST(Slice, KeepsXdistGroupsAndSerialLocksWhole) {
+  Collection c = SkewedCollection();
+  Durations file = FileDurations(c);
   PlanOptions options;
-  options.suite = "suite";
-  options.cores = 8;
-  Plan plan = MakePlan(c, options, d);
-  ASSERT_GT(plan.entries.size(), 3u);
-  std::multiset<std::string> ran;
-  for (int k = 1; k <= 3; ++k)
-    for (const Entry& entry : SelectSlice(plan, {k, 3}).entries)
-      ran.insert(entry.node_ids.begin(), entry.node_ids.end());
-  EXPECT_EQ(ran.size(), c.items.size());
-  for (const Item& item : c.items) EXPECT_EQ(ran.count(item.node_id), 1u) << item.node_id;
+  std::map<std::string, std::set<int>> slices_of;  // group or lock -> slices holding it
+  for (int k = 1; k <= 4; ++k)
+    for (const Item& item : SelectSlice(c, options, file, {k, 4}).items)
+      for (const Marker& marker : item.markers)
+        slices_of[marker.name + ":" + marker.args[0].get<std::string>()].insert(k);
+  EXPECT_EQ(slices_of.size(), 5u);  // g0 g1 g2 db net
+  for (const auto& [key, slices] : slices_of) EXPECT_EQ(slices.size(), 1u) << key;
+}
+
+TEST(Slice, BalancesByTheDurationsFile) {
+  Collection c = SkewedCollection();
+  Durations file = FileDurations(c);
+  PlanOptions options;
+  std::vector<SliceUnit> units = SliceUnits(c, options, file);
+  double total = 0, longest_unit = 0;
+  for (const SliceUnit& unit : units) {
+    total += unit.cost;
+    longest_unit = std::max(longest_unit, unit.cost);
+  }
+  std::vector<double> loads(4, 0);
+  std::vector<int> slice_of = AssignSlices(units, 4);
+  for (size_t u = 0; u < units.size(); ++u) loads[slice_of[u]] += units[u].cost;
+  // LPT: no slice exceeds the mean by more than its largest unit.
+  for (double load : loads) EXPECT_LE(load, total / 4 + longest_unit);
+  EXPECT_EQ(AssignSlices(units, 4), slice_of);
+}
+
+TEST(Slice, CollectionErrorsGoWithTheFirstSlice) {
+  Collection c = SkewedCollection();
+  c.errors.push_back({});
+  PlanOptions options;
+  EXPECT_EQ(SelectSlice(c, options, {}, {1, 2}).errors.size(), 1u);
+  EXPECT_TRUE(SelectSlice(c, options, {}, {2, 2}).errors.empty());
 }
 
 }  // namespace
