@@ -51,7 +51,7 @@ std::string NameOf(const std::string& assignment) {
 }  // namespace
 
 bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env) {
-  if (entry.collection_errors) return false;
+  if (entry.collection_errors || settings.imports == Imports::kOwn) return false;
   std::string forced = GetVariable(env, "PYTEST_SHARDS_WARM");
   if (forced == "0" || forced == "off" || forced == "OFF") return false;
   if (forced == "1" || forced == "on" || forced == "ON") return true;

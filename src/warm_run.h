@@ -19,7 +19,9 @@ namespace pytest_shards {
 
 // GRANULARITY file and test (WARM auto), or WARM on; never with WARM off,
 // for the collection-errors entry, or with PYTEST_SHARDS_WARM=0 in `env`
-// (PYTEST_SHARDS_WARM=1 turns it on for every other entry).
+// (PYTEST_SHARDS_WARM=1 turns it on for every other entry). Never under
+// IMPORTS own either: the server imports the whole suite, which is what
+// that option opts out of.
 bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
 
 // The warm server of the plan's run, watching `ctest` (the runner's parent):

@@ -15,6 +15,7 @@
 #include "file_util.h"
 #include "runs.h"
 #include "test_dir.h"
+#include "warm_run.h"
 
 namespace pytest_shards {
 namespace {
@@ -39,6 +40,25 @@ WarmRequest Request() {
   request.env = {"A=1"};
   request.cwd = "/w";
   return request;
+}
+
+TEST(UseWarmTest, FileAndTestEntriesByDefaultNeverUnderImportsOwn) {
+  Settings settings;
+  Entry entry;
+  settings.granularity = Granularity::kShard;
+  EXPECT_FALSE(UseWarm(settings, entry, {}));
+  settings.granularity = Granularity::kFile;
+  EXPECT_TRUE(UseWarm(settings, entry, {}));
+  EXPECT_FALSE(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=0"}));
+  // The server imports the whole suite: IMPORTS own must not get it, even
+  // when asked for.
+  settings.imports = Imports::kOwn;
+  EXPECT_FALSE(UseWarm(settings, entry, {}));
+  settings.warm = Warm::kOn;
+  EXPECT_FALSE(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=1"}));
+  entry.collection_errors = true;
+  settings.imports = Imports::kSuite;
+  EXPECT_FALSE(UseWarm(settings, entry, {}));
 }
 
 TEST(WarmChildTest, FollowsTheChildTheServerForked) {
