@@ -99,8 +99,18 @@ class Server:
                 f"--shards-journal={journal or tmpdir / 'journal.jsonl'}", "-v"]
 
     def connect(self):
+        # The build tree may be deeper than sun_path allows, as in CI; the
+        # client in src/warm_socket-posix.cc goes through /proc/self/fd too.
+        address, dir_fd = warm.socket_address(str(self.dir / "socket"))
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        conn.connect(str(self.dir / "socket"))
+        try:
+            conn.connect(address)
+        except OSError:
+            conn.close()
+            raise
+        finally:
+            if dir_fd is not None:
+                os.close(dir_fd)
         return conn
 
     def ask(self, message):
