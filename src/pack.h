@@ -58,4 +58,17 @@ std::vector<Piece> PackLoad(const std::vector<std::vector<Piece>>& modules, int 
 // least 1. See pack.cc for the rule and why.
 int AutoShards(double total, double startup, bool timed, int cores, std::size_t pieces);
 
+// When ctest ends `bins` on `cores` slots: it starts the costliest waiting
+// entry (COST, descending) whenever a slot is free, and each entry also pays
+// `startup` seconds.
+double ScheduleMakespan(const std::vector<Piece>& bins, int cores, double startup);
+
+// SHARDS auto, second look. AutoShards' count assumes LPT can make the
+// shards about equally long; one test longer than a shard's share breaks
+// that, and ctest's schedule then leaves a core idle at the end. `pack(n)`
+// packs into n bins; this tries n = `cores`, 2 `cores`, ... up to `shards`
+// and keeps the most bins whose schedule ends within 2% of the earliest.
+std::vector<Piece> PackForCores(const std::function<std::vector<Piece>(int bins)>& pack, int shards,
+                                int cores, double startup);
+
 }  // namespace pytest_shards

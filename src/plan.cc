@@ -325,16 +325,20 @@ class Planner {
     if (bundles.empty()) return {};
     double total = 0;
     for (const Bundle& bundle : bundles) total += bundle.cost;
-    int shards =
-        options_.shards > 0
-            ? static_cast<int>(std::min<size_t>(options_.shards, bundles.size()))
-            : AutoShards(total, startup_, timed_, std::max(options_.cores, 1), bundles.size());
     ItemName node_id = [this](int i) -> const std::string& { return tests_[i].item->node_id; };
-    if (options_.distribution == Distribution::kLoad)
-      return PackLoad(ByModule(bundles), shards, node_id);
-    std::vector<Piece> pieces;
-    for (const Bundle& bundle : bundles) pieces.push_back({bundle.items, bundle.cost});
-    return PackLpt(std::move(pieces), shards, node_id);
+    auto pack = [&](int shards) {
+      if (options_.distribution == Distribution::kLoad)
+        return PackLoad(ByModule(bundles), shards, node_id);
+      std::vector<Piece> pieces;
+      for (const Bundle& bundle : bundles) pieces.push_back({bundle.items, bundle.cost});
+      return PackLpt(std::move(pieces), shards, node_id);
+    };
+    if (options_.shards > 0)
+      return pack(static_cast<int>(std::min<size_t>(options_.shards, bundles.size())));
+    int cores = std::max(options_.cores, 1);
+    int shards = AutoShards(total, startup_, timed_, cores, bundles.size());
+    // A schedule of guessed costs says nothing: more shards absorb the guesses.
+    return timed_ ? PackForCores(pack, shards, cores, startup_) : pack(shards);
   }
 
   // The bundles as pieces, by module in order of their first bundle, for

@@ -150,5 +150,37 @@ TEST(AutoShards, GuessedCostsGiveMoreShardsAndPiecesCapTheCount) {
   EXPECT_EQ(AutoShards(10000, 0.5, true, 8, 0), 1);
 }
 
+TEST(ScheduleMakespan, CostliestFirstOnTheFirstFreeSlot) {
+  // 180 | 120, then 120 on the second slot (240), the last 120 on the first.
+  EXPECT_DOUBLE_EQ(ScheduleMakespan(Singles({120, 180, 120, 120}), 2, 0), 300);
+  EXPECT_DOUBLE_EQ(ScheduleMakespan(Singles({120, 180, 120, 120}), 2, 1), 302);
+  EXPECT_DOUBLE_EQ(ScheduleMakespan(Singles({5, 5}), 4, 0), 5);
+  EXPECT_DOUBLE_EQ(ScheduleMakespan({Piece{}, Piece{}}, 2, 3), 0) << "empty bins start nothing";
+}
+
+TEST(PackForCores, FewerShardsWhenOneTestOutlastsAShardsShare) {
+  // numpy's shape: one 180 s test and 360 s of small ones, 4 shards asked
+  // for on 2 cores. LPT's 4 bins are 180 and three of 120 (300 s on 2
+  // cores); 2 bins are 180 + 90 and 270.
+  std::vector<double> costs{180};
+  for (int i = 0; i < 36; ++i) costs.push_back(10);
+  Names names(costs.size());
+  auto pack = [&](int bins) { return PackLpt(Singles(costs), bins, names.Get()); };
+  ASSERT_DOUBLE_EQ(ScheduleMakespan(pack(4), 2, 2), 304);
+  std::vector<Piece> chosen = PackForCores(pack, 4, 2, 2);
+  EXPECT_EQ(chosen.size(), 2u);
+  EXPECT_DOUBLE_EQ(ScheduleMakespan(chosen, 2, 2), 272);
+}
+
+TEST(PackForCores, KeepsTheShardsWhenTheyBalance) {
+  Names names(40);
+  auto pack = [&](int bins) {
+    return PackLpt(Singles(std::vector<double>(40, 10)), bins, names.Get());
+  };
+  EXPECT_EQ(PackForCores(pack, 8, 2, 1).size(), 8u) << "3 start-ups more are within 2%";
+  EXPECT_EQ(PackForCores(pack, 8, 2, 10).size(), 2u) << "start-ups this long are not";
+  EXPECT_EQ(PackForCores(pack, 3, 2, 1).size(), 3u) << "not a multiple of the cores: as asked";
+}
+
 }  // namespace
 }  // namespace pytest_shards

@@ -472,6 +472,21 @@ TEST(Plan, AutoShardCountIsAMultipleOfTheCores) {
   EXPECT_GE(seen.size(), 3u) << "the count depends on durations and start-up";
 }
 
+TEST(Plan, AutoMakesFewerShardsWhenOneTestOutlastsAShardsShare) {
+  // numpy's shape on 2 cores: one test a third of the suite. 8 equal-cost
+  // shards would leave one core idle while the long one ends; 2 do not.
+  Collection c = Uniform(400);
+  Durations d;
+  d.startup = 0.5;
+  for (const Item& item : c.items) d.tests[item.node_id] = 1.0;
+  d.tests[c.items.front().node_id] = 200;
+  PlanOptions options = Options(0);
+  options.cores = 2;
+  EXPECT_EQ(NormalShards(MakePlan(c, options, d)), 2);
+  d.tests[c.items.front().node_id] = 1.0;
+  EXPECT_GT(NormalShards(MakePlan(c, options, d)), 2) << "without it the count is AutoShards'";
+}
+
 TEST(Plan, AutoSplitsFinerWhileCostsAreGuesses) {
   // The same estimated total, once guessed (no durations) and once timed:
   // guesses may be far off, so they get more, smaller shards.
