@@ -56,7 +56,8 @@ Runs a pytest suite as parallel CTest entries.
   ``SHARDS <n>|auto``
     The number of non-serial shards. ``auto`` (the default) derives it from
     the cores, the estimated suite time and the measured interpreter
-    start-up.
+    start-up; once durations are measured, it takes fewer shards when one
+    test is longer than a shard's share, so that no core idles at the end.
 
   ``GRANULARITY shard|file|test``
     One entry per shard (the default), per test file, or per node ID (for
