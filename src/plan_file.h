@@ -34,6 +34,12 @@ struct Plan {
   std::vector<Entry> entries;
 };
 
+// The part of a suite one job of a CI matrix runs (slice.h): the k-th of n.
+struct Slice {
+  int index = 1;  // k: 1-based, as CI matrices count
+  int count = 1;  // n
+};
+
 // plan.json (format "pytest-shards-plan/1").
 struct PlanFile {
   std::string run_id;  // new at each plan; journals carry it
