@@ -63,6 +63,8 @@ def parse_args(argv):
     parser.add_argument("-j", "--jobs", type=int, default=2, help="ctest -j of each job")
     parser.add_argument("--work", required=True, type=pathlib.Path,
                         help="working directory, emptied first and kept afterwards")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="matrices of each kind, alternating which runs first (default 1)")
     parser.add_argument("--durations", type=pathlib.Path,
                         help="a durations file to use instead of making one with a first run")
     parser.add_argument("pytest_args", nargs="+", help="pytest arguments, after --")
@@ -166,17 +168,20 @@ def junit_cases(path):
 
 
 def run_matrix(matrix, label, durations):
+    """The n jobs of one matrix, one after another, and their merge."""
     args = matrix.args
     jobs = []
     for k in range(1, args.n + 1):
-        job = matrix.job(f"{label}-{k}", durations, PYTEST_SHARDS_SLICE=f"{k}/{args.n}")
+        job = matrix.job(f"{label}-{k}".replace(" ", "-"), durations,
+                         PYTEST_SHARDS_SLICE=f"{k}/{args.n}")
         jobs.append(job)
         print(f"{label} job {k}/{args.n}: configure {job['configure']:.1f} s, ctest "
               f"{job['ctest']:.1f} s (exit {job['exit']}), {job['tests']} tests "
               f"({job['test_seconds']:.1f} s of tests, {job['entries']} entries), "
               f"load {job['load']}", flush=True)
-    junit = matrix.work / f"{label}-merged.xml"
-    status, output = matrix.merge(label, [j["export"] for j in jobs], "--junit", junit)
+    name = label.replace(" ", "-")
+    junit = matrix.work / f"{name}-merged.xml"
+    status, output = matrix.merge(name, [j["export"] for j in jobs], "--junit", junit)
     cases = junit_cases(junit) if junit.exists() else []
     collected = jobs[0]["collected"]
     once = status == 0 and len(cases) == collected and len(set(cases)) == collected
@@ -228,7 +233,14 @@ def main(argv):
               f"{seed['ctest']:.1f} s, {seed['tests']} tests; durations file {durations}",
               flush=True)
 
-    results = [run_matrix(matrix, "without", None), run_matrix(matrix, "with", durations)]
+    results = []
+    for round_ in range(1, args.rounds + 1):
+        # Alternate which kind runs first, so that a drift of the machine's
+        # load does not always favour the same one.
+        kinds = [("without", None), ("with", durations)]
+        for kind, file in kinds if round_ % 2 else kinds[::-1]:
+            label = kind if args.rounds == 1 else f"{kind} r{round_}"
+            results.append(run_matrix(matrix, label, file))
     print()
     print(f"{args.n} jobs, each `PYTEST_SHARDS_SLICE=k/{args.n} ctest --test-dir <fresh tree> "
           f"-j {args.jobs}`, one after another; pytest args: {shown(args.pytest_args)}")
