@@ -1,10 +1,8 @@
 #include "ci_slice.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "error.h"
-#include "file_util.h"
 
 namespace pytest_shards {
 
@@ -93,25 +91,6 @@ std::string SliceMessage(const std::string& suite, const SliceChoice& choice) {
   // Plain quoting is enough: suite names are [A-Za-z0-9_.+-] (checked at
   // configure) and the sources are the fixed names above.
   return "message(\"pytest-shards: " + suite + ": " + DescribeSlice(choice) + "\")\n";
-}
-
-void WriteRunSlice(const std::filesystem::path& run_dir, const SliceChoice& choice) {
-  nlohmann::json json = {
-      {"index", choice.slice.index}, {"count", choice.slice.count}, {"source", choice.source}};
-  WriteFileAtomic(run_dir / "slice.json", json.dump() + "\n");
-}
-
-std::optional<SliceChoice> ReadRunSlice(const std::filesystem::path& run_dir) {
-  try {
-    nlohmann::json json = nlohmann::json::parse(ReadFile(run_dir / "slice.json"));
-    SliceChoice choice;
-    choice.slice.index = json.at("index").get<int>();
-    choice.slice.count = json.at("count").get<int>();
-    choice.source = json.at("source").get<std::string>();
-    return choice;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace pytest_shards

@@ -4,9 +4,7 @@
 // needs no configuration.
 #pragma once
 
-#include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,11 +41,5 @@ std::string DescribeSlice(const SliceChoice& choice);
 // "pytest-shards: <suite>: slice 2/3 from ..." (ctest shows message()
 // output of its test files); empty without a source.
 std::string SliceMessage(const std::string& suite, const SliceChoice& choice);
-
-// The slice a run was planned for, beside its plan.json (runs/<run id>/
-// slice.json), so that `report --export` can say which slice a job ran.
-void WriteRunSlice(const std::filesystem::path& run_dir, const SliceChoice& choice);
-// Nothing when the run has no (readable) slice.json: planned before it existed.
-std::optional<SliceChoice> ReadRunSlice(const std::filesystem::path& run_dir);
 
 }  // namespace pytest_shards

@@ -113,6 +113,8 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
     file.module_paths = ModulePaths(collection);
+    file.slice = slice;
+    file.slice_source = choice.source;
     // A CI slice is cut from the collection and DURATIONS_FILE alone, then
     // planned for this machine (its cores, local store, last-failed).
     file.plan = MakePlan(
@@ -120,7 +122,6 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
         plan_options, durations);
     PrioritiseLastFailed(&file.plan);
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
-    WriteRunSlice(RunDir(settings.suite_dir, file.run_id), choice);
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations));
     tests += SliceMessage(settings.suite, choice);

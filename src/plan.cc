@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "disjoint_sets.h"
 #include "pack.h"
 
 namespace pytest_shards {
@@ -150,31 +151,8 @@ std::vector<PlannedTest> ReadItems(const Collection& collection, const PlanOptio
   return tests;
 }
 
-// Union-find over item positions; the root of a set is its smallest
-// position, i.e. its first item in collection order.
-class DisjointSets {
- public:
-  explicit DisjointSets(size_t size) : parent_(size) {
-    std::iota(parent_.begin(), parent_.end(), 0);
-  }
-  int Find(int i) {
-    while (parent_[i] != i) i = parent_[i] = parent_[parent_[i]];
-    return i;
-  }
-  void Union(int a, int b) {
-    a = Find(a);
-    b = Find(b);
-    if (a > b) std::swap(a, b);
-    parent_[b] = a;
-  }
-
- private:
-  std::vector<int> parent_;
-};
-
-// Tests that share an entry whatever the packing: an xdist group, and what
-// DISTRIBUTION keeps together (a module, a class). Packing (pack.h) places
-// a bundle as one Piece.
+// A TestBundle (plan.h) as item positions. Packing (pack.h) places a
+// bundle as one Piece.
 struct Bundle {
   std::vector<int> items;  // positions, ascending
   double cost = 0;
@@ -423,43 +401,20 @@ Plan MakePlan(const Collection& collection, const PlanOptions& options,
   return Planner(collection, options, durations).Make();
 }
 
-std::vector<SliceUnit> SliceUnits(const Collection& collection, const PlanOptions& options,
-                                  const Durations& durations) {
-  Durations costs = durations;
-  costs.failed.clear();  // last-failed is local state: it must not move a test between slices
-  std::vector<PlannedTest> tests = ReadItems(collection, options, costs);
+std::vector<TestBundle> MakeTestBundles(const Collection& collection, const PlanOptions& options,
+                                        const Durations& durations) {
+  std::vector<PlannedTest> tests = ReadItems(collection, options, durations);
   std::vector<int> all(tests.size());
   std::iota(all.begin(), all.end(), 0);
-  std::vector<Bundle> bundles = MakeBundles(tests, all, options.distribution);
-  // Bundles sharing a lock run on one machine, where the lock holds.
-  DisjointSets sets(bundles.size());
-  std::map<std::string, int> first;
-  for (int b = 0; b < static_cast<int>(bundles.size()); ++b) {
-    std::vector<std::string> keys = bundles[b].locks;
-    if (bundles[b].exclusive) keys.push_back("exclusive:");
-    for (const std::string& key : keys) {
-      auto [it, inserted] = first.emplace(key, b);
-      if (!inserted) sets.Union(it->second, b);
-    }
+  std::vector<TestBundle> bundles;
+  for (Bundle& bundle : MakeBundles(tests, all, options.distribution)) {
+    TestBundle& out = bundles.emplace_back();
+    for (int i : bundle.items) out.node_ids.push_back(tests[i].item->node_id);
+    out.cost = bundle.cost;
+    out.exclusive = bundle.exclusive;
+    out.locks = std::move(bundle.locks);
   }
-  std::vector<SliceUnit> units;
-  std::map<int, size_t> unit_of_root;
-  std::vector<std::vector<int>> items;
-  for (int b = 0; b < static_cast<int>(bundles.size()); ++b) {
-    auto [it, inserted] = unit_of_root.emplace(sets.Find(b), units.size());
-    if (inserted) {
-      units.emplace_back();
-      items.emplace_back();
-    }
-    items[it->second].insert(items[it->second].end(), bundles[b].items.begin(),
-                             bundles[b].items.end());
-    units[it->second].cost += bundles[b].cost;
-  }
-  for (size_t u = 0; u < units.size(); ++u) {
-    std::sort(items[u].begin(), items[u].end());
-    for (int i : items[u]) units[u].node_ids.push_back(tests[i].item->node_id);
-  }
-  return units;
+  return bundles;
 }
 
 namespace {

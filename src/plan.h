@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "collection.h"
 #include "durations.h"
@@ -30,17 +31,20 @@ struct PlanOptions {
 // entries, in place), labelled "last-failed".
 Plan MakePlan(const Collection& collection, const PlanOptions& options, const Durations& durations);
 
-// What one job of a CI matrix must run whole (slice.h): the bundles
-// DISTRIBUTION and xdist groups keep together, joined with every other
-// bundle that shares a serial lock (all exclusive tests are one), with
-// their estimated seconds from `durations` (its failed set is ignored).
-// Node IDs in collection order; units in order of their first test.
-struct SliceUnit {
+// Tests that share an entry whatever the packing: an xdist group, and what
+// DISTRIBUTION keeps together (a module, a class). What a CI slice keeps
+// whole (slice.h). In order of their first test; node IDs in collection
+// order, each once.
+struct TestBundle {
   std::vector<std::string> node_ids;
-  double cost = 0;
+  double cost = 0;  // estimated seconds, from `durations`
+  bool exclusive = false;
+  // The serial locks, and the group's lock when a failed member runs apart
+  // from the rest of its xdist group; sorted, unique.
+  std::vector<std::string> locks;
 };
-std::vector<SliceUnit> SliceUnits(const Collection& collection, const PlanOptions& options,
-                                  const Durations& durations);
+std::vector<TestBundle> MakeTestBundles(const Collection& collection, const PlanOptions& options,
+                                        const Durations& durations);
 
 // Lifts the cost of every entry labelled "last-failed" above all others, so
 // that ctest, which starts the highest COST first, starts them first. Applied

@@ -75,6 +75,21 @@ Entry ReadEntry(JsonReader& reader) {
   return entry;
 }
 
+void ReadSlice(JsonReader& reader, PlanFile* file) {
+  reader.BeginObject();
+  for (std::string key; reader.NextKey(&key);) {
+    if (key == "index") {
+      file->slice.index = static_cast<int>(reader.Integer());
+    } else if (key == "count") {
+      file->slice.count = static_cast<int>(reader.Integer());
+    } else if (key == "source") {
+      file->slice_source = reader.String();
+    } else {
+      reader.Skip();
+    }
+  }
+}
+
 PlanFile ReadDocument(JsonReader& reader, std::string* format) {
   PlanFile file;
   bool has_run_id = false, has_settings = false, has_rootdir = false, has_entries = false;
@@ -96,6 +111,8 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format) {
     } else if (key == "module_paths") {
       reader.BeginObject();
       for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
+    } else if (key == "slice") {
+      ReadSlice(reader, &file);
     } else if (key == "entries") {
       reader.BeginArray();
       while (reader.NextElement()) file.plan.entries.push_back(ReadEntry(reader));
@@ -154,6 +171,15 @@ std::string PlanFileText(const PlanFile& file) {
     writer.Key(part);
     writer.String(path);
   }
+  writer.EndObject();
+  writer.Key("slice");
+  writer.BeginObject();
+  writer.Key("index");
+  writer.Integer(file.slice.index);
+  writer.Key("count");
+  writer.Integer(file.slice.count);
+  writer.Key("source");
+  writer.String(file.slice_source);
   writer.EndObject();
   writer.Key("entries");
   writer.BeginArray();

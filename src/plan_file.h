@@ -34,6 +34,12 @@ struct Plan {
   std::vector<Entry> entries;
 };
 
+// The part of a suite one job of a CI matrix runs (slice.h): the k-th of n.
+struct Slice {
+  int index = 1;  // k: 1-based, as CI matrices count
+  int count = 1;  // n
+};
+
 // plan.json (format "pytest-shards-plan/1").
 struct PlanFile {
   std::string run_id;  // new at each plan; journals carry it
@@ -45,6 +51,11 @@ struct PlanFile {
   // only where that is not <rootdir>/<part>: with `--pyargs pkg` and a rootdir
   // outside pkg, pytest makes IDs relative to the package instead.
   std::map<std::string, std::string> module_paths;
+  // The CI slice the plan holds (1/1: the whole suite) and what chose it
+  // (ci_slice.h: "PYTEST_SHARDS_SLICE", "CI_NODE_INDEX/CI_NODE_TOTAL
+  // (GitLab)", ...; empty: nothing did), for `report --export`.
+  Slice slice;
+  std::string slice_source;
 };
 
 // The module_paths of a plan made from `collection`.

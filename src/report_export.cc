@@ -3,13 +3,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <utility>
 
-#include "ci_slice.h"
 #include "hash.h"
-#include "runs.h"
 
 namespace pytest_shards {
 
@@ -81,17 +78,15 @@ json ExportSuite(const Report& report, const PlanFile& plan, const Collection& c
   }
   json entries = json::array();
   for (const EntryRow& row : report.entries) entries.push_back(EntryJson(row));
-  json suite = {{"suite", report.suite},
-                {"run_id", report.run_id},
-                {"collection", CollectionIdentity(collection)},
-                {"collected", Collected(names)},
-                {"tests", tests},
-                {"entries", entries}};
-  std::optional<SliceChoice> slice = ReadRunSlice(RunDir(plan.settings.suite_dir, plan.run_id));
-  if (slice)
-    suite["slice"] = {
-        {"index", slice->slice.index}, {"count", slice->slice.count}, {"source", slice->source}};
-  return suite;
+  return {
+      {"suite", report.suite},
+      {"run_id", report.run_id},
+      {"collection", CollectionIdentity(collection)},
+      {"collected", Collected(names)},
+      {"tests", tests},
+      {"entries", entries},
+      {"slice",
+       {{"index", plan.slice.index}, {"count", plan.slice.count}, {"source", plan.slice_source}}}};
 }
 
 json ExportDocument(const std::vector<json>& suites) {

@@ -1,9 +1,13 @@
 #include "slice.h"
 
 #include <algorithm>
+#include <map>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "disjoint_sets.h"
 #include "error.h"
 #include "pack.h"
 
@@ -33,6 +37,43 @@ Slice ParseSlice(const std::string& text) {
     throw Error("PYTEST_SHARDS_SLICE='" + text +
                 "' is not k/n with 1 <= k <= n; set it like 2/4 (the 2nd of 4 slices) or unset it");
   return slice;
+}
+
+std::vector<SliceUnit> SliceUnits(const Collection& collection, const PlanOptions& options,
+                                  const Durations& durations) {
+  Durations costs = durations;
+  costs.failed.clear();  // last-failed is local state: it must not move a test between slices
+  std::vector<TestBundle> bundles = MakeTestBundles(collection, options, costs);
+  // Bundles sharing a lock run on one machine, where the lock holds.
+  DisjointSets sets(bundles.size());
+  std::map<std::string, int> first;
+  for (int b = 0; b < static_cast<int>(bundles.size()); ++b) {
+    std::vector<std::string> keys = bundles[b].locks;
+    if (bundles[b].exclusive) keys.push_back("exclusive:");
+    for (const std::string& key : keys) {
+      auto [it, inserted] = first.emplace(key, b);
+      if (!inserted) sets.Union(it->second, b);
+    }
+  }
+  std::vector<SliceUnit> units;
+  std::map<int, size_t> unit_of_root;
+  for (int b = 0; b < static_cast<int>(bundles.size()); ++b) {
+    auto [it, inserted] = unit_of_root.emplace(sets.Find(b), units.size());
+    if (inserted) units.emplace_back();
+    SliceUnit& unit = units[it->second];
+    unit.node_ids.insert(unit.node_ids.end(), bundles[b].node_ids.begin(),
+                         bundles[b].node_ids.end());
+    unit.cost += bundles[b].cost;
+  }
+  // A unit of several bundles holds them one after another: back into
+  // collection order.
+  std::unordered_map<std::string_view, size_t> position;
+  for (const Item& item : collection.items) position.emplace(item.node_id, position.size());
+  auto earlier = [&](const std::string& a, const std::string& b) {
+    return position.at(a) < position.at(b);
+  };
+  for (SliceUnit& unit : units) std::sort(unit.node_ids.begin(), unit.node_ids.end(), earlier);
+  return units;
 }
 
 std::vector<int> AssignSlices(const std::vector<SliceUnit>& units, int count) {

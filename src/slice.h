@@ -12,14 +12,21 @@
 
 namespace pytest_shards {
 
-struct Slice {
-  int index = 1;  // k: 1-based, as CI matrices count
-  int count = 1;  // n
-};
-
 // Parses "k/n" (1 <= k <= n). Throws Error with one line naming the value
 // and the fix otherwise.
 Slice ParseSlice(const std::string& text);
+
+// What one job of a CI matrix must run whole: the bundles DISTRIBUTION and
+// xdist groups keep together (plan.h), joined with every other bundle that
+// shares a serial lock (all exclusive tests are one), with their estimated
+// seconds from `durations` (its failed set is ignored).
+// Node IDs in collection order; units in order of their first test.
+struct SliceUnit {
+  std::vector<std::string> node_ids;
+  double cost = 0;
+};
+std::vector<SliceUnit> SliceUnits(const Collection& collection, const PlanOptions& options,
+                                  const Durations& durations);
 
 // The slice (0-based) of every unit: the units packed by their cost into
 // `count` slices, longest first (PackLpt, pack.h), ties broken by their

@@ -18,55 +18,54 @@ The jobs plan for PYTEST_SHARDS_CORES 1, 2 and 4, from a DURATIONS_FILE that
 `merge --durations-out` wrote from a first, unsliced run: slices depend only
 on the collection and that file, never on a job's cores or local history.
 
-usage: ci_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
-                   --work DIR --python PYTHON
+It runs timed_suite.py's project; the options are harness.py's.
 """
-import collections
 import json
 import shutil
 import xml.etree.ElementTree as ElementTree
 
-from timed_suite import check, clean_env, evidence, install, parse_args, run, write_project
+from harness import arguments, check, check_once, configure, install, installed_tool, run, start
+from timed_suite import clean_env, evidence, write_project
 
 CORES = ("1", "2", "4")
 
 
-def configure(args, project, build, *options):
+def fresh_tree(args, project, build, *options):
+    """A fresh build tree, as a CI job starts with."""
     shutil.rmtree(build, ignore_errors=True)
-    run([args.cmake, "-S", project, "-B", build, f"-DCMAKE_PREFIX_PATH={args.prefix}",
-         f"-DPython3_EXECUTABLE={args.python}", *options], env=clean_env())
+    configure(args, project, build, args.prefix, *options, env=clean_env())
 
 
 def job(args, build, export, **env):
     """One CI job: ctest in its build tree, then its export. Returns the node
     IDs it ran (from the evidence) and ctest's output."""
     shutil.rmtree(build / "evidence", ignore_errors=True)
-    result = run([args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure"],
+    result = run(args.ctest, "--test-dir", build, "-j", "2", "--output-on-failure",
                  env=clean_env(**env))
-    run([args.tool, "report", "--build-dir", build, "--export", export], env=clean_env())
+    run(args.tool, "report", "--build-dir", build, "--export", export, env=clean_env())
     return [r["nodeid"] for r in evidence(build)], result.stdout + result.stderr
 
 
 def main():
-    args = parse_args()
+    args = start(arguments(__doc__))
     work = args.work
-    args.prefix = work / "prefix"
-    args.tool = install(args.cmake, args.build_dir, args.prefix)
+    args.prefix = install(args)
+    args.tool = installed_tool(args.prefix)
     project = work / "project"
     ids = write_project(project, sleep=0.05)
 
     # A first run, unsliced, gives the durations file the matrix plans from.
     seed = work / "seed"
-    configure(args, project, seed)
+    fresh_tree(args, project, seed)
     job(args, seed, work / "seed.json", PYTEST_SHARDS_CORES="2")
     seeded = work / "seed-durations.json"
-    run([args.tool, "merge", work / "seed.json", "--durations-out", seeded])
+    run(args.tool, "merge", work / "seed.json", "--durations-out", seeded)
     with_file = f"-DDURATIONS={seeded}"
 
     exports, ran = [], []
     for k, cores in enumerate(CORES, start=1):
         build = work / f"job-{k}"
-        configure(args, project, build, with_file)
+        fresh_tree(args, project, build, with_file)
         export = work / f"job-{k}.json"
         tests, output = job(args, build, export, PYTEST_SHARDS_SLICE=f"{k}/3",
                             PYTEST_SHARDS_CORES=cores)
@@ -75,14 +74,12 @@ def main():
         check(tests, f"job {k} (PYTEST_SHARDS_CORES={cores}) ran {len(tests)} tests")
         exports.append(export)
         ran += tests
-    counts = collections.Counter(ran)
-    check(sorted(counts) == sorted(ids) and set(counts.values()) == {1},
-          f"the evidence: each of the {len(ids)} collected tests started exactly once across "
-          f"the three jobs", str(counts))
+    check_once(ran, ids, f"the evidence: each of the {len(ids)} collected tests started exactly "
+                         f"once across the three jobs")
 
     junit, durations = work / "merged.xml", work / "durations.json"
-    merged = run([args.tool, "merge", *exports, "--junit", junit, "--durations-out", durations],
-                 ok=False)
+    merged = run(args.tool, "merge", *exports, "--junit", junit, "--durations-out", durations,
+                 check=False)
     check(merged.returncode == 0 and merged.stdout.endswith("OK\n"),
           "merge of the three exports exits 0", merged.stdout + merged.stderr)
     print(merged.stdout, end="")
@@ -99,7 +96,7 @@ def main():
     keys = [line.split('"')[1] for line in text.splitlines() if "::test_" in line]
     check(keys == sorted(keys), "merge --durations-out: sorted by node ID")
 
-    partial = run([args.tool, "merge", exports[0], exports[1]], ok=False)
+    partial = run(args.tool, "merge", exports[0], exports[1], check=False)
     third = json.loads(exports[2].read_text())["suites"][0]["tests"]
     lost = sorted(t["nodeid"] for t in third)
     named = all(f"{n} ({project / 'suite' / n.split('::')[0]})" in partial.stdout for n in lost)
@@ -108,10 +105,10 @@ def main():
           f"the third by node ID and module path", partial.stdout + partial.stderr)
 
     other = work / "other"
-    configure(args, project, other, "-DSUITE_ARGS=-k;not test_0")
+    fresh_tree(args, project, other, "-DSUITE_ARGS=-k;not test_0")
     other_export = work / "other.json"
     job(args, other, other_export, PYTEST_SHARDS_SLICE="3/3")
-    mixed = run([args.tool, "merge", exports[0], exports[1], other_export], ok=False)
+    mixed = run(args.tool, "merge", exports[0], exports[1], other_export, check=False)
     check(mixed.returncode != 0 and "comes from different collections" in mixed.stderr and
           str(other_export) in mixed.stderr and mixed.stderr.count("\n") == 1,
           "merge of an export of another collection: one line naming the files",
@@ -119,7 +116,7 @@ def main():
 
     # A fresh tree, as job 2's was: both plan without durations.
     build = work / "gitlab"
-    configure(args, project, build, with_file)
+    fresh_tree(args, project, build, with_file)
     gitlab, output = job(args, build, work / "gitlab.json", CI_NODE_INDEX="2", CI_NODE_TOTAL="3",
                          PYTEST_SHARDS_CORES=CORES[1])
     sliced = [t["nodeid"] for t in json.loads(exports[1].read_text())["suites"][0]["tests"]]

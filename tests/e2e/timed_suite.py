@@ -3,12 +3,10 @@
 test sleeping SLEEP seconds and recording, in EVIDENCE_DIR, its node ID, its
 shard and when it started and ended, so that a check can prove from the
 suite's own evidence which tests ran, how often, and whether two ran at
-once. The checks' common helpers are harness.py's; ci_check.py still takes
-them from here under their older names (parse_args, install, run)."""
+once. The checks' common helpers are harness.py's."""
 import os
 
 import harness
-from harness import check  # noqa: F401 (ci_check.py imports it from here)
 
 FILES, TESTS = 6, 2
 
@@ -82,26 +80,6 @@ def overlapping(records):
     """Pairs of tests of different pytest processes whose intervals overlap."""
     return [(a["nodeid"], b["nodeid"]) for i, a in enumerate(records) for b in records[i + 1:]
             if a["pid"] != b["pid"] and harness.overlapped(a, b)]
-
-
-# ---- ci_check.py's spelling of the harness (until it moves onto harness.py) -----
-
-
-def parse_args():
-    """harness.arguments() and harness.start(): the options every check takes,
-    --work resolved and emptied."""
-    return harness.start(harness.arguments(__doc__))
-
-
-def install(cmake, build_dir, prefix):
-    """pytest-shards installed from its build tree; returns the executable."""
-    harness.run(cmake, "--install", build_dir, "--prefix", prefix)
-    return harness.installed_tool(prefix)
-
-
-def run(argv, ok=True, **kwargs):
-    """harness.run() with the argument list as one list and ok for check."""
-    return harness.run(*argv, check=ok, **kwargs)
 
 
 CI_VARIABLES = ("PYTEST_SHARDS_SLICE", "PYTEST_SHARDS_CORES", "PYTEST_SHARDS_PRESET_JOBS",

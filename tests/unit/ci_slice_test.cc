@@ -5,7 +5,6 @@
 #include <string>
 
 #include "error.h"
-#include "test_dir.h"
 
 namespace pytest_shards {
 namespace {
@@ -81,18 +80,6 @@ TEST(SliceMessage, PrintsTheChoiceFromTheTestsFile) {
   EXPECT_EQ(
       SliceMessage("app", ChooseSlice({{"CI_NODE_INDEX", "2"}, {"CI_NODE_TOTAL", "3"}})),
       "message(\"pytest-shards: app: slice 2/3 from CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)\")\n");
-}
-
-TEST(RunSlice, ReadsBackWhatThePlanWrote) {
-  std::filesystem::path dir = FreshTestDir();
-  EXPECT_FALSE(ReadRunSlice(dir).has_value());
-  WriteRunSlice(dir, ChooseSlice({{"CIRCLE_NODE_INDEX", "1"}, {"CIRCLE_NODE_TOTAL", "4"}}));
-  std::optional<SliceChoice> back = ReadRunSlice(dir);
-  ASSERT_TRUE(back.has_value());
-  EXPECT_EQ(back->slice.index, 2);
-  EXPECT_EQ(back->slice.count, 4);
-  EXPECT_EQ(back->source, "CIRCLE_NODE_INDEX/CIRCLE_NODE_TOTAL (CircleCI)");
-  std::filesystem::remove_all(dir);
 }
 
 TEST(EnvironmentMap, SplitsAtTheFirstEquals) {

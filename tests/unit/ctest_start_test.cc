@@ -3,12 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 
-#include "ci_slice.h"
 #include "collect.h"
 #include "file_util.h"
 #include "plan.h"
@@ -103,9 +101,12 @@ TEST_F(CtestStartTest, CiVariablesChooseTheSliceAsPytestShardsSliceDoes) {
                       "(GitLab)\")"),
             std::string::npos)
       << text;
-  std::optional<SliceChoice> recorded = ReadRunSlice(tests.parent_path());
-  ASSERT_TRUE(recorded.has_value());
-  EXPECT_EQ(recorded->slice.index, 2);
+  // The plan says which slice it holds, and what chose it.
+  PlanFile recorded = ReadPlanFile(tests.parent_path() / "plan.json", "");
+  EXPECT_EQ(recorded.slice.index, 2);
+  EXPECT_EQ(recorded.slice.count, 3);
+  EXPECT_EQ(recorded.slice_source, "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)");
+  EXPECT_FALSE(fs::exists(tests.parent_path() / "slice.json"));
   // PYTEST_SHARDS_SLICE (--slice) wins over them.
   EXPECT_EQ(PlannedIds(Plan("2/3")), sliced);
   EXPECT_NE(PlannedIds(Plan("1/3")), sliced);

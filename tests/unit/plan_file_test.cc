@@ -66,6 +66,8 @@ TEST(PlanFile, JsonRoundTrip) {
   file.xdist = true;
   file.plan = FullPlan();
   file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
+  file.slice = {2, 3};
+  file.slice_source = "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)";
 
   json document = PlanFileToJson(file);
   EXPECT_EQ(document.at("format"), "pytest-shards-plan/1");
@@ -76,6 +78,9 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_EQ(back.settings.suite, "suite");
   EXPECT_EQ(back.settings.args, file.settings.args);
   EXPECT_EQ(back.module_paths, file.module_paths);
+  EXPECT_EQ(back.slice.index, 2);
+  EXPECT_EQ(back.slice.count, 3);
+  EXPECT_EQ(back.slice_source, "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)");
   ASSERT_EQ(back.plan.entries.size(), file.plan.entries.size());
   for (size_t i = 0; i < back.plan.entries.size(); ++i) {
     const Entry& a = file.plan.entries[i];
@@ -90,6 +95,15 @@ TEST(PlanFile, JsonRoundTrip) {
     EXPECT_EQ(a.collection_errors, b.collection_errors);
   }
   EXPECT_EQ(PlanFileToJson(back).dump(), document.dump());
+}
+
+TEST(PlanFile, APlanWithoutASliceHoldsTheWholeSuite) {
+  json document = PlanFileToJson(PlanFile{});
+  document.erase("slice");
+  PlanFile back = PlanFileFromJson(document);
+  EXPECT_EQ(back.slice.index, 1);
+  EXPECT_EQ(back.slice.count, 1);
+  EXPECT_EQ(back.slice_source, "");
 }
 
 TEST(ModulePaths, ListsOnlyModulesThatAreNotBelowTheRootdirAsNamed) {

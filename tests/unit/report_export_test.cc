@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include "ci_slice.h"
-#include "runs.h"
-#include "test_dir.h"
-
 namespace pytest_shards {
 namespace {
 
@@ -106,19 +102,14 @@ TEST(ReportExport, ListsEveryCollectedTestAlsoThoseOfOtherSlices) {
   EXPECT_EQ(collected[3]["id"], "tests/test_u.py::test_y");
 }
 
-TEST(ReportExport, SaysWhichSliceTheRunWasPlannedFor) {
+TEST(ReportExport, SaysWhichSliceThePlanHeld) {
   Fixture f;
-  EXPECT_FALSE(ExportSuite(f.report, f.plan, f.collection).contains("slice"));
-  std::filesystem::path suite_dir = FreshTestDir();
-  f.plan.settings.suite_dir = suite_dir;
-  f.plan.run_id = "2000-1";
-  SliceChoice choice;
-  choice.slice = {2, 3};
-  choice.source = "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)";
-  WriteRunSlice(RunDir(suite_dir, "2000-1"), choice);
+  EXPECT_EQ(ExportSuite(f.report, f.plan, f.collection)["slice"],
+            json({{"index", 1}, {"count", 1}, {"source", ""}}));
+  f.plan.slice = {2, 3};
+  f.plan.slice_source = "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)";
   EXPECT_EQ(ExportSuite(f.report, f.plan, f.collection)["slice"],
             json({{"index", 2}, {"count", 3}, {"source", "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)"}}));
-  std::filesystem::remove_all(suite_dir);
 }
 
 }  // namespace
