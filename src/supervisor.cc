@@ -177,8 +177,10 @@ Supervisor::Ending Supervisor::RunOnce(const SpawnOptions& command, int* exit_st
 // Waits for pytest, enforcing the timeouts and passing on interrupts.
 Supervisor::Ending Supervisor::AwaitEnd(PytestProcess& pytest) {
   JournalTail& tail = journal_.tail();
+  // The first sample after kMemorySampleSeconds: at its start pytest's group
+  // is pytest alone, whose peak wait4 reports, and a scan of /proc costs
+  // more than most per-test entries' tests.
   double sampled = processes_.SteadyTime();
-  SampleMemory(pytest);
   for (;;) {
     if (pytest.Wait(kPollSeconds)) return Ending::kFinished;
     if (processes_.SteadyTime() - sampled >= kMemorySampleSeconds) {
