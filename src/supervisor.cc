@@ -97,7 +97,13 @@ int Supervisor::RunNodeIds(
   std::map<std::string, std::string> outcomes = tail.LatestOutcomes();
   bool failed = false;
   for (const std::string& id : node_ids) failed = failed || IsFailure(outcomes[id]);
-  if (!failed && ending == Ending::kFinished && exit_status != 0) {
+  // pytest exits 5 (no tests collected) when it had no item to run: every
+  // node ID of the entry is a module skipped as a whole (importorskip at
+  // module level), whose result the journal holds. Plain pytest on that
+  // module says "1 skipped"; a shard that holds it passes.
+  constexpr int kNoTestsCollected = 5;
+  if (!failed && ending == Ending::kFinished && exit_status != 0 &&
+      exit_status != kNoTestsCollected) {
     Print("pytest exited with status " + std::to_string(exit_status) + " although no test failed");
     failed = true;
   }
