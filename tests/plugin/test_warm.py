@@ -347,3 +347,50 @@ def test_frames_carry_descriptors():
     left.close()
     assert warm.recv_frame(right) == (None, [])
     right.close()
+
+
+@pytest.mark.parametrize("watch", ["inotify", "stat every file"])
+def test_imported_files_see_writes_replacements_and_deletions(tmp_path, monkeypatch, watch):
+    if watch == "inotify" and not sys.platform.startswith("linux"):
+        pytest.skip("inotify is Linux's")
+    if watch == "stat every file":
+        monkeypatch.setattr(warm.DirectoryWatch, "start", classmethod(lambda cls, dirs: None))
+    (tmp_path / "pkg").mkdir()
+    written, replaced, deleted, linked = (tmp_path / "a.py", tmp_path / "pkg" / "b.py",
+                                          tmp_path / "pkg" / "c.py", tmp_path / "d.py")
+    for path in (written, replaced, deleted):
+        path.write_text("x = 1\n")
+    (tmp_path / "elsewhere").mkdir()
+    target = tmp_path / "elsewhere" / "d.py"
+    target.write_text("x = 1\n")
+    linked.symlink_to(target)
+
+    def imported():
+        return warm.ImportedFiles(extra=[str(p) for p in (written, replaced, deleted, linked)])
+
+    files = imported()
+    assert (files.watch is not None) == (watch == "inotify")
+    assert files.changed() is None
+    (tmp_path / "unrelated.txt").write_text("other files in the same directory")
+    os.chmod(written, 0o600)  # an event, but its stamp stays
+    assert files.changed() is None
+    written.write_text("x = 22\n")
+    assert files.changed() == str(written)
+    assert files.changed() == str(written), "still changed on the next request"
+    files.close()
+
+    files = imported()
+    (tmp_path / "pkg" / "b.py.new").write_text("x = 1\n")
+    os.replace(tmp_path / "pkg" / "b.py.new", replaced)  # an editor's save, a rebuilt .so
+    assert files.changed() == str(replaced)
+    files.close()
+
+    files = imported()
+    deleted.unlink()
+    assert files.changed() == str(deleted)
+    files.close()
+
+    files = imported()
+    target.write_text("x = 333\n")  # through the symlink's target directory
+    assert files.changed() == str(linked)
+    files.close()

@@ -346,6 +346,14 @@ TEST_F(SupervisorTest, NonZeroExitWithoutFailuresFailsTheEntry) {
   EXPECT_CONTAINS(output_, "pytest exited with status 3 although no test failed");
 }
 
+TEST_F(SupervisorTest, NoTestsCollectedWithEveryResultJournaledPasses) {
+  // A per-file or per-test entry of a module skipped as a whole: the
+  // journal has its result, pytest ran no item and exits 5.
+  world_.finish_status = 5;
+  EXPECT_EQ(Run({"t1"}), 0) << output_;
+  EXPECT_EQ(Outcomes()["t1"], "passed");
+}
+
 TEST_F(SupervisorTest, FailureFailsTheEntryWithoutARestart) {
   world_.acts["t2"] = Act::kFail;
   EXPECT_EQ(Run(kFive), 1) << output_;

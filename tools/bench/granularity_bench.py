@@ -13,6 +13,12 @@ exact commands. Run on demand, never in CI:
       --rounds 3 --suite tests/demo --modes shard,test-warm
 
 Modes: shard, shard-warm (PYTEST_SHARDS_WARM=1), test-warm, test-cold.
+
+A suite not written here, as pytest arguments after `--` (ARGS of
+pytest_shard_tests), run from an empty working directory:
+
+  /usr/bin/python3 tools/bench/granularity_bench.py --build-dir BUILD -j 2 \\
+      --rounds 3 --modes shard,test-warm -- --pyargs networkx.algorithms.centrality
 """
 import argparse
 import os
@@ -25,14 +31,17 @@ import sys
 import tempfile
 import time
 
+from bench import cmake_quote
+
 MODES = ("shard", "shard-warm", "test-warm", "test-cold")
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--build-dir", required=True, type=pathlib.Path)
-    parser.add_argument("--suite", required=True, type=pathlib.Path,
-                        help="the suite's directory (WORKING_DIRECTORY), e.g. tests/demo")
+    parser.add_argument("--suite", type=pathlib.Path,
+                        help="the suite's directory (WORKING_DIRECTORY), e.g. tests/demo; "
+                             "default: an empty directory under --work")
     parser.add_argument("--python", default="/usr/bin/python3")
     parser.add_argument("--cmake", default=shutil.which("cmake") or "cmake")
     parser.add_argument("--ctest", default=shutil.which("ctest") or "ctest")
@@ -40,7 +49,10 @@ def parse_args(argv):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--modes", default="shard,test-warm")
     parser.add_argument("--work", type=pathlib.Path)
+    parser.add_argument("pytest_args", nargs="*", help="ARGS of the suite, after --")
     args = parser.parse_args(argv)
+    if not args.suite and not args.pytest_args:
+        parser.error("give --suite DIR or the suite's pytest arguments after --")
     args.modes = [m for m in args.modes.split(",") if m]
     if set(args.modes) - set(MODES):
         parser.error(f"modes are {', '.join(MODES)}")
@@ -52,7 +64,7 @@ cmake_minimum_required(VERSION 3.25...4.3)
 project(granularity_bench NONE)
 enable_testing()
 find_package(PytestShards 1.0 REQUIRED)
-pytest_shard_tests(suite WORKING_DIRECTORY "{suite}" GRANULARITY {granularity})
+pytest_shard_tests(suite WORKING_DIRECTORY {suite} GRANULARITY {granularity}{args})
 """
 
 
@@ -62,10 +74,15 @@ def run(argv, env=None, **kwargs):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    work = args.work or pathlib.Path(tempfile.mkdtemp(prefix="granularity-bench-"))
+    work = (args.work or pathlib.Path(tempfile.mkdtemp(prefix="granularity-bench-"))).resolve()
     work.mkdir(parents=True, exist_ok=True)
     prefix = work / "prefix"
     run([args.cmake, "--install", str(args.build_dir), "--prefix", str(prefix)], check=True)
+    suite = args.suite.resolve() if args.suite else work / "run"
+    suite.mkdir(parents=True, exist_ok=True)
+    pytest_args = "".join(" " + cmake_quote(a) for a in args.pytest_args)
+    if pytest_args:
+        pytest_args = " ARGS" + pytest_args
     builds = {}
     for granularity in ("shard", "test"):
         if not any(m.startswith(granularity) for m in args.modes):
@@ -74,7 +91,8 @@ def main(argv=None):
         shutil.rmtree(build, ignore_errors=True)
         src.mkdir(exist_ok=True)
         (src / "CMakeLists.txt").write_text(
-            PROJECT.format(suite=args.suite.resolve(), granularity=granularity))
+            PROJECT.format(suite=cmake_quote(str(suite)), granularity=granularity,
+                           args=pytest_args))
         configured = run([args.cmake, "-S", str(src), "-B", str(build),
                           f"-DCMAKE_PREFIX_PATH={prefix}", f"-DPython3_EXECUTABLE={args.python}"])
         if configured.returncode != 0:
