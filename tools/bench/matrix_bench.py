@@ -20,10 +20,10 @@ Then, as a CI system would:
 
 It prints, per matrix, every job's times, tests and the sum of its tests'
 durations, and the longest job against the mean job (ctest wall time), with
-the load average. Run on demand (under the bench lock), never in CI:
+the load average. Run on demand on a machine doing nothing else, never in CI:
 
   cmake --install build --prefix /tmp/matrix-prefix
-  flock /work/wt/bench.lock /usr/bin/python3 tools/bench/matrix_bench.py \\
+  /usr/bin/python3 tools/bench/matrix_bench.py \\
       --prefix /tmp/matrix-prefix -n 4 -j 2 --work /tmp/matrix-nx \\
       -- --pyargs networkx -p no:cacheprovider
 
