@@ -147,20 +147,22 @@ constexpr double kScheduleTolerance = 1.02;
 
 std::vector<Piece> PackForCores(const std::function<std::vector<Piece>(int bins)>& pack, int shards,
                                 int cores, double startup) {
-  std::vector<Piece> chosen = pack(shards);
-  if (cores < 1 || shards <= cores || shards % cores != 0) return chosen;
-  std::vector<std::pair<int, std::vector<Piece>>> tried;
-  double best = ScheduleMakespan(chosen, cores, startup);
-  tried.emplace_back(shards, std::move(chosen));
-  for (int bins = shards - cores; bins >= cores; bins -= cores) {
+  if (cores < 1 || shards <= cores || shards % cores != 0) return pack(shards);
+  struct Tried {
+    std::vector<Piece> bins;
+    double makespan;
+  };
+  std::vector<Tried> tried;  // most bins first
+  double best = 0;
+  for (int bins = shards; bins >= cores; bins -= cores) {
     std::vector<Piece> packed = pack(bins);
-    best = std::min(best, ScheduleMakespan(packed, cores, startup));
-    tried.emplace_back(bins, std::move(packed));
+    double makespan = ScheduleMakespan(packed, cores, startup);
+    best = tried.empty() ? makespan : std::min(best, makespan);
+    tried.push_back({std::move(packed), makespan});
   }
-  for (auto& [bins, packed] : tried)  // most bins first
-    if (ScheduleMakespan(packed, cores, startup) <= best * kScheduleTolerance)
-      return std::move(packed);
-  return std::move(tried.back().second);
+  for (Tried& t : tried)
+    if (t.makespan <= best * kScheduleTolerance) return std::move(t.bins);
+  return std::move(tried.back().bins);
 }
 
 }  // namespace pytest_shards
