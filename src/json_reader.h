@@ -70,6 +70,8 @@ class JsonReader {
 
   // "line L, column C" of the next unread character.
   std::string Where() const;
+  // The byte offset in `text` of the next unread character.
+  size_t offset() const { return pos_; }
 
  private:
   [[noreturn]] void Syntax(const std::string& problem) const;

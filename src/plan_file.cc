@@ -1,5 +1,6 @@
 #include "plan_file.h"
 
+#include <optional>
 #include <utility>
 
 #include "error.h"
@@ -15,8 +16,10 @@ namespace {
 
 constexpr const char* kPlanFormat = "pytest-shards-plan/1";
 
-void WriteEntry(JsonWriter& writer, const Entry& entry) {
+void WriteEntry(JsonWriter& writer, const Entry& entry, size_t index) {
   writer.BeginObject();
+  writer.Key("index");
+  writer.Integer(static_cast<long long>(index));
   writer.Key("name");
   writer.String(entry.name);
   writer.Key("node_ids");
@@ -43,12 +46,16 @@ std::vector<std::string> ReadStrings(JsonReader& reader) {
   return strings;
 }
 
-Entry ReadEntry(JsonReader& reader) {
+// `index`, when given, gets the entry's "index" member (-1 without one).
+Entry ReadEntry(JsonReader& reader, long long* index = nullptr) {
   Entry entry;
   bool named = false, has_node_ids = false;
+  if (index) *index = -1;
   reader.BeginObject();
   for (std::string key; reader.NextKey(&key);) {
-    if (key == "name") {
+    if (key == "index" && index) {
+      *index = reader.Integer();
+    } else if (key == "name") {
       entry.name = reader.String();
       named = true;
     } else if (key == "node_ids") {
@@ -90,11 +97,25 @@ void ReadSlice(JsonReader& reader, PlanFile* file) {
   }
 }
 
-PlanFile ReadDocument(JsonReader& reader, std::string* format) {
+// Reads a plan. With `entries_at`, it stops where the entries begin instead
+// and sets *entries_at to their offset in the text (npos: the plan has none,
+// or members that follow them), and *count to "entry_count" (npos without).
+PlanFile ReadDocument(JsonReader& reader, std::string* format, size_t* entries_at = nullptr,
+                      size_t* count = nullptr) {
   PlanFile file;
   bool has_run_id = false, has_settings = false, has_rootdir = false, has_entries = false;
+  if (entries_at) *entries_at = *count = std::string_view::npos;
   reader.BeginObject();
   for (std::string key; reader.NextKey(&key);) {
+    if (entries_at && key == "entries") {
+      if (!has_run_id || !has_settings || !has_rootdir || format->empty()) return file;
+      *entries_at = reader.offset();
+      return file;
+    }
+    if (count && key == "entry_count") {
+      *count = static_cast<size_t>(reader.Integer());
+      continue;
+    }
     if (key == "format") {
       *format = reader.String();
     } else if (key == "run_id") {
@@ -129,7 +150,54 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format) {
 // Every PlanFile read is made here. Throws JsonReader::SyntaxError for text
 // that is not JSON and Error for JSON that is not a plan.
 PlanFile ParsePlanFile(std::string_view text) {
-  return ReadVersioned(text, kPlanFormat, "plan file", "corrupt", "re-run cmake", ReadDocument);
+  return ReadVersioned(
+      text, kPlanFormat, "plan file", "corrupt", "re-run cmake",
+      [](JsonReader& reader, std::string* format) { return ReadDocument(reader, format); });
+}
+
+// ReadPlanEntry's way through a plan as PlanFileText writes it: the header,
+// then a memchr from line to line (JSON strings hold no raw newline) to the
+// entry's, which must say it is entry `index`. Nothing when the text is laid
+// out otherwise.
+std::optional<PlanEntry> ReadOneEntry(std::string_view text, size_t index) {
+  JsonReader reader(text);
+  std::string format;
+  size_t entries_at = 0, count = 0;
+  PlanEntry read;
+  read.file = ReadDocument(reader, &format, &entries_at, &count);
+  if (format != kPlanFormat || entries_at == text.npos || count == text.npos) return std::nullopt;
+  read.count = count;
+  if (index >= count) return read;
+  size_t line_end = text.find('\n', entries_at);  // after "["
+  for (size_t i = 0; i < index && line_end != text.npos; ++i)
+    line_end = text.find('\n', line_end + 1);
+  if (line_end == text.npos) return std::nullopt;
+  std::string_view line = text.substr(line_end + 1);
+  line = line.substr(0, line.find('\n'));
+  JsonReader entry_reader(line);
+  long long found = -1;
+  Entry entry = ReadEntry(entry_reader, &found);
+  // After it: "," before the next entry's line, "]}" after the last.
+  std::string_view rest = line.substr(entry_reader.offset());
+  if (rest != "," && rest != "]}") return std::nullopt;
+  if (found < 0 || static_cast<size_t>(found) != index) return std::nullopt;
+  read.entry = std::move(entry);
+  return read;
+}
+
+PlanEntry ParsePlanEntry(std::string_view text, size_t index) {
+  try {
+    if (std::optional<PlanEntry> read = ReadOneEntry(text, index)) return std::move(*read);
+  } catch (const std::exception&) {
+    // Whatever is wrong, the whole read below says it as it should.
+  }
+  PlanEntry read;
+  read.file = ParsePlanFile(text);
+  std::vector<Entry>& entries = read.file.plan.entries;
+  read.count = entries.size();
+  if (index < entries.size()) read.entry = std::move(entries[index]);
+  entries.clear();
+  return read;
 }
 
 }  // namespace
@@ -181,9 +249,12 @@ std::string PlanFileText(const PlanFile& file) {
   writer.Key("source");
   writer.String(file.slice_source);
   writer.EndObject();
+  // Last, and before the entries: ReadPlanEntry stops at them.
+  writer.Key("entry_count");
+  writer.Integer(static_cast<long long>(file.plan.entries.size()));
   writer.Key("entries");
   writer.BeginArray();
-  for (const Entry& entry : file.plan.entries) WriteEntry(writer, entry);
+  for (size_t i = 0; i < file.plan.entries.size(); ++i) WriteEntry(writer, file.plan.entries[i], i);
   writer.EndArray();
   writer.EndObject();
   text += '\n';
@@ -194,15 +265,30 @@ json PlanFileToJson(const PlanFile& file) { return json::parse(PlanFileText(file
 
 PlanFile PlanFileFromJson(const json& json) { return ParsePlanFile(json.dump()); }
 
-PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
+namespace {
+
+// Reads `path` with `parse(text)`: every Error names the file.
+template <typename Parse>
+auto ReadPlanText(const fs::path& path, std::string_view fix, Parse parse) {
   try {
-    return ParseJsonFile(path, "plan", std::string(fix), ParsePlanFile);
+    return ParseJsonFile(path, "plan", std::string(fix), parse);
   } catch (const Error& e) {
-    // ParsePlanFile knows what is wrong, not which file it read.
+    // The parser knows what is wrong, not which file it read.
     std::string what = e.what();
     if (what.find(path.string()) != std::string::npos) throw;
     throw Error(path.string() + ": " + what);
   }
+}
+
+}  // namespace
+
+PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
+  return ReadPlanText(path, fix, ParsePlanFile);
+}
+
+PlanEntry ReadPlanEntry(const fs::path& path, size_t index, std::string_view fix) {
+  return ReadPlanText(path, fix,
+                      [index](std::string_view text) { return ParsePlanEntry(text, index); });
 }
 
 }  // namespace pytest_shards

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,5 +72,18 @@ PlanFile PlanFileFromJson(const nlohmann::json& json);
 // Reads plan.json; every Error names `path`, and says `fix` when the file is
 // missing or not JSON.
 PlanFile ReadPlanFile(const std::filesystem::path& path, std::string_view fix);
+
+// What the runner of one entry reads of plan.json.
+struct PlanEntry {
+  PlanFile file;               // file.plan.entries is empty
+  size_t count = 0;            // the plan's entries
+  std::optional<Entry> entry;  // the one asked for, when it is in the plan
+};
+// Entry `index` of plan.json, without reading the other entries: a plan of
+// GRANULARITY test holds one entry per test, and every entry's runner reads
+// it. Only the layout PlanFileText writes (one entry per line, each with its
+// index, and the count before them) is read so; any other plan is read
+// whole. Errors as ReadPlanFile's.
+PlanEntry ReadPlanEntry(const std::filesystem::path& path, size_t index, std::string_view fix);
 
 }  // namespace pytest_shards

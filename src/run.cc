@@ -5,6 +5,7 @@
 // then prints the entry's one-line summary.
 #include "run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <map>
@@ -104,16 +105,18 @@ SpawnOptions PytestCommand(std::vector<std::string> argv, const ShardLease& leas
   return options;
 }
 
-// Runs entry `index` of `plan` (an index in range).
-int RunEntryOf(const PlanFile& plan, int index, std::ostream& out) {
+// Runs entry `index` of the plan in `plan_file` (read has the entry).
+int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std::ostream& out) {
+  const PlanFile& plan = read.file;
   const Settings& settings = plan.settings;
-  const Entry& entry = plan.plan.entries[static_cast<size_t>(index)];
+  const Entry& entry = *read.entry;
+  int count = static_cast<int>(read.count);
   RealProcessRunner cold;
   // GRANULARITY file and test: pytest forked from the run's warm interpreter.
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
   if (UseWarm(settings, entry, CurrentEnvironment()))
-    warm.emplace(cold, WarmSpec(plan, entry, ctest), ctest, out);
+    warm.emplace(cold, WarmSpec(read, plan_file, ctest), ctest, out);
   ProcessRunner& processes = warm ? static_cast<ProcessRunner&>(*warm) : cold;
   JournalWriter journal(JournalFile(settings.suite_dir, plan.run_id, static_cast<size_t>(index)),
                         [&processes] { return processes.WallTime(); });
@@ -127,7 +130,7 @@ int RunEntryOf(const PlanFile& plan, int index, std::ostream& out) {
   int exit = 1;
   try {
     ValidateSettings(settings);
-    lease.emplace(settings, index, static_cast<int>(plan.plan.entries.size()));
+    lease.emplace(settings, index, count);
     if (entry.collection_errors) {
       exit = supervisor.RunModules(
           entry.node_ids,
@@ -204,23 +207,24 @@ std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>
 
 int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
   const char* fix = "re-run ctest, which plans again, or cmake";
-  PlanFile plan = ReadPlanFile(plan_file, fix);
+  // A negative index reads entry 0, for the count in the message below.
+  PlanEntry plan = ReadPlanEntry(plan_file, static_cast<size_t>(std::max(index, 0)), fix);
   // Held while the entry runs: a later ctest start prunes only runs whose
   // lock it can take.
   std::optional<FileLock> run_lock;
   try {
-    run_lock = FileLock::TryLock(RunLockFile(plan.settings.suite_dir, plan.run_id),
+    run_lock = FileLock::TryLock(RunLockFile(plan.file.settings.suite_dir, plan.file.run_id),
                                  FileLock::Mode::kShared);
   } catch (const Error&) {
     // A plan outside its run directory (copied, or written by hand) runs too.
   }
-  int count = static_cast<int>(plan.plan.entries.size());
-  if (index < 0 || index >= count) {
+  int count = static_cast<int>(plan.count);
+  if (index < 0 || !plan.entry) {
     throw Error("entry " + std::to_string(index) + " is not in plan " + plan_file.string() +
                 " (it has " + std::to_string(count) +
                 " entries); re-run ctest so that the test list and the plan agree");
   }
-  return RunEntryOf(plan, index, out);
+  return RunEntryOf(plan, plan_file, index, out);
 }
 
 }  // namespace pytest_shards

@@ -103,13 +103,13 @@ std::vector<std::string> WarmArgv(const std::vector<std::string>& argv) {
   return std::vector<std::string>(argv.begin() + std::min<size_t>(3, argv.size()), argv.end());
 }
 
-WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, int ctest) {
-  const Settings& settings = plan.settings;
+WarmServerSpec WarmSpec(const PlanEntry& plan, const fs::path& plan_file, int ctest) {
+  const Settings& settings = plan.file.settings;
   WarmServerSpec spec;
-  spec.dir = WarmDir(settings.suite_dir, plan.run_id);
+  spec.dir = WarmDir(settings.suite_dir, plan.file.run_id);
   ShardContext server;
   server.index = 0;
-  server.count = static_cast<int>(plan.plan.entries.size());
+  server.count = static_cast<int>(plan.count);
   server.tmpdir = spec.dir / "tmp";
   // The server collects every node ID the run's warm entries may ask for.
   fs::path node_ids_file = spec.dir / "node-ids.json";
@@ -125,16 +125,17 @@ WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, int ctest) {
                std::to_string(kIdleSeconds),
                "--"};
   std::vector<std::string> pytest =
-      WarmArgv(PytestArgv(plan, entry, server, node_ids_file, journal));
+      WarmArgv(PytestArgv(plan.file, *plan.entry, server, node_ids_file, journal));
   spec.argv.insert(spec.argv.end(), pytest.begin(), pytest.end());
   spec.env = WarmServerEnvironment(settings, server.tmpdir, CurrentEnvironment());
   spec.cwd = settings.workdir.string();
   spec.start_timeout = settings.discovery_timeout;
-  spec.before_start = [&plan, node_ids_file, tmpdir = server.tmpdir] {
+  spec.before_start = [plan_file, node_ids_file, tmpdir = server.tmpdir] {
+    PlanFile whole = ReadPlanFile(plan_file, "re-run ctest, which plans again, or cmake");
     std::vector<std::string> ids;
-    for (const Entry& e : plan.plan.entries)
+    for (const Entry& e : whole.plan.entries)
       if (!e.collection_errors) ids.insert(ids.end(), e.node_ids.begin(), e.node_ids.end());
-    WriteFileAtomic(node_ids_file, NodeIdsFileText(plan, ids));
+    WriteFileAtomic(node_ids_file, NodeIdsFileText(whole, ids));
     std::error_code ec;
     fs::remove_all(tmpdir, ec);
     fs::create_directories(tmpdir, ec);

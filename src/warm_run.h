@@ -24,9 +24,11 @@ namespace pytest_shards {
 // that option opts out of.
 bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
 
-// The warm server of the plan's run, watching `ctest` (the runner's parent):
-// it exits when that process does. `plan` must outlive the spec.
-WarmServerSpec WarmSpec(const PlanFile& plan, const Entry& entry, int ctest);
+// The warm server of the run of `plan` (read from `plan_file` by
+// ReadPlanEntry, with `entry`), watching `ctest` (the runner's parent): it
+// exits when that process does. Starting it reads the whole plan file for
+// every planned node ID. `plan` must outlive the spec.
+WarmServerSpec WarmSpec(const PlanEntry& plan, const std::filesystem::path& plan_file, int ctest);
 
 // The server's environment: `parent` with what every entry shares (the
 // plugin's PYTHONPATH, ENVIRONMENT entries without placeholders) and TMPDIR

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -186,8 +187,92 @@ TEST_F(PlanFileOnDisk, RoundTripsStrangeNodeIdsWithOneLinePerEntry) {
   EXPECT_EQ(json::parse(ReadFile(path)), PlanFileToJson(file));
   // Each entry on a line of its own.
   std::string text = ReadFile(path);
-  for (const Entry& entry : file.plan.entries)
-    EXPECT_NE(text.find("\n{\"name\":" + json(entry.name).dump() + ","), std::string::npos);
+  for (size_t i = 0; i < file.plan.entries.size(); ++i)
+    EXPECT_NE(text.find("\n{\"index\":" + std::to_string(i) +
+                        ",\"name\":" + json(file.plan.entries[i].name).dump() + ","),
+              std::string::npos);
+}
+
+// ReadPlanEntry's result for every index of the plan in `path`, as text.
+std::vector<std::string> EveryEntryRead(const fs::path& path, size_t count) {
+  std::vector<std::string> texts;
+  for (size_t i = 0; i <= count; ++i) {
+    PlanEntry read = ReadPlanEntry(path, i, "re-run ctest");
+    EXPECT_EQ(read.count, count);
+    EXPECT_TRUE(read.file.plan.entries.empty());
+    EXPECT_EQ(read.entry.has_value(), i < count);
+    if (!read.entry) break;
+    read.file.plan.entries = {*read.entry};
+    texts.push_back(PlanFileText(read.file));
+  }
+  return texts;
+}
+
+// What ReadPlanEntry must give: each entry of `file` alone in its plan.
+std::vector<std::string> EveryEntryAlone(PlanFile file) {
+  std::vector<std::string> texts;
+  std::vector<Entry> entries = file.plan.entries;
+  for (const Entry& entry : entries) {
+    file.plan.entries = {entry};
+    texts.push_back(PlanFileText(file));
+  }
+  return texts;
+}
+
+TEST_F(PlanFileOnDisk, ReadPlanEntryReadsEachEntryAndTheCount) {
+  PlanFile file;
+  file.run_id = "1-2";
+  file.settings.suite = "suite";
+  file.rootdir = "/src";
+  file.module_paths = {{"tests/a.py", "/site/a.py"}};
+  file.plan = FullPlan();
+  // Node IDs with what JSON escapes: a newline must not end an entry's line.
+  file.plan.entries[0].node_ids.push_back("tests/a.py::t[\n\"],\n{]");
+  fs::path path = dir_ / "plan.json";
+  WriteFileAtomic(path, PlanFileText(file));
+  EXPECT_EQ(EveryEntryRead(path, file.plan.entries.size()), EveryEntryAlone(file));
+}
+
+TEST_F(PlanFileOnDisk, ReadPlanEntryDoesNotReadTheOtherEntries) {
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = SmallPlan();
+  fs::path path = dir_ / "plan.json";
+  // Entry 2's line is not JSON: only a reader of that line can notice.
+  std::string text = PlanFileText(file);
+  text = ReplaceAll(text, "\"m.py::t2\"", "\"m.py::t2");
+  ASSERT_NE(text, PlanFileText(file));
+  WriteFileAtomic(path, text);
+  EXPECT_THROW(ReadPlanFile(path, "re-run ctest"), Error);
+  EXPECT_EQ(ReadPlanEntry(path, 3, "re-run ctest").entry->name, "suite/shard-03");
+  EXPECT_EQ(ReadPlanEntry(path, 0, "re-run ctest").entry->node_ids,
+            std::vector<std::string>{"m.py::t0"});
+  EXPECT_THROW(ReadPlanEntry(path, 2, "re-run ctest"), Error);
+}
+
+TEST_F(PlanFileOnDisk, ReadPlanEntryReadsPlansOfAnotherLayoutWhole) {
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = FullPlan();
+  fs::path path = dir_ / "plan.json";
+  json document = PlanFileToJson(file);
+  // On one line; then also without the members ReadPlanEntry looks for, as
+  // a plan written by hand would be.
+  WriteFileAtomic(path, document.dump());
+  EXPECT_EQ(EveryEntryRead(path, file.plan.entries.size()), EveryEntryAlone(file));
+  document.erase("entry_count");
+  for (json& entry : document["entries"]) entry.erase("index");
+  WriteFileAtomic(path, document.dump(1));
+  EXPECT_EQ(EveryEntryRead(path, file.plan.entries.size()), EveryEntryAlone(file));
+  // One line per entry, but lines swapped: each says it is another entry.
+  std::string text = PlanFileText(file);
+  size_t first = text.find("\n{\"index\":0,") + 1, second = text.find("\n{\"index\":1,") + 1;
+  size_t end = text.find('\n', second) + 1;  // both lines end in ",\n"
+  std::string swapped = text.substr(0, first) + text.substr(second, end - second) +
+                        text.substr(first, second - first) + text.substr(end);
+  WriteFileAtomic(path, swapped);
+  std::swap(file.plan.entries[0], file.plan.entries[1]);
+  EXPECT_EQ(EveryEntryRead(path, file.plan.entries.size()), EveryEntryAlone(file));
 }
 
 TEST_F(PlanFileOnDisk, BadFilesGiveOneLineNamingTheFileAndTheFix) {
