@@ -81,9 +81,11 @@ Runs a pytest suite as parallel CTest entries.
   ``WARM AUTO|ON|OFF``
     ``AUTO`` (the default): ``GRANULARITY file`` and ``test`` entries fork
     their pytest from one warm interpreter per suite and ctest run, which
-    imported and collected the suite once, instead of starting pytest.
-    ``ON`` does so for shard entries too, ``OFF`` never (for suites whose
-    imports start threads, or that need ``pytest_configure`` per entry).
+    imported and collected the suite once, instead of starting pytest;
+    shard entries start pytest, and fork only to restart after a crash.
+    ``ON`` forks every run of shard entries too, ``OFF`` never (for suites
+    whose imports start threads, or that need ``pytest_configure`` per
+    entry).
     ``PYTEST_SHARDS_WARM=0`` or ``1`` in ctest's environment overrides it.
 
   ``SERIAL_MARKER <marker>``

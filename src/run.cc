@@ -115,8 +115,14 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   // GRANULARITY file and test: pytest forked from the run's warm interpreter.
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
-  if (UseWarm(settings, entry, CurrentEnvironment()))
-    warm.emplace(cold, WarmSpec(read, plan_file, ctest), ctest, out);
+  WarmUse use = UseWarm(settings, entry, CurrentEnvironment());
+  try {
+    if (use != WarmUse::kNever)
+      warm.emplace(cold, WarmSpec(read, plan_file, ctest), use, ctest, out);
+  } catch (const Error&) {
+    // Settings that cannot make an environment: ValidateSettings below says
+    // so, and the journal records every node ID as missing.
+  }
   ProcessRunner& processes = warm ? static_cast<ProcessRunner&>(*warm) : cold;
   JournalWriter journal(JournalFile(settings.suite_dir, plan.run_id, static_cast<size_t>(index)),
                         [&processes] { return processes.WallTime(); });

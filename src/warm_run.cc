@@ -50,13 +50,16 @@ std::string NameOf(const std::string& assignment) {
 
 }  // namespace
 
-bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env) {
-  if (entry.collection_errors || settings.imports == Imports::kOwn) return false;
+WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env) {
+  if (entry.collection_errors || settings.imports == Imports::kOwn) return WarmUse::kNever;
   std::string forced = GetVariable(env, "PYTEST_SHARDS_WARM");
-  if (forced == "0" || forced == "off" || forced == "OFF") return false;
-  if (forced == "1" || forced == "on" || forced == "ON") return true;
-  if (settings.warm != Warm::kAuto) return settings.warm == Warm::kOn;
-  return settings.granularity != Granularity::kShard;
+  if (forced == "0" || forced == "off" || forced == "OFF") return WarmUse::kNever;
+  if (forced == "1" || forced == "on" || forced == "ON") return WarmUse::kAlways;
+  if (settings.warm != Warm::kAuto)
+    return settings.warm == Warm::kOn ? WarmUse::kAlways : WarmUse::kNever;
+  // A shard's one start-up costs about what forking saves (measured on the
+  // demo suite), but each restart after a crash is one more start-up.
+  return settings.granularity == Granularity::kShard ? WarmUse::kRestarts : WarmUse::kAlways;
 }
 
 std::vector<std::string> WarmServerEnvironment(const Settings& settings, const fs::path& tmpdir,
@@ -147,6 +150,10 @@ WarmServerSpec WarmSpec(const PlanEntry& plan, const fs::path& plan_file, int ct
 }
 
 std::unique_ptr<PytestProcess> WarmProcessRunner::Start(const SpawnOptions& options) {
+  if (cold_runs_ > 0) {
+    --cold_runs_;
+    return cold_.Start(options);
+  }
   if (std::unique_ptr<WarmChild> child = StartWarm(options))
     return std::make_unique<WarmPytest>(std::move(child));
   return cold_.Start(options);

@@ -17,12 +17,17 @@
 
 namespace pytest_shards {
 
-// GRANULARITY file and test (WARM auto), or WARM on; never with WARM off,
-// for the collection-errors entry, or with PYTEST_SHARDS_WARM=0 in `env`
-// (PYTEST_SHARDS_WARM=1 turns it on for every other entry). Never under
-// IMPORTS own either: the server imports the whole suite, which is what
-// that option opts out of.
-bool UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
+// Which of an entry's pytest runs fork from the run's warm interpreter.
+enum class WarmUse {
+  kNever,     // WARM off, PYTEST_SHARDS_WARM=0, the collection-errors entry,
+              // IMPORTS own (the server imports the whole suite, which is
+              // what that option opts out of)
+  kRestarts,  // shard entries under WARM auto: the first run starts cold;
+              // after a crash the rest forks instead of paying a start-up
+  kAlways,    // GRANULARITY file and test under WARM auto, WARM on, or
+              // PYTEST_SHARDS_WARM=1 in `env` (for every entry not kNever)
+};
+WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
 
 // The warm server of the run of `plan` (read from `plan_file` by
 // ReadPlanEntry, with `entry`), watching `ctest` (the runner's parent): it
@@ -45,13 +50,19 @@ std::vector<std::string> WarmArgv(const std::vector<std::string>& argv);
 
 // Starts pytest as a child of the run's warm interpreter (starting that
 // first when none runs), and through `cold` when it is unavailable: then it
-// says why on `out`, once, and the entry's later runs go cold at once.
+// says why on `out`, once, and the entry's later runs go cold at once. With
+// WarmUse::kRestarts the first run goes cold too.
 // Interrupted() also reports SIGHUP once `ctest` is gone (kill -9): an
 // entry whose ctest died starts nothing more.
 class WarmProcessRunner : public ProcessRunner {
  public:
-  WarmProcessRunner(ProcessRunner& cold, WarmServerSpec spec, int ctest, std::ostream& out)
-      : cold_(cold), spec_(std::move(spec)), ctest_(ctest), out_(out) {}
+  WarmProcessRunner(ProcessRunner& cold, WarmServerSpec spec, WarmUse use, int ctest,
+                    std::ostream& out)
+      : cold_(cold),
+        spec_(std::move(spec)),
+        cold_runs_(use == WarmUse::kRestarts ? 1 : 0),
+        ctest_(ctest),
+        out_(out) {}
 
   std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override;
   int Interrupted() override;
@@ -63,6 +74,7 @@ class WarmProcessRunner : public ProcessRunner {
 
   ProcessRunner& cold_;
   std::optional<WarmServerSpec> spec_;  // reset once the warm interpreter failed us
+  int cold_runs_;                       // the first runs that start cold
   int ctest_;
   std::ostream& out_;
 };

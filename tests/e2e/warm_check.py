@@ -15,7 +15,9 @@ report`, that
 4. two ctests at once on one build tree get a server each;
 5. after `kill -9` of ctest mid-run, the warm interpreter, its children and
    the entries' runners are gone;
-6. PYTEST_SHARDS_WARM=0 and WARM OFF run pytest cold.
+6. PYTEST_SHARDS_WARM=0 and WARM OFF run pytest cold;
+7. a shard entry starts pytest cold, and after a crash the rest of it
+   forks from the warm interpreter (cold again with PYTEST_SHARDS_WARM=0).
 
 usage: warm_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                      --work DIR --python PYTHON
@@ -250,6 +252,33 @@ def check_warm_off(p):
           "WARM OFF: each test ran in the interpreter that imported it (cold)")
 
 
+def check_restart(p):
+    after = ["restart/test_restart.py::test_restart[2]", "restart/test_restart.py::test_restart[3]"]
+    for env, forked in ((None, True), (dict(os.environ, PYTEST_SHARDS_WARM="0"), False)):
+        how = "by default" if forked else "with PYTEST_SHARDS_WARM=0"
+        shutil.rmtree(p.evidence("restart"), ignore_errors=True)
+        # Without last run's failure, which would get an entry of its own.
+        suite_dir = p.build / "pytest-shards" / "restart"
+        (suite_dir / "durations.json").unlink(missing_ok=True)
+        shutil.rmtree(suite_dir / "runs", ignore_errors=True)
+        code, entries, out = p.ctest("-L", "^restart$", env=env)
+        status, output = entries.get("restart/shard-00", ("", ""))
+        check(code != 0 and status == "fail" and "crashed: signal 11 while running "
+              "restart/test_restart.py::test_restart[1]" in output,
+              f"restart {how}: the segfault fails the shard entry, named", out + output)
+        ran = {r["nodeid"]: r for r in read_evidence(p.evidence("restart")) if r["event"] == "end"}
+        check(sorted(ran) == sorted(["restart/test_restart.py::test_restart[0]"] + after),
+              f"restart {how}: the tests before and after the crash ran", sorted(ran))
+        first = ran.get("restart/test_restart.py::test_restart[0]", {})
+        check(first.get("pid") == first.get("imported_by"),
+              f"restart {how}: the first run started cold", first)
+        rest = [ran.get(n, {}) for n in after]
+        check(all((r.get("pid") != r.get("imported_by")) == forked for r in rest),
+              f"restart {how}: the rest " + ("forked from the warm interpreter" if forked
+                                              else "started cold"), rest)
+    check(not p.no_leftovers(), "restart: no warm interpreter is left", "\n".join(p.leftovers()))
+
+
 def main():
     args = harness.start(harness.arguments(__doc__))
     os.environ.pop("PYTEST_SHARDS_WARM", None)
@@ -262,6 +291,7 @@ def main():
     check_kill(p)
     check_cold(p)
     check_warm_off(p)
+    check_restart(p)
     print("warm end-to-end: all checks passed")
 
 

@@ -42,23 +42,27 @@ WarmRequest Request() {
   return request;
 }
 
-TEST(UseWarmTest, FileAndTestEntriesByDefaultNeverUnderImportsOwn) {
+TEST(UseWarmTest, FileAndTestEntriesByDefaultShardsForRestartsNeverUnderImportsOwn) {
   Settings settings;
   Entry entry;
   settings.granularity = Granularity::kShard;
-  EXPECT_FALSE(UseWarm(settings, entry, {}));
+  EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kRestarts);
+  EXPECT_EQ(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=1"}), WarmUse::kAlways);
+  settings.warm = Warm::kOff;
+  EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kNever);
+  settings.warm = Warm::kAuto;
   settings.granularity = Granularity::kFile;
-  EXPECT_TRUE(UseWarm(settings, entry, {}));
-  EXPECT_FALSE(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=0"}));
+  EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kAlways);
+  EXPECT_EQ(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=0"}), WarmUse::kNever);
   // The server imports the whole suite: IMPORTS own must not get it, even
   // when asked for.
   settings.imports = Imports::kOwn;
-  EXPECT_FALSE(UseWarm(settings, entry, {}));
+  EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kNever);
   settings.warm = Warm::kOn;
-  EXPECT_FALSE(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=1"}));
+  EXPECT_EQ(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=1"}), WarmUse::kNever);
   entry.collection_errors = true;
   settings.imports = Imports::kSuite;
-  EXPECT_FALSE(UseWarm(settings, entry, {}));
+  EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kNever);
 }
 
 TEST(WarmChildTest, FollowsTheChildTheServerForked) {
