@@ -108,8 +108,8 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format, size_t* entries_a
   reader.BeginObject();
   for (std::string key; reader.NextKey(&key);) {
     if (entries_at && key == "entries") {
-      if (!has_run_id || !has_settings || !has_rootdir || format->empty()) return file;
-      *entries_at = reader.offset();
+      if (has_run_id && has_settings && has_rootdir && !format->empty())
+        *entries_at = reader.offset();
       return file;
     }
     if (count && key == "entry_count") {
