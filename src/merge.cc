@@ -65,9 +65,15 @@ void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
   for (const json& entry : suite.at("entries")) {
     EntryRow row;
     row.name = entry.at("name").get<std::string>() + " [" + label + "]";
-    std::string status = entry.at("status").get<std::string>();
-    row.ran = status != "not run";
-    row.finished = status == "passed" || status == "failed";
+    std::string word = entry.at("status").get<std::string>();
+    std::optional<EntryStatus> status = ParseEntryStatus(word);
+    if (!status)
+      throw Error(job.file + ": entry " + entry.at("name").get<std::string>() +
+                  " has an unknown status '" + word + "'; " + kFix);
+    row.ran = status != EntryStatus::kNotRun;
+    row.finished = status == EntryStatus::kPassed || status == EntryStatus::kFailed;
+    // The row's own Status() then says what the job's report said.
+    row.exit_code = status == EntryStatus::kFailed ? 1 : 0;
     row.wall = entry.at("wall").get<double>();
     row.startup = entry.at("startup").get<double>();
     report.entries.push_back(row);

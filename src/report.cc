@@ -200,17 +200,40 @@ bool EntryRow::HasFailingResult() const {
   return false;
 }
 
-std::string EntryRow::Status() const {
-  if (!ran) return "not run";
-  if (!finished) return "killed";
-  if (exit_code != 0 || HasFailingResult()) return "failed";
-  return "passed";
+namespace {
+
+constexpr std::pair<EntryStatus, const char*> kEntryStatusNames[] = {
+    {EntryStatus::kPassed, "passed"},
+    {EntryStatus::kFailed, "failed"},
+    {EntryStatus::kKilled, "killed"},
+    {EntryStatus::kNotRun, "not run"},
+};
+
+}  // namespace
+
+const char* EntryStatusName(EntryStatus status) {
+  for (const auto& [known, name] : kEntryStatusNames)
+    if (known == status) return name;
+  return "?";
+}
+
+std::optional<EntryStatus> ParseEntryStatus(std::string_view word) {
+  for (const auto& [status, name] : kEntryStatusNames)
+    if (word == name) return status;
+  return std::nullopt;
+}
+
+EntryStatus EntryRow::Status() const {
+  if (!ran) return EntryStatus::kNotRun;
+  if (!finished) return EntryStatus::kKilled;
+  if (exit_code != 0 || HasFailingResult()) return EntryStatus::kFailed;
+  return EntryStatus::kPassed;
 }
 
 bool Report::Ok() const {
   if (!never_ran.empty() || !ran_twice.empty()) return false;
   for (const EntryRow& row : entries)
-    if (row.Status() != "passed") return false;
+    if (row.Status() != EntryStatus::kPassed) return false;
   return true;
 }
 

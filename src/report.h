@@ -10,8 +10,10 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "durations.h"
@@ -25,6 +27,19 @@ struct ReportResult {
   std::string entry;
   TestResult test;
 };
+
+// What became of one CTest entry in a run.
+enum class EntryStatus {
+  kPassed,
+  kFailed,
+  kKilled,  // no closing record: killed mid-run
+  kNotRun,  // no journal of this run
+};
+// "passed", "failed", "killed", "not run": the words of the summary, the
+// export and the timeline page.
+const char* EntryStatusName(EntryStatus status);
+// The status EntryStatusName calls `word`; nothing for another word.
+std::optional<EntryStatus> ParseEntryStatus(std::string_view word);
 
 // One CTest entry of the plan and what its journal says about it.
 struct EntryRow {
@@ -45,9 +60,7 @@ struct EntryRow {
   double start = 0;
   double end = 0;
 
-  // "passed", "failed", "killed" (no closing record: killed mid-run),
-  // "not run" (no journal of this run).
-  std::string Status() const;
+  EntryStatus Status() const;
   // Some result of the entry has a failing outcome (see IsFailure).
   bool HasFailingResult() const;
 };

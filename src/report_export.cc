@@ -35,9 +35,10 @@ PytestName FromPlan(const PlanFile& plan, const std::string& node_id) {
 }
 
 json EntryJson(const EntryRow& row) {
-  return {{"name", row.name},      {"status", row.Status()},  {"tests", row.tests},
-          {"wall", row.wall},      {"startup", row.startup},  {"peak_rss_kb", row.peak_rss_kb},
-          {"exit", row.exit_code}, {"restarts", row.restarts}};
+  return {{"name", row.name},       {"status", EntryStatusName(row.Status())},
+          {"tests", row.tests},     {"wall", row.wall},
+          {"startup", row.startup}, {"peak_rss_kb", row.peak_rss_kb},
+          {"exit", row.exit_code},  {"restarts", row.restarts}};
 }
 
 // Every node ID of the collection, also those of other jobs' slices: what

@@ -180,11 +180,13 @@ void Facts(pugi::xml_node body, const Timeline& timeline, const std::vector<cons
 
 void Legend(pugi::xml_node body) {
   pugi::xml_node p = Element(body, "p", "legend");
-  for (const char* key : {"passed", "failed", "killed", "startup", "idle", "critical"}) {
+  for (const char* key :
+       {EntryStatusName(EntryStatus::kPassed), EntryStatusName(EntryStatus::kFailed),
+        EntryStatusName(EntryStatus::kKilled), "startup", "idle", "critical"}) {
     Element(p, "span", std::string("key ") + key);
     std::string text = key;
     if (text == "startup") text = "start-up (pytest start to collected)";
-    if (text == "killed") text = "killed mid-run";
+    if (text == EntryStatusName(EntryStatus::kKilled)) text = "killed mid-run";
     if (text == "critical") text = "critical path (the lane that ended last)";
     TextElement(p, "span", text);
   }
@@ -224,7 +226,8 @@ std::string Tooltip(const Bar& bar, const Timeline& timeline,
   text << row.name << "\n";
   text << "suite " << bar.report->suite << ", run " << bar.report->run_id << "\n";
   if (row.finished)
-    text << row.Status() << ": wall " << Seconds(row.wall) << ", start-up " << Seconds(row.startup);
+    text << EntryStatusName(row.Status()) << ": wall " << Seconds(row.wall) << ", start-up "
+         << Seconds(row.startup);
   else
     text << "killed mid-run" << (row.running.empty() ? "" : " while running " + row.running);
   if (row.restarts > 0) text << ", " << row.restarts << " restarts";
@@ -245,7 +248,7 @@ std::string Tooltip(const Bar& bar, const Timeline& timeline,
 void DrawBar(pugi::xml_node lane, const Bar& bar, const Timeline& timeline, double scale,
              const std::vector<const TestResult*>& tests) {
   const EntryRow& row = *bar.row;
-  std::string status = row.finished ? row.Status() : "killed";
+  std::string status = EntryStatusName(row.finished ? row.Status() : EntryStatus::kKilled);
   pugi::xml_node g =
       Element(lane, "g", "bar " + status + (bar.lane == timeline.critical ? " critical" : ""));
   Attr(g, "data-entry", row.name);

@@ -76,7 +76,8 @@ std::string Table(const Report& report) {
     };
     out << Pad(row.name, width, false) << "  " << Pad(std::to_string(row.tests), 5, true) << "  "
         << Pad(number(row.wall, 2), 6, true) << "  " << Pad(number(row.startup, 2), 10, true)
-        << "  " << Pad(number(row.peak_rss_kb / 1024.0, 1), 12, true) << "  " << row.Status();
+        << "  " << Pad(number(row.peak_rss_kb / 1024.0, 1), 12, true) << "  "
+        << EntryStatusName(row.Status());
     // The exit status only when no failing result explains it.
     if (row.finished && row.exit_code != 0 && !row.HasFailingResult())
       out << " (exit " << row.exit_code << ")";

@@ -88,6 +88,27 @@ TEST(Merge, AFailingTestFailsTheMerge) {
   EXPECT_EQ(text.substr(text.size() - 7), "FAILED\n");
 }
 
+TEST(Merge, EntriesKeepTheStatusTheirJobReported) {
+  std::vector<JobExport> jobs = ThreeJobs();
+  const char* statuses[] = {"failed", "killed", "not run"};
+  for (size_t i = 0; i < jobs.size(); ++i)
+    jobs[i].document["suites"][0]["entries"][0]["status"] = statuses[i];
+  const std::vector<EntryRow>& rows = MergeExports(jobs).suites[0].report.entries;
+  ASSERT_EQ(rows.size(), 3u);
+  for (size_t i = 0; i < rows.size(); ++i)
+    EXPECT_STREQ(EntryStatusName(rows[i].Status()), statuses[i]) << rows[i].name;
+  jobs[0].document["suites"][0]["entries"][0]["status"] = "exploded";
+  try {
+    MergeExports(jobs);
+    ADD_FAILURE() << "no Error for an unknown status";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("job1.json: entry app/shard-0 has an unknown status "
+                                         "'exploded'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Merge, AMissingJobNamesItsTestsByNodeIdAndModulePath) {
   std::vector<JobExport> jobs = ThreeJobs();
   jobs.erase(jobs.begin() + 2);

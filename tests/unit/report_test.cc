@@ -31,7 +31,7 @@ TEST(BuildReport, CleanRunIsOk) {
   EXPECT_TRUE(report.ran_twice.empty());
   ASSERT_EQ(report.entries.size(), 2u);
   EXPECT_EQ(report.entries[0].tests, 2u);
-  EXPECT_EQ(report.entries[0].Status(), "passed");
+  EXPECT_EQ(report.entries[0].Status(), EntryStatus::kPassed);
   EXPECT_EQ(report.entries[0].peak_rss_kb, 40960);
   EXPECT_EQ(report.results.size(), 3u);
   EXPECT_EQ(FindResult(report, "t.py::c")->entry, "suite/shard-01");
@@ -46,7 +46,7 @@ TEST(BuildReport, TestWithoutResultNeverRan) {
   EXPECT_EQ(Count(report, "missing"), 2);
   ASSERT_NE(FindResult(report, "t.py::b"), nullptr);
   EXPECT_EQ(FindResult(report, "t.py::b")->test.outcome, "missing");
-  EXPECT_EQ(report.entries[0].Status(), "failed");
+  EXPECT_EQ(report.entries[0].Status(), EntryStatus::kFailed);
 }
 
 TEST(BuildReport, ResultInTwoJournalsRanTwice) {
@@ -93,12 +93,12 @@ TEST(BuildReport, KilledJournalKeepsItsResults) {
   const EntryRow& killed = report.entries[0];
   EXPECT_TRUE(killed.ran);
   EXPECT_FALSE(killed.finished);
-  EXPECT_EQ(killed.Status(), "killed");
+  EXPECT_EQ(killed.Status(), EntryStatus::kKilled);
   EXPECT_EQ(killed.counts.at("passed"), 1);
   ASSERT_NE(FindResult(report, "t.py::a"), nullptr);
   EXPECT_EQ(FindResult(report, "t.py::a")->test.outcome, "passed");
   EXPECT_EQ(report.never_ran, std::vector<std::string>{"t.py::b"});
-  EXPECT_EQ(report.entries[1].Status(), "passed");
+  EXPECT_EQ(report.entries[1].Status(), EntryStatus::kPassed);
   EXPECT_FALSE(report.Ok());
 }
 
@@ -119,7 +119,7 @@ TEST(BuildReport, StaleJournalsAreIgnored) {
   EXPECT_EQ(report.never_ran, std::vector<std::string>{"t.py::b"});
   EXPECT_TRUE(report.ran_twice.empty());
   EXPECT_FALSE(report.entries[1].ran);
-  EXPECT_EQ(report.entries[1].Status(), "not run");
+  EXPECT_EQ(report.entries[1].Status(), EntryStatus::kNotRun);
   EXPECT_EQ(Count(report, "passed"), 1);
 }
 
@@ -130,14 +130,14 @@ TEST(BuildReport, FailingOutcomesAndExitCodeFail) {
                                      {Passed("t.py::a"), {"t.py::b", "crashed", 0, "signal 11"}})});
   EXPECT_TRUE(crashed.never_ran.empty());
   EXPECT_EQ(Count(crashed, "crashed"), 1);
-  EXPECT_EQ(crashed.entries[0].Status(), "failed");
+  EXPECT_EQ(crashed.entries[0].Status(), EntryStatus::kFailed);
   EXPECT_FALSE(crashed.Ok());
 
   ShardJournal journal = MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), Passed("t.py::b")});
   journal.exit_code = 3;
   journal.restarts = 1;
   Report bad_exit = BuildReport(plan, {journal});
-  EXPECT_EQ(bad_exit.entries[0].Status(), "failed");
+  EXPECT_EQ(bad_exit.entries[0].Status(), EntryStatus::kFailed);
   EXPECT_FALSE(bad_exit.Ok());
   // The exit status is shown when no failing result explains it.
   EXPECT_TRUE(Contains(FormatSummary(bad_exit), "  failed (exit 3) (1 restart)\n"))
@@ -165,7 +165,7 @@ TEST(BuildReport, CollectionErrorEntryFailsWithoutCountingAsNeverRan) {
   EXPECT_TRUE(report.never_ran.empty());
   EXPECT_EQ(Count(report, "error"), 1);
   ASSERT_NE(FindResult(report, "tests/test_broken.py"), nullptr);
-  EXPECT_EQ(report.entries[1].Status(), "failed");
+  EXPECT_EQ(report.entries[1].Status(), EntryStatus::kFailed);
   EXPECT_FALSE(report.Ok());
   std::string summary = FormatSummary(report);
   EXPECT_TRUE(Contains(summary, "modules that failed to collect (1):\n  tests/test_broken.py"))
@@ -335,6 +335,14 @@ TEST_F(SuiteDir, FoldJournalsIntoDurationsToleratesMissingAndCorruptInput) {
   WriteJournal(0, "1000-1", {Passed("t.py::a")}, true);
   FoldJournalsIntoDurations(dir_);
   EXPECT_FALSE(fs::exists(dir_ / "durations.json"));
+}
+
+TEST(EntryStatusTest, NamesAndParsesEachStatus) {
+  for (EntryStatus status :
+       {EntryStatus::kPassed, EntryStatus::kFailed, EntryStatus::kKilled, EntryStatus::kNotRun})
+    EXPECT_EQ(ParseEntryStatus(EntryStatusName(status)), status);
+  EXPECT_STREQ(EntryStatusName(EntryStatus::kNotRun), "not run");
+  EXPECT_FALSE(ParseEntryStatus("crashed"));
 }
 
 }  // namespace
