@@ -93,7 +93,8 @@ TEST(Merge, EntriesKeepTheStatusTheirJobReported) {
   const char* statuses[] = {"failed", "killed", "not run"};
   for (size_t i = 0; i < jobs.size(); ++i)
     jobs[i].document["suites"][0]["entries"][0]["status"] = statuses[i];
-  const std::vector<EntryRow>& rows = MergeExports(jobs).suites[0].report.entries;
+  Merged merged = MergeExports(jobs);
+  const std::vector<EntryRow>& rows = merged.suites[0].report.entries;
   ASSERT_EQ(rows.size(), 3u);
   for (size_t i = 0; i < rows.size(); ++i)
     EXPECT_STREQ(EntryStatusName(rows[i].Status()), statuses[i]) << rows[i].name;
