@@ -116,13 +116,10 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
   WarmUse use = UseWarm(settings, entry, CurrentEnvironment());
-  try {
-    if (use != WarmUse::kNever)
-      warm.emplace(cold, WarmSpec(read, plan_file, ctest), use, ctest, out);
-  } catch (const Error&) {
-    // Settings that cannot make an environment: ValidateSettings below says
-    // so, and the journal records every node ID as missing.
-  }
+  if (use != WarmUse::kNever)
+    warm.emplace(
+        cold, [&read, &plan_file, ctest] { return WarmSpec(read, plan_file, ctest); }, use, ctest,
+        out);
   ProcessRunner& processes = warm ? static_cast<ProcessRunner&>(*warm) : cold;
   JournalWriter journal(JournalFile(settings.suite_dir, plan.run_id, static_cast<size_t>(index)),
                         [&processes] { return processes.WallTime(); });

@@ -166,6 +166,10 @@ int WarmProcessRunner::Interrupted() {
 }
 
 std::unique_ptr<WarmChild> WarmProcessRunner::StartWarm(const SpawnOptions& options) {
+  if (make_spec_) {
+    spec_ = make_spec_();
+    make_spec_ = nullptr;
+  }
   if (!spec_) return nullptr;
   WarmRequest request;
   request.argv = WarmArgv(options.argv);

@@ -5,6 +5,7 @@
 // processes are its children.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -51,15 +52,17 @@ std::vector<std::string> WarmArgv(const std::vector<std::string>& argv);
 // Starts pytest as a child of the run's warm interpreter (starting that
 // first when none runs), and through `cold` when it is unavailable: then it
 // says why on `out`, once, and the entry's later runs go cold at once. With
-// WarmUse::kRestarts the first run goes cold too.
+// WarmUse::kRestarts the first run goes cold too. `make_spec` (WarmSpec) is
+// called at the first run that forks, so an entry that never does never
+// builds the server's command line and environment.
 // Interrupted() also reports SIGHUP once `ctest` is gone (kill -9): an
 // entry whose ctest died starts nothing more.
 class WarmProcessRunner : public ProcessRunner {
  public:
-  WarmProcessRunner(ProcessRunner& cold, WarmServerSpec spec, WarmUse use, int ctest,
-                    std::ostream& out)
+  WarmProcessRunner(ProcessRunner& cold, std::function<WarmServerSpec()> make_spec, WarmUse use,
+                    int ctest, std::ostream& out)
       : cold_(cold),
-        spec_(std::move(spec)),
+        make_spec_(std::move(make_spec)),
         cold_runs_(use == WarmUse::kRestarts ? 1 : 0),
         ctest_(ctest),
         out_(out) {}
@@ -73,8 +76,9 @@ class WarmProcessRunner : public ProcessRunner {
   std::unique_ptr<WarmChild> StartWarm(const SpawnOptions& options);
 
   ProcessRunner& cold_;
-  std::optional<WarmServerSpec> spec_;  // reset once the warm interpreter failed us
-  int cold_runs_;                       // the first runs that start cold
+  std::function<WarmServerSpec()> make_spec_;  // until the first run that forks
+  std::optional<WarmServerSpec> spec_;         // reset once the warm interpreter failed us
+  int cold_runs_;                              // the first runs that start cold
   int ctest_;
   std::ostream& out_;
 };
