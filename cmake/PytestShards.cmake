@@ -20,7 +20,7 @@ Runs a pytest suite as parallel CTest entries.
       [GRANULARITY shard|file|test]
       [DISTRIBUTION load|file|scope|group]
       [IMPORTS suite|own]
-      [WARM AUTO|ON|OFF]
+      [WARM AUTO|ON|OFF] [WARM_REUSE ON|OFF]
       [SERIAL_MARKER <marker>]
       [DURATIONS_FILE <path>]
       [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
@@ -87,6 +87,17 @@ Runs a pytest suite as parallel CTest entries.
     whose imports start threads, or that need ``pytest_configure`` per
     entry).
     ``PYTEST_SHARDS_WARM=0`` or ``1`` in ctest's environment overrides it.
+
+  ``WARM_REUSE ON|OFF``
+    ``ON`` (the default): a child forked from the warm interpreter runs one
+    entry at a time, and after an entry that ended cleanly the next one, as a
+    shard runs its tests one after another in one process; fixtures of every
+    scope are torn down at the end of each entry. A child whose entry left a
+    thread, a process or its output open serves no other entry. ``OFF``: a
+    new child for every entry, so that no entry sees what an earlier one left
+    in the modules it imported (slower: each child pays its copy-on-write
+    faults again). ``PYTEST_SHARDS_WARM_REUSE=0`` or ``1`` in ctest's
+    environment overrides it.
 
   ``SERIAL_MARKER <marker>``
     The marker of tests that must not run beside each other (default
@@ -317,7 +328,8 @@ function(_pytest_shards_validate name)
     IMPORTS
     DISCOVERY_MODE
     SERIAL_MARKER
-    WARM)
+    WARM
+    WARM_REUSE)
   set(defaults
     auto
     shard
@@ -325,7 +337,8 @@ function(_pytest_shards_validate name)
     suite
     CONFIGURE
     serial
-    AUTO)
+    AUTO
+    ON)
   set(patterns
     "^(auto|[1-9][0-9]*)$"
     "^(shard|file|test)$"
@@ -333,7 +346,8 @@ function(_pytest_shards_validate name)
     "^(suite|own)$"
     "^(CONFIGURE|PRE_TEST)$"
     "^[A-Za-z_][A-Za-z0-9_]*$"
-    "^(AUTO|ON|OFF)$")
+    "^(AUTO|ON|OFF)$"
+    "^(ON|OFF)$")
   set(hints
     "use auto or a positive whole number"
     "use shard, file or test"
@@ -341,7 +355,8 @@ function(_pytest_shards_validate name)
     "use suite or own"
     "use CONFIGURE or PRE_TEST"
     "use a Python identifier"
-    "use AUTO, ON or OFF")
+    "use AUTO, ON or OFF"
+    "use ON or OFF")
   foreach(option value pattern hint IN ZIP_LISTS options defaults patterns hints)
     if("${arg_${option}}" STREQUAL "")
       set(arg_${option} "${value}")
@@ -385,6 +400,7 @@ endfunction()
 # `--` and pytest's ARGS.
 function(_pytest_shards_collect_command out name suite_dir python)
   string(TOLOWER "${arg_WARM}" warm)
+  string(TOLOWER "${arg_WARM_REUSE}" warm_reuse)
   set(collect
     collect
     --suite-dir "${suite_dir}"
@@ -397,6 +413,7 @@ function(_pytest_shards_collect_command out name suite_dir python)
     --distribution "${arg_DISTRIBUTION}"
     --imports "${arg_IMPORTS}"
     --warm "${warm}"
+    --warm-reuse "${warm_reuse}"
     --serial-marker "${arg_SERIAL_MARKER}"
     --port-base "${arg_PORT_BASE}"
     --ports-per-shard "${arg_PORTS_PER_SHARD}"
@@ -563,6 +580,7 @@ function(pytest_shard_tests name)
     DISTRIBUTION
     IMPORTS
     WARM
+    WARM_REUSE
     SERIAL_MARKER
     DURATIONS_FILE
     PORT_BASE

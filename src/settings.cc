@@ -34,6 +34,7 @@ constexpr std::pair<const char*, Imports> kImports[] = {{"suite", Imports::kSuit
                                                         {"own", Imports::kOwn}};
 constexpr std::pair<const char*, Warm> kWarm[] = {
     {"auto", Warm::kAuto}, {"on", Warm::kOn}, {"off", Warm::kOff}};
+constexpr std::pair<const char*, bool> kOnOff[] = {{"on", true}, {"off", false}};
 
 template <typename Enum, size_t N>
 const char* WordOf(Enum value, const std::pair<const char*, Enum> (&words)[N]) {
@@ -55,6 +56,11 @@ DiscoveryMode ParseDiscoveryMode(const std::string& word) {
 }
 Imports ParseImports(const std::string& word) { return ParseWord(word, "IMPORTS", kImports); }
 Warm ParseWarm(const std::string& word) { return ParseWord(word, "WARM", kWarm); }
+bool ParseOnOff(const std::string& word, const char* option) {
+  std::string lower;
+  for (char c : word) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return ParseWord(lower, option, kOnOff);
+}
 const char* Name(Granularity value) { return WordOf(value, kGranularities); }
 const char* Name(Distribution value) { return WordOf(value, kDistributions); }
 const char* Name(DiscoveryMode value) { return WordOf(value, kDiscoveryModes); }
@@ -124,6 +130,7 @@ json SettingsToJson(const Settings& s) {
           {"distribution", Name(s.distribution)},
           {"imports", Name(s.imports)},
           {"warm", Name(s.warm)},
+          {"warm_reuse", s.warm_reuse},
           {"serial_marker", s.serial_marker},
           {"durations_file", s.durations_file.string()},
           {"port_base", s.port_base},
@@ -155,6 +162,7 @@ Settings SettingsFromJson(const json& j) {
     s.distribution = ParseDistribution(j.at("distribution").get<std::string>());
     s.imports = ParseImports(j.value("imports", "suite"));
     s.warm = ParseWarm(j.value("warm", "auto"));
+    s.warm_reuse = j.value("warm_reuse", true);
     s.serial_marker = j.at("serial_marker").get<std::string>();
     s.durations_file = j.value("durations_file", "");
     s.port_base = j.at("port_base").get<int>();

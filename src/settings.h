@@ -38,6 +38,8 @@ const char* Name(Distribution distribution);
 const char* Name(DiscoveryMode mode);
 const char* Name(Imports imports);
 const char* Name(Warm warm);
+// "on" or "off" (any case) of the option `option`.
+bool ParseOnOff(const std::string& word, const char* option);
 
 struct Settings {
   std::string suite;                  // the <name> of pytest_shard_tests()
@@ -52,6 +54,7 @@ struct Settings {
   Distribution distribution = Distribution::kLoad;
   Imports imports = Imports::kSuite;
   Warm warm = Warm::kAuto;
+  bool warm_reuse = true;  // a forked child runs entries one after another
   std::string serial_marker = "serial";
   // DURATIONS_FILE: durations from elsewhere (merge --durations-out) that
   // seed planning and are the only durations CI slicing uses; empty: none.

@@ -62,6 +62,13 @@ WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<
   return settings.granularity == Granularity::kShard ? WarmUse::kRestarts : WarmUse::kAlways;
 }
 
+bool ReuseWarmChildren(const Settings& settings, const std::vector<std::string>& env) {
+  std::string forced = GetVariable(env, "PYTEST_SHARDS_WARM_REUSE");
+  if (forced == "0" || forced == "off" || forced == "OFF") return false;
+  if (forced == "1" || forced == "on" || forced == "ON") return true;
+  return settings.warm_reuse;
+}
+
 std::vector<std::string> WarmServerEnvironment(const Settings& settings, const fs::path& tmpdir,
                                                const std::vector<std::string>& parent) {
   ShardContext server;
@@ -125,12 +132,14 @@ WarmServerSpec WarmSpec(const PlanEntry& plan, const fs::path& plan_file, int ct
                "--watch-pid",
                std::to_string(ctest),
                "--idle-timeout",
-               std::to_string(kIdleSeconds),
-               "--"};
+               std::to_string(kIdleSeconds)};
+  std::vector<std::string> env = CurrentEnvironment();
+  if (!ReuseWarmChildren(settings, env)) spec.argv.push_back("--no-reuse");
+  spec.argv.push_back("--");
   std::vector<std::string> pytest =
       WarmArgv(PytestArgv(plan.file, *plan.entry, server, node_ids_file, journal));
   spec.argv.insert(spec.argv.end(), pytest.begin(), pytest.end());
-  spec.env = WarmServerEnvironment(settings, server.tmpdir, CurrentEnvironment());
+  spec.env = WarmServerEnvironment(settings, server.tmpdir, env);
   spec.cwd = settings.workdir.string();
   spec.start_timeout = settings.discovery_timeout;
   spec.before_start = [plan_file, node_ids_file, tmpdir = server.tmpdir] {

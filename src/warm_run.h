@@ -30,6 +30,11 @@ enum class WarmUse {
 };
 WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
 
+// Whether a child of the warm interpreter runs the next entry after its own
+// (WARM_REUSE, or PYTEST_SHARDS_WARM_REUSE=0 or 1 in `env`): the server
+// starts with --no-reuse otherwise.
+bool ReuseWarmChildren(const Settings& settings, const std::vector<std::string>& env);
+
 // The warm server of the run of `plan` (read from `plan_file` by
 // ReadPlanEntry, with `entry`), watching `ctest` (the runner's parent): it
 // exits when that process does. Starting it reads the whole plan file for

@@ -73,7 +73,7 @@ bool Parse(const std::vector<std::string>& args, const po::options_description& 
 int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
   std::string shards = "auto", granularity = "shard", distribution = "load", imports = "suite";
-  std::string warm = "auto";
+  std::string warm = "auto", warm_reuse = "on";
   std::string discovery;
   std::vector<std::string> properties;
   bool settings_only = false;
@@ -92,6 +92,8 @@ int CollectCommand(const std::vector<std::string>& args) {
       "imports", po::value(&imports),
       "suite (a shard imports every test module, as pytest does) or own (only its own)")(
       "warm", po::value(&warm), "auto, on or off: fork pytest from a warm interpreter")(
+      "warm-reuse", po::value(&warm_reuse),
+      "on or off: a forked child runs the next entry after its own")(
       "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
       "durations-file", po::value<std::string>(), "durations JSON that seeds planning and slicing")(
       "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
@@ -133,6 +135,7 @@ int CollectCommand(const std::vector<std::string>& args) {
     s.distribution = ParseDistribution(distribution);
     s.imports = ParseImports(imports);
     s.warm = ParseWarm(warm);
+    s.warm_reuse = ParseOnOff(warm_reuse, "WARM_REUSE");
     if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
     for (const std::string& property : properties) {
       size_t eq = property.find('=');

@@ -67,7 +67,6 @@ import atexit
 import ctypes
 import errno
 import gc
-import json
 import os
 import selectors
 import signal
@@ -75,57 +74,18 @@ import socket
 import stat
 import struct
 import sys
-import tempfile
 import threading
 import time
 import traceback
-from pathlib import Path
 
 import pytest
 
+from .warm_frames import recv_frame, send_frame
+from .warm_worker import Worker, plugin_states
+
 FORMAT = "pytest-shards-warm/1"
-HEADER = struct.Struct(">I")
-MAX_FRAME = 64 << 20
-MAX_FDS = 3  # stdin, stdout, stderr
 REQUEST_SECONDS = 10  # a client sends its request at once after connecting
 UNSUPPORTED = 3  # the starter's exit status: this platform or suite cannot fork
-
-
-# --- frames ------------------------------------------------------------------
-
-
-def send_frame(sock, message, fds=()):
-    data = json.dumps(message).encode()
-    data = HEADER.pack(len(data)) + data
-    if fds:
-        sent = socket.send_fds(sock, [data], list(fds))
-        data = data[sent:]
-    if data:
-        sock.sendall(data)
-
-
-def recv_frame(sock, want_fds=False):
-    """(message, fds) of the next frame; (None, []) at the end of the stream."""
-    fds = []
-    if want_fds:
-        first, fds, _, _ = socket.recv_fds(sock, HEADER.size, MAX_FDS)
-    else:
-        first = sock.recv(HEADER.size)
-    if not first:
-        return None, fds
-    (size,) = HEADER.unpack(_recv_exactly(sock, first, HEADER.size))
-    if size > MAX_FRAME:
-        raise ValueError(f"frame of {size} bytes")
-    return json.loads(_recv_exactly(sock, b"", size)), fds
-
-
-def _recv_exactly(sock, data, size):
-    while len(data) < size:
-        more = sock.recv(size - len(data))
-        if not more:
-            raise EOFError("connection closed inside a frame")
-        data += more
-    return data
 
 
 # --- helpers -----------------------------------------------------------------
@@ -313,8 +273,9 @@ class Server:
     """The socket loop. serve() returns None in the server when it stops, and
     the request in a forked child, which then runs it."""
 
-    def __init__(self, directory, watch_pid, idle_timeout, pytest_args):
+    def __init__(self, directory, watch_pid, idle_timeout, pytest_args, reuse=True):
         self.directory = directory
+        self.reuse = reuse
         self.common_args = entry_options(pytest_args)[0]
         self.path = os.path.join(directory, "socket")
         self.watch_pid = watch_pid
@@ -322,7 +283,10 @@ class Server:
         self.pid = os.getpid()
         self.uid = os.getuid()
         self.selector = selectors.DefaultSelector()
-        self.children = {}  # pid -> its client's connection
+        self.children = {}  # pid -> its client's connection, while it runs an entry
+        self.channels = {}  # pid -> the connection to a worker (with reuse)
+        self.idle = {}  # pid -> channel of a worker that waits for an entry
+        self.killed = set()  # workers killed (not reaped yet): none is idle again
         self.listener = None
         self.socket_inode = None
         self.watch_fd = None
@@ -376,7 +340,7 @@ class Server:
             self.stopping = True
 
     def serve(self):
-        while not (self.stopping and not self.children):
+        while not (self.stopping and not self.children and not self.channels):
             for key, _ in self.selector.select(timeout=0.5):
                 if key.data == "accept":
                     request = self.accept()
@@ -387,6 +351,8 @@ class Server:
                 elif key.data == "watch":
                     self.selector.unregister(self.watch_fd)  # readable from now on
                     self.stop("the ctest it belongs to ended")
+                elif isinstance(key.data, tuple):
+                    self.worker_message(key.data[1])
                 else:
                     self.client_message(key.data)
             self.reap()
@@ -415,8 +381,8 @@ class Server:
             self.log(f"stops: {why}")
         self.stopping = True
         self.close_listener()
-        for pid in self.children:
-            _killpg(pid, signal.SIGKILL)
+        for pid in [*self.children, *self.idle]:
+            self.kill(pid, signal.SIGKILL)
 
     def close_listener(self):
         if self.listener is None:
@@ -488,7 +454,7 @@ class Server:
             changed = self.files.changed()
             if not changed:
                 message.update(own)
-                return self.fork(conn, message, fds)
+                return self.assign(conn, message, fds)
             self.stop(f"stale: {changed} changed")  # first: a new server may take the path
             self.reply(conn, {"event": "stale", "file": changed})
         elif self.stopping:
@@ -505,23 +471,72 @@ class Server:
         except OSError:
             return False
 
+    def assign(self, conn, message, fds):
+        """Gives the entry to an idle worker, or forks one for it; returns
+        the request in a forked child."""
+        while self.idle:
+            pid, channel = self.idle.popitem()
+            try:
+                send_frame(channel, message, fds)
+            except OSError:
+                continue  # it died waiting: reap() forgets it
+            self.started(pid, conn)
+            return None
+        return self.fork(conn, message, fds)
+
     def fork(self, conn, message, fds):
         sys.stdout.flush()
         sys.stderr.flush()
+        ours, theirs = socket.socketpair() if self.reuse else (None, None)
         pid = os.fork()
         if pid == 0:
+            if ours is not None:
+                ours.close()
             self.become_child(conn)
             message["fds"] = list(fds)
+            message["channel"] = theirs
             return message
         try:
             os.setpgid(pid, pid)  # the child does so too; whichever runs first
         except OSError:
             pass
+        if ours is not None:
+            theirs.close()
+            self.channels[pid] = ours
+            self.selector.register(ours, selectors.EVENT_READ, ("worker", pid))
+        self.started(pid, conn)
+        return None
+
+    def started(self, pid, conn):
         self.children[pid] = conn
         self.selector.register(conn, selectors.EVENT_READ, pid)
         if not self.reply(conn, {"event": "started", "pid": pid}):
-            _killpg(pid, signal.SIGKILL)
-        return None
+            self.kill(pid, signal.SIGKILL)
+
+    def kill(self, pid, sig):
+        if pid in self.channels:
+            self.killed.add(pid)
+        self.idle.pop(pid, None)
+        _killpg(pid, sig)
+
+    def worker_message(self, pid):
+        """A worker's entry ended and it waits for the next, or it exits."""
+        channel = self.channels[pid]
+        try:
+            message, _ = recv_frame(channel)
+        except (OSError, ValueError, EOFError):
+            message = None
+        if message is None or pid in self.killed:
+            self.selector.unregister(channel)  # reap() tells its client
+            return
+        conn = self.children.pop(pid, None)
+        if conn is not None:
+            self.reply(conn, {"event": "exited", "exit_code": int(message.get("exit_code", -1)),
+                              "signal": 0, "peak_rss_kb": int(message.get("peak_rss_kb", 0))})
+            self.selector.unregister(conn)
+            conn.close()
+        self.idle[pid] = channel
+        self.last_activity = time.monotonic()
 
     def client_message(self, pid):
         """A kill request, or the end of the client (its runner died)."""
@@ -534,18 +549,19 @@ class Server:
             message = None
         if message is None:
             self.selector.unregister(conn)
-            _killpg(pid, signal.SIGKILL)
+            self.kill(pid, signal.SIGKILL)
         elif message.get("op") == "kill":
-            _killpg(pid, int(message.get("signal", signal.SIGKILL)))
+            self.kill(pid, int(message.get("signal", signal.SIGKILL)))
 
     def reap(self):
-        while self.children:
+        while self.children or self.channels:
             try:
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            self.forget_worker(pid)
             conn = self.children.pop(pid, None)
             if conn is None:
                 continue
@@ -562,6 +578,17 @@ class Server:
                 pass
             conn.close()
             self.last_activity = time.monotonic()
+
+    def forget_worker(self, pid):
+        self.idle.pop(pid, None)
+        self.killed.discard(pid)
+        channel = self.channels.pop(pid, None)
+        if channel is not None:
+            try:
+                self.selector.unregister(channel)
+            except (KeyError, ValueError):
+                pass
+            channel.close()
 
     def become_child(self, conn):
         """In the forked child: drop everything of the server's."""
@@ -580,7 +607,7 @@ class Server:
                 os.close(fd)
         if self.listener is not None:
             self.listener.close()
-        for other in self.children.values():
+        for other in [*self.children.values(), *self.channels.values()]:
             other.close()
         conn.close()
         if self.files is not None:
@@ -598,6 +625,8 @@ class WarmPlugin:
         self.server = server
         self.ready = ready  # write end of the starter's pipe
         self.child = False
+        self.entry_running = False
+        self.pristine = {}  # plugin name -> its state before any test ran
         self.collector_results = {}  # planned node ID -> its result record
         # The collected items, and where each node ID's are in them: a child
         # looks its items up instead of reading every item (which would copy
@@ -633,6 +662,8 @@ class WarmPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
+        if self.entry_running:
+            return None  # a worker's entry: pytest's own loop runs its items
         # An exception here would be pytest's internal error: the starter
         # learns why through its pipe instead.
         extra = [str(session.config.inipath)] if session.config.inipath else []
@@ -659,117 +690,13 @@ class WarmPlugin:
         # reference count of every object it touches, and each first write
         # to a shared page is a copy-on-write fault (about 5 us here), so a
         # child touches only what its own items need.
+        self.pristine = plugin_states(session.config)
         gc.freeze()
         request = self.server.serve()
         if request is None:
             return True  # the server ends: no test of its own
         self.child = True
-        self.become_entry(session, request)
-        return None  # pytest's own loop runs the entry's items
-
-    def become_entry(self, session, request):
-        from pytest_shards_plugin import journal as journals
-        from pytest_shards_plugin.selection import read_node_ids
-        from _pytest import timing
-        from _pytest.cacheprovider import Cache
-        from _pytest.tmpdir import TempPathFactory
-
-        config = session.config
-        # Global capture saved the server's stdout/stderr when it started and
-        # puts them back when it stops: stop it, take the entry's, start anew.
-        capman = config.pluginmanager.getplugin("capturemanager")
-        if capman is not None:
-            capman.stop_global_capturing()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for target, fd in enumerate(request["fds"]):
-            os.dup2(fd, target)
-            os.close(fd)
-        if capman is not None:
-            capman.start_global_capturing()
-            capman.suspend_global_capture()
-        _redirect_faulthandler(config)
-        os.chdir(request["cwd"] or ".")
-        _take_environment(request["env"])
-        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
-        config.option.basetemp = request["--basetemp"]
-        factory = TempPathFactory.from_config(config, _ispytest=True)
-        config._tmp_path_factory = factory
-        if hasattr(config, "_tmpdirhandler"):
-            from _pytest.legacypath import TempdirFactory
-
-            config._tmpdirhandler = TempdirFactory(factory, _ispytest=True)
-        config.cache = Cache(Path(request["cache_dir"]), config, _ispytest=True)
-
-        # The entry's node IDs and journal, for the package's Journal.
-        journal = self.journal(config)
-        if journal.fd is not None:
-            os.close(journal.fd)
-        journal.fd = journals._open_journal(request["--shards-journal"])
-        requested, _ = read_node_ids(request["--shards-node-ids"])
-        journal.reports = {}
-        journal.journaled = set()
-        journal.write(event="session", pid=os.getpid())
-        wanted = set(requested)
-        # In collection order, as a fresh pytest's selection keeps them.
-        indices = sorted(i for node_id in wanted for i in self.positions.get(node_id, ()))
-        items = [self.all_items[i] for i in indices]
-        for node_id in requested:
-            if node_id in self.positions:
-                continue
-            record = self.collector_results.get(node_id)
-            if record is not None:
-                journal.journaled.add(node_id)
-                journal.write(**{k: v for k, v in record.items() if k != "time"})
-            else:
-                journal.journal_not_collected(node_id)
-        session.items = items
-        # pytest's cache records the node IDs a run collected (for --nf): the
-        # entry's, as a fresh pytest over them would, not the whole suite's.
-        new_first = config.pluginmanager.getplugin("nfplugin")
-        if new_first is not None and hasattr(new_first, "cached_nodeids"):
-            new_first.cached_nodeids = {item.nodeid for item in items}
-        session.testscollected = len(items)
-        session.testsfailed = 0
-        session.shouldstop = session.shouldfail = False
-        journal.write(event="collected", count=len(items))
-
-        reporter = config.pluginmanager.getplugin("terminalreporter")
-        if reporter is not None:
-            reporter.stats = {}
-            reporter._numcollected = len(items)
-            reporter._progress_nodeids_reported = set()
-            reporter._main_color = reporter._known_types = None
-            reporter._sessionstarttime = timing.time()
-            reporter.currentfspath = None
-            reporter.write_line(
-                f"pytest-shards: warm interpreter {self.server.pid}, forked: "
-                f"{len(items)} of {len(wanted)} requested items, rootdir {config.rootpath}"
-            )
-
-
-def _take_environment(assignments):
-    """Makes os.environ the entry's ("K=V" strings), changing only what
-    differs from the server's (most of it is the same)."""
-    wanted = dict(v.split("=", 1) for v in assignments if "=" in v)
-    for name in [name for name in os.environ if name not in wanted]:
-        del os.environ[name]
-    for name, value in wanted.items():
-        if os.environ.get(name) != value:
-            os.environ[name] = value
-
-
-def _redirect_faulthandler(config):
-    """pytest's faulthandler writes to a copy of the stderr it saw at
-    configure time: make that copy the entry's stderr."""
-    try:
-        from _pytest.faulthandler import fault_handler_stderr_key
-    except ImportError:
-        return
-    stream = config.stash.get(fault_handler_stderr_key, None)
-    if stream is not None:
-        stream.flush()
-        os.dup2(2, stream.fileno())
+        Worker(self, session, request.pop("channel")).serve(request)  # never returns
 
 
 # --- the starter -------------------------------------------------------------
@@ -783,6 +710,10 @@ def parse_args(argv):
     parser.add_argument("--watch-pid", type=int, default=0, help="exit when this process ends")
     parser.add_argument(
         "--idle-timeout", type=float, default=60, help="exit after this many idle seconds"
+    )
+    parser.add_argument(
+        "--no-reuse", dest="reuse", action="store_false",
+        help="fork a new child for every entry instead of reusing a worker",
     )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -824,7 +755,7 @@ def _serve(args, log, ready_w):
         os.dup2(out, 2)
         os.close(devnull)
         os.close(out)
-        server = Server(args.dir, args.watch_pid, args.idle_timeout, args.pytest_args)
+        server = Server(args.dir, args.watch_pid, args.idle_timeout, args.pytest_args, args.reuse)
         plugin = WarmPlugin(server, ready_w)
         status = int(pytest.main(list(args.pytest_args), plugins=[plugin]))
         if plugin.ready is not None:

@@ -62,6 +62,31 @@ SUITE = {
         def test_b(session_counter):
             pass
         """,
+    "tests/test_c.py": """\
+        import os, subprocess, threading, time
+
+        KEPT = []
+
+        def test_name():
+            with open(os.path.join(os.environ["TMPDIR"], "name"), "a") as f:
+                f.write(os.environ["ENTRY_NAME"])
+
+        def test_leaves_a_process():
+            KEPT.append(subprocess.Popen(["sleep", "600"]))
+
+        def test_leaves_an_orphan():
+            subprocess.run(["sh", "-c", "sleep 600 &"], check=True)
+
+        def test_leaves_a_thread():
+            threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+
+        def test_leaves_stdout_open():
+            KEPT.append(os.dup(1))  # under -s, the entry's stdout
+
+        def test_big():
+            KEPT.append(bytearray(200 << 20))
+            KEPT.pop()
+        """,
 }
 ALL_IDS = [
     "tests/test_a.py::test_env",
@@ -70,23 +95,27 @@ ALL_IDS = [
     "tests/test_a.py::test_exit",
     "tests/test_a.py::test_hang",
     "tests/test_b.py::test_b",
+    *(f"tests/test_c.py::test_{name}" for name in (
+        "name", "leaves_a_process", "leaves_an_orphan", "leaves_a_thread",
+        "leaves_stdout_open", "big")),
 ]
 
 
 class Server:
     """A started warm server over `suite`, and a client of it."""
 
-    def __init__(self, suite, tmp_path, ids=ALL_IDS, watch=None, idle=60, extra=()):
+    def __init__(self, suite, tmp_path, ids=ALL_IDS, watch=None, idle=60, extra=(), server=()):
         self.suite, self.tmp = suite, tmp_path
         self.dir = tmp_path / "warm"
         os.makedirs(self.dir, mode=0o700, exist_ok=True)
         ids_file = tmp_path / "all-ids.json"
         ids_file.write_text(json.dumps({"node_ids": list(ids), "paths": {}}))
-        self.args = self.shard_args(tmp_path / "server", ids_file) + list(extra)
+        self.extra = list(extra)
+        self.args = self.shard_args(tmp_path / "server", ids_file) + self.extra
         self.starter = subprocess.run(
             [PYTHON, "-m", "pytest_shards_plugin.warm", "--dir", str(self.dir),
              "--watch-pid", str(watch or os.getpid()), "--idle-timeout", str(idle),
-             "--", *self.args],
+             *server, "--", *self.args],
             cwd=suite.root, env=clean_env(), capture_output=True, text=True, timeout=120)
         self.pid = None
         if self.starter.returncode == 0:
@@ -127,11 +156,12 @@ class Server:
         out = open(entry / "out.txt", "w")
         environment = clean_env(ENTRY="yes", BASETEMP=str(entry / "basetemp"),
                                 COUNTER=str(self.tmp / "counter"), TMPDIR=str(entry),
+                                ENTRY_NAME=name,
                                 **(env or {}))
         conn = self.connect()
         warm.send_frame(conn, {
             "op": "run",
-            "argv": argv or self.shard_args(entry, ids_file, entry / "journal.jsonl"),
+            "argv": argv or self.shard_args(entry, ids_file, entry / "journal.jsonl") + self.extra,
             "env": [f"{k}={v}" for k, v in environment.items()],
             "cwd": str(self.suite.root),
         }, [os.open(os.devnull, os.O_RDONLY), out.fileno(), out.fileno()])
@@ -197,13 +227,82 @@ def test_a_child_runs_only_its_node_ids_with_the_entrys_env_output_and_journal(s
     assert (entry / "cache").is_dir()
 
 
-def test_session_fixtures_run_once_per_child(server):
-    for name in ("e1", "e2"):
-        conn, started, _ = server.run(name, ["tests/test_a.py::test_fails", "tests/test_b.py::test_b"])
+def test_a_worker_serves_the_next_entry_as_that_entrys_own(server):
+    pids = []
+    for name in ("e1", "e2", "e3"):
+        conn, started, entry = server.run(name, ["tests/test_a.py::test_fails",
+                                                 "tests/test_b.py::test_b",
+                                                 "tests/test_c.py::test_name"])
         done = server.finish(conn)
         assert done["exit_code"] == 1, done  # test_fails fails
-    pids = (server.tmp / "counter").read_text().split()
-    assert len(pids) == 2 and len(set(pids)) == 2, pids
+        pids.append(str(started["pid"]))
+        records = read_journal(entry / "journal.jsonl")
+        assert records[0] == {**records[0], "event": "session", "pid": int(pids[-1])}
+        assert {k: v["outcome"] for k, v in results(records).items()} == {
+            "tests/test_a.py::test_fails": "failed", "tests/test_b.py::test_b": "passed",
+            "tests/test_c.py::test_name": "passed"}
+        assert (entry / "name").read_text() == name, "the entry's environment and TMPDIR"
+        out = (entry / "out.txt").read_text()
+        assert "1 failed, 2 passed" in out and out.count(" passed") == 1, out
+    assert len(set(pids)) == 1, f"one worker served the three entries: {pids}"
+    # The session fixture ran once per entry: each entry tore its fixtures down.
+    assert (server.tmp / "counter").read_text().split() == pids
+
+
+def test_without_reuse_each_entry_gets_a_child_of_its_own(suite, tmp_path):
+    for path, text in SUITE.items():
+        suite.write(path, text)
+    started = Server(suite, tmp_path, server=["--no-reuse"])
+    assert started.starter.returncode == 0, started.starter.stderr
+    try:
+        pids = []
+        for name in ("e1", "e2"):
+            conn, reply, _ = started.run(name, ["tests/test_b.py::test_b"])
+            assert started.finish(conn)["exit_code"] == 0
+            pids.append(str(reply["pid"]))
+        assert len(set(pids)) == 2, pids
+        assert (tmp_path / "counter").read_text().split() == pids
+    finally:
+        started.stop()
+
+
+@pytest.mark.parametrize("leaves", ["a_process", "an_orphan", "a_thread", "stdout_open"])
+def test_an_entry_that_leaves_something_running_ends_its_worker(suite, tmp_path, leaves):
+    for path, text in SUITE.items():
+        suite.write(path, text)
+    server = Server(suite, tmp_path, extra=["-s"] if leaves == "stdout_open" else [])
+    assert server.starter.returncode == 0, server.starter.stderr
+    try:
+        leaves_behind(server, leaves)
+    finally:
+        server.stop()
+
+
+def leaves_behind(server, leaves):
+    conn, first, entry = server.run("e1", [f"tests/test_c.py::test_leaves_{leaves}"])
+    done = server.finish(conn)
+    assert done["exit_code"] == 0 and done["signal"] == 0, done
+    assert results(read_journal(entry / "journal.jsonl"))[
+        f"tests/test_c.py::test_leaves_{leaves}"]["outcome"] == "passed"
+    assert eventually(lambda: not alive(first["pid"])), "the worker exited"
+    conn, second, _ = server.run("e2", ["tests/test_b.py::test_b"])
+    assert server.finish(conn)["exit_code"] == 0
+    assert second["pid"] != first["pid"]
+    # What the entry started went with its worker's process group.
+    assert eventually(lambda: not subprocess.run(["pgrep", "-g", str(first["pid"])],
+                                                 capture_output=True).stdout)
+
+
+def test_each_entry_reports_its_own_peak_memory(server):
+    peaks, pids = [], []
+    for name, node_id in (("big", "tests/test_c.py::test_big"), ("small", "tests/test_b.py::test_b")):
+        conn, started, _ = server.run(name, [node_id])
+        done = server.finish(conn)
+        assert done["exit_code"] == 0, done
+        peaks.append(done["peak_rss_kb"])
+        pids.append(started["pid"])
+    assert pids[0] == pids[1], "one worker ran both"
+    assert peaks[0] > peaks[1] + (150 << 10), f"200 MB in the first entry only: {peaks} kB"
 
 
 def test_a_segfault_and_os_exit_end_only_their_child(server):
@@ -225,6 +324,8 @@ def test_kill_requests_and_closed_connections_kill_the_child(server):
     assert eventually(lambda: any(r["event"] == "start" for r in read_journal(entry / "journal.jsonl")))
     warm.send_frame(conn, {"op": "kill", "signal": signal.SIGTERM})
     assert server.finish(conn)["signal"] == signal.SIGTERM
+    conn, after, entry = server.run("after", ["tests/test_b.py::test_b"])
+    assert server.finish(conn)["exit_code"] == 0 and after["pid"] != started["pid"]
     conn, started, entry = server.run("gone", ["tests/test_a.py::test_hang"])
     conn.close()  # the runner died
     assert eventually(lambda: not alive(started["pid"])), "the child outlived its client"

@@ -31,8 +31,12 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
   s.discovery_mode = DiscoveryMode::kPreTest;
   s.discovery_timeout = 60;
   s.imports = Imports::kOwn;
+  s.warm = Warm::kOn;
+  s.warm_reuse = false;
   Settings t = SettingsFromJson(SettingsToJson(s));
   EXPECT_EQ(t.imports, Imports::kOwn);
+  EXPECT_EQ(t.warm, Warm::kOn);
+  EXPECT_FALSE(t.warm_reuse);
   EXPECT_EQ(SettingsToJson(t), SettingsToJson(s));
   EXPECT_EQ(t.granularity, Granularity::kTest);
   EXPECT_EQ(t.distribution, Distribution::kScope);
@@ -69,6 +73,14 @@ TEST(Settings, UnknownWordsNameTheAcceptedOnes) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "unknown IMPORTS 'all'; use one of: suite, own");
+  }
+  EXPECT_TRUE(ParseOnOff("ON", "WARM_REUSE"));
+  EXPECT_FALSE(ParseOnOff("off", "WARM_REUSE"));
+  try {
+    ParseOnOff("yes", "WARM_REUSE");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "unknown WARM_REUSE 'yes'; use one of: on, off");
   }
 }
 

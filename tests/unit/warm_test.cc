@@ -65,6 +65,17 @@ TEST(UseWarmTest, FileAndTestEntriesByDefaultShardsForRestartsNeverUnderImportsO
   EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kNever);
 }
 
+TEST(ReuseWarmChildrenTest, WarmReuseUnlessTheEnvironmentSaysOtherwise) {
+  Settings settings;
+  EXPECT_TRUE(ReuseWarmChildren(settings, {}));
+  EXPECT_FALSE(ReuseWarmChildren(settings, {"PYTEST_SHARDS_WARM_REUSE=0"}));
+  EXPECT_FALSE(ReuseWarmChildren(settings, {"PYTEST_SHARDS_WARM_REUSE=off"}));
+  settings.warm_reuse = false;
+  EXPECT_FALSE(ReuseWarmChildren(settings, {}));
+  EXPECT_FALSE(ReuseWarmChildren(settings, {"PYTEST_SHARDS_WARM_REUSE=yes"}));
+  EXPECT_TRUE(ReuseWarmChildren(settings, {"PYTEST_SHARDS_WARM_REUSE=1"}));
+}
+
 TEST(WarmChildTest, FollowsTheChildTheServerForked) {
   FakeServer fake = FakeServer::Make();
   std::thread server([&fake] {

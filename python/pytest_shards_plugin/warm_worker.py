@@ -1,0 +1,332 @@
+"""A worker of the warm interpreter (warm.py): a child forked from the server
+that runs CTest entries one at a time.
+
+The first entry comes with the fork; after each entry that ended cleanly the
+worker tells the server so and waits for the next one, as a shard runs its
+tests one after another in one process. A fork per entry pays, besides the
+fork, a copy-on-write fault for every page the entry touches (CPython writes
+the reference count of each object it reads) and the exit of a large
+process; a worker pays those once.
+
+Each entry gets what a fresh pytest of its own would: the entry's stdin,
+stdout and stderr, environment, working directory, TMPDIR, basetemp, cache
+directory and journal, the terminal reporter's and cache plugins' state as
+the server had it before any test ran, and fixtures with no cached values
+(the last item of an entry tears down every scope, session included). What
+an entry leaves in modules it imported stays for the next entry, as it would
+for the next test of a shard.
+
+A worker serves no other entry (it exits, and the server forks another for
+the next one) when the entry:
+- did not end with a verdict (interrupted, pytest's internal error);
+- left a thread or a child process running, or a file descriptor open on its
+  stdout or stderr (ctest would wait for those to close);
+- left fixtures set up.
+With reuse off (WARM_REUSE OFF) every worker serves one entry.
+"""
+
+import atexit
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+from _pytest import timing
+from _pytest.cacheprovider import Cache
+from _pytest.main import ExitCode
+from _pytest.outcomes import Exit
+from _pytest.tmpdir import TempPathFactory
+
+from . import journal as journals
+from .selection import read_node_ids
+from .warm_frames import recv_frame, send_frame
+
+# Plugins whose per-session state each entry starts from as the server had it.
+PRISTINE_PLUGINS = ("terminalreporter", "lfplugin", "nfplugin", "stepwiseplugin")
+# Exit statuses after which the worker may serve again.
+VERDICTS = (ExitCode.OK, ExitCode.TESTS_FAILED, ExitCode.NO_TESTS_COLLECTED)
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def plugin_states(config):
+    """{plugin name: its attributes} of PRISTINE_PLUGINS, copied."""
+    states = {}
+    for name in PRISTINE_PLUGINS:
+        plugin = config.pluginmanager.get_plugin(name)
+        if plugin is not None and hasattr(plugin, "__dict__"):
+            states[name] = _copied(vars(plugin))
+    return states
+
+
+def _copied(attributes):
+    # Containers are copied one level deep: the reporter's stats, the cache
+    # plugins' node ID sets and dicts.
+    return {k: (type(v)(v) if type(v) in (dict, list, set) else v) for k, v in attributes.items()}
+
+
+class Worker:
+    """Runs entries in this forked child (WarmPlugin.pytest_runtestloop hands
+    it the first request) until one must be its last; never returns."""
+
+    def __init__(self, plugin, session, channel):
+        self.plugin = plugin  # the WarmPlugin: collected items and records
+        self.session = session
+        self.config = session.config
+        self.channel = channel  # to the server; None: serve one entry
+        self.served = 0
+        if plugin.server.libc is not None and channel is not None:
+            # Orphans of an entry's processes become ours: we see them.
+            plugin.server.libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+    def serve(self, request):
+        while True:
+            status = self.run(request)
+            if self.channel is None or not self.reusable(status):
+                self.leave(status)
+            streams = self.release_entry(request)
+            if self.still_open(streams):
+                self.leave(status)
+            send_frame(self.channel, {"event": "done", "exit_code": int(status),
+                                      "peak_rss_kb": _peak_rss_kb()})
+            request, fds = recv_frame(self.channel, want_fds=True)
+            if request is None:  # the server is gone
+                self.leave(0)
+            request["fds"] = fds
+
+    def run(self, request):
+        """Runs one entry as pytest's wrap_session runs a session from its
+        test loop on; returns the exit status."""
+        session, config = self.session, self.config
+        _reset_peak_rss()
+        self.become_entry(request)
+        session.exitstatus = ExitCode.OK
+        try:
+            self.plugin.entry_running = True
+            config.hook.pytest_runtestloop(session=session)
+            if session.testsfailed:
+                session.exitstatus = ExitCode.TESTS_FAILED
+            elif session.testscollected == 0:
+                session.exitstatus = ExitCode.NO_TESTS_COLLECTED
+        except session.Failed:
+            session.exitstatus = ExitCode.TESTS_FAILED
+        except (KeyboardInterrupt, Exit):
+            excinfo = pytest.ExceptionInfo.from_current()
+            session.exitstatus = ExitCode.INTERRUPTED
+            if isinstance(excinfo.value, Exit) and excinfo.value.returncode is not None:
+                session.exitstatus = excinfo.value.returncode
+            config.hook.pytest_keyboard_interrupt(excinfo=excinfo)
+        except BaseException:
+            session.exitstatus = ExitCode.INTERNAL_ERROR
+            config.notify_exception(pytest.ExceptionInfo.from_current(), config.option)
+        finally:
+            self.plugin.entry_running = False
+            self.served += 1
+            os.chdir(session.startpath)
+            try:
+                config.hook.pytest_sessionfinish(session=session, exitstatus=session.exitstatus)
+            except Exit as e:
+                if e.returncode is not None:
+                    session.exitstatus = e.returncode
+                sys.stderr.write(f"{type(e).__name__}: {e}\n")
+        return session.exitstatus
+
+    def reusable(self, status):
+        if status not in VERDICTS or self.session._setupstate.stack:
+            return False
+        if any(t is not threading.main_thread() for t in threading.enumerate()):
+            return False
+        return not _children_running()
+
+    def leave(self, status):
+        """Ends the worker as a fresh pytest ends: pytest_unconfigure, then
+        the atexit functions that the suite's imports and tests registered."""
+        try:
+            self.config._ensure_unconfigure()
+        finally:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(int(status))
+
+    # --- an entry's start and end ---
+
+    def become_entry(self, request):
+        """Turns the session into the entry's shard."""
+        session, config, plugin = self.session, self.config, self.plugin
+        # Global capture saved the previous stdout/stderr when it started and
+        # puts them back when it stops: stop it, take the entry's, start anew.
+        capman = config.pluginmanager.getplugin("capturemanager")
+        if capman is not None:
+            capman.stop_global_capturing()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for target, fd in enumerate(request["fds"]):
+            os.dup2(fd, target)
+            os.close(fd)
+        if capman is not None:
+            capman.start_global_capturing()
+            capman.suspend_global_capture()
+        _redirect_faulthandler(config)
+        os.chdir(request["cwd"] or ".")
+        _take_environment(request["env"])
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+        config.option.basetemp = request["--basetemp"]
+        factory = TempPathFactory.from_config(config, _ispytest=True)
+        config._tmp_path_factory = factory
+        if hasattr(config, "_tmpdirhandler"):
+            from _pytest.legacypath import TempdirFactory
+
+            config._tmpdirhandler = TempdirFactory(factory, _ispytest=True)
+        config.cache = Cache(Path(request["cache_dir"]), config, _ispytest=True)
+        for name, state in plugin.pristine.items():
+            owner = config.pluginmanager.get_plugin(name)
+            vars(owner).clear()
+            vars(owner).update(_copied(state))
+
+        # The entry's node IDs and journal, for the package's Journal.
+        journal = plugin.journal(config)
+        journal.fd = journals._open_journal(request["--shards-journal"])
+        requested, _ = read_node_ids(request["--shards-node-ids"])
+        journal.reports = {}
+        journal.journaled = set()
+        journal.write(event="session", pid=os.getpid())
+        wanted = set(requested)
+        # In collection order, as a fresh pytest's selection keeps them.
+        indices = sorted(i for node_id in wanted for i in plugin.positions.get(node_id, ()))
+        items = [plugin.all_items[i] for i in indices]
+        for node_id in requested:
+            if node_id in plugin.positions:
+                continue
+            record = plugin.collector_results.get(node_id)
+            if record is not None:
+                journal.journaled.add(node_id)
+                journal.write(**{k: v for k, v in record.items() if k != "time"})
+            else:
+                journal.journal_not_collected(node_id)
+        session.items = items
+        # pytest's cache records the node IDs a run collected (for --nf): the
+        # entry's, as a fresh pytest over them would, not the whole suite's.
+        new_first = config.pluginmanager.getplugin("nfplugin")
+        if new_first is not None and hasattr(new_first, "cached_nodeids"):
+            new_first.cached_nodeids = {item.nodeid for item in items}
+        session.testscollected = len(items)
+        session.testsfailed = 0
+        session.shouldstop = session.shouldfail = False
+        journal.write(event="collected", count=len(items))
+
+        reporter = config.pluginmanager.getplugin("terminalreporter")
+        if reporter is not None:
+            reporter.stats = {}
+            reporter._numcollected = len(items)
+            reporter._progress_nodeids_reported = set()
+            reporter._main_color = reporter._known_types = None
+            reporter._sessionstarttime = timing.time()
+            reporter.currentfspath = None
+            how = f"worker {os.getpid()}, its entry {self.served + 1}"
+            reporter.write_line(
+                f"pytest-shards: warm interpreter {plugin.server.pid}, {how}: "
+                f"{len(items)} of {len(wanted)} requested items, rootdir {config.rootpath}"
+            )
+
+    def release_entry(self, request):
+        """Lets go of the entry's streams and journal; returns the identities
+        of its stdout and stderr, to see that nothing else holds them."""
+        config = self.config
+        sys.stdout.flush()
+        sys.stderr.flush()
+        streams = {_identity(1), _identity(2)}
+        capman = config.pluginmanager.getplugin("capturemanager")
+        if capman is not None:
+            capman.stop_global_capturing()
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):
+            os.dup2(devnull, target)
+        os.close(devnull)
+        _redirect_faulthandler(config)
+        streams.discard(_identity(1))
+        journal = self.plugin.journal(config)
+        if journal.fd is not None:
+            os.close(journal.fd)
+            journal.fd = None
+        return streams
+
+    @staticmethod
+    def still_open(streams):
+        """Whether a descriptor of ours still refers to one of streams."""
+        if not streams:
+            return False
+        try:
+            fds = [int(name) for name in os.listdir("/proc/self/fd")]
+        except OSError:
+            return True  # cannot tell: do not risk it
+        for fd in fds:
+            try:
+                if _identity(fd) in streams:
+                    return True
+            except OSError:
+                pass  # the listing's own descriptor
+        return False
+
+
+def _identity(fd):
+    info = os.fstat(fd)
+    return (info.st_dev, info.st_ino)
+
+
+def _children_running():
+    """Reaps exited children; whether any still runs."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return False
+        if pid == 0:
+            return True
+
+
+def _reset_peak_rss():
+    # Linux 4.0+: writing 5 resets VmHWM, so that each entry's peak is its own.
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss_kb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _take_environment(assignments):
+    """Makes os.environ the entry's ("K=V" strings), changing only what
+    differs from the server's (most of it is the same)."""
+    wanted = dict(v.split("=", 1) for v in assignments if "=" in v)
+    for name in [name for name in os.environ if name not in wanted]:
+        del os.environ[name]
+    for name, value in wanted.items():
+        if os.environ.get(name) != value:
+            os.environ[name] = value
+
+
+def _redirect_faulthandler(config):
+    """pytest's faulthandler writes to a copy of the stderr it saw at
+    configure time: make that copy our stderr."""
+    try:
+        from _pytest.faulthandler import fault_handler_stderr_key
+    except ImportError:
+        return
+    stream = config.stash.get(fault_handler_stderr_key, None)
+    if stream is not None:
+        stream.flush()
+        os.dup2(2, stream.fileno())
