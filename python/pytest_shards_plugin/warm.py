@@ -3,36 +3,40 @@
 Started by the first ``pytest-shards run`` of a ctest run that needs it::
 
     python -m pytest_shards_plugin.warm --dir DIR --watch-pid PID [--idle-timeout S]
-        -- <pytest arguments of a shard run over every node ID of the plan>
+        [--no-reuse] -- <pytest arguments of a shard run over every node ID of the plan>
 
 It runs pytest once, exactly as a shard of the whole plan would run (so it
 imports pytest, its plugins and every conftest and test module of the suite,
 the same whole-suite import set a shard imports, and collects), up to the
 start of the test loop. There it listens on ``DIR/socket``: DIR is a private
 (0700) directory, and a connection from another user is closed unread
-(SO_PEERCRED). For every request it forks a child that becomes one entry's
-shard: it takes the entry's stdin/stdout/stderr (passed as file
+(SO_PEERCRED). It hands every request to a worker, a forked child that runs
+one entry at a time (warm_worker.py): an idle worker if there is one, else
+a new fork. The worker takes the entry's stdin/stdout/stderr (passed as file
 descriptors), environment, working directory, basetemp, cache directory and
-journal, keeps only the entry's items, and lets pytest go on: the test loop,
-``pytest_sessionfinish``, ``pytest_unconfigure``. A test then starts in
-milliseconds instead of paying the interpreter's start-up.
+journal, keeps only the entry's items and runs pytest's test loop and
+``pytest_sessionfinish``; then it tells the server over its own socket pair
+and waits for the next entry, or exits. With ``--no-reuse`` every worker
+exits after its entry. A test then starts in milliseconds instead of paying
+the interpreter's start-up.
 
-What the child reuses, and why that is safe: the imported modules, the
+What a worker reuses, and why that is safe: the imported modules, the
 config and the collected items, as they are before any test ran (copy-on-
-write, so children do not see each other). Nothing per entry is reused:
-capture, faulthandler output, the terminal reporter's counts, the tmp_path
-factory, the pytest cache and the journal are set up again for the entry;
-fixtures have no cached values yet (session-scoped fixtures run once per
-child). What differs from a fresh pytest per entry: ``pytest_configure``,
-``pytest_sessionstart`` and module-level code ran once, in the server, with
-the server's environment, which has no per-entry variables (PYTEST_SHARD_*,
-PYTEST_XDIST_*, ENVIRONMENT entries with placeholders); ``pytest_sessionfinish``
-and ``pytest_unconfigure`` run in every child and once more in the server
-when it ends. A fresh ``pytest.main`` per child would avoid that, but costs
-about 120 ms per entry here against about 40 ms (measured on 2 cores: new
-config, plugin registration, argument parsing, fixture parsing, collection),
-and per-test entries exist to be cheap. Suites that need those hooks per
-entry set ``WARM OFF``.
+write, so workers do not see each other). Nothing per entry is reused:
+capture, faulthandler output, the terminal reporter's and cache plugins'
+state, the tmp_path factory, the pytest cache and the journal are set up
+again for each entry, and an entry ends with every fixture torn down
+(session-scoped fixtures run once per entry). What differs from a fresh
+pytest per entry: ``pytest_configure``, ``pytest_sessionstart`` and
+module-level code ran once, in the server, with the server's environment,
+which has no per-entry variables (PYTEST_SHARD_*, PYTEST_XDIST_*,
+ENVIRONMENT entries with placeholders); ``pytest_unconfigure`` runs once per
+worker, and what an entry left in a module stays for the worker's next
+entry, as for the next test of a shard. A fresh ``pytest.main`` per child
+would avoid that, but costs about 120 ms per entry here against about 40 ms
+(measured on 2 cores: new config, plugin registration, argument parsing,
+fixture parsing, collection), and per-test entries exist to be cheap. Suites
+that need those hooks per entry set ``WARM OFF``.
 
 Protocol (``pytest-shards-warm/1``): frames of a 4-byte big-endian length
 and a JSON object. The client sends ``{"op": "run", "argv", "env", "cwd"}``
@@ -41,18 +45,19 @@ entry's pytest command line after ``python -m pytest``: it must equal the
 server's own but for the per-entry options ``--basetemp``, ``-o cache_dir``,
 ``--shards-node-ids`` and ``--shards-journal`` (the server refuses it
 otherwise, and the entry runs a fresh pytest). The server answers
-``{"event": "started", "pid"}`` (the child leads its own process group),
-later ``{"event": "exited", "exit_code", "signal", "peak_rss_kb"}`` (wait4).
+``{"event": "started", "pid"}`` (the worker leads its own process group),
+later ``{"event": "exited", "exit_code", "signal", "peak_rss_kb"}`` (from
+the worker when it serves on, else from wait4).
 Meanwhile the client may send ``{"op": "kill", "signal"}``; when its
-connection closes the server kills the child's group. ``{"event": "stale",
+connection closes the server kills the worker's group. ``{"event": "stale",
 "file"}`` instead of ``started``: a module file changed since the server
 imported it; the server exits and the client starts another (as after
 ``{"event": "stopping"}``). ``{"op": "ping"}`` gets ``{"event": "pong",
 "pid"}``; ``{"op": "quit"}`` stops it.
 
 Lifetime: the server exits when the process it watches (the ctest that the
-runners belong to) ends, after ``--idle-timeout`` seconds without a child,
-on SIGTERM, or when stale; it kills its children first, and a child dies
+runners belong to) ends, after ``--idle-timeout`` seconds without an entry,
+on SIGTERM, or when stale; it kills its workers first, and a worker dies
 with the server (PR_SET_PDEATHSIG on Linux).
 
 The starter (the process ``pytest-shards run`` spawned) exits 0 once the
