@@ -24,8 +24,9 @@ does:
   rewritten test modules are cached in DIR while pytest collects, so that
   the next shard does not rewrite the suite again. rewrite_cache.py.
 
-``python -m pytest_shards_plugin.warm``: the warm interpreter that forks
-per-test and per-file entries' pytest runs (warm.py; run.cc starts it).
+``python -m pytest_shards_plugin.warm``: the warm interpreter whose forked
+workers run per-test and per-file entries (warm.py, warm_worker.py; run.cc
+starts it).
 
 Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
 ``shard_index``, ``shard_port_range`` and ``free_tcp_port`` fixtures

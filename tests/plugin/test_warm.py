@@ -1,4 +1,4 @@
-"""Tests of python/pytest_shards_plugin/warm.py, the warm interpreter: a real server
+"""Tests of python/pytest_shards_plugin/warm*.py, the warm interpreter: a real server
 on a small suite, driven over its socket the way `pytest-shards run` drives
 it (see conftest.py for the suite helpers)."""
 
@@ -19,6 +19,7 @@ from conftest import PLUGIN_DIR, PYTHON, clean_env, read_journal, results
 
 sys.path.insert(0, str(PLUGIN_DIR))
 import pytest_shards_plugin.warm as warm  # noqa: E402
+import pytest_shards_plugin.warm_files as warm_files  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm interpreters fork")
 
@@ -457,7 +458,7 @@ def test_imported_files_see_writes_replacements_and_deletions(tmp_path, monkeypa
     if watch == "inotify" and not sys.platform.startswith("linux"):
         pytest.skip("inotify is Linux's")
     if watch == "stat every file":
-        monkeypatch.setattr(warm.DirectoryWatch, "start", classmethod(lambda cls, dirs: None))
+        monkeypatch.setattr(warm_files.DirectoryWatch, "start", classmethod(lambda cls, dirs: None))
     (tmp_path / "pkg").mkdir()
     written, replaced, deleted, linked = (tmp_path / "a.py", tmp_path / "pkg" / "b.py",
                                           tmp_path / "pkg" / "c.py", tmp_path / "d.py")
@@ -469,7 +470,7 @@ def test_imported_files_see_writes_replacements_and_deletions(tmp_path, monkeypa
     linked.symlink_to(target)
 
     def imported():
-        return warm.ImportedFiles(extra=[str(p) for p in (written, replaced, deleted, linked)])
+        return warm_files.ImportedFiles(extra=[str(p) for p in (written, replaced, deleted, linked)])
 
     files = imported()
     assert (files.watch is not None) == (watch == "inotify")
