@@ -365,6 +365,7 @@ class Server:
     def assign(self, conn, message, fds):
         """Gives the entry to an idle worker, or forks one for it; returns
         the request in a forked child."""
+        self.reap()  # no entry for a worker that died waiting
         while self.idle:
             pid, channel = self.idle.popitem()
             try:

@@ -294,6 +294,17 @@ def leaves_behind(server, leaves):
                                                  capture_output=True).stdout)
 
 
+def test_a_worker_that_died_waiting_takes_no_entry(server):
+    conn, first, _ = server.run("e1", ["tests/test_b.py::test_b"])
+    assert server.finish(conn)["exit_code"] == 0
+    os.kill(first["pid"], signal.SIGKILL)
+    assert eventually(lambda: not alive(first["pid"]))
+    conn, second, _ = server.run("e2", ["tests/test_b.py::test_b"])
+    done = server.finish(conn)
+    assert done["exit_code"] == 0 and done["signal"] == 0, done
+    assert second["event"] == "started" and second["pid"] != first["pid"]
+
+
 def test_each_entry_reports_its_own_peak_memory(server):
     peaks, pids = [], []
     for name, node_id in (("big", "tests/test_c.py::test_big"), ("small", "tests/test_b.py::test_b")):
