@@ -87,10 +87,12 @@ def check_isolated_run(args, build, expected, run_number):
     wrong = [r for r in records if r["database"] != f"app_{r['shard']}"]
     check(not wrong, f"run {run_number}: every shard used its own database app_<shard> "
                      f"({wrong[:1]})")
+    # Whether shards overlapped depends on the machine's load (one shard's
+    # start-up can outlast another's tests): main() asks it of either run.
     concurrent = [(a["nodeid"], b["nodeid"]) for a, b in itertools.combinations(records, 2)
                   if a["shard"] != b["shard"] and overlapped(a, b)]
-    check(concurrent, f"run {run_number}: tests of different shards ran at the same time "
-                      f"({len(concurrent)} overlapping pairs, e.g. {concurrent[:1]})")
+    print(f"run {run_number}: {len(concurrent)} pairs of tests of different shards overlapped, "
+          f"e.g. {concurrent[:1]}")
 
     events = server_events(build)
     starts = [e for e in events if e["event"] == "start"]
@@ -108,7 +110,7 @@ def check_isolated_run(args, build, expected, run_number):
     check(len(servers) == 1 and next(iter(servers))[0] == start["pid"],
           f"run {run_number}: every test talked to that one server: {servers}")
     check_server_gone(build, start)
-    return start["pid"]
+    return start["pid"], len(concurrent)
 
 
 def main():
@@ -135,9 +137,12 @@ def main():
         # Reported as Skipped (SKIP_RETURN_CODE), like the example itself.
         print("SKIPPED: PostgreSQL or psycopg2 is not installed here; run tools/install-deps.sh")
         sys.exit(SKIPPED)
-    first = check_isolated_run(args, isolated, expected, 1)
-    second = check_isolated_run(args, isolated, expected, 2)
+    first, overlaps_first = check_isolated_run(args, isolated, expected, 1)
+    second, overlaps_second = check_isolated_run(args, isolated, expected, 2)
     check(first != second, f"each ctest run started its own server (pids {first}, {second})")
+    check(overlaps_first + overlaps_second > 0,
+          f"tests of different shards ran at the same time, each shard on its own database "
+          f"({overlaps_first} and {overlaps_second} overlapping pairs in the two runs)")
 
     # The control: one database for every shard.
     shared = work / "shared"
