@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <optional>
 #include <set>
 #include <system_error>
 
@@ -44,6 +45,15 @@ class WarmPytest : public PytestProcess {
   std::unique_ptr<WarmChild> child_;
 };
 
+// PYTEST_SHARDS_WARM and PYTEST_SHARDS_WARM_REUSE: 0/off or 1/on in ctest's
+// environment override the suite's setting; anything else leaves it.
+std::optional<bool> Forced(const std::vector<std::string>& env, const std::string& name) {
+  std::string value = GetVariable(env, name);
+  if (value == "0" || value == "off" || value == "OFF") return false;
+  if (value == "1" || value == "on" || value == "ON") return true;
+  return std::nullopt;
+}
+
 std::string NameOf(const std::string& assignment) {
   return assignment.substr(0, assignment.find('='));
 }
@@ -52,9 +62,8 @@ std::string NameOf(const std::string& assignment) {
 
 WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env) {
   if (entry.collection_errors || settings.imports == Imports::kOwn) return WarmUse::kNever;
-  std::string forced = GetVariable(env, "PYTEST_SHARDS_WARM");
-  if (forced == "0" || forced == "off" || forced == "OFF") return WarmUse::kNever;
-  if (forced == "1" || forced == "on" || forced == "ON") return WarmUse::kAlways;
+  if (std::optional<bool> forced = Forced(env, "PYTEST_SHARDS_WARM"))
+    return *forced ? WarmUse::kAlways : WarmUse::kNever;
   if (settings.warm != Warm::kAuto)
     return settings.warm == Warm::kOn ? WarmUse::kAlways : WarmUse::kNever;
   // A shard's one start-up costs about what forking saves (measured on the
@@ -63,10 +72,7 @@ WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<
 }
 
 bool ReuseWarmChildren(const Settings& settings, const std::vector<std::string>& env) {
-  std::string forced = GetVariable(env, "PYTEST_SHARDS_WARM_REUSE");
-  if (forced == "0" || forced == "off" || forced == "OFF") return false;
-  if (forced == "1" || forced == "on" || forced == "ON") return true;
-  return settings.warm_reuse;
+  return Forced(env, "PYTEST_SHARDS_WARM_REUSE").value_or(settings.warm_reuse);
 }
 
 std::vector<std::string> WarmServerEnvironment(const Settings& settings, const fs::path& tmpdir,
