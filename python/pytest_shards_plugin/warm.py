@@ -176,7 +176,7 @@ class Server:
         self.selector = selectors.DefaultSelector()
         self.children = {}  # pid -> its client's connection, while it runs an entry
         self.channels = {}  # pid -> the connection to a worker (with reuse)
-        self.idle = {}  # pid -> channel of a worker that waits for an entry
+        self.idle = set()  # pids of the workers that wait for an entry
         self.killed = set()  # workers killed (not reaped yet): none is idle again
         self.listener = None
         self.socket_inode = None
@@ -367,9 +367,9 @@ class Server:
         the request in a forked child."""
         self.reap()  # no entry for a worker that died waiting
         while self.idle:
-            pid, channel = self.idle.popitem()
+            pid = self.idle.pop()
             try:
-                send_frame(channel, message, fds)
+                send_frame(self.channels[pid], message, fds)
             except OSError:
                 continue  # it died waiting: reap() forgets it
             self.started(pid, conn)
@@ -408,7 +408,7 @@ class Server:
     def kill(self, pid, sig):
         if pid in self.channels:
             self.killed.add(pid)
-        self.idle.pop(pid, None)
+        self.idle.discard(pid)
         _killpg(pid, sig)
 
     def worker_message(self, pid):
@@ -427,7 +427,7 @@ class Server:
                               "signal": 0, "peak_rss_kb": int(message.get("peak_rss_kb", 0))})
             self.selector.unregister(conn)
             conn.close()
-        self.idle[pid] = channel
+        self.idle.add(pid)
         self.last_activity = time.monotonic()
 
     def client_message(self, pid):
@@ -472,7 +472,7 @@ class Server:
             self.last_activity = time.monotonic()
 
     def forget_worker(self, pid):
-        self.idle.pop(pid, None)
+        self.idle.discard(pid)
         self.killed.discard(pid)
         channel = self.channels.pop(pid, None)
         if channel is not None:

@@ -85,7 +85,7 @@ class Worker:
             status = self.run(request)
             if self.channel is None or not self.reusable(status):
                 self.leave(status)
-            streams = self.release_entry(request)
+            streams = self.release_entry()
             if self.still_open(streams):
                 self.leave(status)
             send_frame(self.channel, {"event": "done", "exit_code": int(status),
@@ -230,7 +230,7 @@ class Worker:
                 f"{len(items)} of {len(wanted)} requested items, rootdir {config.rootpath}"
             )
 
-    def release_entry(self, request):
+    def release_entry(self):
         """Lets go of the entry's streams and journal; returns the identities
         of its stdout and stderr, to see that nothing else holds them."""
         config = self.config

@@ -297,6 +297,7 @@ def leaves_behind(server, leaves):
 def test_a_worker_that_died_waiting_takes_no_entry(server):
     conn, first, _ = server.run("e1", ["tests/test_b.py::test_b"])
     assert server.finish(conn)["exit_code"] == 0
+    assert alive(first["pid"]), "the worker waits for the next entry"
     os.kill(first["pid"], signal.SIGKILL)
     assert eventually(lambda: not alive(first["pid"]))
     conn, second, _ = server.run("e2", ["tests/test_b.py::test_b"])
