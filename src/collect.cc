@@ -144,6 +144,8 @@ std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_
       "--shards-collect-json=" + json_file.string(),
       "--shards-serial-marker=" + s.serial_marker,
       "--shards-rewrite-cache=" + RewriteCacheDir(s.suite_dir).string()};
+  // The session outputs that RUN_ARGS ask for are known at configure too.
+  if (!s.run_args.empty()) argv.push_back("--shards-run-args=" + nlohmann::json(s.run_args).dump());
   argv.insert(argv.end(), s.args.begin(), s.args.end());
   return argv;
 }

@@ -123,6 +123,8 @@ Collection ReadDocument(JsonReader& reader, std::string* format) {
       c.pytest_version = reader.String();
     } else if (key == "xdist") {
       c.xdist = reader.Bool();
+    } else if (key == "session") {
+      c.session_outputs = Strings(reader);
     } else if (key == "seconds") {
       c.seconds = reader.Number();
     } else if (key == "items") {
@@ -251,9 +253,10 @@ json CollectionToJson(const Collection& c) {
     errors.push_back({{"nodeid", e.node_id}, {"path", e.path}, {"message", e.message}});
   return {{"format", kFormat},  {"rootdir", c.rootdir},
           {"python", c.python}, {"pytest_version", c.pytest_version},
-          {"xdist", c.xdist},   {"seconds", c.seconds},
-          {"items", items},     {"errors", errors},
-          {"files", c.files},   {"dirs", c.dirs}};
+          {"xdist", c.xdist},   {"session", c.session_outputs},
+          {"seconds", c.seconds}, {"items", items},
+          {"errors", errors},   {"files", c.files},
+          {"dirs", c.dirs}};
 }
 
 }  // namespace pytest_shards

@@ -72,6 +72,10 @@ struct Collection {
   std::string python;  // sys.executable that collected
   std::string pytest_version;
   bool xdist = false;       // pytest-xdist was loaded (runner then passes -n 0)
+  // What the suite's arguments ask pytest to write or decide once per
+  // session ("junitxml", "coverage", "report-log", "durations"): written by
+  // the session step (session.h) from every entry that ran.
+  std::vector<std::string> session_outputs;
   std::vector<Item> items;  // in collection order
   std::vector<CollectionError> errors;
   std::vector<std::string> files;  // files whose change makes the collection stale

@@ -23,7 +23,7 @@ namespace {
 constexpr std::chrono::hours kRecentRun{1};
 
 EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
-                           const std::string& run_id, const Durations& durations) {
+                           const std::string& run_id, const Durations& durations, bool session) {
   EmitOptions emit;
   emit.tool = options.tool.string();
   emit.plan_file = RunPlanFile(s.suite_dir, run_id).string();
@@ -36,6 +36,7 @@ EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
   emit.cores_resource = options.cores_resource;
   emit.memory_budget_mib = options.memory_budget_mib;
   if (options.memory_budget_mib > 0) emit.peak_rss_kb = durations.peak_rss_kb;
+  emit.session = session;
   return emit;
 }
 
@@ -112,6 +113,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     file.settings = settings;
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
+    file.session_outputs = collection.session_outputs;
     file.module_paths = ModulePaths(collection);
     file.slice = slice;
     file.slice_source = choice.source;
@@ -123,7 +125,8 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     PrioritiseLastFailed(&file.plan);
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
-    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations));
+    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations,
+                                                 !file.session_outputs.empty()));
     tests += SliceMessage(settings.suite, choice);
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.

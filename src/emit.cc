@@ -129,15 +129,39 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
   if (entry.exclusive) p.Add("RUN_SERIAL", "ON");
   std::string group = ResourceGroup(entry.name, options);
   if (!group.empty()) p.Add("RESOURCE_GROUPS", group);
-  if (!options.fixtures_required.empty())
-    p.Add("FIXTURES_REQUIRED", CMakeList(options.fixtures_required));
+  std::vector<std::string> fixtures = options.fixtures_required;
+  if (options.session) fixtures.push_back(SessionEntryName(options.suite));
+  if (!fixtures.empty()) p.Add("FIXTURES_REQUIRED", CMakeList(fixtures));
   if (!entry.source_line.empty()) p.Add("DEF_SOURCE_LINE", entry.source_line);
   // Last, so that a user's PROPERTIES wins over the defaults above.
   for (const auto& [key, value] : options.properties) p.Add(key, value);
   return out + SetProperties(entry.name, p, builtin);
 }
 
+// The session step: after every entry that this ctest runs (FIXTURES_CLEANUP
+// of the fixture they all require), with the entries' working directory and
+// labels; a core like any entry, and no memory budget (it runs alone).
+std::string EmitSessionEntry(const EmitOptions& options) {
+  std::string name = SessionEntryName(options.suite);
+  CheckName(name);
+  std::string builtin = options.cores_resource ? "_" : "";
+  std::string out = builtin + "add_test(" + BracketArgument(name) + " " +
+                    BracketArgument(options.tool) + " session --plan " +
+                    BracketArgument(options.plan_file) + ")\n";
+  std::vector<std::string> labels = {"pytest", options.suite};
+  labels.insert(labels.end(), options.labels.begin(), options.labels.end());
+  Properties p;
+  p.Add("LABELS", CMakeList(labels));
+  if (!options.workdir.empty()) p.Add("WORKING_DIRECTORY", options.workdir);
+  if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
+  p.Add("FIXTURES_CLEANUP", ListElement(name));
+  if (options.cores_resource) p.Add("RESOURCE_GROUPS", "cores:1");
+  return out + SetProperties(name, p, builtin);
+}
+
 }  // namespace
+
+std::string SessionEntryName(const std::string& suite) { return suite + "/session"; }
 
 std::string BracketArgument(std::string_view text) {
   if (text.find('\0') != std::string_view::npos)
@@ -185,6 +209,7 @@ long EntryMemoryMib(const std::string& entry, const EmitOptions& options) {
 std::string EmitTests(const Plan& plan, const EmitOptions& options) {
   std::string out = kHeader;
   for (size_t i = 0; i < plan.entries.size(); ++i) out += EmitEntry(plan.entries[i], i, options);
+  if (options.session) out += EmitSessionEntry(options);
   return out + kFooter;
 }
 

@@ -51,7 +51,15 @@ struct EmitOptions {
   // resource group: "cores:1,memory:<MiB>".
   long memory_budget_mib = 0;
   std::map<std::string, long> peak_rss_kb;  // entry name -> its last measured peak
+  // The plan has session outputs: one more entry, SessionEntryName(suite),
+  // runs `<tool> session --plan <plan_file>` as the CTest fixture cleanup of
+  // every other entry, so that ctest runs it once after them, also when it
+  // runs only some of them (-R, -L, --rerun-failed).
+  bool session = false;
 };
+
+// "<suite>/session": the session step's CTest entry, and its fixture.
+std::string SessionEntryName(const std::string& suite);
 
 // What an entry that was never measured is assumed to need, when no entry
 // of its suite was measured either: a few pytest interpreters' worth.
@@ -64,7 +72,8 @@ constexpr long kDefaultEntryMemoryMib = 256;
 long EntryMemoryMib(const std::string& entry, const EmitOptions& options);
 
 // add_test() and set_tests_properties() for every entry. Entry i runs
-// `<tool> run --plan <plan_file> --entry <i>`.
+// `<tool> run --plan <plan_file> --entry <i>`; then the session entry, if
+// options.session.
 std::string EmitTests(const Plan& plan, const EmitOptions& options);
 
 // A CTest file that registers one failing entry "<suite>/<name>" which runs

@@ -59,6 +59,7 @@ void Apply(const json& r, ShardJournal* j) {
   } else if (event == "session") {
     Session session;
     session.time = r.value("time", 0.0);
+    session.pid = r.value("pid", 0L);
     j->sessions.push_back(session);
   } else if (event == "collected" || event == "finish") {
     // Records of a session whose own record went missing count as a session.

@@ -38,6 +38,7 @@ struct TestResult {
 // One pytest process's session, from its session record on.
 struct Session {
   double time = 0;            // when it started
+  long pid = 0;               // of the pytest process; 0 when unknown
   double collected_time = 0;  // when its shard's items were known; 0: not yet
   bool finished = false;      // it wrote its finish record
   int exit_status = 0;        // of the finish record

@@ -57,6 +57,9 @@ struct PlanFile {
   // (GitLab)", ...; empty: nothing did), for `report --export`.
   Slice slice;
   std::string slice_source;
+  // Collection::session_outputs: when there are any, the entries keep
+  // their parts and a session step writes them (session.h).
+  std::vector<std::string> session_outputs;
 };
 
 // The module_paths of a plan made from `collection`.

@@ -77,6 +77,11 @@ class RealProcessRunner : public ProcessRunner {
   InterruptHandlers handlers_;
 };
 
+bool MeasuresCoverage(const PlanFile& plan) {
+  const auto& outputs = plan.session_outputs;
+  return std::find(outputs.begin(), outputs.end(), "coverage") != outputs.end();
+}
+
 // "shard-3" of "demo/shard-3": the suite is in every line's context.
 std::string Label(const Settings& settings, const Entry& entry) {
   std::string prefix = settings.suite + "/";
@@ -116,6 +121,9 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
   WarmUse use = UseWarm(settings, entry, CurrentEnvironment());
+  // Coverage would miss what the warm interpreter ran before the fork (the
+  // suite's import-time lines): entries that measure it start cold.
+  if (MeasuresCoverage(plan)) use = WarmUse::kNever;
   if (use != WarmUse::kNever)
     warm.emplace(
         cold, [&read, &plan_file, ctest] { return WarmSpec(read, plan_file, ctest); }, use, ctest,
@@ -195,6 +203,9 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
     argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
   }
   argv.push_back("--shards-journal=" + journal.string());
+  if (!plan.session_outputs.empty())
+    argv.push_back("--shards-session-dir=" +
+                   RunSessionDir(settings.suite_dir, plan.run_id).string());
   argv.push_back("-v");
   return argv;
 }

@@ -87,6 +87,10 @@ fs::path RunJournalDir(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "journal";
 }
 
+fs::path RunSessionDir(const fs::path& suite_dir, const std::string& run_id) {
+  return RunDir(suite_dir, run_id) / "session";
+}
+
 fs::path JournalFile(const fs::path& suite_dir, const std::string& run_id, std::size_t index) {
   return RunJournalDir(suite_dir, run_id) / (std::to_string(index) + kJournalExtension);
 }

@@ -8,7 +8,8 @@
 //   durations.json           the measured durations (durations.h)
 //   tmp/<index>[-<n>]        a running entry's private directory, and its .lock
 //   ../ports/<port>.lock     port-range locks, shared by the build tree's suites
-//   runs/<run id>/           plan.json, tests.cmake, lock, journal/<index>.jsonl
+//   runs/<run id>/           plan.json, tests.cmake, lock, journal/<index>.jsonl,
+//                            session/ (the entries' parts of the session outputs)
 //
 // Every ctest start plans a new run in runs/<run id>/, so that a ctest that
 // only lists tests (an IDE, `ctest -N`) or a second ctest on the same build
@@ -46,6 +47,10 @@ std::filesystem::path RunDir(const std::filesystem::path& suite_dir, const std::
 std::filesystem::path RunPlanFile(const std::filesystem::path& suite_dir,
                                   const std::string& run_id);
 std::filesystem::path RunJournalDir(const std::filesystem::path& suite_dir,
+                                    const std::string& run_id);
+// The entries' parts of the session outputs, and the session step's input
+// (session.h): reports/<index>.jsonl, coverage/<index>.<pid>, run.json.
+std::filesystem::path RunSessionDir(const std::filesystem::path& suite_dir,
                                     const std::string& run_id);
 // Entry `index`'s journal (journal.h): <journal dir>/<index>.jsonl.
 std::filesystem::path JournalFile(const std::filesystem::path& suite_dir, const std::string& run_id,

@@ -3,6 +3,7 @@
 //   collect  configure time: collect node IDs once, store the suite's settings
 //   plan     every ctest start: plan shards, write the CTest include file
 //   run      what each CTest entry executes: one shard
+//   session  after the entries: the session outputs (JUnit, coverage) once
 //   report   after a run: summary, JUnit XML, HTML timeline, durations store
 //   watch    runs ctest with a live progress line of the pytest entries
 //   merge    the results of a CI matrix's jobs as one
@@ -31,6 +32,7 @@
 #include "report_junit.h"
 #include "run.h"
 #include "runs.h"
+#include "session.h"
 #include "settings.h"
 #include "subprocess.h"
 #include "watch.h"
@@ -48,6 +50,7 @@ constexpr const char* kUsage =
     "  collect   collect the suite's node IDs once (configure time)\n"
     "  plan      plan shards and write the CTest include file (every ctest start)\n"
     "  run       run one CTest entry's shard of pytest (what each entry executes)\n"
+    "  session   write the run's session outputs once (--junitxml, coverage): the last entry\n"
     "  report    merge the last run's results: summary, JUnit XML, HTML timeline, durations\n"
     "  watch     run ctest and show the pytest entries' progress and failures live\n"
     "  merge     combine the exports of a CI matrix's jobs: summary, JUnit XML, durations\n"
@@ -188,6 +191,16 @@ int RunCommand(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N", &vm)) return 0;
   return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), std::cout);
+}
+
+int SessionCommand(const std::vector<std::string>& args) {
+  po::options_description options("session options");
+  options.add_options()("help,h", "show this help")(
+      "plan", po::value<std::string>()->required(),
+      "the plan of this ctest run (<suite dir>/runs/<run id>/plan.json)");
+  po::variables_map vm;
+  if (!Parse(args, options, {}, "usage: pytest-shards session --plan FILE", &vm)) return 0;
+  return RunSession(vm["plan"].as<std::string>(), std::cout);
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
@@ -345,6 +358,7 @@ int main(int argc, char** argv) {
     if (command == "collect") return CollectCommand(args);
     if (command == "plan") return PlanCommand(args, argv[0]);
     if (command == "run") return RunCommand(args);
+    if (command == "session") return SessionCommand(args);
     if (command == "report") return ReportCommand(args);
     if (command == "watch") return WatchCommand(args);
     if (command == "fail") return FailCommand(args);

@@ -20,6 +20,11 @@ does:
   collected, start, result, finish) so that the runner can follow the shard
   and knows what ran even when the interpreter dies mid-test. journal.py.
 
+* ``--shards-session-dir=DIR``: an entry of a suite with session outputs
+  (the user's --junitxml, coverage, ...) writes none of them and keeps its
+  part in DIR; ``--shards-session=DIR``: the session step replays those
+  parts and writes every session output once. session_parts.py, session.py.
+
 * ``--shards-rewrite-cache=DIR``: when bytecode writing is off, pytest's
   rewritten test modules are cached in DIR while pytest collects, so that
   the next shard does not rewrite the suite again. rewrite_cache.py.
@@ -34,6 +39,8 @@ Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
 modules.
 """
 
+import copy
+import json
 import re
 
 import pytest
@@ -44,6 +51,8 @@ from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
 from .rewrite_cache import RewriteCache
 from .selection import Selection
+from .session import SessionStep
+from .session_parts import CoveragePart, EntryParts, refusal, requested
 
 SERIAL_DOC = (
     "never runs beside another test holding the same lock; exclusive=True: "
@@ -101,6 +110,29 @@ def pytest_addoption(parser):
         "bytecode writing off as before.",
     )
     group.addoption(
+        "--shards-session-dir",
+        metavar="DIR",
+        default=None,
+        help="pytest-shards: write no session output (--junitxml, --report-log, "
+        "coverage reports and threshold) and keep this entry's reports and coverage "
+        "data in DIR for the session step.",
+    )
+    group.addoption(
+        "--shards-session",
+        metavar="DIR",
+        default=None,
+        help="pytest-shards: the session step: collect and run nothing, replay the "
+        "reports and coverage data that the entries kept in DIR, and write the "
+        "session outputs once.",
+    )
+    group.addoption(
+        "--shards-run-args",
+        metavar="JSON",
+        default=None,
+        help="pytest-shards, with --shards-collect-json: the RUN_ARGS (a JSON list), "
+        "so that their session outputs are known at configure.",
+    )
+    group.addoption(
         "--shards-serial-marker",
         metavar="NAME",
         default="serial",
@@ -109,13 +141,35 @@ def pytest_addoption(parser):
     )
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    # Around every plugin's, pytest-cov's (which starts coverage) included.
+    part = None
+    if early_config.known_args_namespace.shards_session_dir:
+        part = CoveragePart(early_config.known_args_namespace)
+    yield
+    if part is not None:
+        part.started(early_config.pluginmanager)
+
+
+@pytest.hookimpl(tryfirst=True)  # before junitxml's and other plugins' own
 def pytest_configure(config):
     _register_markers(config)
     plugins = config.pluginmanager
     plugins.register(fixtures, "pytest-shards-fixtures")
     collect_json = config.getoption("shards_collect_json")
     if collect_json:
-        plugins.register(CollectionWriter(config, collect_json), "pytest-shards-collection")
+        run_options = _with_run_args(config)
+        refused = refusal(run_options)
+        if refused:
+            raise pytest.UsageError(refused)
+        plugins.register(
+            CollectionWriter(config, collect_json, requested(run_options)),
+            "pytest-shards-collection",
+        )
+    session_dir = config.getoption("shards_session")
+    if session_dir:
+        plugins.register(SessionStep(config, session_dir), "pytest-shards-session")
     selection = None
     node_ids_file = config.getoption("shards_node_ids")
     if node_ids_file:
@@ -133,6 +187,20 @@ def pytest_configure(config):
         plugins.register(ReportPaths(), "pytest-shards-report-paths")
         if not hasattr(config, "workerinput"):  # an xdist worker: its controller journals
             plugins.register(Journal(config, journal, selection), "pytest-shards-journal")
+    parts_dir = config.getoption("shards_session_dir")
+    if parts_dir:
+        parts = EntryParts(config, parts_dir, selection)
+        parts.open(journal or "0")
+        plugins.register(parts, "pytest-shards-session-parts")
+
+
+def _with_run_args(config):
+    """config.option as the run sees it: with RUN_ARGS parsed over it."""
+    run_args = config.getoption("shards_run_args")
+    if not run_args:
+        return config.option
+    namespace = copy.deepcopy(config.option)
+    return config._parser.parse_known_args(json.loads(run_args), namespace=namespace)
 
 
 def _register_markers(config):

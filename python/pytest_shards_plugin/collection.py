@@ -29,9 +29,10 @@ JSON_DEPTH_LIMIT = 20  # deeper marker arguments become repr()
 class CollectionWriter:
     """Gathers what pytest collected and writes it when collection is over."""
 
-    def __init__(self, config, path):
+    def __init__(self, config, path, session_outputs=()):
         self.config = config
         self.path = path
+        self.session_outputs = list(session_outputs)  # session_parts.requested()
         self.started = time.time()
         self.collection_done = False  # pytest_collection_modifyitems ran
         self.collected_files = {}  # paths of collected pytest.File nodes
@@ -94,6 +95,7 @@ class CollectionWriter:
             "python": sys.executable,
             "pytest_version": pytest.__version__,
             "xdist": self.config.pluginmanager.hasplugin("xdist"),
+            "session": self.session_outputs,
             "seconds": time.time() - self.started,
             "items": items,
             "errors": errors,

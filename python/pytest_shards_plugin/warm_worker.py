@@ -188,6 +188,9 @@ class Worker:
         # The entry's node IDs and journal, for the package's Journal.
         journal = plugin.journal(config)
         journal.fd = journals._open_journal(request["--shards-journal"])
+        parts = config.pluginmanager.get_plugin("pytest-shards-session-parts")
+        if parts is not None:
+            parts.open(request["--shards-journal"])
         requested, _ = read_node_ids(request["--shards-node-ids"])
         journal.reports = {}
         journal.journaled = set()
@@ -250,6 +253,9 @@ class Worker:
         if journal.fd is not None:
             os.close(journal.fd)
             journal.fd = None
+        parts = config.pluginmanager.get_plugin("pytest-shards-session-parts")
+        if parts is not None:
+            parts.close()
         return streams
 
     @staticmethod

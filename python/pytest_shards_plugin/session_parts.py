@@ -1,0 +1,160 @@
+"""Session outputs, the entries' half: what pytest and its plugins write or
+decide once per session (the user's --junitxml, --report-log, coverage data,
+reports and --cov-fail-under, --durations) is written once per ctest run by
+the suite's session step (session.py), from every entry that ran. An entry
+(``--shards-session-dir=DIR``) therefore writes none of it itself and keeps
+its part in DIR instead:
+
+* ``DIR/reports/<entry>.jsonl``: every test and collector report of the
+  entry, serialized as pytest-xdist sends them to its controller, one JSON
+  line each, appended as they come (a crash keeps what came before);
+* ``DIR/coverage/<entry>.<pid>``: each pytest process's coverage data
+  (pytest-cov's own combined data file, subprocesses included), with no
+  report written and no threshold judged.
+
+<entry> is the entry's journal name (its index in the plan). The collector
+also tells configure which of these a suite asks for (requested()), so that
+a session step exists only where one is needed, and refuses the options that
+cannot work across entries (refusal()).
+"""
+
+import json
+import os
+
+# Options whose meaning spans a whole session and cannot be honoured by
+# sessions of one entry each, with what to use instead.
+REFUSED = {
+    "lf": ("--lf", "ctest --rerun-failed, or ctest -L last-failed"),
+    "failedfirst": ("--ff", "the plan, which runs last-failed entries first"),
+    "newfirst": ("--nf", "the plan's own order"),
+    "stepwise": ("--sw", "ctest --stop-on-failure and ctest --rerun-failed"),
+}
+
+
+def requested(option):
+    """The session outputs that pytest's parsed options ask for."""
+    outputs = []
+    if getattr(option, "xmlpath", None):
+        outputs.append("junitxml")
+    if getattr(option, "report_log", None):
+        outputs.append("report-log")
+    if getattr(option, "durations", None):
+        outputs.append("durations")
+    if coverage_requested(option):
+        outputs.append("coverage")
+    return outputs
+
+
+def coverage_requested(option):
+    return bool(getattr(option, "cov_source", None)) and not getattr(option, "no_cov", False)
+
+
+def refusal(option):
+    """One line naming the first option that cannot be honoured, or None."""
+    for dest, (name, instead) in REFUSED.items():
+        if getattr(option, dest, False):
+            return (
+                f"pytest-shards: {name} cannot be honoured, since every CTest entry is a pytest "
+                f"session of its own; remove it from the pytest arguments and use {instead}"
+            )
+    return None
+
+
+def entry_name(journal_path):
+    """The entry's name in the session directory: its journal's ("3")."""
+    return os.path.splitext(os.path.basename(journal_path))[0]
+
+
+def coverage_part(session_dir, journal_path, pid):
+    return os.path.join(session_dir, "coverage", f"{entry_name(journal_path)}.{pid}")
+
+
+class CoveragePart:
+    """Around pytest-cov's start (pytest_load_initial_conftests): its data
+    file becomes this process's part, and it writes no report and judges no
+    threshold. Both are pytest-cov's to do once, in the session step."""
+
+    def __init__(self, namespace):
+        self.active = coverage_requested(namespace) and bool(
+            getattr(namespace, "shards_journal", None)
+        )
+        self.saved = os.environ.get("COVERAGE_FILE")
+        if self.active:
+            part = coverage_part(namespace.shards_session_dir, namespace.shards_journal, os.getpid())
+            os.makedirs(os.path.dirname(part), exist_ok=True)
+            # coverage.py reads COVERAGE_FILE when pytest-cov makes its
+            # Coverage objects, right after this; tests see the user's value.
+            os.environ["COVERAGE_FILE"] = part
+
+    def started(self, pluginmanager):
+        if not self.active:
+            return
+        if self.saved is None:
+            os.environ.pop("COVERAGE_FILE", None)
+        else:
+            os.environ["COVERAGE_FILE"] = self.saved
+        plugin = pluginmanager.get_plugin("_cov")
+        controller = getattr(plugin, "cov_controller", None)
+        if controller is None:
+            return
+        plugin.options.cov_fail_under = None
+        # summary() writes the reports and computes the total: neither is
+        # an entry's to do, and the total alone costs a whole report.
+        controller.summary = lambda stream: 0.0
+
+
+class EntryParts:
+    """Registered in an entry's pytest: the user's session files are not
+    written here, and the reports go to the entry's part."""
+
+    def __init__(self, config, session_dir, selection):
+        self.session_dir = session_dir
+        self.selection = selection
+        self.fd = None
+        self.config = config
+        option = config.option
+        # Written by the session step; plugins check these in their own
+        # pytest_configure, which runs after this one (tryfirst).
+        option.xmlpath = None
+        if hasattr(option, "report_log"):
+            option.report_log = None
+        self.keep_reports = bool(requested(option))
+
+    def open(self, journal_path):
+        """The entry's report part, named after its journal (a warm worker
+        opens the next entry's)."""
+        self.close()
+        if not self.keep_reports:
+            return
+        path = os.path.join(self.session_dir, "reports", entry_name(journal_path) + ".jsonl")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+
+    def close(self):
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def pytest_unconfigure(self, config):
+        self.close()
+
+    def pytest_runtest_logreport(self, report):
+        self.write(report, str(getattr(report, "shards_path", "")))
+
+    def pytest_collectreport(self, report):
+        if not report.passed:
+            self.write(report, str(getattr(report, "shards_path", "")))
+
+    def write(self, report, path):
+        if self.fd is None:
+            return
+        node_id = report.nodeid
+        if self.selection is not None:
+            node_id = self.selection.planned_id(path, report.nodeid)
+            if node_id is None:
+                return  # a collector of another entry's module
+        data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
+        line = json.dumps({"id": node_id, "report": data}, default=str) + "\n"
+        data = line.encode()
+        while data:
+            data = data[os.write(self.fd, data) :]
