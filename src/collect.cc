@@ -131,18 +131,12 @@ std::string ConsumeLog(const fs::path& log) {
 
 std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_file) {
   std::vector<std::string> argv = {
-      s.python,
-      "-m",
-      "pytest",
-      "-p",
-      "pytest_shards_plugin",
-      "--collect-only",
-      "-q",
+      s.python, "-m", "pytest", "-p", "pytest_shards_plugin", "--collect-only", "-q",
       "--continue-on-collection-errors",
-      "-p",
-      "no:cacheprovider",
-      "--shards-collect-json=" + json_file.string(),
-      "--shards-serial-marker=" + s.serial_marker,
+      // The cache plugin stays, so that its options (--lf) parse and the
+      // plugin can refuse them; it writes nothing of the user's.
+      "-o", "cache_dir=" + (s.suite_dir / "collect-cache").string(),
+      "--shards-collect-json=" + json_file.string(), "--shards-serial-marker=" + s.serial_marker,
       "--shards-rewrite-cache=" + RewriteCacheDir(s.suite_dir).string()};
   // The session outputs that RUN_ARGS ask for are known at configure too.
   if (!s.run_args.empty()) argv.push_back("--shards-run-args=" + nlohmann::json(s.run_args).dump());

@@ -251,11 +251,11 @@ json CollectionToJson(const Collection& c) {
   json errors = json::array();
   for (const CollectionError& e : c.errors)
     errors.push_back({{"nodeid", e.node_id}, {"path", e.path}, {"message", e.message}});
-  return {{"format", kFormat},  {"rootdir", c.rootdir},
-          {"python", c.python}, {"pytest_version", c.pytest_version},
-          {"xdist", c.xdist},   {"session", c.session_outputs},
+  return {{"format", kFormat},    {"rootdir", c.rootdir},
+          {"python", c.python},   {"pytest_version", c.pytest_version},
+          {"xdist", c.xdist},     {"session", c.session_outputs},
           {"seconds", c.seconds}, {"items", items},
-          {"errors", errors},   {"files", c.files},
+          {"errors", errors},     {"files", c.files},
           {"dirs", c.dirs}};
 }
 

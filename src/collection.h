@@ -71,7 +71,7 @@ struct Collection {
   std::string rootdir;
   std::string python;  // sys.executable that collected
   std::string pytest_version;
-  bool xdist = false;       // pytest-xdist was loaded (runner then passes -n 0)
+  bool xdist = false;  // pytest-xdist was loaded (runner then passes -n 0)
   // What the suite's arguments ask pytest to write or decide once per
   // session ("junitxml", "coverage", "report-log", "durations"): written by
   // the session step (session.h) from every entry that ran.

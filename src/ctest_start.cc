@@ -126,7 +126,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations,
-                                                 !file.session_outputs.empty()));
+                                                !file.session_outputs.empty()));
     tests += SliceMessage(settings.suite, choice);
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.

@@ -78,7 +78,7 @@ json SessionInput(const PlanFile& plan, const Collection& collection,
   }
   for (const Entry& entry : plan.plan.entries)
     for (const std::string& id : entry.node_ids) add(id);
-  return {{"format", kFormat},   {"start", start},           {"order", order},
+  return {{"format", kFormat},        {"start", start},     {"order", order},
           {"pytest_ids", pytest_ids}, {"entries", entries}, {"results", results}};
 }
 

@@ -52,7 +52,14 @@ from .journal import Journal, ReportPaths
 from .rewrite_cache import RewriteCache
 from .selection import Selection
 from .session import SessionStep
-from .session_parts import CoveragePart, EntryParts, refusal, requested
+from .session_parts import (
+    CoveragePart,
+    EntryParts,
+    refusal,
+    requested,
+    silence,
+    silence_coverage,
+)
 
 SERIAL_DOC = (
     "never runs beside another test holding the same lock; exclusive=True: "
@@ -145,8 +152,11 @@ def pytest_addoption(parser):
 def pytest_load_initial_conftests(early_config, parser, args):
     # Around every plugin's, pytest-cov's (which starts coverage) included.
     part = None
-    if early_config.known_args_namespace.shards_session_dir:
-        part = CoveragePart(early_config.known_args_namespace)
+    namespace = early_config.known_args_namespace
+    if namespace.shards_session_dir:
+        part = CoveragePart(namespace)
+    elif namespace.shards_collect_json:
+        silence_coverage(namespace)
     yield
     if part is not None:
         part.started(early_config.pluginmanager)
@@ -167,6 +177,7 @@ def pytest_configure(config):
             CollectionWriter(config, collect_json, requested(run_options)),
             "pytest-shards-collection",
         )
+        silence(config.option)
     session_dir = config.getoption("shards_session")
     if session_dir:
         plugins.register(SessionStep(config, session_dir), "pytest-shards-session")

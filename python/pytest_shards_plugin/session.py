@@ -94,12 +94,17 @@ class SessionStep:
         return reports, collectors
 
     def replay(self, node_id, reports):
-        hook = self.config.hook
+        """Logs one test's reports, and the runner's verdict when its pytest
+        died before the test's last report (as xdist logs a crashed worker's
+        test)."""
+        result = self.run["results"].get(node_id)
+        if result is not None and not any(r.when == "teardown" for r in reports):
+            pytest_id = self.run["pytest_ids"].get(node_id, node_id)
+            location = reports[0].location if reports else _location(pytest_id)
+            reports = reports + [_runner_report(pytest_id, location, *result)]
         if not reports:
-            result = self.run["results"].get(node_id)
-            if result is None:
-                return  # reported by its collector (a module skipped as a whole)
-            reports = [_runner_report(self.run["pytest_ids"].get(node_id, node_id), *result)]
+            return  # reported by its collector (a module skipped as a whole)
+        hook = self.config.hook
         location = reports[0].location
         hook.pytest_runtest_logstart(nodeid=reports[0].nodeid, location=location)
         for report in reports:
@@ -139,13 +144,17 @@ class SessionStep:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
 
 
-def _runner_report(node_id, outcome, message, duration):
-    """A failed report for a test that its pytest could not report: the
+def _location(node_id):
+    module, _, name = node_id.partition("::")
+    return (module, None, name or module)
+
+
+def _runner_report(node_id, location, outcome, message, duration):
+    """A failed report for a test that its pytest could not finish: the
     runner journaled it crashed, timed out or missing."""
-    path = node_id.split("::", 1)[0]
     return pytest.TestReport(
         nodeid=node_id,
-        location=(path, None, node_id.split("::", 1)[-1]),
+        location=location,
         keywords={},
         outcome="failed",
         longrepr=f"{outcome}: {message}",

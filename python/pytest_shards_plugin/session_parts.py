@@ -60,6 +60,23 @@ def refusal(option):
     return None
 
 
+def silence(option):
+    """Stops pytest's and the plugins' session files (their own
+    pytest_configure reads these after ours, which is tryfirst): in an entry,
+    since the session step writes them, and at collection, which must not
+    write an empty JUnit file over the user's."""
+    option.xmlpath = None
+    if hasattr(option, "report_log"):
+        option.report_log = None
+
+
+def silence_coverage(namespace):
+    """Before pytest-cov's start: no coverage at collection (it would erase
+    the user's data file and write a report of nothing)."""
+    if coverage_requested(namespace):
+        namespace.no_cov = True
+
+
 def entry_name(journal_path):
     """The entry's name in the session directory: its journal's ("3")."""
     return os.path.splitext(os.path.basename(journal_path))[0]
@@ -112,13 +129,8 @@ class EntryParts:
         self.selection = selection
         self.fd = None
         self.config = config
-        option = config.option
-        # Written by the session step; plugins check these in their own
-        # pytest_configure, which runs after this one (tryfirst).
-        option.xmlpath = None
-        if hasattr(option, "report_log"):
-            option.report_log = None
-        self.keep_reports = bool(requested(option))
+        self.keep_reports = bool(requested(config.option))
+        silence(config.option)
 
     def open(self, journal_path):
         """The entry's report part, named after its journal (a warm worker

@@ -493,6 +493,35 @@ TEST(EmitTests, CoresResourceAsksForOneCoreThroughTheBuiltins) {
   EXPECT_EQ(tests[1].at("name"), "s/test_a.py::test[x;y]");
 }
 
+// With session outputs, one more entry runs `<tool> session`: the cleanup of
+// a fixture every entry requires (beside the user's), so that ctest runs it
+// after them, also under -R.
+TEST(EmitTests, SessionEntryIsTheCleanupOfEveryEntry) {
+  TempDir dir;
+  Plan plan = EntriesNamed({"s/shard-00", "s/shard-01"});
+  EmitOptions options = SuiteOptions();
+  options.session = true;
+  options.fixtures_required = {"db"};
+  options.labels = {"python"};
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), 3u);
+  for (int i : {0, 1})
+    EXPECT_EQ(AsSet(Properties(tests[i]).at("FIXTURES_REQUIRED")),
+              (std::set<std::string>{"db", "s/session"}));
+  const json& session = tests[2];
+  EXPECT_EQ(session.at("name"), SessionEntryName("s"));
+  EXPECT_EQ(session.at("command"), json({"/bin/sh", "session", "--plan", "/p/plan.json"}));
+  auto props = Properties(session);
+  EXPECT_EQ(AsSet(props.at("FIXTURES_CLEANUP")), (std::set<std::string>{"s/session"}));
+  EXPECT_EQ(AsSet(props.at("LABELS")), (std::set<std::string>{"pytest", "s", "python"}));
+  EXPECT_EQ(props.count("FIXTURES_REQUIRED"), 0u);
+
+  options.session = false;
+  tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), 2u);
+  EXPECT_EQ(AsSet(Properties(tests[0]).at("FIXTURES_REQUIRED")), (std::set<std::string>{"db"}));
+}
+
 TEST(EmitTests, NoEntriesIsAValidFile) {
   TempDir dir;
   EmitOptions options;

@@ -69,6 +69,7 @@ TEST(PlanFile, JsonRoundTrip) {
   file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
   file.slice = {2, 3};
   file.slice_source = "CI_NODE_INDEX/CI_NODE_TOTAL (GitLab)";
+  file.session_outputs = {"coverage"};
 
   json document = PlanFileToJson(file);
   EXPECT_EQ(document.at("format"), "pytest-shards-plan/1");
@@ -76,6 +77,7 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_EQ(back.run_id, file.run_id);
   EXPECT_EQ(back.rootdir, "/src");
   EXPECT_TRUE(back.xdist);
+  EXPECT_EQ(back.session_outputs, file.session_outputs);
   EXPECT_EQ(back.settings.suite, "suite");
   EXPECT_EQ(back.settings.args, file.settings.args);
   EXPECT_EQ(back.module_paths, file.module_paths);

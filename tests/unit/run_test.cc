@@ -192,6 +192,22 @@ TEST(PytestArgv, RunsTheNodeIdsWithPrivateDirectories) {
   EXPECT_NE(std::find(argv.begin(), argv.end(), "--shards-imports=own"), argv.end());
 }
 
+// A suite with session outputs: each entry keeps its part in the run's
+// session directory, and only then.
+TEST(PytestArgv, SessionOutputsGoToTheRunsSessionDirectory) {
+  PlanFile plan = ArgvPlan();
+  plan.run_id = "r1";
+  Entry entry;
+  std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
+  for (const std::string& arg : argv)
+    EXPECT_EQ(arg.rfind("--shards-session", 0), std::string::npos);
+  plan.session_outputs = {"junitxml"};
+  argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
+  EXPECT_NE(std::find(argv.begin(), argv.end(),
+                      "--shards-session-dir=/build/pytest-shards/demo/runs/r1/session"),
+            argv.end());
+}
+
 TEST(PytestArgv, TurnsXdistOffAfterTheUsersArguments) {
   PlanFile plan = ArgvPlan();
   plan.xdist = true;

@@ -1,0 +1,179 @@
+"""End-to-end: same session outputs as pytest. Installs pytest-shards,
+configures the consumer project tests/e2e/session (a package of three
+subpackages, run with --pyargs from a working directory outside them) with
+pytest-cov and --junitxml in its arguments, and proves, in GRANULARITY shard,
+file and test:
+
+1. the coverage data file that the session step writes equals plain
+   pytest's line by line (`coverage json`: each file's executed and missing
+   lines), and so does the JUnit file (every test case, in order, with its
+   outcome, message and properties);
+2. --cov-fail-under is judged once, on the combined total: below it only
+   <suite>/session fails, with pytest-cov's own message, and every test
+   entry keeps its verdict; above it the session passes;
+
+and, in shard granularity,
+
+3. a --junitxml given in RUN_ARGS alone (no coverage) is written once, with
+   every test;
+4. an entry whose pytest crashes: the session step names the entry whose
+   coverage part is missing and fails, the crashed test is in the JUnit file
+   as failed, and the other entries' data is combined;
+5. a run of one entry (`ctest -R`) writes the outputs of what it ran;
+6. --lf, which no entry can honour, is refused at configure in one line.
+"""
+import json
+import os
+import shutil
+import xml.etree.ElementTree as ET
+
+from harness import HERE, arguments, check, cmake_error_lines, configure, install, run, start
+
+PROJECT = HERE / "session"
+PACKAGES = ("pkg.alpha", "pkg.beta", "pkg.gamma")
+THRESHOLD_MET = "Required test coverage of 85% reached. Total coverage: 90.00%"
+THRESHOLD_MISSED = "FAIL Required test coverage of 95% not reached. Total coverage: 90.00%"
+
+
+def workdir(path):
+    """pytest's working directory: a pytest.ini that puts the package on
+    sys.path, nothing else. The package lives beside it (../src)."""
+    path.mkdir(parents=True)
+    (path / "pytest.ini").write_text("[pytest]\npythonpath = ../src\n")
+    return path
+
+
+def coverage_lines(python, data_file):
+    """{file below src/: (executed lines, missing lines)} of a coverage data
+    file (each project has its own copy of the package)."""
+    out = data_file.parent / (data_file.name + ".json")
+    run(python, "-m", "coverage", "json", f"--data-file={data_file}", "-o", out)
+    files = json.loads(out.read_text())["files"]
+    return {f.split("src/", 1)[-1]: (d["executed_lines"], d["missing_lines"])
+            for f, d in files.items()}
+
+
+def junit_cases(path):
+    """[(classname, name, [(child tag, message)])] of a JUnit file, in order."""
+    suite = ET.parse(path).getroot().find("testsuite")
+    return [(case.get("classname"), case.get("name"),
+             [(child.tag, child.get("message", "")) for child in case])
+            for case in suite.iter("testcase")]
+
+
+def plain_pytest(args, work, *pytest_args):
+    """Plain pytest's outputs: (its coverage data file, its JUnit file, output)."""
+    cwd = workdir(work / "plain" / "run")
+    shutil.copytree(PROJECT / "pkg", work / "plain" / "src" / "pkg")
+    junit = work / "plain" / "junit.xml"
+    done = run(args.python, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *PACKAGES,
+               "--cov=pkg", f"--junitxml={junit}", *pytest_args, cwd=cwd, check=False)
+    return cwd / ".coverage", junit, done.stdout
+
+
+class Project:
+    """The consumer project configured in its own build tree."""
+
+    def __init__(self, args, prefix, work, name):
+        self.args = args
+        self.prefix = prefix
+        self.root = work / name
+        self.cwd = workdir(self.root / "run")
+        shutil.copytree(PROJECT / "pkg", self.root / "src" / "pkg")
+        self.build = self.root / "build"
+        self.junit = self.root / "junit.xml"
+
+    def configure(self, granularity, pytest_args=(), run_args=(), check_=True):
+        argv = ["--pyargs", *PACKAGES, *pytest_args]
+        return configure(self.args, PROJECT, self.build, self.prefix,
+                         f"-DSESSION_WORKDIR={self.cwd}", f"-DSESSION_GRANULARITY={granularity}",
+                         "-DSESSION_ARGS=" + ";".join(argv),
+                         "-DSESSION_RUN_ARGS=" + ";".join(run_args), check=check_)
+
+    def ctest(self, *options, env=None):
+        """(names of the failed entries, every entry's output)."""
+        done = run(self.args.ctest, "--test-dir", self.build, "-j", "2", *options, check=False,
+                   env=env)
+        failed = [line.split(" - ", 1)[1].split(" (")[0].strip()
+                  for line in done.stdout.splitlines() if " - session/" in line]
+        log = self.build / "Testing" / "Temporary" / "LastTest.log"
+        return failed, done.stdout + log.read_text()
+
+
+def check_granularity(args, prefix, work, granularity, plain):
+    plain_data, plain_junit, plain_output = plain
+    project = Project(args, prefix, work, granularity)
+    project.configure(granularity, ["--cov=pkg", "--cov-report=term-missing",
+                                    "--cov-fail-under=85", f"--junitxml={project.junit}"])
+    failed, output = project.ctest()
+    check(len(failed) == 1 and "session/session" not in failed,
+          f"{granularity}: the failing test's entry fails, the session passes", output)
+    check(THRESHOLD_MET in output, f"{granularity}: the threshold is judged once, met", output)
+    check(output.count("Required test coverage") == 1,
+          f"{granularity}: no entry judged a threshold of its own", output)
+    check(coverage_lines(args.python, project.cwd / ".coverage")
+          == coverage_lines(args.python, plain_data),
+          f"{granularity}: the combined .coverage equals plain pytest's line by line")
+    check(junit_cases(project.junit) == junit_cases(plain_junit),
+          f"{granularity}: the JUnit file equals plain pytest's, case by case",
+          f"{junit_cases(project.junit)}\n{junit_cases(plain_junit)}")
+    project.configure(granularity, ["--cov=pkg", "--cov-fail-under=95"])
+    entry_failures = failed
+    failed, output = project.ctest()
+    check("session/session" in failed and THRESHOLD_MISSED in output,
+          f"{granularity}: below the threshold the session fails with pytest-cov's message",
+          output)
+    # The failing test now runs first, in an entry of its own (last-failed).
+    check(len([f for f in failed if f != "session/session"]) == len(entry_failures),
+          f"{granularity}: the test entries keep their verdicts", output)
+    return project
+
+
+def main():
+    parser = arguments(__doc__)
+    args = start(parser)
+    prefix = install(args)
+    plain = plain_pytest(args, args.work, "--cov-report=term-missing", "--cov-fail-under=85")
+    check(THRESHOLD_MET in plain[2], "plain pytest: 90 % coverage, the threshold of 85 % met",
+          plain[2])
+    for granularity in ("shard", "file", "test"):
+        project = check_granularity(args, prefix, args.work, granularity, plain)
+
+    # 3. RUN_ARGS --junitxml, no coverage.
+    project = Project(args, prefix, args.work, "run-args")
+    project.configure("shard", run_args=[f"--junitxml={project.junit}"])
+    project.ctest()
+    check(junit_cases(project.junit) == junit_cases(plain[1]),
+          "RUN_ARGS --junitxml: one file with every test, as plain pytest's")
+
+    # 4. A crashed pytest: its coverage part is missing.
+    project = Project(args, prefix, args.work, "crash")
+    project.configure("shard", ["--cov=pkg", f"--junitxml={project.junit}"])
+    env = dict(os.environ, SESSION_SUITE_CRASH="1")
+    failed, output = project.ctest(env=env)
+    check("session/session" in failed and "wrote no coverage data" in output,
+          "a crashed pytest: the session step names the entry whose coverage is missing",
+          output)
+    cases = {name: kids for _, name, kids in junit_cases(project.junit)}
+    check(cases.get("test_may_crash", [("", "")])[0][0] == "failure"
+          and len(cases) == len(junit_cases(plain[1])),
+          "a crashed pytest: its test is failed in the JUnit file, every other test is there",
+          str(cases))
+    check((project.cwd / ".coverage").exists(), "a crashed pytest: the rest is combined")
+
+    # 5. One entry.
+    project.configure("file", [f"--junitxml={project.junit}"])
+    project.ctest("-R", "test_beta")
+    cases = junit_cases(project.junit)
+    check(cases and all(classname == "tests.test_beta" for classname, _, _ in cases),
+          "ctest -R: the JUnit file holds what the selection ran", str(cases))
+
+    # 6. --lf.
+    done = Project(args, prefix, args.work, "lf").configure("shard", ["--lf"], check_=False)
+    errors = cmake_error_lines(done.stdout + done.stderr)
+    check(done.returncode != 0 and any("--lf cannot be honoured" in e for e in errors),
+          "--lf is refused at configure in one line", done.stdout + done.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""Session outputs: what the collector says a suite asks for, what an entry
+keeps instead of writing (session_parts.py), and the session step that
+replays the entries' parts (session.py)."""
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+TESTS = """\
+    import pytest
+
+    def test_a():
+        pass
+
+    def test_b(record_property):
+        record_property("k", "v")
+        assert 1 == 2
+
+    @pytest.mark.skip(reason="not today")
+    def test_c():
+        pass
+
+    def test_d():
+        print("hello")
+"""
+
+
+def junit_cases(path):
+    suite = ET.parse(path).getroot().find("testsuite")
+    return [(c.get("classname"), c.get("name"), [k.tag for k in c]) for c in suite.iter("testcase")]
+
+
+def test_collector_names_the_session_outputs_of_args_and_run_args(suite):
+    suite.write("test_x.py", TESTS)
+    _, collection = suite.collect()
+    assert collection["session"] == []
+    _, collection = suite.collect("--junitxml=j.xml", "--durations=3")
+    assert collection["session"] == ["junitxml", "durations"]
+    _, collection = suite.collect(f"--shards-run-args={json.dumps(['--junitxml=j.xml'])}")
+    assert collection["session"] == ["junitxml"]
+    assert not (suite.root / "j.xml").exists()
+
+
+def test_collector_names_coverage_unless_no_cov(suite):
+    pytest.importorskip("pytest_cov")
+    suite.write("test_x.py", TESTS)
+    proc, collection = suite.collect("--cov=.")
+    assert collection["session"] == ["coverage"]
+    # Collection measures nothing, reports nothing, erases nothing.
+    assert not (suite.root / ".coverage").exists() and "coverage:" not in proc.stdout
+    _, collection = suite.collect("--cov=.", "--no-cov")
+    assert collection["session"] == []
+
+
+@pytest.mark.parametrize("option", ["--lf", "--ff", "--nf", "--sw"])
+def test_collector_refuses_what_no_entry_can_honour(suite, option):
+    suite.write("test_x.py", TESTS)
+    proc = suite.pytest("--collect-only", "-q", f"--shards-collect-json={suite.root}/c.json", option)
+    assert proc.returncode == 4
+    assert f"{option} cannot be honoured" in proc.stderr
+    assert not (suite.root / "c.json").exists()
+
+
+def run_entry(suite, name, node_ids, *args):
+    """Runs one entry of the session suite; returns the process."""
+    ids = suite.root / "out" / f"ids-{name}.json"
+    ids.parent.mkdir(exist_ok=True)
+    ids.write_text(json.dumps({"node_ids": node_ids, "paths": {}}))
+    return suite.pytest(
+        *args,
+        f"--rootdir={suite.root}",
+        f"--shards-node-ids={ids}",
+        f"--shards-journal={suite.root}/journal/{name}.jsonl",
+        f"--shards-session-dir={suite.root}/session",
+        "-p",
+        "no:cacheprovider",
+    )
+
+
+def test_an_entry_keeps_its_reports_and_writes_no_junit(suite):
+    suite.write("test_x.py", TESTS)
+    proc = run_entry(suite, "3", ["test_x.py::test_a", "test_x.py::test_b"], "--junitxml=j.xml")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert not (suite.root / "j.xml").exists()
+    records = [json.loads(line) for line in (suite.root / "session/reports/3.jsonl").open()]
+    assert [(r["id"], r["report"]["when"]) for r in records] == [
+        (node_id, when)
+        for node_id in ("test_x.py::test_a", "test_x.py::test_b")
+        for when in ("setup", "call", "teardown")
+    ]
+
+
+def test_an_entry_measures_coverage_into_its_part_and_reports_nothing(suite):
+    pytest.importorskip("pytest_cov")
+    suite.write("test_x.py", TESTS)
+    proc = run_entry(suite, "0", ["test_x.py::test_a"], "--cov=.", "--cov-fail-under=100")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "coverage:" not in proc.stdout and "Required test coverage" not in proc.stdout
+    parts = list((suite.root / "session/coverage").iterdir())
+    assert [p.name.split(".")[0] for p in parts] == ["0"], parts
+    assert not (suite.root / ".coverage").exists()
+
+
+def test_session_step_writes_one_junit_file_in_collection_order(suite):
+    suite.write("test_x.py", TESTS)
+    order = ["test_x.py::test_a", "test_x.py::test_b", "test_x.py::test_c", "test_x.py::test_d"]
+    run_entry(suite, "0", ["test_x.py::test_b", "test_x.py::test_d"], "--junitxml=j.xml")
+    run_entry(suite, "1", ["test_x.py::test_a", "test_x.py::test_c"], "--junitxml=j.xml")
+    run = {
+        "format": "pytest-shards-session/1",
+        "start": 0,
+        "order": order,
+        "pytest_ids": {},
+        "entries": [{"name": "s/0", "index": 0, "pids": []}, {"name": "s/1", "index": 1, "pids": []}],
+        "results": {},
+    }
+    (suite.root / "session/run.json").write_text(json.dumps(run))
+    proc = suite.pytest(f"--shards-session={suite.root}/session", "--junitxml=j.xml", "-p", "no:cacheprovider")
+    # A failing test is the entry's verdict, not the session's.
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 failed, 2 passed, 1 skipped" in proc.stdout
+    plain = suite.root / "plain.xml"
+    suite.pytest("--junitxml", plain, "-p", "no:cacheprovider")
+    assert junit_cases(suite.root / "j.xml") == junit_cases(plain)
+
+
+def test_session_step_fails_when_a_plugin_fails_the_session(suite):
+    """A conftest plugin that counts a failure of its own, as pytest-cov does
+    under --cov-fail-under."""
+    suite.write("test_x.py", "def test_a():\n    pass\n")
+    suite.write(
+        "conftest.py",
+        """\
+        import pytest
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtestloop(session):
+            yield
+            session.testsfailed += 1
+        """,
+    )
+    run_entry(suite, "0", ["test_x.py::test_a"], "--junitxml=j.xml")
+    run = {"format": "pytest-shards-session/1", "start": 0, "order": ["test_x.py::test_a"],
+           "pytest_ids": {}, "entries": [], "results": {}}
+    (suite.root / "session/run.json").write_text(json.dumps(run))
+    proc = suite.pytest(f"--shards-session={suite.root}/session", "-p", "no:cacheprovider")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+
+
+def test_session_step_reports_a_crashed_test_as_failed(suite):
+    suite.write("test_x.py", "def test_a():\n    pass\n")
+    (suite.root / "session").mkdir()
+    run = {"format": "pytest-shards-session/1", "start": 0, "order": ["test_x.py::test_a"],
+           "pytest_ids": {}, "entries": [],
+           "results": {"test_x.py::test_a": ["crashed", "signal 11", 0.5]}}
+    (suite.root / "session/run.json").write_text(json.dumps(run))
+    proc = suite.pytest(f"--shards-session={suite.root}/session", "--junitxml=j.xml", "-p", "no:cacheprovider")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert junit_cases(suite.root / "j.xml") == [("test_x", "test_a", ["failure"])]
