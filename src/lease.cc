@@ -91,8 +91,8 @@ ShardLease::ShardLease(const Settings& settings, int index, int count) {
     throw Error("cannot empty shard directory " + shard_.tmpdir.string() + ": " + ec.message() +
                 "; make the build tree writable");
   }
-  ports_ = std::make_unique<PortLease>(settings.PortLockDir(), settings.port_base,
-                                       settings.ports_per_shard);
+  ports_ = std::make_unique<PortLease>(PortLocks{settings.PortLockFile(), MachinePortLockFile()},
+                                       settings.port_base, settings.ports_per_shard);
   shard_.port_base = ports_->base();
   shard_.port_count = ports_->count();
   environment_ = ShardEnvironment(settings, shard_, CurrentEnvironment());
