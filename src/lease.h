@@ -40,7 +40,9 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
 class ShardLease {
  public:
   // Throws Error naming what is in use or cannot be written, and the fix.
-  ShardLease(const Settings& settings, int index, int count);
+  // `machine_port_locks`: PortLocks::machine_file.
+  ShardLease(const Settings& settings, int index, int count,
+             const std::filesystem::path& machine_port_locks = MachinePortLockFile());
   ShardLease(const ShardLease&) = delete;
   ShardLease& operator=(const ShardLease&) = delete;
   ~ShardLease();
