@@ -105,9 +105,10 @@ RangeLockFile RangeLockFile::Open(const std::filesystem::path& path, Sharing sha
 
 bool RangeLockFile::TryLock(int64_t first, int64_t count) {
   if (SetLock(fd_, F_WRLCK, first, count)) return true;
-  if (errno == EAGAIN || errno == EACCES) return false;
-  ThrowUnusable(path_, std::string("locking bytes ") + std::to_string(first) + "+" +
-                           std::to_string(count) + ": " + std::strerror(errno));
+  int error = errno;
+  if (error == EAGAIN || error == EACCES) return false;
+  ThrowUnusable(path_, "locking bytes " + std::to_string(first) + "+" + std::to_string(count) +
+                           ": " + std::strerror(error));
 }
 
 void RangeLockFile::Unlock(int64_t first, int64_t count) { SetLock(fd_, F_UNLCK, first, count); }
