@@ -80,7 +80,8 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
   return env;
 }
 
-ShardLease::ShardLease(const Settings& settings, int index, int count) {
+ShardLease::ShardLease(const Settings& settings, int index, int count,
+                       const fs::path& machine_port_locks) {
   shard_.index = index;
   shard_.count = count;
   shard_.tmpdir = LeaseTmpDir(settings.TmpRoot(), index, &tmp_lock_);
@@ -91,8 +92,8 @@ ShardLease::ShardLease(const Settings& settings, int index, int count) {
     throw Error("cannot empty shard directory " + shard_.tmpdir.string() + ": " + ec.message() +
                 "; make the build tree writable");
   }
-  ports_ = std::make_unique<PortLease>(settings.PortLockDir(), settings.port_base,
-                                       settings.ports_per_shard);
+  ports_ = std::make_unique<PortLease>(PortLocks{settings.PortLockFile(), machine_port_locks},
+                                       settings.port_base, settings.ports_per_shard);
   shard_.port_base = ports_->base();
   shard_.port_count = ports_->count();
   environment_ = ShardEnvironment(settings, shard_, CurrentEnvironment());

@@ -36,11 +36,13 @@ std::vector<std::string> ShardEnvironment(const Settings& settings, const ShardC
 // Holds, for its lifetime, entry `index` of `count`'s tmp dir, emptied:
 // tmp/<index>, or tmp/<index>-<n> while another ctest on this build tree
 // runs the same index (each is ours while we hold its .lock); and a range of
-// ports (PortLease).
+// ports, private on the machine (PortLease).
 class ShardLease {
  public:
   // Throws Error naming what is in use or cannot be written, and the fix.
-  ShardLease(const Settings& settings, int index, int count);
+  // `machine_port_locks`: PortLocks::machine_file.
+  ShardLease(const Settings& settings, int index, int count,
+             const std::filesystem::path& machine_port_locks = MachinePortLockFile());
   ShardLease(const ShardLease&) = delete;
   ShardLease& operator=(const ShardLease&) = delete;
   ~ShardLease();
@@ -48,6 +50,8 @@ class ShardLease {
   const ShardContext& shard() const { return shard_; }
   // ShardEnvironment over this process's environment.
   const std::vector<std::string>& environment() const { return environment_; }
+  // PortLease::note(): a line for the entry's output, or empty.
+  const std::string& note() const { return ports_->note(); }
 
  private:
   ShardContext shard_;

@@ -142,6 +142,7 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   try {
     ValidateSettings(settings);
     lease.emplace(settings, index, count);
+    if (!lease->note().empty()) PrintLine(out, lease->note());
     if (entry.collection_errors) {
       exit = supervisor.RunModules(
           entry.node_ids,

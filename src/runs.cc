@@ -65,7 +65,7 @@ fs::path CollectLogFile(const fs::path& suite_dir) { return suite_dir / "collect
 fs::path DurationsFile(const fs::path& suite_dir) { return suite_dir / "durations.json"; }
 fs::path TmpRoot(const fs::path& suite_dir) { return suite_dir / "tmp"; }
 fs::path RewriteCacheDir(const fs::path& suite_dir) { return suite_dir / "rewrite-cache"; }
-fs::path PortLockDir(const fs::path& suite_dir) { return suite_dir.parent_path() / "ports"; }
+fs::path PortLockFile(const fs::path& suite_dir) { return suite_dir.parent_path() / "ports.lock"; }
 
 fs::path RunsDir(const fs::path& suite_dir) { return suite_dir / "runs"; }
 

@@ -35,8 +35,8 @@ std::filesystem::path TmpRoot(const std::filesystem::path& suite_dir);
 // pytest's rewritten test modules, shared by the collector and the shards
 // when bytecode writing is off (the plugin's --shards-rewrite-cache).
 std::filesystem::path RewriteCacheDir(const std::filesystem::path& suite_dir);
-// Port-range locks (ports.h): one directory for every suite of the build tree.
-std::filesystem::path PortLockDir(const std::filesystem::path& suite_dir);
+// The build tree's port-range locks (ports.h): one file for every suite of it.
+std::filesystem::path PortLockFile(const std::filesystem::path& suite_dir);
 
 // "<microseconds since the epoch>-<pid>": unique, ordered by time.
 std::string NewRunId();

@@ -87,8 +87,8 @@ std::filesystem::path Settings::DurationsFile() const {
   return pytest_shards::DurationsFile(suite_dir);
 }
 std::filesystem::path Settings::TmpRoot() const { return pytest_shards::TmpRoot(suite_dir); }
-std::filesystem::path Settings::PortLockDir() const {
-  return pytest_shards::PortLockDir(suite_dir);
+std::filesystem::path Settings::PortLockFile() const {
+  return pytest_shards::PortLockFile(suite_dir);
 }
 
 void ValidatePortRange(int first, int count) {

@@ -75,7 +75,7 @@ struct Settings {
   std::filesystem::path CollectionFile() const;
   std::filesystem::path DurationsFile() const;
   std::filesystem::path TmpRoot() const;
-  std::filesystem::path PortLockDir() const;
+  std::filesystem::path PortLockFile() const;
 };
 
 // Throws Error naming the first option of pytest_shard_tests() that cannot

@@ -40,6 +40,20 @@ TEST_F(LeaseTest, EmptiesTheTmpDirAndTellsPytestAboutIt) {
   EXPECT_NE(std::find(env.begin(), env.end(), "PYTEST_SHARD_INDEX=2"), env.end());
 }
 
+TEST_F(LeaseTest, PortsAreLeasedOnTheMachineOrTheLineSaysWhyNot) {
+  fs::path machine = dir_ / "machine.lock";
+  ShardLease first(settings_, 0, 2, machine);
+  EXPECT_EQ(first.note(), "");
+  settings_.suite_dir = dir_ / "other-tree" / "pytest-shards" / "demo";
+  ShardLease other_tree(settings_, 0, 2, machine);
+  EXPECT_EQ(other_tree.note(), "");
+  EXPECT_NE(other_tree.shard().port_base, first.shard().port_base);
+  ShardLease tree_only(settings_, 1, 2, dir_);
+  EXPECT_EQ(tree_only.note(),
+            "cannot use lock file " + dir_.string() +
+                ": Is a directory; port ranges are private in this build tree only");
+}
+
 TEST_F(LeaseTest, SecondLeaseOfAnIndexGetsItsOwnDirAndPorts) {
   ShardLease first(settings_, 1, 2);
   std::ofstream(first.shard().tmpdir / "mine.txt") << "x";

@@ -636,7 +636,7 @@ TEST_F(RunEntryTest, SetupErrorJournalsEveryNodeIdAsMissing) {
 TEST_F(RunEntryTest, NoFreePortsIsReported) {
   plan_.settings.port_base = 65535;
   plan_.settings.ports_per_shard = 1;
-  PortLease taken(plan_.settings.PortLockDir(), 65535, 1);
+  PortLease taken(PortLocks{plan_.settings.PortLockFile(), {}}, 65535, 1);
   AddEntry({"tests/test_ok.py::test_ok"});
   EXPECT_NE(Run(0), 0);
   EXPECT_CONTAINS(output_, "pytest-shards: no free range of 1 TCP ports between 65535 and 65535");

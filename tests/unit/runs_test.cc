@@ -139,7 +139,7 @@ TEST(SuiteLayout, JournalFilesAreNumberedByEntryIndex) {
 }
 
 TEST(SuiteLayout, PortLocksAreSharedByTheBuildTreesSuites) {
-  EXPECT_EQ(PortLockDir("/b/pytest-shards/demo"), PortLockDir("/b/pytest-shards/other"));
+  EXPECT_EQ(PortLockFile("/b/pytest-shards/demo"), PortLockFile("/b/pytest-shards/other"));
   EXPECT_EQ(SettingsFile("/b/pytest-shards/demo"), fs::path("/b/pytest-shards/demo/settings.json"));
 }
 
