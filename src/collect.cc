@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "depends.h"
 #include "environment.h"
 #include "error.h"
 #include "file_util.h"
@@ -144,6 +145,7 @@ std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_
       "--shards-collect-json=" + json_file.string(),
       "--shards-serial-marker=" + s.serial_marker,
       "--shards-rewrite-cache=" + RewriteCacheDir(s.suite_dir).string()};
+  for (const fs::path& root : s.watch_roots) argv.push_back("--shards-watch-root=" + root.string());
   argv.insert(argv.end(), s.args.begin(), s.args.end());
   return argv;
 }
@@ -164,6 +166,7 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
   if (output.find("No module named pytest_shards_plugin") != std::string::npos)
     throw Error("the plugin package pytest_shards_plugin is not in " + s.plugin_dir.string() +
                 "; reinstall pytest-shards");
+  if (std::string missing = ExplainMissingImport(s, output); !missing.empty()) throw Error(missing);
   std::string last = LastLine(output);
   if (status == 4) {
     // pytest's usage errors say "<prog>: error: <what>" on one of their lines.
@@ -230,6 +233,11 @@ Collection RunPytestCollection(const Settings& s, std::ostream& out) {
   Collection collection = ReadCollection(json_file);
   fs::remove(json_file, ec);
   collection.seconds = seconds;
+  // A DEPENDS target's file is stamped even when nothing imported it (yet).
+  for (const auto& [target, file] : s.depends)
+    if (!file.empty() &&
+        std::find(collection.files.begin(), collection.files.end(), file) == collection.files.end())
+      collection.files.push_back(file);
   return collection;
 }
 
