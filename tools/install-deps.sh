@@ -9,6 +9,7 @@ packages=(g++ cmake ninja-build pkg-config git
   nlohmann-json3-dev libboost-program-options-dev libgtest-dev libgmock-dev
   libpugixml-dev libxxhash-dev clang libclang-rt-dev clang-format
   python3 python3-pytest python3-pytest-xdist
+  python3-dev  # Python.h: the C extension module of tests/e2e/ext
   postgresql python3-psycopg2  # the PostgreSQL example (tests/postgres)
   dpkg-dev)  # dpkg-shlibdeps: the Debian package's dependencies (cpack -G DEB)
 missing=()
