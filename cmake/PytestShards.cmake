@@ -39,7 +39,9 @@ Runs a pytest suite as parallel CTest entries.
 
   ``PYTHON <exe>``
     The interpreter that runs pytest. Default: the first that can import
-    pytest of an active virtualenv, ``Python3_EXECUTABLE``, ``python3`` on
+    pytest of an active virtualenv, ``Python3_EXECUTABLE``,
+    ``Python_EXECUTABLE``, ``PYTHON_EXECUTABLE``, the imported targets
+    ``Python3::Interpreter`` and ``Python::Interpreter``, ``python3`` on
     ``PATH``, ``/usr/bin/python3``.
 
   ``WORKING_DIRECTORY <dir>``
@@ -163,14 +165,25 @@ Runs a pytest suite as parallel CTest entries.
     The limit for one collection (default 300).
 
   ``DEPENDS <target>...``
-    Targets the suite imports (extension modules): collect again once they
-    are built.
+    Targets the suite imports (extension modules). Configure then only
+    stores the settings; a build step (``<name>-collect``, in ``ALL``)
+    collects once they are built, and again at every build when one of them,
+    a test file or a module the collection imported changed. A ``ctest``
+    before the build has one failing entry ``<name>/build-first`` that says
+    so.
 
   Configure time: finds the interpreter and runs ``pytest-shards collect``,
   which stores the suite's settings and collects its node IDs. When the
   ``pytest-shards`` executable is a target of this build
-  (``add_subdirectory`` or ``FetchContent``), collection runs at build time
-  instead, once the executable exists.
+  (``add_subdirectory`` or ``FetchContent``), or the suite has ``DEPENDS``,
+  collection runs at build time instead, once the executable and the
+  ``DEPENDS`` exist. Its cache stamps the files it read and the modules it
+  imported from the project's source and build trees or the rootdir, and
+  the ``DEPENDS`` targets' files.
+
+  A suite whose directory ``ctest --test-dir <top build dir>`` does not
+  reach (no ``enable_testing()`` there or on the way from the top) is a
+  warning at the end of configure.
 
   ctest time: a generated include file (an ``include()`` of
   ``PytestShardsAddTests.cmake`` beside this module and one call) asks
@@ -240,9 +253,21 @@ function(_pytest_shards_find_python out name explicit)
     if(DEFINED ENV{VIRTUAL_ENV})
       list(APPEND candidates "$ENV{VIRTUAL_ENV}/bin/python" "$ENV{VIRTUAL_ENV}/Scripts/python.exe")
     endif()
-    if(Python3_EXECUTABLE)
-      list(APPEND candidates "${Python3_EXECUTABLE}")
-    endif()
+    # The interpreter the project found: FindPython3's, FindPython's and
+    # the old FindPythonInterp's variables, then their imported targets.
+    foreach(variable IN ITEMS Python3_EXECUTABLE Python_EXECUTABLE PYTHON_EXECUTABLE)
+      if(${variable})
+        list(APPEND candidates "${${variable}}")
+      endif()
+    endforeach()
+    foreach(target IN ITEMS Python3::Interpreter Python::Interpreter)
+      if(TARGET ${target})
+        get_target_property(location ${target} IMPORTED_LOCATION)
+        if(location)
+          list(APPEND candidates "${location}")
+        endif()
+      endif()
+    endforeach()
     find_program(_pytest_shards_path_python NAMES python3 python NO_CACHE)
     if(_pytest_shards_path_python)
       list(APPEND candidates "${_pytest_shards_path_python}")
@@ -445,22 +470,47 @@ function(_pytest_shards_collect_command out name suite_dir python)
     cmake_path(ABSOLUTE_PATH arg_DURATIONS_FILE BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
     list(APPEND collect "--durations-file=${arg_DURATIONS_FILE}")
   endif()
-  if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
-    list(APPEND collect --settings-only)
-  endif()
+  foreach(root IN ITEMS "${CMAKE_SOURCE_DIR}" "${CMAKE_BINARY_DIR}")
+    list(APPEND collect "--watch-root=${root}")
+  endforeach()
   list(APPEND collect -- ${arg_ARGS})
   set(${out} "${collect}" PARENT_SCOPE)
 endfunction()
 
-# Runs `collect` now (an installed pytest-shards) or at build time (one this
-# build makes: once it exists). Sets <out_tool> to the executable the include
+# Sets <out> to `--depends=<target>=<file>` for each DEPENDS target, the file
+# a generator expression (empty for targets that build no file, such as
+# custom targets): what the build step tells `collect`.
+function(_pytest_shards_depends_files out)
+  set(files)
+  foreach(target IN LISTS arg_DEPENDS)
+    set(type "$<TARGET_PROPERTY:${target},TYPE>")
+    set(has_file "$<OR:$<STREQUAL:${type},MODULE_LIBRARY>,$<STREQUAL:${type},SHARED_LIBRARY>,"
+      "$<STREQUAL:${type},EXECUTABLE>>")
+    string(JOIN "" has_file ${has_file})
+    list(APPEND files "--depends=${target}=$<${has_file}:$<TARGET_FILE:${target}>>")
+  endforeach()
+  set(${out} "${files}" PARENT_SCOPE)
+endfunction()
+
+# Runs `collect`: now (an installed pytest-shards, no DEPENDS), or as a build
+# step once what it needs is built (the DEPENDS targets, the pytest-shards
+# executable of this build). Sets <out_tool> to the executable the include
 # file runs: a path, or a generator expression of the target.
 function(_pytest_shards_collect out_tool name suite_dir collect)
+  _pytest_shards_depends_files(depends)
+  list(POP_FRONT collect subcommand)
+  set(settings_only)
+  if(arg_DISCOVERY_MODE STREQUAL "PRE_TEST")
+    set(settings_only --settings-only)
+  endif()
   if(TARGET "${PytestShards_EXECUTABLE}")
     # The executable is built by this project: collect once it exists.
     set(${out_tool} "$<TARGET_FILE:${PytestShards_EXECUTABLE}>" PARENT_SCOPE)
+    if(arg_DEPENDS)
+      set(settings_only)  # the build collects, so that ctest knows it is built
+    endif()
     add_custom_target(${name}-collect ALL
-      COMMAND "${PytestShards_EXECUTABLE}" ${collect}
+      COMMAND "${PytestShards_EXECUTABLE}" collect ${settings_only} ${depends} ${collect}
       COMMENT "Collecting the pytest suite ${name}"
       VERBATIM)
     if(arg_DEPENDS)
@@ -470,7 +520,22 @@ function(_pytest_shards_collect out_tool name suite_dir collect)
   endif()
   set(tool "${PytestShards_EXECUTABLE}")
   set(${out_tool} "${tool}" PARENT_SCOPE)
-  execute_process(COMMAND "${tool}" ${collect}
+  if(arg_DEPENDS)
+    # The suite imports what these targets build: configure only stores the
+    # settings, and a build step collects once they are built.
+    set(settings_only --settings-only)
+    foreach(target IN LISTS arg_DEPENDS)
+      list(APPEND settings_only "--depends=${target}")
+    endforeach()
+    list(JOIN arg_DEPENDS ", " targets)
+    message(STATUS "pytest-shards: ${name}: collected by the build once ${targets} are built")
+    add_custom_target(${name}-collect ALL
+      COMMAND "${tool}" collect --suite-dir "${suite_dir}" ${depends}
+      COMMENT "Collecting the pytest suite ${name}"
+      VERBATIM)
+    add_dependencies(${name}-collect ${arg_DEPENDS})
+  endif()
+  execute_process(COMMAND "${tool}" collect ${settings_only} ${collect}
     WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}"
     RESULT_VARIABLE result OUTPUT_VARIABLE output ERROR_VARIABLE error)
   string(STRIP "${output}" output)
@@ -484,12 +549,6 @@ function(_pytest_shards_collect out_tool name suite_dir collect)
     message(WARNING "${output}")
   elseif(output)
     message(STATUS "${output}")
-  endif()
-  if(arg_DEPENDS)
-    # The suite may import what these targets build: collect again after them.
-    add_custom_target(${name}-collect ALL
-      COMMAND "${tool}" collect --suite-dir "${suite_dir}"
-      DEPENDS ${arg_DEPENDS} VERBATIM)
   endif()
 endfunction()
 
@@ -560,6 +619,44 @@ _pytest_shards_plan(
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${suite_dir}/include.cmake")
 endfunction()
 
+# `ctest --test-dir <top build dir>` reads the top directory's test file and,
+# from it, those of the directories with testing enabled (enable_testing()
+# there, or above before their add_subdirectory()): a suite in a directory
+# off that chain has entries that no such ctest finds. Checked once the top
+# directory is done, when every enable_testing() has been called.
+function(_pytest_shards_check_testing_later name)
+  set_property(GLOBAL APPEND PROPERTY _PYTEST_SHARDS_SUITE_DIRS "${name}" "${CMAKE_CURRENT_SOURCE_DIR}")
+  get_property(deferred GLOBAL PROPERTY _PYTEST_SHARDS_SUITE_DIRS_CHECK)
+  if(NOT deferred)
+    set_property(GLOBAL PROPERTY _PYTEST_SHARDS_SUITE_DIRS_CHECK TRUE)
+    cmake_language(DEFER DIRECTORY "${CMAKE_SOURCE_DIR}" CALL _pytest_shards_check_testing)
+  endif()
+endfunction()
+
+function(_pytest_shards_check_testing)
+  get_property(suites GLOBAL PROPERTY _PYTEST_SHARDS_SUITE_DIRS)
+  while(suites)
+    list(POP_FRONT suites name dir)
+    while(TRUE)
+      if(dir STREQUAL CMAKE_SOURCE_DIR)
+        set(enabled "${CMAKE_TESTING_ENABLED}")  # this call runs at its end
+      else()
+        get_directory_property(enabled DIRECTORY "${dir}" DEFINITION CMAKE_TESTING_ENABLED)
+      endif()
+      if(NOT enabled)
+        message(WARNING "pytest_shard_tests(${name}): `ctest --test-dir ${CMAKE_BINARY_DIR}` "
+          "will find none of its tests: testing is not enabled in ${dir}; call enable_testing() "
+          "(or include(CTest)) in the top-level CMakeLists.txt, before its add_subdirectory() "
+          "calls")
+        break()
+      elseif(dir STREQUAL CMAKE_SOURCE_DIR)
+        break()
+      endif()
+      get_directory_property(dir DIRECTORY "${dir}" PARENT_DIRECTORY)
+    endwhile()
+  endwhile()
+endfunction()
+
 function(_pytest_shards_add_test_fast)
   if(TARGET test-fast)
     return()
@@ -613,6 +710,7 @@ function(pytest_shard_tests name)
   _pytest_shards_collect_command(collect ${name} "${suite_dir}" "${python}")
   _pytest_shards_collect(tool ${name} "${suite_dir}" "${collect}")
   _pytest_shards_write_include(${name} "${suite_dir}" "${tool}")
+  _pytest_shards_check_testing_later(${name})
   _pytest_shards_add_test_fast()
 endfunction()
 

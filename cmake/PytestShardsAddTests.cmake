@@ -169,6 +169,16 @@ function(_pytest_shards_plan)
   if(DEFINED CTEST_RESOURCE_SPEC_FILE)
     set(CTEST_RESOURCE_SPEC_FILE "${CTEST_RESOURCE_SPEC_FILE}" PARENT_SCOPE)
   endif()
+  if(NOT EXISTS "${arg_TOOL}")
+    # pytest-shards is built by this project, and was not yet.
+    set(why "${arg_TOOL} is not built yet; build first (cmake --build <build dir>)")
+    message("pytest-shards: ${arg_SUITE}: ${why}")
+    add_test("${arg_SUITE}/build-first" "${arg_CMAKE_COMMAND}" -E echo "${why}")
+    set_tests_properties("${arg_SUITE}/build-first" PROPERTIES
+      WILL_FAIL TRUE
+      LABELS "pytest;${arg_SUITE}")
+    return()
+  endif()
   execute_process(
     COMMAND "${arg_TOOL}" plan --suite-dir "${arg_SUITE_DIR}" ${memory}
       --cores "${cores}" ${resource} --slice "$ENV{PYTEST_SHARDS_SLICE}"

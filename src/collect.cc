@@ -10,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "depends.h"
 #include "environment.h"
 #include "error.h"
 #include "file_util.h"
@@ -140,6 +141,7 @@ std::vector<std::string> CollectCommand(const Settings& s, const fs::path& json_
       "--shards-rewrite-cache=" + RewriteCacheDir(s.suite_dir).string()};
   // The session outputs that RUN_ARGS ask for are known at configure too.
   if (!s.run_args.empty()) argv.push_back("--shards-run-args=" + nlohmann::json(s.run_args).dump());
+  for (const fs::path& root : s.watch_roots) argv.push_back("--shards-watch-root=" + root.string());
   argv.insert(argv.end(), s.args.begin(), s.args.end());
   return argv;
 }
@@ -160,6 +162,7 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
   if (output.find("No module named pytest_shards_plugin") != std::string::npos)
     throw Error("the plugin package pytest_shards_plugin is not in " + s.plugin_dir.string() +
                 "; reinstall pytest-shards");
+  if (std::string missing = ExplainMissingImport(s, output); !missing.empty()) throw Error(missing);
   std::string last = LastLine(output);
   if (status == 4) {
     // pytest's usage errors say "<prog>: error: <what>" on one of their lines.
@@ -226,6 +229,11 @@ Collection RunPytestCollection(const Settings& s, std::ostream& out) {
   Collection collection = ReadCollection(json_file);
   fs::remove(json_file, ec);
   collection.seconds = seconds;
+  // A DEPENDS target's file is stamped even when nothing imported it (yet).
+  for (const auto& [target, file] : s.depends)
+    if (!file.empty() &&
+        std::find(collection.files.begin(), collection.files.end(), file) == collection.files.end())
+      collection.files.push_back(file);
   return collection;
 }
 

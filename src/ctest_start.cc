@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "collect.h"
+#include "depends.h"
 #include "emit.h"
 #include "error.h"
 #include "file_util.h"
@@ -53,8 +54,12 @@ Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream
     WriteCollection(s, fresh);
     return fresh;
   }
-  *stale = "the tests changed since cmake collected them (" + change +
-           "); re-run cmake, or use DISCOVERY_MODE PRE_TEST";
+  // With DEPENDS the build collects (once they are built), not configure.
+  *stale = s.depends.empty() ? "the tests changed since cmake collected them (" + change +
+                                   "); re-run cmake, or use DISCOVERY_MODE PRE_TEST"
+                             : "the tests changed since the build collected them (" + change +
+                                   "); build again (cmake --build <build dir>), or use "
+                                   "DISCOVERY_MODE PRE_TEST";
   return collection;
 }
 
@@ -97,6 +102,16 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     if (!options.slice.empty()) environment["PYTEST_SHARDS_SLICE"] = options.slice;
     SliceChoice choice = ChooseSlice(environment);
     Slice slice = choice.slice;
+    // Before the build, one line and one failing entry say so, and nothing
+    // is collected from modules that are not there.
+    if (std::string not_built = NotBuiltYet(settings); !not_built.empty()) {
+      tests = "message(" + BracketArgument("pytest-shards: " + settings.suite + ": " + not_built) +
+              ")\n" +
+              EmitFailingEntry(options.tool.string(), settings.suite, "build-first", not_built);
+      fs::path tests_file = RunTestsFile(settings.suite_dir, run_id);
+      WriteFileAtomic(tests_file, tests);
+      return tests_file;
+    }
     Durations file_durations = ReadDurationsFile(settings, out);
     Durations durations = Seeded(FoldJournalsIntoDurations(suite_dir), file_durations);
     std::string stale;

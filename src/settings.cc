@@ -117,6 +117,10 @@ void ValidateSettings(const Settings& s) {
 json SettingsToJson(const Settings& s) {
   json properties = json::array();
   for (const auto& [name, value] : s.properties) properties.push_back({name, value});
+  json depends = json::array();
+  for (const auto& [target, file] : s.depends) depends.push_back({target, file});
+  std::vector<std::string> watch_roots;
+  for (const auto& root : s.watch_roots) watch_roots.push_back(root.string());
   return {{"format", "pytest-shards-settings/1"},
           {"suite", s.suite},
           {"suite_dir", s.suite_dir.string()},
@@ -142,7 +146,9 @@ json SettingsToJson(const Settings& s) {
           {"properties", properties},
           {"fixtures_required", s.fixtures_required},
           {"discovery_mode", Name(s.discovery_mode)},
-          {"discovery_timeout", s.discovery_timeout}};
+          {"discovery_timeout", s.discovery_timeout},
+          {"depends", depends},
+          {"watch_roots", watch_roots}};
 }
 
 Settings SettingsFromJson(const json& j) {
@@ -176,6 +182,10 @@ Settings SettingsFromJson(const json& j) {
     s.fixtures_required = j.at("fixtures_required").get<std::vector<std::string>>();
     s.discovery_mode = ParseDiscoveryMode(j.at("discovery_mode").get<std::string>());
     s.discovery_timeout = j.at("discovery_timeout").get<double>();
+    for (const auto& pair : j.value("depends", json::array()))
+      s.depends.emplace_back(pair.at(0).get<std::string>(), pair.at(1).get<std::string>());
+    for (const auto& root : j.value("watch_roots", json::array()))
+      s.watch_roots.emplace_back(root.get<std::string>());
     return s;
   } catch (const json::exception& e) {
     throw Error(std::string("settings are malformed (") + e.what() + "); re-run cmake");

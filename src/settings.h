@@ -69,6 +69,12 @@ struct Settings {
   std::vector<std::string> fixtures_required;
   DiscoveryMode discovery_mode = DiscoveryMode::kConfigure;
   double discovery_timeout = 300;
+  // DEPENDS: the targets the suite imports, each with the file it builds
+  // (empty until the build step, which collects once they are built, says).
+  std::vector<std::pair<std::string, std::string>> depends;
+  // The project's source and build trees: a module the collection imported
+  // from one of them (or from the rootdir) is stamped like a test file.
+  std::vector<std::filesystem::path> watch_roots;
 
   // Files of suite_dir, as runs.h lays them out.
   std::filesystem::path SettingsFile() const;

@@ -73,12 +73,23 @@ bool Parse(const std::vector<std::string>& args, const po::options_description& 
   return true;
 }
 
+// --depends TARGET[=FILE] values as (target, file) pairs.
+std::vector<std::pair<std::string, std::string>> ParseDepends(
+    const std::vector<std::string>& values) {
+  std::vector<std::pair<std::string, std::string>> depends;
+  for (const std::string& value : values) {
+    size_t eq = value.find('=');
+    depends.emplace_back(value.substr(0, eq), eq == std::string::npos ? "" : value.substr(eq + 1));
+  }
+  return depends;
+}
+
 int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
   std::string shards = "auto", granularity = "shard", distribution = "load", imports = "suite";
   std::string warm = "auto", warm_reuse = "on";
   std::string discovery;
-  std::vector<std::string> properties;
+  std::vector<std::string> properties, depends, watch_roots;
   bool settings_only = false;
   po::options_description options("collect options");
   options.add_options()("help,h", "show this help")(
@@ -112,6 +123,10 @@ int CollectCommand(const std::vector<std::string>& args) {
       "CTest fixture every entry requires")("discovery-mode", po::value(&discovery),
                                             "CONFIGURE or PRE_TEST")(
       "discovery-timeout", po::value(&s.discovery_timeout), "limit for collection, seconds")(
+      "depends", po::value(&depends)->composing(),
+      "TARGET[=FILE]: a DEPENDS target and the file it builds (the build step passes them)")(
+      "watch-root", po::value(&watch_roots)->composing(),
+      "directory (the project's source or build tree) whose imported modules are stamped")(
       "settings-only", po::bool_switch(&settings_only),
       "store the settings without collecting (collection then happens at ctest start)")(
       "pytest-arg", po::value(&s.args)->composing(),
@@ -124,8 +139,13 @@ int CollectCommand(const std::vector<std::string>& args) {
     return 0;
   fs::path suite_dir = fs::absolute(vm["suite-dir"].as<std::string>());
   if (s.suite.empty()) {
-    // At ctest start (DISCOVERY_MODE PRE_TEST): everything comes from settings.json.
+    // At ctest start (DISCOVERY_MODE PRE_TEST) or the build step of DEPENDS:
+    // everything comes from settings.json, but for the files DEPENDS built.
     s = SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
+    if (vm.count("depends") && ParseDepends(depends) != s.depends) {
+      s.depends = ParseDepends(depends);
+      WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
+    }
   } else {
     if (!vm.count("python") || !vm.count("workdir") || !vm.count("plugin-dir"))
       throw Error("collect needs --python, --workdir and --plugin-dir with --suite");
@@ -146,6 +166,8 @@ int CollectCommand(const std::vector<std::string>& args) {
         throw Error("property '" + property + "' is not NAME=VALUE");
       s.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
     }
+    s.depends = ParseDepends(depends);
+    for (const std::string& root : watch_roots) s.watch_roots.push_back(fs::absolute(root));
     ValidateSettings(s);
     WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
   }

@@ -82,6 +82,15 @@ def pytest_addoption(parser):
         "(use with --collect-only).",
     )
     group.addoption(
+        "--shards-watch-root",
+        metavar="DIR",
+        action="append",
+        default=[],
+        help="pytest-shards, with --shards-collect-json: also list the files of "
+        "modules the collection imported from DIR (the project's source and "
+        "build trees; the rootdir and the working directory always count).",
+    )
+    group.addoption(
         "--shards-node-ids",
         metavar="PATH",
         default=None,

@@ -4,7 +4,10 @@ JSON in format "pytest-shards-collection/1" (read by src/collection.cc).
 Registered only when the option is given: node IDs, files, lines of the
 ``def``, classes and markers of the items; collectors that pytest skipped as
 a whole; collection errors; and the files and directories the result depends
-on, whose hashes tell the next configure whether to collect again.
+on, whose hashes tell the next configure whether to collect again: the test
+files, conftests and ini file, and every other module it imported from the
+rootdir, the working directory or a --shards-watch-root (a helper the tests
+import, an extension module the build made).
 """
 
 import ast
@@ -24,6 +27,7 @@ from .selection import module_part
 COLLECTION_FORMAT = "pytest-shards-collection/1"
 REPR_LIMIT = 1000  # characters of repr() kept for a marker argument
 JSON_DEPTH_LIMIT = 20  # deeper marker arguments become repr()
+SITE_DIRS = {"site-packages", "dist-packages"}  # installed packages, not the project's
 
 
 class CollectionWriter:
@@ -89,6 +93,9 @@ class CollectionWriter:
         files.update(_conftest_files(self.config))
         if self.config.inipath is not None:
             files.add(str(self.config.inipath))
+        roots = [rootpath, self.config.invocation_params.dir,
+                 *self.config.getoption("shards_watch_root")]
+        files.update(_imported_files(roots))
         return {
             "format": COLLECTION_FORMAT,
             "rootdir": str(rootpath),
@@ -219,6 +226,26 @@ def _conftest_files(config):
             file = getattr(plugin, "__file__", None)
             if file and os.path.basename(file) == "conftest.py":
                 yield os.path.abspath(file)
+
+
+def _imported_files(roots):
+    """Files of the modules imported so far from below one of roots, but not
+    from a site directory below it (a virtualenv in the source tree) nor this
+    plugin, whose files the collector stamps on its own."""
+    plugin = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+    roots = [os.path.join(os.path.abspath(r), "") for r in roots]
+    found = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str):
+            continue
+        file = os.path.abspath(file)
+        root = next((r for r in roots if file.startswith(r)), None)
+        if root is None or file.startswith(plugin):
+            continue
+        if not SITE_DIRS.intersection(file[len(root):].split(os.sep)[:-1]):
+            found.add(file)
+    return found
 
 
 def _write_atomically(path, document):

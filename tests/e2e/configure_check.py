@@ -2,6 +2,10 @@
 
 - a `python3` on PATH without pytest: configure finds one that has it and
   says which it tried; an explicit PYTHON without pytest fails in one line;
+  the interpreter a project found (Python_EXECUTABLE, PYTHON_EXECUTABLE, the
+  Python::Interpreter target) comes before PATH;
+- a suite in a directory that `ctest --test-dir <build>` does not reach (no
+  enable_testing() on the way from the top) is a configure warning;
 - the collection cache: a re-configure with nothing changed runs no pytest,
   a changed test file does;
 - the parallel preset's cap (listing and resource spec file, see check_cores);
@@ -38,6 +42,65 @@ class Project:
         result = run(self.cmake, "-S", self.root, "-B", self.root / "build",
                      f"-DCMAKE_PREFIX_PATH={self.prefix}", check=False, env=env)
         return result.returncode, result.stdout + result.stderr
+
+
+def python_with_pytest(work):
+    """A venv of the system Python with its site-packages: pytest, at a path
+    of its own."""
+    venv = work / "withpytest"
+    run("/usr/bin/python3", "-m", "venv", "--system-site-packages", "--without-pip", venv)
+    return venv / "bin" / "python3"
+
+
+def check_found_interpreters(work, cmake, prefix, env):
+    """The interpreter a project found, by variable or imported target, is
+    used before python3 on PATH (which lacks pytest in env)."""
+    good = python_with_pytest(work)
+    found = {
+        "Python_EXECUTABLE": f"set(Python_EXECUTABLE {good})",
+        "PYTHON_EXECUTABLE": f"set(PYTHON_EXECUTABLE {good})",
+        "Python::Interpreter": "add_executable(Python::Interpreter IMPORTED)\n"
+                               "set_target_properties(Python::Interpreter PROPERTIES "
+                               f"IMPORTED_LOCATION {good})",
+    }
+    for name, setup in found.items():
+        project = Project(work / f"found-{name.replace(':', '')}", cmake, prefix)
+        code, out = project.configure(f"{setup}\npytest_shard_tests(s WORKING_DIRECTORY suite)", env)
+        check(code == 0 and f"s: Python {good} (pytest" in out and "cannot import pytest" not in out,
+              f"{name} is used before python3 on PATH", out)
+
+
+def check_unreachable_suite(work, cmake, prefix):
+    """A suite whose directory ctest --test-dir <build> does not reach is a
+    configure warning naming the directory and the fix; a reachable one is
+    not."""
+    cases = {
+        "no enable_testing() at the top": ("add_subdirectory(sub)", "enable_testing()\n", "."),
+        "enable_testing() after add_subdirectory()": (
+            "add_subdirectory(sub)\nenable_testing()", "", "sub"),
+        "enable_testing() at the top": ("enable_testing()\nadd_subdirectory(sub)", "", None),
+    }
+    for name, (top, sub, unreached) in cases.items():
+        root = work / ("unreached-" + name.replace(" ", "-").replace("(", "").replace(")", ""))
+        (root / "sub" / "suite").mkdir(parents=True)
+        (root / "sub" / "suite" / "test_a.py").write_text("def test_one():\n    pass\n")
+        (root / "CMakeLists.txt").write_text(
+            f"cmake_minimum_required(VERSION 3.25)\nproject(p NONE)\n"
+            f"find_package(PytestShards REQUIRED)\n{top}\n")
+        (root / "sub" / "CMakeLists.txt").write_text(
+            f"{sub}pytest_shard_tests(s WORKING_DIRECTORY suite)\n")
+        done = run(cmake, "-S", root, "-B", root / "build", f"-DCMAKE_PREFIX_PATH={prefix}",
+                   check=False)
+        out = " ".join((done.stdout + done.stderr).split())
+        if unreached is None:
+            check(done.returncode == 0 and "will find none of its tests" not in out,
+                  f"{name}: no warning", out)
+        else:
+            where = (root / unreached).resolve() if unreached != "." else root.resolve()
+            check(done.returncode == 0 and "CMake Warning" in out and
+                  f"pytest_shard_tests(s): `ctest --test-dir {root / 'build'}` will find none of "
+                  f"its tests: testing is not enabled in {where}; call enable_testing()" in out,
+                  f"{name}: configure warns, naming {where}", out)
 
 
 def python_without_pytest(work):
@@ -171,6 +234,9 @@ def main():
     check(code != 0 and len(lines) == 1 and f"PYTHON {bad_bin}/python3 cannot import pytest"
           in lines[0] and "PYTHON <exe>" in lines[0],
           "an explicit PYTHON without pytest fails in one line naming it and the fix", out)
+
+    check_found_interpreters(work, args.cmake, prefix, env)
+    check_unreachable_suite(work, args.cmake, prefix)
 
     # The collection cache.
     project = Project(work / "cache", args.cmake, prefix)

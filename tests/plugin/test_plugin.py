@@ -197,6 +197,34 @@ def test_collection_error_keeps_other_modules_and_lists_files_and_dirs(suite):
     }
 
 
+def test_collection_lists_the_project_modules_it_imported(suite, tmp_path):
+    """Modules imported from the rootdir or a --shards-watch-root (a helper, a
+    module in the build tree) are files the collection depends on; installed
+    packages, also in a virtualenv below the rootdir, and the plugin are not."""
+    build = tmp_path / "build"
+    built = build / "built_mod.py"
+    built.parent.mkdir()
+    built.write_text("SIZES = (1, 2)\n")
+    helper = suite.write("lib/helper.py", "X = 1\n")
+    venv_module = suite.write(".venv/lib/python3/site-packages/installed_mod.py", "Y = 2\n")
+    suite.write(
+        "tests/conftest.py",
+        f"""\
+        import sys
+        sys.path[:0] = [{str(helper.parent)!r}, {str(build)!r}, {str(venv_module.parent)!r}]
+        import built_mod, helper, installed_mod
+        """,
+    )
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    _, collection = suite.collect("tests", f"--shards-watch-root={build}")
+    files = set(collection["files"])
+    assert {str(helper), str(built)} <= files
+    assert str(venv_module) not in files
+    assert not [f for f in files if "pytest_shards_plugin" in f or "/_pytest/" in f]
+    _, collection = suite.collect("tests")
+    assert str(built) not in collection["files"]  # outside every root
+
+
 def test_collection_json_is_replaced_atomically(suite):
     suite.write("tests/test_a.py", "def test_a(): pass\n")
     out = suite.root / "out" / "collection.json"

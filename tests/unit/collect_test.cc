@@ -38,6 +38,16 @@ class CollectTest : public testing::Test {
     std::ofstream(root_ / name) << text;
   }
   bool Stale(std::string* why) { return CollectionIsStale(settings_, collection_, why); }
+  // The message of the Error that RefreshCollection throws; "" when it does not.
+  std::string RefreshError() {
+    std::ostringstream out;
+    try {
+      RefreshCollection(settings_, out);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "";
+  }
 
   fs::path root_;
   Settings settings_;
@@ -97,31 +107,56 @@ TEST_F(CollectTest, ChangedPluginModuleMakesItStale) {
 
 TEST_F(CollectTest, MissingWorkingDirectoryIsAClearError) {
   settings_.workdir = root_ / "nowhere";
-  std::ostringstream out;
-  try {
-    RefreshCollection(settings_, out);
-    FAIL() << "expected Error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("WORKING_DIRECTORY " + (root_ / "nowhere").string() +
-                                         " does not exist"),
-              std::string::npos);
-  }
+  EXPECT_NE(
+      RefreshError().find("WORKING_DIRECTORY " + (root_ / "nowhere").string() + " does not exist"),
+      std::string::npos);
 }
 
 TEST_F(CollectTest, MissingInterpreterIsAClearError) {
   settings_.python = (root_ / "no-python").string();
   fs::remove(settings_.CollectionFile());
-  std::ostringstream out;
-  try {
-    RefreshCollection(settings_, out);
-    FAIL() << "expected Error";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot be started; pass PYTHON <exe>"), std::string::npos)
-        << e.what();
-  }
+  std::string error = RefreshError();
+  EXPECT_NE(error.find("cannot be started; pass PYTHON <exe>"), std::string::npos) << error;
   // No half-written file is left behind.
   for (const auto& entry : fs::directory_iterator(settings_.suite_dir))
     EXPECT_EQ(entry.path().filename().string().find(".tmp."), std::string::npos);
+}
+
+// What a real collection depends on beyond the test files: the modules it
+// imported from the project (a helper, an extension module the build made)
+// and the DEPENDS targets' files, imported or not.
+TEST_F(CollectTest, AnImportedHelperAndADependsFileAreStamped) {
+  fs::create_directories(root_ / "lib");
+  Write("lib/helper.py", "SIZES = (1, 2)\n");
+  Write("tests/conftest.py",
+        "import sys\nsys.path.insert(0, '" + (root_ / "lib").string() + "')\nimport helper\n");
+  settings_.watch_roots = {root_};
+  std::string module = (root_ / "build" / "ext.so").string();
+  settings_.depends = {{"ext", module}};
+  std::ostringstream out;
+  collection_ = RefreshCollection(settings_, out);
+  std::string why;
+  ASSERT_FALSE(Stale(&why)) << why << out.str();
+  Write("lib/helper.py", "SIZES = (1, 2, 3)\n");
+  ASSERT_TRUE(Stale(&why));
+  EXPECT_EQ(why, (root_ / "lib/helper.py").string() + " changed");
+  Write("lib/helper.py", "SIZES = (1, 2)\n");
+  ASSERT_FALSE(Stale(&why)) << why;
+  std::ofstream(module) << "built";
+  ASSERT_TRUE(Stale(&why));
+  EXPECT_EQ(why, module + " changed");
+}
+
+TEST_F(CollectTest, AConftestImportOfAnUnbuiltDependsTargetSaysBuildFirst) {
+  Write("tests/conftest.py", "import ext\n");
+  settings_.depends = {{"ext", (root_ / "build" / "ext.cpython-311.so").string()}};
+  fs::remove(settings_.CollectionFile());
+  std::string error = RefreshError();
+  EXPECT_NE(error.find("pytest cannot import ext while collecting s: DEPENDS target ext is not "
+                       "built yet"),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(error.find("fix ARGS"), std::string::npos) << error;
 }
 
 Item MakeItem(const std::string& node_id, const std::string& marker = "") {

@@ -90,6 +90,26 @@ TEST_F(CtestStartTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
   EXPECT_FALSE(fs::exists(tests.parent_path() / "plan.json"));
 }
 
+// DEPENDS: before the build there is no collection (or no module), and the
+// run is one line and one failing entry that say to build first.
+TEST_F(CtestStartTest, BeforeTheBuildOfItsDependsTheRunSaysBuildFirst) {
+  settings_.depends = {{"ext", (dir_ / "build" / "ext.so").string()}};
+  WriteFileAtomic(settings_.SettingsFile(), SettingsToJson(settings_).dump());
+  std::string tests = ReadFile(Plan());
+  EXPECT_NE(tests.find("message([[pytest-shards: demo: DEPENDS target ext of demo is not built"),
+            std::string::npos)
+      << tests;
+  EXPECT_NE(tests.find("demo/build-first"), std::string::npos) << tests;
+  EXPECT_EQ(tests.find("run --plan"), std::string::npos) << tests;
+  WriteFileAtomic(dir_ / "build" / "ext.so", "built");
+  EXPECT_EQ(PlannedIds(Plan()).size(), 8u);
+  fs::remove(settings_.CollectionFile());
+  tests = ReadFile(Plan());
+  EXPECT_NE(tests.find("demo is collected by the build once its DEPENDS (ext) are built"),
+            std::string::npos)
+      << tests;
+}
+
 TEST_F(CtestStartTest, CiVariablesChooseTheSliceAsPytestShardsSliceDoes) {
   std::set<std::string> sliced = PlannedIds(Plan("2/3"));
   options_.environment = {{"CI_NODE_INDEX", "2"}, {"CI_NODE_TOTAL", "3"}};

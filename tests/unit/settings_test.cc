@@ -33,7 +33,11 @@ TEST(Settings, JsonRoundTripKeepsEveryField) {
   s.imports = Imports::kOwn;
   s.warm = Warm::kOn;
   s.warm_reuse = false;
+  s.depends = {{"ext", "/b/ext.so"}, {"gen", ""}};
+  s.watch_roots = {"/src", "/b"};
   Settings t = SettingsFromJson(SettingsToJson(s));
+  EXPECT_EQ(t.depends, s.depends);
+  EXPECT_EQ(t.watch_roots, s.watch_roots);
   EXPECT_EQ(t.imports, Imports::kOwn);
   EXPECT_EQ(t.warm, Warm::kOn);
   EXPECT_FALSE(t.warm_reuse);
