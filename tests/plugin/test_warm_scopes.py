@@ -125,11 +125,11 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
     try:
         pids = []
         for name, ports in (("e1", 20000), ("e2", 20010), ("e3", 20020)):
-            pid, done, entry = run(server, name, [IDS[0], IDS[2]],
+            pid, done, entry = run(server, name, [IDS[2], IDS[4]],
                                    PYTEST_SHARD_PORT_BASE=ports, PYTEST_SHARD_PORT_COUNT=10)
             pids.append(pid)
             assert done["exit_code"] == 0, (entry / "out.txt").read_text()
-            assert outcomes(entry) == {IDS[0]: "passed", IDS[2]: "passed"}
+            assert outcomes(entry) == {IDS[2]: "passed", IDS[4]: "passed"}
         assert len(set(pids)) == 1, f"one worker ran the three entries: {pids}"
         assert counter(server) == [f"setup {pids[0]}"], "set up once, not torn down yet"
     finally:
@@ -141,30 +141,32 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
 def test_a_session_teardown_error_at_the_workers_end_goes_to_its_last_entry(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        run(server, "e1", [IDS[0]])
-        pid, done, last = run(server, "e2", [IDS[0]], TEARDOWN_FAILS="1")
-        assert done["exit_code"] == 0 and outcomes(last) == {IDS[0]: "passed"}
+        run(server, "e1", [IDS[4]])
+        pid, done, last = run(server, "e2", [IDS[4]], TEARDOWN_FAILS="1")
+        assert done["exit_code"] == 0 and outcomes(last) == {IDS[4]: "passed"}
     finally:
         server.stop()
     records = read_journal(last / "journal.jsonl")
-    assert records[-1]["event"] == "teardown" and records[-1]["nodeid"] == IDS[0], records[-1]
+    assert records[-1]["event"] == "teardown" and records[-1]["nodeid"] == IDS[4], records[-1]
     assert "SESSION-TEARDOWN-FAILED" in records[-1]["message"]
 
 
 def test_an_entry_that_ends_its_worker_tears_the_session_down_as_its_own(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        first, _, _ = run(server, "e1", [IDS[0]])
-        pid, done, entry = run(server, "e2", [IDS[0], IDS[3]], TEARDOWN_FAILS="1")
+        first, _, _ = run(server, "e1", [IDS[4]])
+        pid, done, entry = run(server, "e2", [IDS[4], IDS[3]], TEARDOWN_FAILS="1")
         assert pid == first
         assert counter(server) == [f"setup {pid}", f"teardown {pid}"]
         assert done["exit_code"] == 1, done
-        assert outcomes(entry) == {IDS[0]: "passed", IDS[3]: "error"}
+        # The thread makes it the worker's last entry: its last test (in
+        # collection order) gets the session's teardown error.
+        assert outcomes(entry) == {IDS[3]: "passed", IDS[4]: "error"}
         out = (entry / "out.txt").read_text()
-        assert "ERROR at teardown of test_leaves_a_thread" in out, out
+        assert "ERROR at teardown of test_plain" in out, out
         assert "SESSION-TEARDOWN-FAILED" in out
         assert eventually(lambda: not alive(pid)), "the worker ended with its entry"
-        pid, done, entry = run(server, "e3", [IDS[0]])
+        pid, done, entry = run(server, "e3", [IDS[4]])
         assert pid != first and done["exit_code"] == 0, (entry / "out.txt").read_text()
     finally:
         server.stop()
