@@ -88,6 +88,22 @@ Durations Seeded(Durations local, const Durations& file) {
   return local;
 }
 
+// The last run's warm interpreter could not start, and its entries started
+// pytest cold, each paying the suite's whole start-up: one line in ctest's
+// normal output says so (the entries' own output says it only under -V).
+std::string WarmUnavailableMessage(const Settings& s) {
+  std::string run_id = LastRun(s.suite_dir);
+  std::optional<std::string> reason;
+  if (run_id.empty() || !(reason = WarmUnavailable(WarmDir(s.suite_dir, run_id)))) return "";
+  return "message(" +
+         BracketArgument("pytest-shards: " + s.suite +
+                         ": warning: the warm interpreter of the last run did not start (" +
+                         *reason +
+                         "), so its entries started pytest cold; pytest-shards report lists "
+                         "them") +
+         ")\n";
+}
+
 }  // namespace
 
 fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& options,
@@ -114,6 +130,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     }
     Durations file_durations = ReadDurationsFile(settings, out);
     Durations durations = Seeded(FoldJournalsIntoDurations(suite_dir), file_durations);
+    std::string warm_unavailable = WarmUnavailableMessage(settings);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
     PlanOptions plan_options;
@@ -142,7 +159,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations,
                                                 !file.session_outputs.empty()));
-    tests += SliceMessage(settings.suite, choice);
+    tests += SliceMessage(settings.suite, choice) + warm_unavailable;
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.
     if (!stale.empty())

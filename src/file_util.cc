@@ -36,6 +36,18 @@ std::string ReadFile(const fs::path& path) {
   return content;
 }
 
+std::string LastLine(const fs::path& path) {
+  std::string text;
+  try {
+    text = ReadFile(path);
+  } catch (const Error&) {
+    return "";
+  }
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  size_t newline = text.rfind('\n');
+  return newline == std::string::npos ? text : text.substr(newline + 1);
+}
+
 void WriteFileAtomic(const fs::path& path, std::string_view content) {
   std::error_code ec;
   if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);

@@ -11,6 +11,10 @@ namespace pytest_shards {
 // The whole file. Throws Error naming the file when it cannot be read.
 std::string ReadFile(const std::filesystem::path& path);
 
+// The last non-empty line of a file, without its line end; "" when the file
+// cannot be read.
+std::string LastLine(const std::filesystem::path& path);
+
 // Writes through a temporary file in the same directory and renames it over
 // `path`, so readers never see a half-written file. Creates parent
 // directories. Throws Error on failure and leaves no temporary behind.

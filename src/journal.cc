@@ -56,6 +56,15 @@ void Apply(const json& r, ShardJournal* j) {
     result.duration = r.value("duration", 0.0);
     result.message = Message(r);
     j->results.push_back(std::move(result));
+  } else if (event == "teardown") {
+    // An error after the test's result: as pytest's "error at teardown".
+    std::string node_id = r.at("nodeid").get<std::string>();
+    for (auto result = j->results.rbegin(); result != j->results.rend(); ++result) {
+      if (result->node_id != node_id) continue;
+      result->outcome = OutcomeName(Outcome::kError);
+      result->message += (result->message.empty() ? "" : "\n") + Message(r);
+      break;
+    }
   } else if (event == "session") {
     Session session;
     session.time = r.value("time", 0.0);
@@ -78,6 +87,7 @@ void Apply(const json& r, ShardJournal* j) {
     j->peak_rss_kb = r.value("peak_rss_kb", 0L);
     j->exit_code = r.value("exit", 0);
     j->restarts = r.value("restarts", 0);
+    j->cold = r.value("cold", "");
   }
   // Events of newer writers carry nothing the readers need.
 }
@@ -227,13 +237,15 @@ void JournalWriter::WriteMissing(const std::vector<std::string>& node_ids) {
 }
 
 void JournalWriter::WriteShard(const ShardJournal& summary) {
-  Append({{"event", "shard"},
-          {"entry", summary.entry},
-          {"wall", summary.wall},
-          {"startup", summary.startup},
-          {"peak_rss_kb", summary.peak_rss_kb},
-          {"exit", summary.exit_code},
-          {"restarts", summary.restarts}});
+  json record = {{"event", "shard"},
+                 {"entry", summary.entry},
+                 {"wall", summary.wall},
+                 {"startup", summary.startup},
+                 {"peak_rss_kb", summary.peak_rss_kb},
+                 {"exit", summary.exit_code},
+                 {"restarts", summary.restarts}};
+  if (!summary.cold.empty()) record["cold"] = summary.cold;
+  Append(std::move(record));
 }
 
 }  // namespace pytest_shards

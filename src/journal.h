@@ -14,7 +14,12 @@
 //             outcome: passed failed error skipped xfailed xpassed, and from
 //             the runner: crashed timeout missing (outcome.h)
 //   finish    {exitstatus, time}                      plugin, session over
-//   shard     {entry, wall, startup, peak_rss_kb, exit, restarts}  runner, last line
+//   teardown  {nodeid, message, time}                 plugin, after the entry: a
+//             warm worker's session failed to tear down when the worker ended
+//             after this test, the last it ran; the result becomes an error
+//   shard     {entry, wall, startup, peak_rss_kb, exit, restarts[, cold]}  runner, last line
+//             cold: why the entry started pytest cold instead of forking it
+//             from the warm interpreter (warm_run.h)
 #pragma once
 
 #include <filesystem>
@@ -57,6 +62,7 @@ struct ShardJournal {
   long peak_rss_kb = 0;
   int exit_code = 0;
   int restarts = 0;
+  std::string cold;  // why it did not fork from the warm interpreter; empty: it did or need not
   // For the timeline (report_html.h), in seconds since the epoch; 0 when
   // unknown. start: the "run" record's time, when the runner began. end: the
   // latest time of any record: the closing "shard" record's, or the last

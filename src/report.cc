@@ -54,6 +54,7 @@ EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& jou
     row.peak_rss_kb = journal->peak_rss_kb;
     row.exit_code = journal->exit_code;
     row.restarts = journal->restarts;
+    row.cold = journal->cold;
   }
   return row;
 }

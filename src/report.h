@@ -53,6 +53,7 @@ struct EntryRow {
   long peak_rss_kb = 0;
   int exit_code = 0;
   int restarts = 0;
+  std::string cold;                   // why it started pytest cold (journal.h)
   std::string running;                // killed mid-run: the test it was running
   std::map<std::string, int> counts;  // outcome -> results
   // When it ran, for the timeline (report_html.h): the journal's start and

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -142,6 +143,20 @@ void EntryProblems(std::ostream& out, const Report& report) {
   PrintList(out, "entries that did not run", not_run);
 }
 
+// Entries that would have forked from the warm interpreter but started
+// pytest cold (each a whole pytest start-up), under each reason.
+void ColdEntries(std::ostream& out, const Report& report) {
+  std::vector<std::string> reasons;
+  std::map<std::string, std::vector<std::string>> entries;
+  for (const EntryRow& row : report.entries) {
+    if (row.cold.empty()) continue;
+    if (!entries.count(row.cold)) reasons.push_back(row.cold);
+    entries[row.cold].push_back(row.name);
+  }
+  for (const std::string& reason : reasons)
+    PrintList(out, "entries that started pytest cold: " + KeyLine(reason, 300), entries[reason]);
+}
+
 }  // namespace
 
 std::string FormatSummary(const Report& report) {
@@ -161,6 +176,7 @@ std::string FormatSummary(const Report& report) {
   PrintList(out, "never ran", report.never_ran);
   PrintList(out, "ran more than once", report.ran_twice);
   EntryProblems(out, report);
+  ColdEntries(out, report);
   out << (report.Ok() ? "OK" : "FAILED") << "\n";
   return out.str();
 }

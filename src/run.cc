@@ -168,6 +168,7 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   summary.peak_rss_kb = supervisor.peak_rss_kb();
   summary.exit_code = exit;
   summary.restarts = supervisor.restarts();
+  if (warm) summary.cold = warm->cold_reason();
   journal.WriteShard(summary);
   PrintSummary(out, Label(settings, entry), journal.tail(), supervisor.SecondsSinceStart());
   return exit;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "file_lock.h"
+#include "file_util.h"
 #include "platform.h"
 
 namespace pytest_shards {
@@ -110,6 +111,17 @@ fs::path RunTestsFile(const fs::path& suite_dir, const std::string& run_id) {
 
 fs::path RunLockFile(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "lock";
+}
+
+fs::path WarmDir(const fs::path& suite_dir, const std::string& run_id) {
+  return suite_dir / "warm" / run_id;
+}
+
+std::optional<std::string> WarmUnavailable(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir / "unavailable", ec)) return std::nullopt;
+  std::string reason = LastLine(dir / "unavailable");
+  return reason.empty() ? "unavailable" : reason;
 }
 
 std::vector<std::string> RunIds(const fs::path& suite_dir) {

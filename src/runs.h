@@ -63,6 +63,12 @@ std::filesystem::path RunTestsFile(const std::filesystem::path& suite_dir,
 // The runner holds this file's lock (shared) while it runs an entry.
 std::filesystem::path RunLockFile(const std::filesystem::path& suite_dir,
                                   const std::string& run_id);
+// <suite_dir>/warm/<run id>: the run's warm interpreter (warm.h), one per
+// suite and ctest run, so that two ctests on one build tree never share one.
+std::filesystem::path WarmDir(const std::filesystem::path& suite_dir, const std::string& run_id);
+// Why the warm interpreter of `dir` (a WarmDir) could not start, as its
+// first entry recorded it there for the others; nullopt when it did not fail.
+std::optional<std::string> WarmUnavailable(const std::filesystem::path& dir);
 
 // The runs of a suite, oldest first.
 std::vector<std::string> RunIds(const std::filesystem::path& suite_dir);

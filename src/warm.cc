@@ -32,26 +32,6 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The last non-empty line of a file: the starter's reason.
-std::string LastLine(const fs::path& file) {
-  std::string text;
-  try {
-    text = ReadFile(file);
-  } catch (const Error&) {
-    return "";
-  }
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  size_t newline = text.rfind('\n');
-  return newline == std::string::npos ? text : text.substr(newline + 1);
-}
-
-std::optional<std::string> Unavailable(const fs::path& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir / "unavailable", ec)) return std::nullopt;
-  std::string reason = LastLine(dir / "unavailable");
-  return reason.empty() ? "unavailable" : reason;
-}
-
 void RecordUnavailable(const fs::path& dir, const std::string& reason) {
   try {
     WriteFileAtomic(dir / "unavailable", reason + "\n");
@@ -157,10 +137,6 @@ void WarmChild::Kill(int signal) {
   socket_.Send({{"op", "kill"}, {"signal", signal}});
 }
 
-fs::path WarmDir(const fs::path& suite_dir, const std::string& run_id) {
-  return suite_dir / "warm" / run_id;
-}
-
 std::optional<WarmSocket> ConnectWarmServer(const WarmServerSpec& spec, std::string* why) {
   fs::path socket_path = spec.dir / "socket";
   if (std::optional<WarmSocket> socket = WarmSocket::Connect(socket_path)) return socket;
@@ -170,7 +146,7 @@ std::optional<WarmSocket> ConnectWarmServer(const WarmServerSpec& spec, std::str
     *why = e.what();
     return std::nullopt;
   }
-  if (std::optional<std::string> reason = Unavailable(spec.dir)) {
+  if (std::optional<std::string> reason = WarmUnavailable(spec.dir)) {
     *why = *reason;
     return std::nullopt;
   }
@@ -185,7 +161,7 @@ std::optional<WarmSocket> ConnectWarmServer(const WarmServerSpec& spec, std::str
     std::this_thread::sleep_for(kLockPause);
   }
   if (std::optional<WarmSocket> socket = WarmSocket::Connect(socket_path)) return socket;
-  if (std::optional<std::string> reason = Unavailable(spec.dir)) {
+  if (std::optional<std::string> reason = WarmUnavailable(spec.dir)) {
     *why = *reason;
     return std::nullopt;
   }

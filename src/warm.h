@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runs.h"  // WarmDir, WarmUnavailable
 #include "warm_socket.h"
 
 namespace pytest_shards {
@@ -77,10 +78,6 @@ struct WarmServerSpec {
   double start_timeout = 300;          // seconds for pytest to import and collect the suite
   std::function<void()> before_start;  // writes the files argv names; may throw Error
 };
-
-// <suite_dir>/warm/<run id>: one server per suite and ctest run, so that two
-// ctests on one build tree never share one.
-std::filesystem::path WarmDir(const std::filesystem::path& suite_dir, const std::string& run_id);
 
 // Connects to the server in spec.dir, starting it (under spec.dir/start.lock,
 // so that concurrent entries start one) when none listens. nullopt and *why

@@ -202,6 +202,7 @@ std::unique_ptr<WarmChild> WarmProcessRunner::StartWarm(const SpawnOptions& opti
     if (stale) PrintLine(out_, why + "; starting it again");
   }
   PrintLine(out_, why + "; pytest starts cold");
+  cold_reason_ = why;
   spec_.reset();
   return nullptr;
 }

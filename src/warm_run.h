@@ -74,6 +74,9 @@ class WarmProcessRunner : public ProcessRunner {
 
   std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override;
   int Interrupted() override;
+  // Why a run started cold although it would have forked (the warm
+  // interpreter is unavailable); empty when none did.
+  const std::string& cold_reason() const { return cold_reason_; }
   double WallTime() override { return cold_.WallTime(); }
   double SteadyTime() override { return cold_.SteadyTime(); }
 
@@ -86,6 +89,7 @@ class WarmProcessRunner : public ProcessRunner {
   int cold_runs_;                              // the first runs that start cold
   int ctest_;
   std::ostream& out_;
+  std::string cold_reason_;
 };
 
 }  // namespace pytest_shards

@@ -37,6 +37,10 @@ Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
 ``shard_index``, ``shard_port_range`` and ``free_tcp_port`` fixtures
 (fixtures.py). Per-run state lives in the registered objects, none in the
 modules.
+
+PYTEST_DONT_REWRITE: the warm interpreter imports this package before pytest
+starts, and pytest would warn that it cannot rewrite it, which a suite's
+``filterwarnings = error`` turns into an error. It has no asserts to rewrite.
 """
 
 import copy

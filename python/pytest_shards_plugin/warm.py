@@ -25,8 +25,9 @@ config and the collected items, as they are before any test ran (copy-on-
 write, so workers do not see each other). Nothing per entry is reused:
 capture, faulthandler output, the terminal reporter's and cache plugins'
 state, the tmp_path factory, the pytest cache and the journal are set up
-again for each entry, and an entry ends with every fixture torn down
-(session-scoped fixtures run once per entry). What differs from a fresh
+again for each entry. A worker's entries are one pytest session, as a
+shard's tests are: session-scoped fixtures are set up once per worker, and
+torn down when it ends (warm_worker.py). What differs from a fresh
 pytest per entry: ``pytest_configure``, ``pytest_sessionstart`` and
 module-level code ran once, in the server, with the server's environment,
 which has no per-entry variables (PYTEST_SHARD_*, PYTEST_XDIST_*,
@@ -57,8 +58,10 @@ imported it; the server exits and the client starts another (as after
 
 Lifetime: the server exits when the process it watches (the ctest that the
 runners belong to) ends, after ``--idle-timeout`` seconds without an entry,
-on SIGTERM, or when stale; it kills its workers first, and a worker dies
-with the server (PR_SET_PDEATHSIG on Linux).
+on SIGTERM, or when stale; it kills the workers that run an entry and asks
+idle ones to end (``{"op": "finish"}`` on their socket pair: they tear their
+session down, within FINISH_SECONDS), and a worker dies with the server
+(PR_SET_PDEATHSIG on Linux).
 
 The starter (the process ``pytest-shards run`` spawned) exits 0 once the
 server listens; otherwise non-zero with the reason on stderr: 3 when this
@@ -91,6 +94,7 @@ from .warm_worker import Worker, plugin_states
 
 FORMAT = "pytest-shards-warm/1"
 REQUEST_SECONDS = 10  # a client sends its request at once after connecting
+FINISH_SECONDS = 30  # for an idle worker to tear its session down when the server stops
 UNSUPPORTED = 3  # the starter's exit status: this platform or suite cannot fork
 
 
@@ -178,6 +182,7 @@ class Server:
         self.channels = {}  # pid -> the connection to a worker (with reuse)
         self.idle = set()  # pids of the workers that wait for an entry
         self.killed = set()  # workers killed (not reaped yet): none is idle again
+        self.finishing = {}  # pid -> deadline of a worker asked to end (the server stops)
         self.listener = None
         self.socket_inode = None
         self.watch_fd = None
@@ -272,8 +277,20 @@ class Server:
             self.log(f"stops: {why}")
         self.stopping = True
         self.close_listener()
-        for pid in [*self.children, *self.idle]:
+        for pid in list(self.children):
             self.kill(pid, signal.SIGKILL)
+        for pid in list(self.idle):  # they tear their sessions down first
+            self.idle.discard(pid)
+            self.finishing[pid] = time.monotonic() + FINISH_SECONDS
+            try:
+                send_frame(self.channels[pid], {"op": "finish"})
+            except OSError:
+                self.kill(pid, signal.SIGKILL)
+        for pid, deadline in list(self.finishing.items()):
+            if time.monotonic() > deadline:
+                self.log(f"worker {pid} did not end within {FINISH_SECONDS} s: killed")
+                del self.finishing[pid]
+                self.kill(pid, signal.SIGKILL)
 
     def close_listener(self):
         if self.listener is None:
@@ -473,6 +490,7 @@ class Server:
 
     def forget_worker(self, pid):
         self.idle.discard(pid)
+        self.finishing.pop(pid, None)
         self.killed.discard(pid)
         channel = self.channels.pop(pid, None)
         if channel is not None:

@@ -10,18 +10,26 @@ process; a worker pays those once.
 
 Each entry gets what a fresh pytest of its own would: the entry's stdin,
 stdout and stderr, environment, working directory, TMPDIR, basetemp, cache
-directory and journal, the terminal reporter's and cache plugins' state as
-the server had it before any test ran, and fixtures with no cached values
-(the last item of an entry tears down every scope, session included). What
-an entry leaves in modules it imported stays for the next entry, as it would
-for the next test of a shard.
+directory and journal, and the terminal reporter's and cache plugins' state
+as the server had it before any test ran. What an entry leaves in modules it
+imported stays for the next entry, as it would for the next test of a shard.
+
+The worker's entries are one pytest session, as a shard's tests are:
+- Session-scoped fixtures are set up once per worker and torn down when it
+  ends; module, class and package scopes end with each entry
+  (warm_session.py).
+- The stream objects stay those of the server (a module may hold
+  ``sys.stderr.write`` from import time, and pytest's capture holds its
+  files): an entry's stdin, stdout and stderr become fds 0, 1 and 2 and the
+  copies of them that pytest's capture and faulthandler keep.
 
 A worker serves no other entry (it exits, and the server forks another for
 the next one) when the entry:
 - did not end with a verdict (interrupted, pytest's internal error);
 - left a thread or a child process running, or a file descriptor open on its
   stdout or stderr (ctest would wait for those to close);
-- left fixtures set up.
+- left fixtures set up, or tore its session down (warm_session.py says
+  when).
 With reuse off (WARM_REUSE OFF) every worker serves one entry.
 """
 
@@ -37,11 +45,11 @@ from _pytest import timing
 from _pytest.cacheprovider import Cache
 from _pytest.main import ExitCode
 from _pytest.outcomes import Exit
-from _pytest.tmpdir import TempPathFactory
 
 from . import journal as journals
 from .selection import read_node_ids
 from .warm_frames import recv_frame, send_frame
+from .warm_session import SessionKeeper, children_running
 
 # Plugins whose per-session state each entry starts from as the server had it.
 PRISTINE_PLUGINS = ("terminalreporter", "lfplugin", "nfplugin", "stepwiseplugin")
@@ -76,9 +84,11 @@ class Worker:
         self.config = session.config
         self.channel = channel  # to the server; None: serve one entry
         self.served = 0
+        self.keeper = SessionKeeper(session, serves_on=channel is not None)
         if plugin.server.libc is not None and channel is not None:
             # Orphans of an entry's processes become ours: we see them.
             plugin.server.libc.prctl(PR_SET_CHILD_SUBREAPER, 1)
+        self.config.pluginmanager.register(self.keeper, "pytest-shards-warm-session")
 
     def serve(self, request):
         while True:
@@ -92,6 +102,11 @@ class Worker:
                                       "peak_rss_kb": _peak_rss_kb()})
             request, fds = recv_frame(self.channel, want_fds=True)
             if request is None:  # the server is gone
+                self.leave(0)
+            if request.get("op") == "finish":  # the server stops
+                log = os.open(os.path.join(self.plugin.server.directory, "server.log"),
+                              os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                _take_streams(self.config, [os.open(os.devnull, os.O_RDONLY), log, os.dup(log)])
                 self.leave(0)
             request["fds"] = fds
 
@@ -125,7 +140,9 @@ class Worker:
             self.served += 1
             os.chdir(session.startpath)
             try:
-                config.hook.pytest_sessionfinish(session=session, exitstatus=session.exitstatus)
+                with self.keeper.finishing():
+                    config.hook.pytest_sessionfinish(session=session,
+                                                     exitstatus=session.exitstatus)
             except Exit as e:
                 if e.returncode is not None:
                     session.exitstatus = e.returncode
@@ -133,16 +150,19 @@ class Worker:
         return session.exitstatus
 
     def reusable(self, status):
-        if status not in VERDICTS or self.session._setupstate.stack:
+        if status not in VERDICTS or not self.keeper.kept():
             return False
         if any(t is not threading.main_thread() for t in threading.enumerate()):
             return False
-        return not _children_running()
+        return not children_running()
 
     def leave(self, status):
-        """Ends the worker as a fresh pytest ends: pytest_unconfigure, then
-        the atexit functions that the suite's imports and tests registered."""
+        """Ends the worker as a fresh pytest ends: the session's teardown,
+        pytest_unconfigure, then the atexit functions that the suite's
+        imports and tests registered."""
         try:
+            if not self.keeper.end() and status == ExitCode.OK:
+                status = ExitCode.TESTS_FAILED
             self.config._ensure_unconfigure()
         finally:
             atexit._run_exitfuncs()
@@ -155,30 +175,12 @@ class Worker:
     def become_entry(self, request):
         """Turns the session into the entry's shard."""
         session, config, plugin = self.session, self.config, self.plugin
-        # Global capture saved the previous stdout/stderr when it started and
-        # puts them back when it stops: stop it, take the entry's, start anew.
-        capman = config.pluginmanager.getplugin("capturemanager")
-        if capman is not None:
-            capman.stop_global_capturing()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        for target, fd in enumerate(request["fds"]):
-            os.dup2(fd, target)
-            os.close(fd)
-        if capman is not None:
-            capman.start_global_capturing()
-            capman.suspend_global_capture()
-        _redirect_faulthandler(config)
+        _take_streams(config, request["fds"])
         os.chdir(request["cwd"] or ".")
         _take_environment(request["env"])
         tempfile.tempdir = None  # gettempdir() reads TMPDIR again
         config.option.basetemp = request["--basetemp"]
-        factory = TempPathFactory.from_config(config, _ispytest=True)
-        config._tmp_path_factory = factory
-        if hasattr(config, "_tmpdirhandler"):
-            from _pytest.legacypath import TempdirFactory
-
-            config._tmpdirhandler = TempdirFactory(factory, _ispytest=True)
+        self.keeper.start_entry(request["--shards-journal"])
         config.cache = Cache(Path(request["cache_dir"]), config, _ispytest=True)
         for name, state in plugin.pristine.items():
             owner = config.pluginmanager.get_plugin(name)
@@ -237,17 +239,9 @@ class Worker:
         """Lets go of the entry's streams and journal; returns the identities
         of its stdout and stderr, to see that nothing else holds them."""
         config = self.config
-        sys.stdout.flush()
-        sys.stderr.flush()
         streams = {_identity(1), _identity(2)}
-        capman = config.pluginmanager.getplugin("capturemanager")
-        if capman is not None:
-            capman.stop_global_capturing()
         devnull = os.open(os.devnull, os.O_RDWR)
-        for target in (0, 1, 2):
-            os.dup2(devnull, target)
-        os.close(devnull)
-        _redirect_faulthandler(config)
+        _take_streams(config, [devnull, os.dup(devnull), os.dup(devnull)])
         streams.discard(_identity(1))
         journal = self.plugin.journal(config)
         if journal.fd is not None:
@@ -279,17 +273,6 @@ class Worker:
 def _identity(fd):
     info = os.fstat(fd)
     return (info.st_dev, info.st_ino)
-
-
-def _children_running():
-    """Reaps exited children; whether any still runs."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return False
-        if pid == 0:
-            return True
 
 
 def _reset_peak_rss():
@@ -325,14 +308,34 @@ def _take_environment(assignments):
             os.environ[name] = value
 
 
-def _redirect_faulthandler(config):
-    """pytest's faulthandler writes to a copy of the stderr it saw at
-    configure time: make that copy our stderr."""
-    try:
-        from _pytest.faulthandler import fault_handler_stderr_key
-    except ImportError:
-        return
-    stream = config.stash.get(fault_handler_stderr_key, None)
-    if stream is not None:
-        stream.flush()
-        os.dup2(2, stream.fileno())
+def _take_streams(config, fds):
+    """Makes fds (stdin, stdout, stderr; closed here) fds 0, 1 and 2, and the
+    copies of them that pytest keeps: global capture puts its saved copies
+    back when it suspends, faulthandler writes to a copy of stderr. The
+    stream objects stay as they are, so that a module's reference to
+    sys.stderr (or its write) from import time writes to the entry's."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for target, fd in enumerate(fds):
+        for copy in [target, *_copies(config, target)]:
+            os.dup2(fd, copy, inheritable=copy <= 2)
+        os.close(fd)
+
+
+def _copies(config, target):
+    capman = config.pluginmanager.getplugin("capturemanager")
+    capturing = getattr(capman, "_global_capturing", None)
+    if capturing is not None:
+        capture = (capturing.in_, capturing.out, capturing.err)[target]
+        saved = getattr(capture, "targetfd_save", None)
+        if saved is not None:
+            yield saved
+    if target == 2:
+        try:
+            from _pytest.faulthandler import fault_handler_stderr_key
+        except ImportError:
+            return
+        stream = config.stash.get(fault_handler_stderr_key, None)
+        if stream is not None:
+            stream.flush()
+            yield stream.fileno()

@@ -20,7 +20,14 @@ report`, that
 7. a shard entry starts pytest cold, and after a crash the rest of it
    forks from the warm interpreter (cold again with PYTEST_SHARDS_WARM=0);
 8. WARM_REUSE OFF forks a child per entry, also for entries that run one
-   after another, and PYTEST_SHARDS_WARM_REUSE=1 overrides it.
+   after another, and PYTEST_SHARDS_WARM_REUSE=1 overrides it;
+9. a suite as pybind11's (filterwarnings = error, a session fixture that
+   makes a once-per-process setting, a module that bound sys.stderr.write
+   at import) passes warm, with its session fixture set up once per worker
+   and torn down when the worker ends, under reuse and WARM_REUSE off;
+10. when its warm interpreter cannot start (a thread started at import), the
+   entries pass cold, `pytest-shards report` lists them and why, and the
+   next ctest's normal output says so.
 
 usage: warm_check.py --cmake CMAKE --ctest CTEST --build-dir PYTEST_SHARDS_BUILD
                      --work DIR --python PYTHON
@@ -298,6 +305,44 @@ def check_fresh(p):
               ("by one child" if reused else "each by a child of its own"), records)
 
 
+def check_scopes(p):
+    for env, how in ((None, "reused"), (dict(os.environ, PYTEST_SHARDS_WARM_REUSE="0"),
+                                        "PYTEST_SHARDS_WARM_REUSE=0")):
+        shutil.rmtree(p.evidence("scopes"), ignore_errors=True)
+        code, entries, out = p.ctest("-L", "^scopes$", env=env)
+        check(code == 0 and len(entries) == 12,
+              f"scopes {how}: the 12 entries of a suite as pybind11's pass", out)
+        check(not p.no_leftovers(), f"scopes {how}: nothing is left", "\n".join(p.leftovers()))
+        records = read_evidence(p.evidence("scopes"))
+        setups = [r["pid"] for r in records if r["event"] == "setup"]
+        teardowns = [r["pid"] for r in records if r["event"] == "teardown"]
+        check(setups and all(r["pid"] != r["imported_by"] for r in records),
+              f"scopes {how}: the tests ran warm, in forked workers", records)
+        check(len(setups) == len(set(setups)) and sorted(setups) == sorted(teardowns),
+              f"scopes {how}: the session fixture was set up once per worker and torn down "
+              f"when it ended ({len(setups)} workers)", records)
+        if how == "reused":
+            check(len(setups) < 12, f"scopes {how}: workers ran several entries", records)
+
+
+def check_cold_fallback(p):
+    env = dict(os.environ, SCOPES_THREAD="1")
+    code, entries, out = p.ctest("-L", "^scopes$", env=env)
+    check(code == 0 and len(entries) == 12, "scopes with a thread started at import pass cold", out)
+    report = subprocess.run([p.tool, "report", "--suite-dir", p.build / "pytest-shards" / "scopes"],
+                            capture_output=True, text=True).stdout
+    check("entries that started pytest cold: warm interpreter unavailable: threads started at "
+          "import time (poller)" in report and " (12):\n" in report,
+          "report: the 12 entries started pytest cold, and why", report)
+    code, entries, out = p.ctest("-L", "^scopes$")
+    check(code == 0 and "warning: the warm interpreter of the last run did not start (warm "
+          "interpreter unavailable: threads started at import time (poller)" in out,
+          "the next ctest's normal output says that the last run's entries started cold", out)
+    check("started pytest cold" not in subprocess.run(
+        [p.tool, "report", "--suite-dir", p.build / "pytest-shards" / "scopes"],
+        capture_output=True, text=True).stdout, "report: none started cold in that run")
+
+
 def main():
     args = harness.start(harness.arguments(__doc__))
     os.environ.pop("PYTEST_SHARDS_WARM", None)
@@ -312,6 +357,8 @@ def main():
     check_warm_off(p)
     check_restart(p)
     check_fresh(p)
+    check_scopes(p)
+    check_cold_fallback(p)
     print("warm end-to-end: all checks passed")
 
 

@@ -82,6 +82,20 @@ TEST_F(CtestStartTest, EachPlanIsARunOfItsOwn) {
   EXPECT_EQ(RunIds(settings_.suite_dir).size(), 2u);
 }
 
+TEST_F(CtestStartTest, SaysWhenTheLastRunsWarmInterpreterDidNotStart) {
+  fs::path first = Plan();
+  EXPECT_EQ(ReadFile(Plan()).find("warm interpreter"), std::string::npos);
+  std::string run_id = first.parent_path().filename().string();
+  WriteFileAtomic(JournalFile(settings_.suite_dir, run_id, 0), "");  // it ran
+  WriteFileAtomic(WarmDir(settings_.suite_dir, run_id) / "unavailable", "it broke\n");
+  std::string tests = ReadFile(Plan());
+  EXPECT_NE(tests.find("message([[pytest-shards: demo: warning: the warm interpreter of the "
+                       "last run did not start (it broke), so its entries started pytest cold; "
+                       "pytest-shards report lists them]])\n"),
+            std::string::npos)
+      << tests;
+}
+
 TEST_F(CtestStartTest, AProblemIsAFailingEntryInTheRunsIncludeFile) {
   fs::path tests = Plan("3/2");
   EXPECT_EQ(tests.filename(), "tests.cmake");

@@ -99,6 +99,27 @@ TEST_F(JournalTest, ReadsEveryRecord) {
   EXPECT_EQ(j.restarts, 2);
 }
 
+TEST_F(JournalTest, ATeardownErrorAfterTheEntryMakesItsTestAnError) {
+  Write(std::string(kRun) + kSession + kStartA + kResultA + kShard +
+        R"({"event":"teardown","nodeid":"t.py::a","message":"session teardown failed","time":9})"
+        "\n");
+  ShardJournal j = ReadJournal(file_);
+  ASSERT_EQ(j.results.size(), 1u);
+  EXPECT_EQ(j.results[0].outcome, "error");
+  EXPECT_EQ(j.results[0].message, "session teardown failed");
+}
+
+TEST_F(JournalTest, TheShardRecordSaysWhyTheEntryStartedCold) {
+  JournalWriter writer(file_, [] { return 1.0; });
+  ShardJournal summary;
+  summary.entry = "s/t.py::a";
+  writer.WriteShard(summary);
+  EXPECT_EQ(ReadJournal(file_).cold, "");
+  summary.cold = "warm interpreter unavailable: it broke";
+  writer.WriteShard(summary);
+  EXPECT_EQ(ReadJournal(file_).cold, "warm interpreter unavailable: it broke");
+}
+
 TEST_F(JournalTest, UnfinishedJournalHasNoShardRecord) {
   Write(std::string(kRun) + kStartA);
   ShardJournal j = ReadJournal(file_);

@@ -56,5 +56,21 @@ TEST(FormatSummary, CleanRunSaysZeroFailed) {
   EXPECT_FALSE(Contains(summary, "never ran")) << summary;
 }
 
+TEST(FormatSummary, ListsTheEntriesThatStartedColdAndWhy) {
+  PlanFile plan =
+      MakePlan({MakeEntry("suite/t.py::a", {"t.py::a"}), MakeEntry("suite/t.py::b", {"t.py::b"}),
+                MakeEntry("suite/t.py::c", {"t.py::c"})});
+  std::vector<ShardJournal> journals = {MakeJournal(0, "suite/t.py::a", {Passed("t.py::a")}),
+                                        MakeJournal(1, "suite/t.py::b", {Passed("t.py::b")}),
+                                        MakeJournal(2, "suite/t.py::c", {Passed("t.py::c")})};
+  journals[0].cold = journals[2].cold = "warm interpreter unavailable: it broke";
+  std::string summary = FormatSummary(BuildReport(plan, journals));
+  EXPECT_TRUE(Contains(summary,
+                       "entries that started pytest cold: warm interpreter unavailable: it broke "
+                       "(2):\n  suite/t.py::a\n  suite/t.py::c\n"))
+      << summary;
+  EXPECT_TRUE(Contains(summary, "\nOK\n")) << summary;
+}
+
 }  // namespace
 }  // namespace pytest_shards
