@@ -44,12 +44,13 @@ def workdir(path):
 
 
 def coverage_lines(python, data_file):
-    """{file below src/: (executed lines, missing lines)} of a coverage data
+    """{file below src/: (executed and missing lines and branches)} of a coverage data
     file (each project has its own copy of the package)."""
     out = data_file.parent / (data_file.name + ".json")
     run(python, "-m", "coverage", "json", f"--data-file={data_file}", "-o", out)
     files = json.loads(out.read_text())["files"]
-    return {f.split("src/", 1)[-1]: (d["executed_lines"], d["missing_lines"])
+    return {f.split("src/", 1)[-1]: (d["executed_lines"], d["missing_lines"],
+                                     d.get("executed_branches"), d.get("missing_branches"))
             for f, d in files.items()}
 
 
@@ -61,9 +62,11 @@ def junit_cases(path):
             for case in suite.iter("testcase")]
 
 
-def plain_pytest(args, work, *pytest_args):
+def plain_pytest(args, work, *pytest_args, coveragerc=None):
     """Plain pytest's outputs: (its coverage data file, its JUnit file, output)."""
     cwd = workdir(work / "plain" / "run")
+    if coveragerc:
+        (cwd / ".coveragerc").write_text(coveragerc)
     shutil.copytree(PROJECT / "pkg", work / "plain" / "src" / "pkg")
     junit = work / "plain" / "junit.xml"
     done = run(args.python, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *PACKAGES,
@@ -138,6 +141,17 @@ def main():
           plain[2])
     for granularity in ("shard", "file", "test"):
         project = check_granularity(args, prefix, args.work, granularity, plain)
+
+    # Branch coverage and per-test contexts, from a .coveragerc.
+    rc = "[run]\nbranch = True\n"
+    branch = plain_pytest(args, args.work / "branch", "--cov-context=test", coveragerc=rc)
+    project = Project(args, prefix, args.work, "branch")
+    (project.cwd / ".coveragerc").write_text(rc)
+    project.configure("file", ["--cov=pkg", "--cov-context=test"])
+    project.ctest()
+    check(coverage_lines(args.python, project.cwd / ".coverage")
+          == coverage_lines(args.python, branch[0]),
+          "branch coverage from .coveragerc, --cov-context=test: equal line and branch by branch")
 
     # 3. RUN_ARGS --junitxml, no coverage.
     project = Project(args, prefix, args.work, "run-args")
