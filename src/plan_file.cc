@@ -129,6 +129,8 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format, size_t* entries_a
       has_rootdir = true;
     } else if (key == "xdist") {
       file.xdist = reader.Bool();
+    } else if (key == "ctest_pid") {
+      file.ctest_pid = static_cast<int>(reader.Integer());
     } else if (key == "module_paths") {
       reader.BeginObject();
       for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
@@ -233,6 +235,8 @@ std::string PlanFileText(const PlanFile& file) {
   writer.String(file.rootdir);
   writer.Key("xdist");
   writer.Bool(file.xdist);
+  writer.Key("ctest_pid");
+  writer.Integer(file.ctest_pid);
   writer.Key("module_paths");
   writer.BeginObject();
   for (const auto& [part, path] : file.module_paths) {

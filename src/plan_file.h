@@ -57,6 +57,9 @@ struct PlanFile {
   // (GitLab)", ...; empty: nothing did), for `report --export`.
   Slice slice;
   std::string slice_source;
+  // The ctest that planned the run (the planner's parent; 0: unknown): its
+  // entries' runners are its children while it lives.
+  int ctest_pid = 0;
 };
 
 // The module_paths of a plan made from `collection`.

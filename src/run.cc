@@ -116,6 +116,7 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
   WarmUse use = UseWarm(settings, entry, CurrentEnvironment());
+  if (CtestOfRunGone(plan.ctest_pid, ctest)) use = WarmUse::kNever;
   if (use != WarmUse::kNever)
     warm.emplace(
         cold, [&read, &plan_file, ctest] { return WarmSpec(read, plan_file, ctest); }, use, ctest,
