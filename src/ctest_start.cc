@@ -9,6 +9,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "plan.h"
+#include "platform.h"
 #include "report.h"
 #include "runs.h"
 #include "slice.h"
@@ -146,6 +147,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     file.rootdir = collection.rootdir;
     file.xdist = collection.xdist;
     file.session_outputs = collection.session_outputs;
+    file.ctest_pid = ParentProcessId();  // `plan` runs in ctest's execute_process
     file.module_paths = ModulePaths(collection);
     file.slice = slice;
     file.slice_source = choice.source;

@@ -60,6 +60,9 @@ struct PlanFile {
   // Collection::session_outputs: when there are any, the entries keep
   // their parts and a session step writes them (session.h).
   std::vector<std::string> session_outputs;
+  // The ctest that planned the run (the planner's parent; 0: unknown): its
+  // entries' runners are its children while it lives.
+  int ctest_pid = 0;
 };
 
 // The module_paths of a plan made from `collection`.

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@ namespace fs = std::filesystem;
 
 int CurrentProcessId() { return static_cast<int>(::getpid()); }
 int ParentProcessId() { return static_cast<int>(::getppid()); }
+
+bool ProcessExists(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 fs::path ExecutablePath(const char* argv0) {
   std::error_code ec;

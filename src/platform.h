@@ -19,8 +19,11 @@ constexpr char kPathListSeparator = ':';
 #endif
 
 int CurrentProcessId();
-// The process that started this one (for a CTest entry: ctest).
+// The process that started this one (for a CTest entry: ctest), or the one
+// that adopted it when that one ended first.
 int ParentProcessId();
+// Whether process `pid` exists (it may belong to another user).
+bool ProcessExists(int pid);
 
 // This program's own file (for the commands it writes into CTest files);
 // `argv0` made absolute when the system cannot say.

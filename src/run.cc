@@ -124,6 +124,7 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   // Coverage would miss what the warm interpreter ran before the fork (the
   // suite's import-time lines): entries that measure it start cold.
   if (MeasuresCoverage(plan)) use = WarmUse::kNever;
+  if (CtestOfRunGone(plan.ctest_pid, ctest)) use = WarmUse::kNever;
   if (use != WarmUse::kNever)
     warm.emplace(
         cold, [&read, &plan_file, ctest] { return WarmSpec(read, plan_file, ctest); }, use, ctest,

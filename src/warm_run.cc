@@ -71,6 +71,10 @@ WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<
   return settings.granularity == Granularity::kShard ? WarmUse::kRestarts : WarmUse::kAlways;
 }
 
+bool CtestOfRunGone(int planned, int parent) {
+  return planned > 0 && parent != planned && !ProcessExists(planned);
+}
+
 bool ReuseWarmChildren(const Settings& settings, const std::vector<std::string>& env) {
   return Forced(env, "PYTEST_SHARDS_WARM_REUSE").value_or(settings.warm_reuse);
 }

@@ -30,6 +30,12 @@ enum class WarmUse {
 };
 WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
 
+// Whether the ctest that planned the run (`planned`, 0: unknown) has ended
+// and is not the runner's `parent`: the runner started as ctest was killed
+// (and init adopted it) or by hand after ctest ended. Its entry then runs
+// cold: a warm interpreter would watch a parent that never ends.
+bool CtestOfRunGone(int planned, int parent);
+
 // Whether a child of the warm interpreter runs the next entry after its own
 // (WARM_REUSE, or PYTEST_SHARDS_WARM_REUSE=0 or 1 in `env`): the server
 // starts with --no-reuse otherwise.

@@ -25,11 +25,15 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+import own_plugins  # noqa: E402
 
 # Variables of the shell or of the outer ctest that would reach the projects
 # under test and change what they do: an active virtualenv, pytest options,
 # ctest's default -j, the cap `ctest --preset test` sets for its own include
 # files, a stand-in for the machine's cores. A check that wants one sets it.
+# PYTEST_ADDOPTS then blocks the plugins that the project's dependencies do
+# not install (tests/own_plugins.py): the suites run as they do in CI.
 OUTER_ENVIRONMENT = ("VIRTUAL_ENV", "PYTHONHOME", "PYTEST_ADDOPTS", "CTEST_PARALLEL_LEVEL",
                      "PYTEST_SHARDS_PRESET_JOBS", "PYTEST_SHARDS_CORES")
 
@@ -55,11 +59,14 @@ def arguments(doc, runs_tests=True):
 
 
 def start(parser):
-    """Parses the command line, empties --work and leaves the outer
-    environment (OUTER_ENVIRONMENT) behind; returns the arguments."""
+    """Parses the command line, empties --work, leaves the outer
+    environment (OUTER_ENVIRONMENT) behind and the user's pytest plugins
+    out; returns the arguments."""
     args = parser.parse_args()
     for name in OUTER_ENVIRONMENT:
         os.environ.pop(name, None)
+    if own_plugins.blocking_addopts():
+        os.environ["PYTEST_ADDOPTS"] = own_plugins.blocking_addopts()
     shutil.rmtree(args.work, ignore_errors=True)
     args.work.mkdir(parents=True)
     return args

@@ -82,8 +82,9 @@ def overlapping(records):
             if a["pid"] != b["pid"] and harness.overlapped(a, b)]
 
 
+# Not PYTEST_ADDOPTS: harness.start() sets it, to keep the user's plugins out.
 CI_VARIABLES = ("PYTEST_SHARDS_SLICE", "PYTEST_SHARDS_CORES", "PYTEST_SHARDS_PRESET_JOBS",
-                "CTEST_PARALLEL_LEVEL", "PYTEST_ADDOPTS", "CI_NODE_INDEX", "CI_NODE_TOTAL",
+                "CTEST_PARALLEL_LEVEL", "CI_NODE_INDEX", "CI_NODE_TOTAL",
                 "CIRCLE_NODE_INDEX", "CIRCLE_NODE_TOTAL", "BUILDKITE_PARALLEL_JOB",
                 "BUILDKITE_PARALLEL_JOB_COUNT", "SYSTEM_JOBPOSITIONINPHASE",
                 "SYSTEM_TOTALJOBSINPHASE")

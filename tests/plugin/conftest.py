@@ -12,11 +12,14 @@ import pytest
 
 PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "python"  # holds the package
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import own_plugins  # noqa: E402
 
 
 def clean_env(**extra):
     """The environment of the inner pytest: none of the outer run's shard,
-    xdist or addopts variables leak in, the plugin is importable."""
+    xdist or addopts variables leak in, the plugin is importable, the user's
+    other pytest plugins are not loaded (tests/own_plugins.py)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -26,6 +29,7 @@ def clean_env(**extra):
     python_path = extra.pop("PYTHONPATH", env.get("PYTHONPATH"))
     env["PYTHONPATH"] = os.pathsep.join([str(PLUGIN_DIR)] + ([python_path] if python_path else []))
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTEST_ADDOPTS"] = own_plugins.blocking_addopts()
     env.update(extra)
     return env
 

@@ -65,6 +65,7 @@ TEST(PlanFile, JsonRoundTrip) {
   file.settings.shards = 3;
   file.rootdir = "/src";
   file.xdist = true;
+  file.ctest_pid = 4242;
   file.plan = FullPlan();
   file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
   file.slice = {2, 3};
@@ -78,6 +79,7 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_EQ(back.rootdir, "/src");
   EXPECT_TRUE(back.xdist);
   EXPECT_EQ(back.session_outputs, file.session_outputs);
+  EXPECT_EQ(back.ctest_pid, 4242);
   EXPECT_EQ(back.settings.suite, "suite");
   EXPECT_EQ(back.settings.args, file.settings.args);
   EXPECT_EQ(back.module_paths, file.module_paths);

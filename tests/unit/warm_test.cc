@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -63,6 +64,19 @@ TEST(UseWarmTest, FileAndTestEntriesByDefaultShardsForRestartsNeverUnderImportsO
   entry.collection_errors = true;
   settings.imports = Imports::kSuite;
   EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kNever);
+}
+
+TEST(CtestOfRunGoneTest, OnlyWhenThePlanningCtestEndedAndIsNotTheParent) {
+  pid_t ended = fork();  // a process that has ended, and whose pid is free again
+  if (ended == 0) _exit(0);
+  ASSERT_GT(ended, 0);
+  ASSERT_EQ(waitpid(ended, nullptr, 0), ended);
+  int self = static_cast<int>(getpid());
+  EXPECT_TRUE(CtestOfRunGone(ended, 1));       // adopted by init as ctest was killed
+  EXPECT_FALSE(CtestOfRunGone(ended, ended));  // still its child (a pid cannot say more)
+  EXPECT_FALSE(CtestOfRunGone(self, 1));       // the ctest lives: run by hand beside it
+  EXPECT_FALSE(CtestOfRunGone(self, self));    // the ctest's own entry
+  EXPECT_FALSE(CtestOfRunGone(0, 1));          // a plan that does not say
 }
 
 TEST(ReuseWarmChildrenTest, WarmReuseUnlessTheEnvironmentSaysOtherwise) {
