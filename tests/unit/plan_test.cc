@@ -126,7 +126,8 @@ TEST(Plan, SameInputsGiveByteIdenticalPlanFile) {
       Durations copy;
       for (auto it = d.tests.rbegin(); it != d.tests.rend(); ++it) copy.tests.insert(*it);
       copy.startup = d.startup;
-      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy), {}, {}, "", {}, 0};
+      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy),
+                 {},      {},         "",        {},    0};
       EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
       EXPECT_FALSE(a.plan.entries.empty());
     }
@@ -751,7 +752,8 @@ TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
   for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
     PlanOptions options = Options(0, Distribution::kLoad, granularity);
     PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "", {}, 0};
-    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown), {}, {}, "", {}, 0};
+    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown),
+               {},    {},         "",        {},    0};
     EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
     for (const Entry& entry : a.plan.entries) EXPECT_FALSE(HasLabel(entry, "last-failed"));
   }
