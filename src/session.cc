@@ -1,6 +1,5 @@
 #include "session.h"
 
-#include <algorithm>
 #include <set>
 
 #include "environment.h"

@@ -214,7 +214,8 @@ def pytest_configure(config):
     parts_dir = config.getoption("shards_session_dir")
     if parts_dir:
         parts = EntryParts(config, parts_dir, selection)
-        parts.open(journal or "0")
+        if journal:  # the runner always gives one; its name names the part
+            parts.open(journal)
         plugins.register(parts, "pytest-shards-session-parts")
 
 
