@@ -27,7 +27,7 @@ cmake_policy(VERSION 3.25)
 # straddling its end, as "a]=" would with "]=]"). CMake drops one newline
 # right after an opening bracket, so a leading one is doubled; a file read
 # folds CR LF into LF, so text holding CR LF is a quoted argument instead,
-# with escapes. The same rules as BracketArgument in src/emit.cc.
+# with escapes. The same rules as BracketArgument in src/emit/emit.cc.
 function(_pytest_shards_argument out text)
   if(text MATCHES "\r\n")
     string(REPLACE "\\" "\\\\" text "${text}")

@@ -1,5 +1,5 @@
 """--shards-collect-json=PATH: after collection, write what was collected as
-JSON in format "pytest-shards-collection/1" (read by src/collection.cc).
+JSON in format "pytest-shards-collection/1" (read by src/data/collection.cc).
 
 Registered only when the option is given: node IDs, files, lines of the
 ``def``, classes and markers of the items; collectors that pytest skipped as

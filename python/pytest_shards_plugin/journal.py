@@ -1,7 +1,7 @@
 """--shards-journal=PATH: append one JSON line per event, so that the runner
-(src/run.cc) follows the shard and knows what ran even when the interpreter
+(src/run/run.cc) follows the shard and knows what ran even when the interpreter
 dies mid-test. The records (session, collected, start, result, finish) are
-those src/journal.h lists.
+those src/data/journal.h lists.
 
 Registered only when the option is given. Collectors that pytest skips or
 fails as a whole (a module-level skip, an import error) are journaled as

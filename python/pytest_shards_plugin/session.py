@@ -10,7 +10,7 @@ pytest's junitxml, --durations and terminal summary, the cache's last-failed
 list, pytest-reportlog, and pytest-cov, whose combine picks up the entries'
 coverage data before it writes its reports and judges --cov-fail-under.
 
-DIR/run.json, written by the C++ half (src/session.cc), says what ran:
+DIR/run.json, written by the C++ half (src/session/session.cc), says what ran:
 ``{"format", "start", "order": [node IDs in collection order], "pytest_ids":
 {node ID: pytest's own where they differ}, "entries": [{"name", "index",
 "pids"}], "results": {node ID: [outcome, message, duration]}}``, where

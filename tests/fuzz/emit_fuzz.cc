@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "emit.h"
-#include "error.h"
+#include "emit/emit.h"
+#include "util/error.h"
 
 namespace {
 

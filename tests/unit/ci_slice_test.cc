@@ -1,10 +1,10 @@
-#include "ci_slice.h"
+#include "plan/ci_slice.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "collect.h"
+#include "collect/collect.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,13 +1,13 @@
-#include "collection.h"
+#include "data/collection.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
 #include <string>
 
-#include "error.h"
-#include "file_util.h"
 #include "test_dir.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "cores.h"
+#include "platform/cores.h"
 
 #include <gtest/gtest.h>
 #include <sched.h>
@@ -7,9 +7,9 @@
 #include <fstream>
 #include <string>
 
-#include "error.h"
-#include "platform.h"
+#include "platform/platform.h"
 #include "test_dir.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

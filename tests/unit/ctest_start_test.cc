@@ -1,4 +1,4 @@
-#include "ctest_start.h"
+#include "plan/ctest_start.h"
 
 #include <gtest/gtest.h>
 
@@ -7,12 +7,12 @@
 #include <sstream>
 #include <string>
 
-#include "collect.h"
-#include "file_util.h"
-#include "plan.h"
-#include "runs.h"
-#include "settings.h"
+#include "collect/collect.h"
+#include "data/runs.h"
+#include "data/settings.h"
+#include "plan/plan.h"
 #include "test_dir.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "depends.h"
+#include "collect/depends.h"
 
 #include <gtest/gtest.h>
 

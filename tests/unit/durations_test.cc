@@ -1,4 +1,4 @@
-#include "durations.h"
+#include "data/durations.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <string>
 
-#include "error.h"
-#include "file_util.h"
 #include "test_dir.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,7 +1,7 @@
 // The emitter is checked against the real readers: every generated file is
 // loaded by ctest (--show-only=json-v1) and by cmake -P with add_test() and
 // set_tests_properties() replaced by functions that dump their arguments.
-#include "emit.h"
+#include "emit/emit.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include <set>
 #include <sstream>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

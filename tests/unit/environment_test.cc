@@ -1,8 +1,8 @@
-#include "environment.h"
+#include "data/environment.h"
 
 #include <gtest/gtest.h>
 
-#include "platform.h"
+#include "platform/platform.h"
 
 namespace pytest_shards {
 namespace {

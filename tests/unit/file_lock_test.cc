@@ -1,4 +1,4 @@
-#include "file_lock.h"
+#include "platform/file_lock.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "error.h"
 #include "test_dir.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "journal.h"
+#include "data/journal.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "json_reader.h"
+#include "util/json_reader.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "json_writer.h"
+#include "util/json_writer.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <string>
 
-#include "json_reader.h"
+#include "util/json_reader.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "lease.h"
+#include "run/lease.h"
 
 #include <gtest/gtest.h>
 
@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "error.h"
 #include "test_dir.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,12 +1,12 @@
-#include "merge.h"
+#include "merge/merge.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "report_junit.h"
+#include "report/report_junit.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

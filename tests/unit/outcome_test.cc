@@ -1,4 +1,4 @@
-#include "outcome.h"
+#include "data/outcome.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "pack.h"
+#include "plan/pack.h"
 
 #include <gtest/gtest.h>
 

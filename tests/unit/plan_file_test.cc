@@ -1,4 +1,4 @@
-#include "plan_file.h"
+#include "plan/plan_file.h"
 
 #include <gtest/gtest.h>
 
@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "file_util.h"
 #include "test_dir.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

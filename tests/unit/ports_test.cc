@@ -1,4 +1,4 @@
-#include "ports.h"
+#include "run/ports.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
 #include "test_dir.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

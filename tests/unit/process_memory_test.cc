@@ -1,4 +1,4 @@
-#include "process_memory.h"
+#include "platform/process_memory.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "subprocess.h"
+#include "platform/subprocess.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,14 +1,14 @@
-#include "report_command.h"
+#include "report/report_command.h"
 
 #include <gtest/gtest.h>
 
 #include <pugixml.hpp>
 #include <sstream>
 
-#include "error.h"
-#include "file_util.h"
+#include "data/runs.h"
 #include "report_fixtures.h"
-#include "runs.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

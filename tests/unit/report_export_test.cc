@@ -1,4 +1,4 @@
-#include "report_export.h"
+#include "report/report_export.h"
 
 #include <gtest/gtest.h>
 

@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "file_util.h"
-#include "report.h"
-#include "runs.h"
+#include "data/runs.h"
+#include "report/report.h"
 #include "test_dir.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 

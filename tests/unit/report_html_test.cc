@@ -1,6 +1,6 @@
 // The timeline page: parsed back as XML, its lanes and bars checked against
 // the times of the journals it was made from.
-#include "report_html.h"
+#include "report/report_html.h"
 
 #include <gtest/gtest.h>
 

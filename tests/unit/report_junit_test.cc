@@ -1,4 +1,4 @@
-#include "report_junit.h"
+#include "report/report_junit.h"
 
 #include <gtest/gtest.h>
 

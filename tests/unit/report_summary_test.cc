@@ -1,4 +1,4 @@
-#include "report_summary.h"
+#include "report/report_summary.h"
 
 #include <gtest/gtest.h>
 

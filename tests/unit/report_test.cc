@@ -1,14 +1,14 @@
-#include "report.h"
+#include "report/report.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "error.h"
-#include "file_util.h"
+#include "data/runs.h"
+#include "report/report_summary.h"
 #include "report_fixtures.h"
-#include "report_summary.h"
-#include "runs.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

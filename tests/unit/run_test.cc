@@ -1,4 +1,4 @@
-#include "run.h"
+#include "run/run.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -16,13 +16,13 @@
 #include <thread>
 #include <vector>
 
-#include "error.h"
-#include "file_lock.h"
-#include "file_util.h"
-#include "journal.h"
-#include "ports.h"
-#include "runs.h"
+#include "data/journal.h"
+#include "data/runs.h"
+#include "platform/file_lock.h"
+#include "run/ports.h"
 #include "test_dir.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

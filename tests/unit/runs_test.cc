@@ -1,4 +1,4 @@
-#include "runs.h"
+#include "data/runs.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "file_lock.h"
-#include "file_util.h"
+#include "platform/file_lock.h"
 #include "test_dir.h"
+#include "util/error.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,8 +1,8 @@
-#include "settings.h"
+#include "data/settings.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

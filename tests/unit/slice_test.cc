@@ -1,4 +1,4 @@
-#include "slice.h"
+#include "plan/slice.h"
 
 #include <gtest/gtest.h>
 
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "plan.h"
+#include "plan/plan.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,4 +1,4 @@
-#include "subprocess.h"
+#include "platform/subprocess.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -15,8 +15,8 @@
 #include <string>
 #include <thread>
 
-#include "error.h"
 #include "test_dir.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

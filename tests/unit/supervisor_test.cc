@@ -2,7 +2,7 @@
 // ID does (passes, fails, crashes, exits, hangs), a fake clock that each
 // Wait() advances, and the plugin's journal records written as pytest would.
 // Nothing sleeps and no Python runs.
-#include "supervisor.h"
+#include "run/supervisor.h"
 
 #include <gtest/gtest.h>
 
@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "error.h"
-#include "journal.h"
-#include "platform.h"
+#include "data/journal.h"
+#include "platform/platform.h"
 #include "test_dir.h"
+#include "util/error.h"
 
 namespace pytest_shards {
 namespace {

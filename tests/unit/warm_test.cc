@@ -1,4 +1,4 @@
-#include "warm.h"
+#include "warm/warm.h"
 
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "file_util.h"
-#include "runs.h"
+#include "data/runs.h"
 #include "test_dir.h"
-#include "warm_run.h"
+#include "util/file_util.h"
+#include "warm/warm_run.h"
 
 namespace pytest_shards {
 namespace {

@@ -1,6 +1,6 @@
 // Tests of what watch draws: failure lines, and the terminal and log
 // displays.
-#include "watch_display.h"
+#include "watch/watch_display.h"
 
 #include <gtest/gtest.h>
 

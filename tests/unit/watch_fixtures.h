@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "durations.h"
-#include "file_util.h"
-#include "plan_file.h"
-#include "runs.h"
+#include "data/durations.h"
+#include "data/runs.h"
+#include "plan/plan_file.h"
 #include "test_dir.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 

@@ -1,11 +1,11 @@
 // Tests of watch's progress model: the progress line, the ETA, and
 // following journals as they grow.
-#include "watch_progress.h"
+#include "watch/watch_progress.h"
 
 #include <gtest/gtest.h>
 
-#include "error.h"
-#include "watch_display.h"
+#include "util/error.h"
+#include "watch/watch_display.h"
 #include "watch_fixtures.h"
 
 namespace pytest_shards {

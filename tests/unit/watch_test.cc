@@ -1,14 +1,14 @@
 // Tests of `pytest-shards watch` as a whole, over a stand-in ctest.
-#include "watch.h"
+#include "watch/watch.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <sstream>
 
-#include "error.h"
-#include "file_util.h"
-#include "runs.h"
+#include "data/runs.h"
+#include "util/error.h"
+#include "util/file_util.h"
 #include "watch_fixtures.h"
 
 namespace pytest_shards {

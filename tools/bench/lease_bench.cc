@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "ports.h"
+#include "run/ports.h"
 
 namespace pytest_shards {
 namespace {

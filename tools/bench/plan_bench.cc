@@ -34,15 +34,15 @@
 #include <utility>
 #include <vector>
 
-#include "collect.h"
-#include "collection.h"
-#include "ctest_start.h"
-#include "durations.h"
-#include "emit.h"
-#include "file_util.h"
-#include "plan.h"
-#include "runs.h"
-#include "settings.h"
+#include "collect/collect.h"
+#include "data/collection.h"
+#include "data/durations.h"
+#include "data/runs.h"
+#include "data/settings.h"
+#include "emit/emit.h"
+#include "plan/ctest_start.h"
+#include "plan/plan.h"
+#include "util/file_util.h"
 
 namespace pytest_shards {
 namespace {

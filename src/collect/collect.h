@@ -1,0 +1,39 @@
+// The collector: runs pytest's collection once for a suite, in the user's
+// interpreter, with the project's plugin writing every item as JSON.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "data/collection.h"
+#include "data/settings.h"
+
+namespace pytest_shards {
+
+// The collection for `settings`: reused from collection.json when nothing it
+// depends on changed (the interpreter, the settings that reach pytest, the
+// contents of the files it read, the listings of the directories it found
+// modules in), else collected anew and written atomically with those stamps.
+// Says which on `out`. Throws Error for a missing interpreter or working
+// directory, pytest not importable, arguments pytest rejects, or a pytest
+// that produced no collection.
+Collection RefreshCollection(const Settings& settings, std::ostream& out);
+
+// Runs pytest's collection now (pytest --collect-only with the plugin),
+// without the cache and without writing it. Throws Error as
+// RefreshCollection.
+Collection RunPytestCollection(const Settings& settings, std::ostream& out);
+
+// What differs between two collections that matters to a plan (node IDs,
+// their markers, modules that fail to collect), in a few words; empty when
+// nothing does.
+std::string DescribeChange(const Collection& before, const Collection& after);
+
+// Writes collection.json and the stamps of what it depends on.
+void WriteCollection(const Settings& settings, const Collection& collection);
+
+// Whether `collection` is out of date; `why` names the first file or
+// directory that changed.
+bool CollectionIsStale(const Settings& settings, const Collection& collection, std::string* why);
+
+}  // namespace pytest_shards

@@ -1,0 +1,216 @@
+#include "merge/merge.h"
+
+#include <cmath>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "data/journal.h"
+#include "data/outcome.h"
+#include "report/report_summary.h"
+#include "util/error.h"
+#include "util/file_util.h"
+
+namespace pytest_shards {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kFormat = "pytest-shards-results/1";
+constexpr const char* kFix = "write each job's file with pytest-shards report --export FILE";
+
+// A collected test as the user knows it: pytest's node ID and its module.
+std::string Named(const json& collected) {
+  return collected.at("nodeid").get<std::string>() + " (" +
+         collected.at("path").get<std::string>() + ")";
+}
+
+// "slice 2/3 from <source>", or the file when the export does not say.
+std::string JobLabel(const JobExport& job, const json& suite) {
+  if (!suite.contains("slice")) return job.file;
+  const json& slice = suite["slice"];
+  std::string label = "slice " + std::to_string(slice.at("index").get<int>()) + "/" +
+                      std::to_string(slice.at("count").get<int>());
+  return label == "slice 1/1" ? job.file : label + " (" + job.file + ")";
+}
+
+struct SuiteState {
+  MergedSuite merged;
+  std::string first_file;                 // the first job holding the suite, for messages
+  std::map<std::string, json> collected;  // id -> {"id", "nodeid", "path"}
+  std::map<std::string, int> runs;        // id -> results that ran
+};
+
+void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
+  MergedSuite& merged = state->merged;
+  std::string collection = suite.at("collection").get<std::string>();
+  if (state->first_file.empty()) {
+    state->first_file = job.file;
+    merged.suite = suite.at("suite").get<std::string>();
+    merged.collection = collection;
+    if (!suite.contains("collected"))
+      throw Error(job.file + " has no list of collected tests (an older pytest-shards wrote it); " +
+                  kFix + " with this version");
+    for (const json& test : suite["collected"])
+      state->collected[test.at("id").get<std::string>()] = test;
+  } else if (collection != merged.collection) {
+    throw Error("suite " + merged.suite + " comes from different collections in " +
+                state->first_file + " and " + job.file +
+                "; run every job of the matrix on the same commit and configuration");
+  }
+  std::string label = JobLabel(job, suite);
+  Report& report = merged.report;
+  std::map<std::string, int> totals;
+  for (const json& entry : suite.at("entries")) {
+    EntryRow row;
+    row.name = entry.at("name").get<std::string>() + " [" + label + "]";
+    std::string word = entry.at("status").get<std::string>();
+    std::optional<EntryStatus> status = ParseEntryStatus(word);
+    if (!status)
+      throw Error(job.file + ": entry " + entry.at("name").get<std::string>() +
+                  " has an unknown status '" + word + "'; " + kFix);
+    row.ran = status != EntryStatus::kNotRun;
+    row.finished = status == EntryStatus::kPassed || status == EntryStatus::kFailed;
+    // The row's own Status() then says what the job's report said.
+    row.exit_code = status == EntryStatus::kFailed ? 1 : 0;
+    row.wall = entry.at("wall").get<double>();
+    row.startup = entry.at("startup").get<double>();
+    report.entries.push_back(row);
+  }
+  for (const json& test : suite.at("tests")) {
+    TestResult result{test.at("id").get<std::string>(), test.at("outcome").get<std::string>(),
+                      test.at("duration").get<double>(), test.at("message").get<std::string>()};
+    // A planned test that did not run is counted (and reported) once, below.
+    if (ParseOutcome(result.outcome) == Outcome::kMissing) continue;
+    ++state->runs[result.node_id];
+    ++totals[result.outcome];
+    report.results.push_back({test.at("entry").get<std::string>() + " [" + label + "]", result});
+  }
+  merged.jobs.push_back(label + ": run " + suite.at("run_id").get<std::string>() + ", " +
+                        FormatTotals(totals));
+}
+
+void Account(SuiteState* state) {
+  MergedSuite& merged = state->merged;
+  merged.collected = state->collected.size();
+  EntryRow never;
+  never.name = merged.suite + "/never-ran";
+  for (const auto& [id, test] : state->collected) {
+    int runs = state->runs.count(id) ? state->runs[id] : 0;
+    if (runs == 0) {
+      merged.never_ran.push_back(Named(test));
+      merged.report.results.push_back(
+          {never.name,
+           {id, OutcomeName(Outcome::kMissing), 0, "ran in none of the jobs' exports"}});
+      ++never.tests;
+    } else if (runs > 1) {
+      merged.ran_twice.push_back(Named(test) + ": " + std::to_string(runs) + " times");
+    }
+  }
+  if (never.tests > 0) merged.report.entries.push_back(never);
+  for (const ReportResult& result : merged.report.results)
+    ++merged.report.totals[result.test.outcome];
+}
+
+// One of a suite's problem lists, under the suite, at most `limit` lines.
+void PrintSuiteList(std::ostream& out, const std::string& title,
+                    const std::vector<std::string>& lines, std::size_t limit) {
+  if (lines.empty()) return;
+  out << "  " << title << " (" << lines.size() << "):\n";
+  for (std::size_t i = 0; i < lines.size() && i < limit; ++i) out << "    " << lines[i] << "\n";
+  if (lines.size() > limit)
+    out << "    ... and " << lines.size() - limit << " more (--junit lists every one)\n";
+}
+
+}  // namespace
+
+bool Merged::Ok() const {
+  for (const MergedSuite& suite : suites) {
+    if (!suite.never_ran.empty() || !suite.ran_twice.empty()) return false;
+    for (const auto& [outcome, count] : suite.report.totals)
+      if (count > 0 && IsFailure(outcome)) return false;
+  }
+  return true;
+}
+
+Merged MergeExports(const std::vector<JobExport>& jobs) {
+  if (jobs.empty()) throw Error("merge needs the export files of the jobs; " + std::string(kFix));
+  std::map<std::string, SuiteState> states;
+  for (const JobExport& job : jobs) {
+    const json& document = job.document;
+    if (!document.is_object() || document.value("format", "") != kFormat ||
+        !document.contains("suites"))
+      throw Error(job.file + " is not a pytest-shards results export (" + kFormat + "); " + kFix);
+    try {
+      for (const json& suite : document["suites"])
+        AddJob(&states[suite.at("suite").get<std::string>()], job, suite);
+    } catch (const json::exception& e) {
+      throw Error(job.file + " is a malformed results export (" + e.what() + "); " + kFix);
+    }
+  }
+  Merged merged;
+  for (auto& [name, state] : states) {
+    Account(&state);
+    merged.suites.push_back(std::move(state.merged));
+  }
+  return merged;
+}
+
+std::string FormatMerged(const Merged& merged, std::size_t limit) {
+  std::ostringstream out;
+  for (const MergedSuite& suite : merged.suites) {
+    out << "suite " << suite.suite << ": " << suite.collected << " collected tests, "
+        << suite.jobs.size() << (suite.jobs.size() == 1 ? " job" : " jobs") << " (collection "
+        << suite.collection << ")\n";
+    for (const std::string& job : suite.jobs) out << "  " << job << "\n";
+    out << "  total: " << FormatTotals(suite.report.totals) << "\n";
+    std::vector<std::string> failing;
+    for (const ReportResult& result : suite.report.results)
+      if (IsFailure(result.test.outcome) && ParseOutcome(result.test.outcome) != Outcome::kMissing)
+        failing.push_back(result.test.node_id + ": " + result.test.outcome + " " +
+                          KeyLine(result.test.message, 160));
+    PrintSuiteList(out, "failing", failing, limit);
+    PrintSuiteList(out, "ran in no job", suite.never_ran, limit);
+    PrintSuiteList(out, "ran in more than one job", suite.ran_twice, limit);
+  }
+  out << (merged.Ok() ? "OK" : "FAILED") << "\n";
+  return out.str();
+}
+
+Durations MergedDurations(const Merged& merged, const Durations& previous) {
+  std::set<std::string> collected;
+  Durations durations;
+  double startup_sum = 0;
+  int startups = 0;
+  for (const MergedSuite& suite : merged.suites) {
+    for (const ReportResult& result : suite.report.results) {
+      collected.insert(result.test.node_id);
+      if (IsMeasured(result.test.outcome))
+        durations.tests[result.test.node_id] = std::round(result.test.duration * 1000) / 1000;
+    }
+    for (const EntryRow& row : suite.report.entries) {
+      if (row.startup <= 0) continue;
+      startup_sum += row.startup;
+      ++startups;
+    }
+  }
+  for (const auto& [id, seconds] : previous.tests)
+    if (collected.count(id)) durations.tests.emplace(id, seconds);
+  durations.startup =
+      startups > 0 ? std::round(startup_sum / startups * 1000) / 1000 : previous.startup;
+  return durations;
+}
+
+std::vector<JobExport> ReadExports(const std::vector<std::string>& files) {
+  std::vector<JobExport> jobs;
+  for (const std::string& file : files) {
+    std::string text = ReadFile(file);
+    json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded()) throw Error(file + " is not JSON; " + std::string(kFix));
+    jobs.push_back({file, std::move(document)});
+  }
+  return jobs;
+}
+
+}  // namespace pytest_shards

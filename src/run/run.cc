@@ -1,0 +1,247 @@
+// The shard runner: what every CTest entry executes (`pytest-shards run`).
+// It puts the parts together: the entry's lease (lease.h), its journal
+// (JournalWriter), and a Supervisor (supervisor.h) over real pytest
+// processes, or over children of the run's warm interpreter (warm_run.h),
+// then prints the entry's one-line summary.
+#include "run/run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <iomanip>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "data/journal.h"
+#include "data/outcome.h"
+#include "data/runs.h"
+#include "platform/file_lock.h"
+#include "platform/platform.h"
+#include "platform/process_memory.h"
+#include "platform/subprocess.h"
+#include "run/supervisor.h"
+#include "util/error.h"
+#include "util/file_util.h"
+#include "warm/warm_run.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::string FormatSeconds(double seconds) {
+  std::ostringstream s;
+  s << std::fixed << std::setprecision(1) << seconds << " s";
+  return s.str();
+}
+
+// pytest as a Subprocess in a process group of its own.
+class RealPytest : public PytestProcess {
+ public:
+  explicit RealPytest(const SpawnOptions& options) : child_(options) {}
+  bool Wait(double seconds) override { return child_.Wait(seconds); }
+  void Interrupt(int signal) override { child_.Kill(signal); }
+  void Kill() override { child_.Kill(); }
+  long MemoryKb() override { return ProcessGroupRssKb(child_.pid()); }
+  int exit_code() const override { return child_.exit_code(); }
+  int signal() const override { return child_.signal(); }
+  long peak_rss_kb() const override { return child_.peak_rss_kb(); }
+
+ private:
+  Subprocess child_;
+};
+
+class RealProcessRunner : public ProcessRunner {
+ public:
+  std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override {
+    return std::make_unique<RealPytest>(options);
+  }
+  int Interrupted() override { return InterruptHandlers::Received(); }
+  double WallTime() override {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+  double SteadyTime() override {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+ private:
+  // SIGINT/SIGTERM/SIGHUP while the runner waits: pytest runs in its own
+  // process group, so the terminal's Ctrl-C or CTest's kill reach only us;
+  // we pass the signal on instead of leaving pytest behind.
+  InterruptHandlers handlers_;
+};
+
+bool MeasuresCoverage(const PlanFile& plan) {
+  const auto& outputs = plan.session_outputs;
+  return std::find(outputs.begin(), outputs.end(), "coverage") != outputs.end();
+}
+
+// "shard-3" of "demo/shard-3": the suite is in every line's context.
+std::string Label(const Settings& settings, const Entry& entry) {
+  std::string prefix = settings.suite + "/";
+  return entry.name.compare(0, prefix.size(), prefix) == 0 ? entry.name.substr(prefix.size())
+                                                           : entry.name;
+}
+
+// "shard-0: 3 passed, 1 crashed in 2.5 s"
+void PrintSummary(std::ostream& out, const std::string& label, const JournalTail& tail,
+                  double seconds) {
+  std::map<std::string, int> counts;
+  for (const auto& [id, outcome] : tail.LatestOutcomes()) ++counts[outcome];
+  std::string parts;
+  for (const auto& [outcome, n] : InDisplayOrder(counts))
+    parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + outcome;
+  if (parts.empty()) parts = "no tests ran";
+  PrintLine(out, label + ": " + parts + " in " + FormatSeconds(seconds));
+}
+
+SpawnOptions PytestCommand(std::vector<std::string> argv, const ShardLease& lease,
+                           const Settings& settings) {
+  SpawnOptions options;
+  options.argv = std::move(argv);
+  options.env = lease.environment();
+  options.cwd = settings.workdir.string();
+  return options;
+}
+
+// Runs entry `index` of the plan in `plan_file` (read has the entry).
+int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std::ostream& out) {
+  const PlanFile& plan = read.file;
+  const Settings& settings = plan.settings;
+  const Entry& entry = *read.entry;
+  int count = static_cast<int>(read.count);
+  RealProcessRunner cold;
+  // GRANULARITY file and test: pytest forked from the run's warm interpreter.
+  std::optional<WarmProcessRunner> warm;
+  int ctest = ParentProcessId();
+  WarmUse use = UseWarm(settings, entry, CurrentEnvironment());
+  // Coverage would miss what the warm interpreter ran before the fork (the
+  // suite's import-time lines): entries that measure it start cold.
+  if (MeasuresCoverage(plan)) use = WarmUse::kNever;
+  if (CtestOfRunGone(plan.ctest_pid, ctest)) use = WarmUse::kNever;
+  if (use != WarmUse::kNever)
+    warm.emplace(
+        cold, [&read, &plan_file, ctest] { return WarmSpec(read, plan_file, ctest); }, use, ctest,
+        out);
+  ProcessRunner& processes = warm ? static_cast<ProcessRunner&>(*warm) : cold;
+  JournalWriter journal(JournalFile(settings.suite_dir, plan.run_id, static_cast<size_t>(index)),
+                        [&processes] { return processes.WallTime(); });
+  Supervisor supervisor(processes, journal, out, settings.test_timeout, settings.timeout);
+  journal.WriteRun(plan.run_id, entry.name, index);
+  std::vector<std::string> node_ids;  // each once
+  std::set<std::string> seen;
+  for (const std::string& id : entry.node_ids)
+    if (seen.insert(id).second) node_ids.push_back(id);
+  std::optional<ShardLease> lease;  // held until the entry's last line
+  int exit = 1;
+  try {
+    ValidateSettings(settings);
+    lease.emplace(settings, index, count);
+    if (!lease->note().empty()) PrintLine(out, lease->note());
+    if (entry.collection_errors) {
+      exit = supervisor.RunModules(
+          entry.node_ids,
+          PytestCommand(PytestArgv(plan, entry, lease->shard(), fs::path(), journal.path()), *lease,
+                        settings));
+    } else {
+      fs::path node_ids_file = lease->shard().tmpdir / "pytest-shards-node-ids.json";
+      exit = supervisor.RunNodeIds(node_ids, [&](const std::vector<std::string>& todo) {
+        WriteFileAtomic(node_ids_file, NodeIdsFileText(plan, todo));
+        return PytestCommand(PytestArgv(plan, entry, lease->shard(), node_ids_file, journal.path()),
+                             *lease, settings);
+      });
+    }
+  } catch (const Error& e) {
+    // The journal still says what became of every node ID.
+    PrintLine(out, e.what());
+    if (!entry.collection_errors) supervisor.WriteMissing(node_ids);
+  }
+  ShardJournal summary;
+  summary.entry = entry.name;
+  summary.wall = supervisor.SecondsSinceStart();
+  summary.startup = supervisor.startup();
+  summary.peak_rss_kb = supervisor.peak_rss_kb();
+  summary.exit_code = exit;
+  summary.restarts = supervisor.restarts();
+  if (warm) summary.cold = warm->cold_reason();
+  journal.WriteShard(summary);
+  PrintSummary(out, Label(settings, entry), journal.tail(), supervisor.SecondsSinceStart());
+  return exit;
+}
+
+}  // namespace
+
+std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
+                                    const ShardContext& shard, const fs::path& node_ids_file,
+                                    const fs::path& journal) {
+  const Settings& settings = plan.settings;
+  std::vector<std::string> argv = {settings.python, "-m", "pytest", "-p", "pytest_shards_plugin"};
+  if (entry.collection_errors) {
+    // The user's ARGS name the whole suite; only the broken modules run here.
+    for (const std::string& module : entry.node_ids)
+      argv.push_back((fs::path(plan.rootdir) / module).string());
+  } else {
+    argv.insert(argv.end(), settings.args.begin(), settings.args.end());
+  }
+  argv.insert(argv.end(), settings.run_args.begin(), settings.run_args.end());
+  argv.push_back("--rootdir=" + plan.rootdir);
+  argv.push_back("--basetemp=" + (shard.tmpdir / "basetemp").string());
+  // Shards never write the same pytest cache at once.
+  argv.push_back("-o");
+  argv.push_back("cache_dir=" + (shard.tmpdir / "pytest-cache").string());
+  if (plan.xdist) {
+    // `addopts = -n auto` must not start xdist workers in every shard.
+    for (const char* arg : {"-n", "0", "--dist", "no"}) argv.push_back(arg);
+  }
+  argv.push_back("--shards-serial-marker=" + settings.serial_marker);
+  argv.push_back("--shards-rewrite-cache=" + RewriteCacheDir(settings.suite_dir).string());
+  if (!entry.collection_errors) {
+    argv.push_back("--shards-node-ids=" + node_ids_file.string());
+    argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
+  }
+  argv.push_back("--shards-journal=" + journal.string());
+  if (!plan.session_outputs.empty())
+    argv.push_back("--shards-session-dir=" +
+                   RunSessionDir(settings.suite_dir, plan.run_id).string());
+  argv.push_back("-v");
+  return argv;
+}
+
+std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids) {
+  json paths = json::object();
+  for (const std::string& id : ids) {
+    auto found = plan.module_paths.find(std::string(ModulePart(id)));
+    if (found != plan.module_paths.end()) paths[found->first] = found->second;
+  }
+  return json{{"node_ids", ids}, {"paths", paths}}.dump();
+}
+
+int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
+  const char* fix = "re-run ctest, which plans again, or cmake";
+  // A negative index reads entry 0, for the count in the message below.
+  PlanEntry plan = ReadPlanEntry(plan_file, static_cast<size_t>(std::max(index, 0)), fix);
+  // Held while the entry runs: a later ctest start prunes only runs whose
+  // lock it can take.
+  std::optional<FileLock> run_lock;
+  try {
+    run_lock = FileLock::TryLock(RunLockFile(plan.file.settings.suite_dir, plan.file.run_id),
+                                 FileLock::Mode::kShared);
+  } catch (const Error&) {
+    // A plan outside its run directory (copied, or written by hand) runs too.
+  }
+  int count = static_cast<int>(plan.count);
+  if (index < 0 || !plan.entry) {
+    throw Error("entry " + std::to_string(index) + " is not in plan " + plan_file.string() +
+                " (it has " + std::to_string(count) +
+                " entries); re-run ctest so that the test list and the plan agree");
+  }
+  return RunEntryOf(plan, plan_file, index, out);
+}
+
+}  // namespace pytest_shards

@@ -1,0 +1,200 @@
+#include "watch/watch_progress.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <system_error>
+#include <unordered_map>
+
+#include "data/outcome.h"
+#include "data/runs.h"
+#include "report/report.h"
+#include "util/error.h"
+
+namespace pytest_shards {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A journal directory is listed again this often even when its time stamp
+// says nothing changed (time stamps are coarser than file creations).
+constexpr double kListSeconds = 1;
+
+bool IsPassed(const std::string& outcome) {
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  return known == Outcome::kPassed || known == Outcome::kXpassed;
+}
+
+bool IsSkipped(const std::string& outcome) {
+  std::optional<Outcome> known = ParseOutcome(outcome);
+  return known == Outcome::kSkipped || known == Outcome::kXfailed;
+}
+
+}  // namespace
+
+std::string FormatClock(double seconds) {
+  long total = std::lround(std::max(0.0, seconds));
+  char buffer[32];
+  if (total >= 3600)
+    std::snprintf(buffer, sizeof buffer, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60,
+                  total % 60);
+  else
+    std::snprintf(buffer, sizeof buffer, "%ld:%02ld", total / 60, total % 60);
+  return buffer;
+}
+
+std::string FormatProgress(const Progress& p) {
+  return std::to_string(p.done) + "/" + std::to_string(p.total) +
+         " tests: " + std::to_string(p.passed) + " passed, " + std::to_string(p.failed) +
+         " failed, " + std::to_string(p.skipped) + " skipped; " + std::to_string(p.running) +
+         " running, " + FormatClock(p.elapsed) + " elapsed, ETA " +
+         (p.eta < 0 ? std::string("?") : FormatClock(p.eta));
+}
+
+double EtaSeconds(const std::vector<double>& entry_seconds_left, int parallel) {
+  double sum = 0, largest = 0;
+  for (double seconds : entry_seconds_left) {
+    sum += seconds;
+    largest = std::max(largest, seconds);
+  }
+  return std::max(sum / std::max(1, parallel), largest);
+}
+
+double Eta(const Progress& progress, bool learned, const std::vector<double>& entry_seconds_left,
+           int parallel) {
+  if (progress.total == 0) return -1;
+  if (progress.done >= progress.total) return 0;
+  if (learned) return EtaSeconds(entry_seconds_left, parallel);
+  if (progress.done == 0) return -1;
+  return progress.elapsed * static_cast<double>(progress.total - progress.done) /
+         static_cast<double>(progress.done);
+}
+
+struct RunFollower::Followed {
+  bool selected = false;
+  std::unique_ptr<JournalTail> tail;  // once its journal exists
+  bool broken = false;                // a corrupt line: no longer read (the report names it)
+  std::size_t seen = 0;               // results of tail returned by Poll
+  std::size_t passed = 0, failed = 0, skipped = 0;
+  std::unordered_map<std::string, double> left;  // node ID -> estimate, for tests without result
+  double left_sum = 0;
+
+  bool counted() const { return selected || tail; }
+  bool finished() const { return tail && tail->journal().finished; }
+};
+
+RunFollower::RunFollower(const fs::path& suite_dir, const std::string& run_id,
+                         const std::set<std::string>& selected)
+    : suite_dir_(suite_dir), run_id_(run_id), plan_file_(ReadPlan(suite_dir, run_id)) {
+  try {
+    durations_ = ReadDurations(DurationsFile(suite_dir));
+  } catch (const Error&) {
+    // A corrupt store is rebuilt by the next report; estimate without it.
+  }
+  learned_ = !durations_.empty();
+  entries_.resize(plan_file_.plan.entries.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& entry = plan_file_.plan.entries[i];
+    Followed& followed = entries_[i];
+    followed.selected = selected.count(entry.name) > 0;
+    Item item;
+    for (const std::string& node_id : entry.node_ids) {
+      item.node_id = node_id;
+      double estimate = durations_.Estimate(item);
+      if (followed.left.emplace(node_id, estimate).second) followed.left_sum += estimate;
+    }
+  }
+}
+
+RunFollower::~RunFollower() = default;
+RunFollower::RunFollower(RunFollower&&) noexcept = default;
+RunFollower& RunFollower::operator=(RunFollower&&) noexcept = default;
+
+void RunFollower::FollowAll() {
+  for (Followed& followed : entries_) followed.selected = true;
+}
+
+void RunFollower::FindJournals(double now) {
+  fs::path dir = RunJournalDir(suite_dir_, run_id_);
+  std::error_code ec;
+  fs::file_time_type mtime = fs::last_write_time(dir, ec);
+  if (ec) return;  // no entry has started
+  if (listed_at_ >= 0 && mtime == listed_mtime_ && now - listed_at_ < kListSeconds) return;
+  listed_mtime_ = mtime;
+  listed_at_ = now;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::optional<std::size_t> index = JournalIndex(it->path());
+    if (!index) continue;
+    if (*index < entries_.size() && !entries_[*index].tail)
+      entries_[*index].tail = std::make_unique<JournalTail>(it->path());
+  }
+}
+
+std::vector<TestResult> RunFollower::Poll(double now) {
+  FindJournals(now);
+  std::vector<TestResult> fresh;
+  for (Followed& followed : entries_) {
+    if (!followed.tail || followed.broken || followed.finished()) continue;
+    try {
+      followed.tail->Poll();
+    } catch (const Error&) {
+      followed.broken = true;
+      continue;
+    }
+    const std::vector<TestResult>& results = followed.tail->results();
+    for (; followed.seen < results.size(); ++followed.seen) {
+      const TestResult& result = results[followed.seen];
+      auto left = followed.left.find(result.node_id);
+      if (left != followed.left.end()) {
+        followed.left_sum -= left->second;
+        followed.left.erase(left);
+      }
+      if (IsPassed(result.outcome)) ++followed.passed;
+      if (IsSkipped(result.outcome)) ++followed.skipped;
+      if (IsFailure(result.outcome)) ++followed.failed;
+      fresh.push_back(result);
+    }
+  }
+  return fresh;
+}
+
+void RunFollower::Count(Progress* progress, std::vector<double>* seconds_left, double now) const {
+  double startup = durations_.startup > 0 ? durations_.startup : kDefaultStartupSeconds;
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    const Followed& followed = entries_[i];
+    if (!followed.counted()) continue;
+    std::size_t tests = plan_file_.plan.entries[i].node_ids.size();
+    progress->total += tests;
+    progress->done += std::min(followed.seen, tests);
+    progress->passed += followed.passed;
+    progress->failed += followed.failed;
+    progress->skipped += followed.skipped;
+    if (followed.finished() || followed.broken) continue;
+    double left = followed.left_sum;
+    if (!followed.tail) {
+      left += startup;
+    } else {
+      ++progress->running;
+      // The running test has done part of its work.
+      auto running = followed.left.find(followed.tail->running());
+      if (running != followed.left.end())
+        left -= std::min(running->second, std::max(0.0, now - followed.tail->running_since()));
+    }
+    seconds_left->push_back(std::max(0.0, left));
+  }
+}
+
+bool RunFollower::ran() const {
+  return std::any_of(entries_.begin(), entries_.end(),
+                     [](const Followed& followed) { return followed.tail != nullptr; });
+}
+
+std::size_t RunFollower::entries() const {
+  return static_cast<std::size_t>(
+      std::count_if(entries_.begin(), entries_.end(),
+                    [](const Followed& followed) { return followed.counted(); }));
+}
+
+}  // namespace pytest_shards

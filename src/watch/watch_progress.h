@@ -1,0 +1,99 @@
+// The progress model of `pytest-shards watch` (watch.h): follows the
+// journals of one run as they grow (RunFollower) and counts what the
+// progress line shows: tests done, passed, failed, skipped, entries
+// running, and the ETA from the learned durations.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "data/durations.h"
+#include "data/journal.h"
+#include "plan/plan_file.h"
+
+namespace pytest_shards {
+
+// What the progress line shows.
+struct Progress {
+  std::size_t done = 0;     // tests with a result
+  std::size_t total = 0;    // tests of the entries this ctest runs
+  std::size_t passed = 0;   // passed, xpassed
+  std::size_t failed = 0;   // every failing outcome (see IsFailure)
+  std::size_t skipped = 0;  // skipped, xfailed
+  int running = 0;          // entries running now
+  double elapsed = 0;       // seconds since ctest started
+  double eta = -1;          // seconds until the pytest entries are done; < 0: unknown
+};
+
+// "12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed,
+// ETA 0:31" (2 entries running; plain ASCII, no control characters).
+std::string FormatProgress(const Progress& progress);
+
+// "m:ss", from an hour on "h:mm:ss".
+std::string FormatClock(double seconds);
+
+// Seconds until entries with these seconds of work left are done, `parallel`
+// of them at a time: the work shared out, but never less than the largest
+// entry's own work, since an entry runs its tests one after another.
+double EtaSeconds(const std::vector<double>& entry_seconds_left, int parallel);
+
+// The ETA of `progress`: with learned durations, EtaSeconds of the entries'
+// work left; without, the rate so far (elapsed * tests left / tests done);
+// unknown before the first result.
+double Eta(const Progress& progress, bool learned, const std::vector<double>& entry_seconds_left,
+           int parallel);
+
+// Follows one run of a suite: its plan and the journals as they grow.
+class RunFollower {
+ public:
+  // Reads the run's plan and the suite's durations.json (learned durations).
+  // `selected` names the entries this ctest runs; an entry whose journal
+  // appears counts whether selected or not. Throws Error when the plan
+  // cannot be read.
+  RunFollower(const std::filesystem::path& suite_dir, const std::string& run_id,
+              const std::set<std::string>& selected);
+  ~RunFollower();
+  RunFollower(RunFollower&&) noexcept;
+  RunFollower& operator=(RunFollower&&) noexcept;
+
+  // Counts every entry of the plan: for when what ctest runs is unknown.
+  void FollowAll();
+
+  // Reads what the journals gained. Returns the results that appeared since
+  // the last Poll, in journal order. `now`: seconds since the epoch.
+  std::vector<TestResult> Poll(double now);
+
+  // Adds this run's counts (not elapsed, not eta) to `progress`, and the
+  // seconds of work left of each of its unfinished entries at `now` to
+  // `seconds_left`.
+  void Count(Progress* progress, std::vector<double>* seconds_left, double now) const;
+
+  // durations.json had measurements when the run started.
+  bool learned() const { return learned_; }
+  // Some entry of the run has started (its journal exists).
+  bool ran() const;
+  // Entries this ctest runs (selected or started).
+  std::size_t entries() const;
+  const std::filesystem::path& suite_dir() const { return suite_dir_; }
+  const std::string& run_id() const { return run_id_; }
+
+ private:
+  struct Followed;
+
+  void FindJournals(double now);
+
+  std::filesystem::path suite_dir_;
+  std::string run_id_;
+  PlanFile plan_file_;
+  Durations durations_;
+  bool learned_ = false;
+  std::vector<Followed> entries_;  // one per plan entry
+  std::filesystem::file_time_type listed_mtime_{};
+  double listed_at_ = -1;
+};
+
+}  // namespace pytest_shards
