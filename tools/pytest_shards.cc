@@ -33,6 +33,7 @@
 #include "report/report_junit.h"
 #include "run/run.h"
 #include "session/session.h"
+#include "session/session_merge.h"
 #include "util/error.h"
 #include "util/file_util.h"
 #include "watch/watch.h"
@@ -218,15 +219,39 @@ int RunCommand(const std::vector<std::string>& args) {
 int SessionCommand(const std::vector<std::string>& args) {
   po::options_description options("session options");
   options.add_options()("help,h", "show this help")(
-      "plan", po::value<std::string>()->required(),
-      "the plan of this ctest run (<suite dir>/runs/<run id>/plan.json)");
+      "plan", po::value<std::string>(),
+      "the plan of this ctest run (<suite dir>/runs/<run id>/plan.json)")(
+      "parts", po::value<std::vector<std::string>>()->multitoken()->composing(),
+      "CI matrix: the jobs' session directories (report --session-parts); writes the "
+      "session outputs of every job's tests at once")(
+      "suite-dir", po::value<std::string>(),
+      "with --parts and no --plan: the suite whose newest plan to use (run ctest -N first)");
   po::variables_map vm;
-  if (!Parse(args, options, {}, "usage: pytest-shards session --plan FILE", &vm)) return 0;
-  return RunSession(vm["plan"].as<std::string>(), std::cout);
+  if (!Parse(args, options, {},
+             "usage: pytest-shards session --plan FILE\n"
+             "       pytest-shards session (--plan FILE | --suite-dir DIR) --parts DIR...",
+             &vm))
+    return 0;
+  fs::path plan;
+  if (vm.count("plan")) {
+    plan = vm["plan"].as<std::string>();
+  } else if (vm.count("parts") && vm.count("suite-dir")) {
+    fs::path suite_dir = vm["suite-dir"].as<std::string>();
+    std::string run_id = NewestRun(suite_dir);
+    if (run_id.empty())
+      throw Error(suite_dir.string() + " has no plan; run ctest -N on its build tree first");
+    plan = RunPlanFile(suite_dir, run_id);
+  } else {
+    throw Error("session needs --plan FILE (or --parts DIR... with --suite-dir DIR)");
+  }
+  if (!vm.count("parts")) return RunSession(plan, std::cout);
+  std::vector<fs::path> parts;
+  for (const std::string& dir : vm["parts"].as<std::vector<std::string>>()) parts.push_back(dir);
+  return MergeSession(plan, parts, std::cout);
 }
 
 int ReportCommand(const std::vector<std::string>& args) {
-  std::string junit, export_file, html;
+  std::string junit, export_file, html, session_parts;
   po::options_description options("report options");
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::vector<std::string>>()->composing(),
@@ -238,11 +263,14 @@ int ReportCommand(const std::vector<std::string>& args) {
       "outcome, duration and message, by pytest-shards' and pytest's names")(
       "html", po::value(&html),
       "write the last run's timeline (lanes, start-up, idle time, slowest tests) as one "
-      "self-contained HTML file");
+      "self-contained HTML file")(
+      "session-parts", po::value(&session_parts),
+      "CI matrix: copy the last run's session directory of each suite to DIR/<suite>, for "
+      "pytest-shards session --parts on the merging job");
   po::variables_map vm;
   if (!Parse(args, options, {},
              "usage: pytest-shards report [--suite-dir DIR] [--junit FILE] [--export FILE] "
-             "[--html FILE]",
+             "[--html FILE] [--session-parts DIR]",
              &vm))
     return 0;
   std::vector<fs::path> suites;
@@ -264,6 +292,15 @@ int ReportCommand(const std::vector<std::string>& args) {
                          &reports[i]);
   if (!export_file.empty()) WriteFileAtomic(export_file, ExportDocument(exported).dump(1) + "\n");
   if (!html.empty()) WriteFileAtomic(html, TimelineHtml(reports));
+  for (const fs::path& suite : suites) {
+    if (session_parts.empty()) break;
+    try {
+      CopySessionParts(suite, LastRun(suite), fs::path(session_parts) / suite.filename());
+    } catch (const Error& e) {
+      if (suites.size() == 1) throw;
+      std::cout << "session parts: " << e.what() << "\n";  // the other suites are copied
+    }
+  }
   return status;
 }
 

@@ -6,6 +6,7 @@
 #include "data/runs.h"
 #include "platform/subprocess.h"
 #include "run/supervisor.h"
+#include "session/session_merge.h"
 #include "util/error.h"
 #include "util/file_util.h"
 
@@ -39,6 +40,24 @@ int WaitFor(Subprocess& pytest) {
     if (int signal = InterruptHandlers::Received()) pytest.Kill(signal);
   }
   return pytest.signal() ? 128 + pytest.signal() : pytest.exit_code();
+}
+
+// Runs the session step's pytest on `session_dir` (its run.json written).
+int RunSessionStep(const PlanFile& plan, const fs::path& session_dir, std::ostream& out) {
+  const Settings& settings = plan.settings;
+  SpawnOptions options;
+  options.argv = SessionArgv(plan, session_dir);
+  options.env = CurrentEnvironment();
+  PrependPythonPath(options.env, settings.plugin_dir);
+  options.cwd = settings.workdir.string();
+  out.flush();
+  Subprocess pytest(options);
+  int status = WaitFor(pytest);
+  // pytest's 5 (nothing collected): the step collects nothing by design.
+  if (status == 0 || status == 5) return 0;
+  PrintLine(out, settings.suite + "/session: the session outputs failed (pytest exit status " +
+                     std::to_string(status) + "); the tests' verdicts are their entries'");
+  return 1;
 }
 
 }  // namespace
@@ -113,19 +132,27 @@ int RunSession(const fs::path& plan_file, std::ostream& out) {
   }
   fs::path session_dir = RunSessionDir(settings.suite_dir, plan.run_id);
   WriteFileAtomic(session_dir / "run.json", SessionInput(plan, collection, ran).dump());
-  SpawnOptions options;
-  options.argv = SessionArgv(plan, session_dir);
-  options.env = CurrentEnvironment();
-  PrependPythonPath(options.env, settings.plugin_dir);
-  options.cwd = settings.workdir.string();
-  out.flush();
-  Subprocess pytest(options);
-  int status = WaitFor(pytest);
-  // pytest's 5 (nothing collected): the step collects nothing by design.
-  if (status == 0 || status == 5) return 0;
-  PrintLine(out, label + ": the session outputs failed (pytest exit status " +
-                     std::to_string(status) + "); the tests' verdicts are their entries'");
-  return 1;
+  return RunSessionStep(plan, session_dir, out);
+}
+
+int MergeSession(const fs::path& plan_file, const std::vector<fs::path>& part_dirs,
+                 std::ostream& out) {
+  PlanFile plan = ReadPlanFile(plan_file, "re-run ctest -N, which plans again");
+  std::vector<SessionParts> jobs;
+  for (const fs::path& dir : part_dirs) jobs.push_back(ReadSessionParts(dir));
+  Collection collection;
+  try {
+    collection = ReadCollection(plan.settings.CollectionFile());
+  } catch (const Error&) {
+    // The jobs' own orders then.
+  }
+  // A fresh directory: the plan's run may be one that ran.
+  fs::path session_dir = RunDir(plan.settings.suite_dir, plan.run_id) / "merged-session";
+  fs::remove_all(session_dir);
+  fs::create_directories(session_dir);
+  WriteFileAtomic(session_dir / "run.json",
+                  MergeSessionParts(jobs, collection, session_dir).dump());
+  return RunSessionStep(plan, session_dir, out);
 }
 
 }  // namespace pytest_shards

@@ -40,4 +40,11 @@ std::vector<std::string> SessionArgv(const PlanFile& plan,
 // entry's part missing). Throws Error for an unreadable plan.
 int RunSession(const std::filesystem::path& plan_file, std::ostream& out);
 
+// The session step over a CI matrix's jobs (session_merge.h): merges their
+// session directories into the plan's run (runs/<id>/merged-session) and
+// runs pytest there, as RunSession does. Throws Error for an unreadable
+// plan or job directory, or a test that ran in two jobs.
+int MergeSession(const std::filesystem::path& plan_file,
+                 const std::vector<std::filesystem::path>& part_dirs, std::ostream& out);
+
 }  // namespace pytest_shards

@@ -20,14 +20,19 @@ and, in shard granularity,
    coverage part is missing and fails, the crashed test is in the JUnit file
    as failed, and the other entries' data is combined;
 5. a run of one entry (`ctest -R`) writes the outputs of what it ran;
-6. --lf, which no entry can honour, is refused at configure in one line.
+6. --lf, which no entry can honour, is refused at configure in one line;
+7. a CI matrix of two slices (PYTEST_SHARDS_SLICE): each job keeps its
+   session directory (`report --session-parts`), and `pytest-shards session
+   --parts` on them writes coverage and JUnit equal to one plain pytest run
+   and judges the threshold once, on the total.
 """
 import json
 import os
 import shutil
 import xml.etree.ElementTree as ET
 
-from harness import HERE, arguments, check, cmake_error_lines, configure, install, run, start
+from harness import (HERE, arguments, check, cmake_error_lines, configure, install,
+                     installed_tool, run, start)
 
 PROJECT = HERE / "session"
 PACKAGES = ("pkg.alpha", "pkg.beta", "pkg.gamma")
@@ -187,6 +192,42 @@ def main():
     errors = cmake_error_lines(done.stdout + done.stderr)
     check(done.returncode != 0 and any("--lf cannot be honoured" in e for e in errors),
           "--lf is refused at configure in one line", done.stdout + done.stderr)
+
+    check_matrix(args, prefix, plain)
+
+
+def check_matrix(args, prefix, plain):
+    """7. Two CI jobs, each a slice, merged by a third."""
+    project = Project(args, prefix, args.work, "matrix")
+    project.configure("shard", ["--cov=pkg", "--cov-report=term-missing", "--cov-fail-under=85",
+                                f"--junitxml={project.junit}"])
+    tool = installed_tool(prefix)
+    parts = []
+    for k in (1, 2):
+        project.ctest(env=dict(os.environ, PYTEST_SHARDS_SLICE=f"{k}/2"))
+        check(0 < len(junit_cases(project.junit)) < len(junit_cases(plain[1])),
+              f"slice {k}/2: its session step writes the slice's own tests")
+        part = project.root / "parts" / str(k)
+        run(tool, "report", "--build-dir", project.build, "--session-parts", part, check=False)
+        parts.append(part / "session")
+    (project.cwd / ".coverage").unlink()
+    project.junit.unlink()
+    run(args.ctest, "--test-dir", project.build, "-N")  # the merging job plans, runs nothing
+    done = run(tool, "session", "--suite-dir", project.build / "pytest-shards" / "session",
+               "--parts", *parts, check=False)
+    output = done.stdout + done.stderr
+    check(done.returncode == 0 and output.count(THRESHOLD_MET) == 1,
+          "CI matrix: the merged session judges the threshold once, on the total", output)
+    check(coverage_lines(args.python, project.cwd / ".coverage")
+          == coverage_lines(args.python, plain[0]),
+          "CI matrix: the merged .coverage equals plain pytest's line by line")
+    check(junit_cases(project.junit) == junit_cases(plain[1]),
+          "CI matrix: the merged JUnit file equals plain pytest's, case by case",
+          f"{junit_cases(project.junit)}\n{junit_cases(plain[1])}")
+    done = run(tool, "session", "--suite-dir", project.build / "pytest-shards" / "session",
+               "--parts", parts[0], parts[0], check=False)
+    check(done.returncode != 0 and "ran in two jobs" in done.stdout + done.stderr,
+          "CI matrix: a test in two jobs' parts is an error, named", done.stdout + done.stderr)
 
 
 if __name__ == "__main__":
