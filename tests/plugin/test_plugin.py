@@ -766,6 +766,40 @@ def test_journal_records_every_event_and_outcome(suite):
     assert all(line.startswith("{") for line in journal.read_text().splitlines())
 
 
+def test_a_failed_report_before_a_passing_one_fails_the_test(suite):
+    # As pytest-subtests reports a failed subtest: a call report of its own
+    # before the test's, whose body passes. pytest counts it as a failure
+    # (exit 1); the test must not be journaled as passed.
+    suite.write(
+        "tests/conftest.py",
+        """
+        import pytest
+        from _pytest.reports import TestReport
+
+
+        def fail():
+            raise AssertionError("a subtest failed")
+
+
+        @pytest.fixture
+        def subtest(request):
+            def report():
+                call = pytest.CallInfo.from_call(fail, "call")
+                item = request.node
+                item.ihook.pytest_runtest_logreport(report=TestReport.from_item_and_call(item, call))
+            return report
+        """,
+    )
+    suite.write("tests/test_parts.py", "def test_part_fails(subtest):\n    subtest()\n")
+    plain = suite.pytest("tests", "-p", "no:cacheprovider")
+    assert plain.returncode == 1, plain.stdout
+    proc, records = suite.run_ids(["tests/test_parts.py::test_part_fails"], "tests")
+    assert proc.returncode == 1
+    found = results(records)["tests/test_parts.py::test_part_fails"]
+    assert found["outcome"] == "failed"
+    assert "a subtest failed" in found["message"]
+
+
 def test_journal_appends_to_what_the_runner_wrote(suite):
     suite.write("tests/test_a.py", "def test_a(): pass\n")
     journal = suite.root / "out" / "journal.jsonl"
