@@ -142,6 +142,44 @@ def test_collection_json_records_items_markers_and_def_lines(suite):
     assert items["tests/test_marks.py::test_plain"]["line"] == line_of(module, "def test_plain")
 
 
+def test_pytest_django_gets_a_test_database_per_entry(suite):
+    # pytest-django suffixes its test databases only in a real xdist worker
+    # (config.workerinput); the runner's PYTEST_XDIST_WORKER must count too,
+    # or entries running at the same time would share one database.
+    pytest.importorskip("pytest_django")
+    pytest.importorskip("django")
+    suite.write(
+        "settings_db.py",
+        """
+        SECRET_KEY = "x"
+        INSTALLED_APPS = ["django.contrib.contenttypes"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
+                                 "TEST": {"NAME": "db_test.sqlite3"}}}
+        """,
+    )
+    suite.write(
+        "tests/test_db.py",
+        """
+        import os
+        import pytest
+        from django.db import connection
+
+
+        @pytest.mark.django_db
+        def test_name():
+            print("database", connection.settings_dict["NAME"])
+        """,
+    )
+    args = ("-p", "django", "--ds=settings_db", "-s", "-p", "no:cacheprovider", "tests")
+    env = {"PYTHONPATH": suite.root}
+    entry = suite.pytest(*args, env=dict(env, PYTEST_XDIST_WORKER="gw3"))
+    assert entry.returncode == 0, entry.stdout + entry.stderr
+    assert "database db_test.sqlite3_gw3" in entry.stdout
+    plain = suite.pytest(*args, env=env)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "database db_test.sqlite3\n" in plain.stdout
+
+
 def test_collection_json_is_plain_ascii_json(suite):
     write_marked_suite(suite)
     suite.collect("tests")
