@@ -142,6 +142,15 @@ def test_collection_json_records_items_markers_and_def_lines(suite):
     assert items["tests/test_marks.py::test_plain"]["line"] == line_of(module, "def test_plain")
 
 
+def test_collection_json_says_whether_pytest_order_orders_the_tests(suite):
+    pytest.importorskip("pytest_order")
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    _, without = suite.collect("tests")
+    assert without["pytest_order"] is False  # blocked (tests/own_plugins.py)
+    _, loaded = suite.collect("-p", "pytest_order", "tests")
+    assert loaded["pytest_order"] is True
+
+
 def test_pytest_django_gets_a_test_database_per_entry(suite):
     # pytest-django suffixes its test databases only in a real xdist worker
     # (config.workerinput); the runner's PYTEST_XDIST_WORKER must count too,
