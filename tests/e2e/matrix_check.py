@@ -151,13 +151,15 @@ def compare_row(label, plain, shards, verdicts, row):
           "plain pytest's", "\n".join(differences))
     shards_failed = {r["nodeid"] for r in shards if r["outcome"] in FAILING}
     check(shards_failed == failed, f"{label}: the failed tests are those plain pytest's summary "
-          f"names ({len(failed)})", f"pytest {sorted(failed)}, pytest-shards {sorted(shards_failed)}")
+          f"names ({len(failed)})",
+          f"pytest {sorted(failed)}, pytest-shards {sorted(shards_failed)}")
     mine = {name: verdict for name, verdict in verdicts.items() if name.startswith(row + "/")}
     check(mine and (status == 0) == all(v == "Passed" for v in mine.values()),
           f"{label}: its entries pass exactly when plain pytest passes (exit {status})",
           str(mine))
     by_id = {r["nodeid"]: r for r in shards}
-    messages = [(r["nodeid"], parity.key_line(r["message"]), parity.key_line(by_id[r["nodeid"]]["message"]))
+    messages = [(r["nodeid"], parity.key_line(r["message"]),
+                 parity.key_line(by_id[r["nodeid"]]["message"]))
                 for r in reference if r["outcome"] in FAILING and r["nodeid"] in by_id]
     differ = [m for m in messages if m[1] != m[2]]
     check(not differ, f"{label}: each failure's message is plain pytest's "

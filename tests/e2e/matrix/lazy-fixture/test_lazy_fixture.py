@@ -15,7 +15,11 @@ def two():
 
 @pytest.mark.parametrize(
     "value,expected",
-    [(pytest.lazy_fixture("one"), 1), (pytest.lazy_fixture("two"), 2), (pytest.lazy_fixture("two"), 3)],
+    [
+        (pytest.lazy_fixture("one"), 1),
+        (pytest.lazy_fixture("two"), 2),
+        (pytest.lazy_fixture("two"), 3),
+    ],
 )
 def test_parametrize(value, expected):
     assert value == expected
