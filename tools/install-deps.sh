@@ -10,6 +10,12 @@ packages=(g++ cmake ninja-build pkg-config git
   libpugixml-dev libxxhash-dev clang libclang-rt-dev clang-format
   python3 python3-pytest python3-pytest-xdist
   python3-pytest-cov  # session outputs (tests/e2e/session)
+  # The plugin matrix (tests/e2e/matrix): each row's plugin, and Django for
+  # pytest-django's.
+  python3-pytest-timeout python3-pytest-mock python3-pytest-asyncio python3-pytest-subtests
+  python3-pytest-regressions python3-pytest-order python3-pytest-repeat python3-pytest-instafail
+  python3-pytest-sugar python3-pytest-localserver python3-pytest-django python3-django
+  python3-pytest-lazy-fixture python3-pytest-forked
   python3-dev  # Python.h: the C extension module of tests/e2e/ext
   python3-numpy python3-hypothesis  # numpy's suite, measured in README.md
   postgresql python3-psycopg2  # the PostgreSQL example (tests/postgres)

@@ -35,7 +35,8 @@ starts it).
 
 Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
 ``shard_index``, ``shard_port_range`` and ``free_tcp_port`` fixtures
-(fixtures.py). Per-run state lives in the registered objects, none in the
+(fixtures.py). With pytest-django: its test databases per entry, as per
+xdist worker (django_db.py). Per-run state lives in the registered objects, none in the
 modules.
 
 PYTEST_DONT_REWRITE: the warm interpreter imports this package before pytest
@@ -49,7 +50,7 @@ import re
 
 import pytest
 
-from . import fixtures
+from . import django_db, fixtures
 from .collection import CollectionWriter
 from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
@@ -180,6 +181,8 @@ def pytest_configure(config):
     _register_markers(config)
     plugins = config.pluginmanager
     plugins.register(fixtures, "pytest-shards-fixtures")
+    if django_db.loaded(plugins):
+        plugins.register(django_db, "pytest-shards-django-db")
     collect_json = config.getoption("shards_collect_json")
     if collect_json:
         run_options = _with_run_args(config)

@@ -102,6 +102,7 @@ class CollectionWriter:
             "python": sys.executable,
             "pytest_version": pytest.__version__,
             "xdist": self.config.pluginmanager.hasplugin("xdist"),
+            "pytest_order": _pytest_order_loaded(self.config),
             "session": self.session_outputs,
             "seconds": time.time() - self.started,
             "items": items,
@@ -109,6 +110,12 @@ class CollectionWriter:
             "files": sorted(files),
             "dirs": sorted(dirs),
         }
+
+
+def _pytest_order_loaded(config):
+    """Whether pytest-order orders this session's tests by their `order`
+    marks: its pytest_configure registers its orderer under this name."""
+    return config.pluginmanager.hasplugin("orderingplugin")
 
 
 def _item_record(item, rootpath, line_maps):

@@ -175,11 +175,15 @@ def _append_line(fd, record):
 
 
 def _outcome(reports):
-    """(outcome, message) of one test from its setup/call/teardown reports."""
-    by_phase = {r.when: r for r in reports if r.outcome in ("passed", "failed", "skipped")}
+    """(outcome, message) of one test from its setup/call/teardown reports.
+    A phase may report more than once: pytest-subtests reports each subtest
+    in the call phase before the test's own report, and pytest counts a
+    failed subtest as a failure even when the test's body then passes."""
+    kept = [r for r in reports if r.outcome in ("passed", "failed", "skipped")]
+    by_phase = {r.when: r for r in kept}
     if not by_phase:
         return "error", "pytest reported no phase of this test"
-    failed = [r for r in by_phase.values() if r.failed]
+    failed = [r for r in kept if r.failed]
     message = "\n".join(r.longreprtext for r in failed)
     if any(r.when != "call" for r in failed):
         return "error", message

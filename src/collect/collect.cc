@@ -282,7 +282,19 @@ void WriteCollection(const Settings& settings, const Collection& collection) {
   WriteFileAtomic(CollectionStampsFile(settings.suite_dir), record.dump(1) + "\n");
 }
 
-Collection RefreshCollection(const Settings& settings, std::ostream& out) {
+void RefuseUnkeptOrder(const Settings& settings, const Collection& collection) {
+  if (!collection.pytest_order || settings.granularity != Granularity::kTest) return;
+  for (const Item& item : collection.items)
+    if (item.FindMarker("order") != nullptr)
+      throw Error("pytest-order's order marks (" + item.node_id +
+                  ") cannot be honoured in GRANULARITY test, where every test is a pytest "
+                  "session of its own; use GRANULARITY file or shard, which run a module with "
+                  "order marks in one entry");
+}
+
+namespace {
+
+Collection CachedOrFreshCollection(const Settings& settings, std::ostream& out) {
   std::error_code ec;
   if (!fs::is_directory(settings.workdir, ec))
     throw Error("WORKING_DIRECTORY " + settings.workdir.string() +
@@ -311,6 +323,14 @@ Collection RefreshCollection(const Settings& settings, std::ostream& out) {
     out << "pytest-shards: " << settings.suite << ": warning: " << collection.errors.size()
         << " module(s) failed to collect, first " << collection.errors.front().node_id
         << "; they run as " << settings.suite << "/collection-errors\n";
+  return collection;
+}
+
+}  // namespace
+
+Collection RefreshCollection(const Settings& settings, std::ostream& out) {
+  Collection collection = CachedOrFreshCollection(settings, out);
+  RefuseUnkeptOrder(settings, collection);
   return collection;
 }
 

@@ -15,9 +15,14 @@ namespace pytest_shards {
 // contents of the files it read, the listings of the directories it found
 // modules in), else collected anew and written atomically with those stamps.
 // Says which on `out`. Throws Error for a missing interpreter or working
-// directory, pytest not importable, arguments pytest rejects, or a pytest
-// that produced no collection.
+// directory, pytest not importable, arguments pytest rejects, a pytest
+// that produced no collection, or a plugin the GRANULARITY cannot honour
+// (RefuseUnkeptOrder).
 Collection RefreshCollection(const Settings& settings, std::ostream& out);
+
+// Throws Error naming the first test with an `order` mark when pytest-order
+// would order tests that GRANULARITY test runs in sessions of their own.
+void RefuseUnkeptOrder(const Settings& settings, const Collection& collection);
 
 // Runs pytest's collection now (pytest --collect-only with the plugin),
 // without the cache and without writing it. Throws Error as

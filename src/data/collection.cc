@@ -123,6 +123,8 @@ Collection ReadDocument(JsonReader& reader, std::string* format) {
       c.pytest_version = reader.String();
     } else if (key == "xdist") {
       c.xdist = reader.Bool();
+    } else if (key == "pytest_order") {
+      c.pytest_order = reader.Bool();
     } else if (key == "session") {
       c.session_outputs = Strings(reader);
     } else if (key == "seconds") {
@@ -251,11 +253,17 @@ json CollectionToJson(const Collection& c) {
   json errors = json::array();
   for (const CollectionError& e : c.errors)
     errors.push_back({{"nodeid", e.node_id}, {"path", e.path}, {"message", e.message}});
-  return {{"format", kFormat},    {"rootdir", c.rootdir},
-          {"python", c.python},   {"pytest_version", c.pytest_version},
-          {"xdist", c.xdist},     {"session", c.session_outputs},
-          {"seconds", c.seconds}, {"items", items},
-          {"errors", errors},     {"files", c.files},
+  return {{"format", kFormat},
+          {"rootdir", c.rootdir},
+          {"python", c.python},
+          {"pytest_version", c.pytest_version},
+          {"xdist", c.xdist},
+          {"pytest_order", c.pytest_order},
+          {"session", c.session_outputs},
+          {"seconds", c.seconds},
+          {"items", items},
+          {"errors", errors},
+          {"files", c.files},
           {"dirs", c.dirs}};
 }
 

@@ -72,6 +72,9 @@ struct Collection {
   std::string python;  // sys.executable that collected
   std::string pytest_version;
   bool xdist = false;  // pytest-xdist was loaded (runner then passes -n 0)
+  // pytest-order was loaded: it runs the tests with `order` marks in their
+  // marks' order, which only one pytest session can keep (plan.h).
+  bool pytest_order = false;
   // What the suite's arguments ask pytest to write or decide once per
   // session ("junitxml", "coverage", "report-log", "durations"): written by
   // the session step (session.h) from every entry that ran.

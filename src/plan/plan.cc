@@ -82,6 +82,9 @@ struct PlannedTest {
   // member runs apart from the rest of its group.
   std::vector<std::string> locks;
   std::optional<std::string> group;
+  // The module, when pytest-order orders its tests by their marks: they
+  // share an entry, where one pytest session runs them in that order.
+  std::optional<std::string> ordered_module;
   bool failed = false;  // in the last run: goes to a last-failed entry
 };
 
@@ -119,6 +122,24 @@ void LockSplitGroups(std::vector<PlannedTest>* tests) {
   }
 }
 
+// Under pytest-order, a module with an `order` mark is kept whole: its
+// tests share a bundle, and when one of them failed last time, all of them
+// go to the last-failed entry, so that they still run in one session.
+void KeepOrderedModules(const Collection& collection, std::vector<PlannedTest>* tests) {
+  if (!collection.pytest_order) return;
+  std::set<std::string> ordered, failed;
+  for (const PlannedTest& test : *tests)
+    if (test.item->FindMarker("order") != nullptr) ordered.emplace(FileKey(*test.item));
+  for (PlannedTest& test : *tests) {
+    std::string module(FileKey(*test.item));
+    if (!ordered.count(module)) continue;
+    test.ordered_module = module;
+    if (test.failed) failed.insert(module);
+  }
+  for (PlannedTest& test : *tests)
+    if (test.ordered_module && failed.count(*test.ordered_module)) test.failed = true;
+}
+
 // The items in collection order, one per node ID: pytest runs every item of
 // a node ID it is given, so a duplicate ID must not land in two entries.
 std::vector<PlannedTest> ReadItems(const Collection& collection, const PlanOptions& options,
@@ -147,6 +168,7 @@ std::vector<PlannedTest> ReadItems(const Collection& collection, const PlanOptio
     test.failed = durations.failed.count(item.node_id) > 0;
     tests.push_back(std::move(test));
   }
+  KeepOrderedModules(collection, &tests);
   LockSplitGroups(&tests);
   return tests;
 }
@@ -189,6 +211,7 @@ std::vector<Bundle> MakeBundles(const std::vector<PlannedTest>& tests,
     std::string base = BaseKey(*tests[i].item, distribution);
     if (!base.empty()) join("bundle:" + base, i);
     if (tests[i].group) join("group:" + *tests[i].group, i);
+    if (tests[i].ordered_module) join("order:" + *tests[i].ordered_module, i);
   }
   std::vector<Bundle> bundles;
   std::unordered_map<int, size_t> bundle_of_root;

@@ -142,6 +142,53 @@ def test_collection_json_records_items_markers_and_def_lines(suite):
     assert items["tests/test_marks.py::test_plain"]["line"] == line_of(module, "def test_plain")
 
 
+def test_collection_json_says_whether_pytest_order_orders_the_tests(suite):
+    pytest.importorskip("pytest_order")
+    suite.write("tests/test_a.py", "def test_a(): pass\n")
+    _, without = suite.collect("tests")
+    assert without["pytest_order"] is False  # blocked (tests/own_plugins.py)
+    _, loaded = suite.collect("-p", "pytest_order", "tests")
+    assert loaded["pytest_order"] is True
+
+
+def test_pytest_django_gets_a_test_database_per_entry(suite):
+    # pytest-django suffixes its test databases only in a real xdist worker
+    # (config.workerinput); the runner's PYTEST_XDIST_WORKER must count too,
+    # or entries running at the same time would share one database.
+    pytest.importorskip("pytest_django")
+    pytest.importorskip("django")
+    suite.write(
+        "settings_db.py",
+        """
+        SECRET_KEY = "x"
+        INSTALLED_APPS = ["django.contrib.contenttypes"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
+                                 "TEST": {"NAME": "db_test.sqlite3"}}}
+        """,
+    )
+    suite.write(
+        "tests/test_db.py",
+        """
+        import os
+        import pytest
+        from django.db import connection
+
+
+        @pytest.mark.django_db
+        def test_name():
+            print("database", connection.settings_dict["NAME"])
+        """,
+    )
+    args = ("-p", "django", "--ds=settings_db", "-s", "-p", "no:cacheprovider", "tests")
+    env = {"PYTHONPATH": suite.root}
+    entry = suite.pytest(*args, env=dict(env, PYTEST_XDIST_WORKER="gw3"))
+    assert entry.returncode == 0, entry.stdout + entry.stderr
+    assert "database db_test.sqlite3_gw3" in entry.stdout
+    plain = suite.pytest(*args, env=env)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert "database db_test.sqlite3\n" in plain.stdout
+
+
 def test_collection_json_is_plain_ascii_json(suite):
     write_marked_suite(suite)
     suite.collect("tests")
@@ -764,6 +811,40 @@ def test_journal_records_every_event_and_outcome(suite):
     assert huge.endswith("[truncated by pytest-shards]")
     # One complete JSON object per line.
     assert all(line.startswith("{") for line in journal.read_text().splitlines())
+
+
+def test_a_failed_report_before_a_passing_one_fails_the_test(suite):
+    # As pytest-subtests reports a failed subtest: a call report of its own
+    # before the test's, whose body passes. pytest counts it as a failure
+    # (exit 1); the test must not be journaled as passed.
+    suite.write(
+        "tests/conftest.py",
+        """
+        import pytest
+        from _pytest.reports import TestReport
+
+
+        def fail():
+            raise AssertionError("a subtest failed")
+
+
+        @pytest.fixture
+        def subtest(request):
+            def report():
+                call = pytest.CallInfo.from_call(fail, "call")
+                item = request.node
+                item.ihook.pytest_runtest_logreport(report=TestReport.from_item_and_call(item, call))
+            return report
+        """,
+    )
+    suite.write("tests/test_parts.py", "def test_part_fails(subtest):\n    subtest()\n")
+    plain = suite.pytest("tests", "-p", "no:cacheprovider")
+    assert plain.returncode == 1, plain.stdout
+    proc, records = suite.run_ids(["tests/test_parts.py::test_part_fails"], "tests")
+    assert proc.returncode == 1
+    found = results(records)["tests/test_parts.py::test_part_fails"]
+    assert found["outcome"] == "failed"
+    assert "a subtest failed" in found["message"]
 
 
 def test_journal_appends_to_what_the_runner_wrote(suite):

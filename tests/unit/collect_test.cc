@@ -159,6 +159,29 @@ TEST_F(CollectTest, AConftestImportOfAnUnbuiltDependsTargetSaysBuildFirst) {
   EXPECT_EQ(error.find("fix ARGS"), std::string::npos) << error;
 }
 
+TEST_F(CollectTest, OrderMarksUnderPytestOrderAreRefusedInGranularityTest) {
+  Item ordered;
+  ordered.node_id = "tests/test_a.py::test_a";
+  ordered.markers.push_back({"order", nlohmann::json::array({1}), nlohmann::json::object()});
+  collection_.items = {ordered};
+  collection_.pytest_order = true;
+  settings_.granularity = Granularity::kTest;
+  try {
+    RefuseUnkeptOrder(settings_, collection_);
+    FAIL() << "not refused";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("pytest-order's order marks (tests/test_a.py::test_a) "
+                                         "cannot be honoured in GRANULARITY test"),
+              std::string::npos)
+        << e.what();
+  }
+  settings_.granularity = Granularity::kFile;  // a module runs in one entry
+  EXPECT_NO_THROW(RefuseUnkeptOrder(settings_, collection_));
+  settings_.granularity = Granularity::kTest;
+  collection_.pytest_order = false;  // the marks order nothing
+  EXPECT_NO_THROW(RefuseUnkeptOrder(settings_, collection_));
+}
+
 Item MakeItem(const std::string& node_id, const std::string& marker = "") {
   Item item;
   item.node_id = node_id;

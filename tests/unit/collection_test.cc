@@ -19,7 +19,7 @@ json PluginOutput() {
   // As tools/pytest_shards_plugin.py writes it.
   return json::parse(R"({
     "format": "pytest-shards-collection/1", "rootdir": "/src", "python": "/usr/bin/python3",
-    "pytest_version": "7.2.1", "xdist": true, "seconds": 0.5,
+    "pytest_version": "7.2.1", "xdist": true, "pytest_order": true, "seconds": 0.5,
     "session": ["junitxml", "coverage"],
     "items": [
       {"nodeid": "tests/test_a.py::test_x[a;b]", "file": "tests/test_a.py",
@@ -39,6 +39,7 @@ TEST(Collection, ParsesWhatThePluginWrites) {
   Collection c = CollectionFromJson(PluginOutput());
   EXPECT_EQ(c.rootdir, "/src");
   EXPECT_TRUE(c.xdist);
+  EXPECT_TRUE(c.pytest_order);
   EXPECT_EQ(c.session_outputs, (std::vector<std::string>{"junitxml", "coverage"}));
   ASSERT_EQ(c.items.size(), 2u);
   EXPECT_EQ(c.items[0].node_id, "tests/test_a.py::test_x[a;b]");

@@ -744,6 +744,42 @@ TEST(PlanLastFailed, TestGranularityKeepsNamesAndOrder) {
   EXPECT_GT(lowest_failed, highest_other);
 }
 
+// pytest-order orders a module's tests by their marks in one session: a
+// module with an order mark stays in one entry, also when one of its tests
+// failed last time (then all of it goes to the last-failed entry).
+TEST(PlanPytestOrder, AModuleWithOrderMarksStaysInOneEntry) {
+  Collection c;
+  c.pytest_order = true;
+  for (int t = 0; t < 6; ++t) {
+    std::vector<Marker> markers;
+    if (t == 4) markers.push_back(MakeMarker("order", json::array({1})));
+    c.items.push_back(MakeItem("tests/test_o.py::test_" + std::to_string(t), markers));
+    c.items.push_back(MakeItem("tests/test_u.py::test_" + std::to_string(t)));
+  }
+  Durations d;
+  for (const Item& item : c.items) d.tests[item.node_id] = 1.0;
+  auto entries_of = [](const Plan& plan, const std::string& module) {
+    std::set<std::string> names;
+    for (const Entry& entry : plan.entries)
+      for (const std::string& id : entry.node_ids)
+        if (id.rfind(module, 0) == 0) names.insert(entry.name);
+    return names;
+  };
+  Plan plan = MakePlan(c, Options(4), d);
+  EXPECT_EQ(entries_of(plan, "tests/test_o.py").size(), 1u);
+  EXPECT_GT(entries_of(plan, "tests/test_u.py").size(), 1u) << "unmarked modules still split";
+  d.failed = {"tests/test_o.py::test_2"};
+  for (Granularity granularity : {Granularity::kShard, Granularity::kFile}) {
+    Plan failed = MakePlan(c, Options(4, Distribution::kLoad, granularity), d);
+    std::set<std::string> entries = entries_of(failed, "tests/test_o.py");
+    ASSERT_EQ(entries.size(), 1u) << Name(granularity);
+    EXPECT_EQ(entries.begin()->rfind("suite/last-failed-", 0), 0u) << *entries.begin();
+  }
+  c.pytest_order = false;  // without the plugin the marks order nothing
+  d.failed.clear();
+  EXPECT_GT(entries_of(MakePlan(c, Options(4), d), "tests/test_o.py").size(), 1u);
+}
+
 TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
   Collection c = MixedCollection();
   Durations d = SkewedDurations(c);
