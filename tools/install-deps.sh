@@ -10,6 +10,7 @@ packages=(g++ cmake ninja-build pkg-config git
   libpugixml-dev libxxhash-dev clang libclang-rt-dev clang-format
   python3 python3-pytest python3-pytest-xdist
   python3-pytest-cov  # session outputs (tests/e2e/session)
+  python3-pytest-rerunfailures python3-pytest-benchmark  # tests/plugin/test_session_plugins.py
   python3-dev  # Python.h: the C extension module of tests/e2e/ext
   python3-numpy python3-hypothesis  # numpy's suite, measured in README.md
   postgresql python3-psycopg2  # the PostgreSQL example (tests/postgres)

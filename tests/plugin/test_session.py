@@ -62,25 +62,9 @@ def test_collector_refuses_what_no_entry_can_honour(suite, option):
     assert not (suite.root / "c.json").exists()
 
 
-def run_entry(suite, name, node_ids, *args):
-    """Runs one entry of the session suite; returns the process."""
-    ids = suite.root / "out" / f"ids-{name}.json"
-    ids.parent.mkdir(exist_ok=True)
-    ids.write_text(json.dumps({"node_ids": node_ids, "paths": {}}))
-    return suite.pytest(
-        *args,
-        f"--rootdir={suite.root}",
-        f"--shards-node-ids={ids}",
-        f"--shards-journal={suite.root}/journal/{name}.jsonl",
-        f"--shards-session-dir={suite.root}/session",
-        "-p",
-        "no:cacheprovider",
-    )
-
-
 def test_an_entry_keeps_its_reports_and_writes_no_junit(suite):
     suite.write("test_x.py", TESTS)
-    proc = run_entry(suite, "3", ["test_x.py::test_a", "test_x.py::test_b"], "--junitxml=j.xml")
+    proc = suite.entry("3", ["test_x.py::test_a", "test_x.py::test_b"], "--junitxml=j.xml")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert not (suite.root / "j.xml").exists()
     records = [json.loads(line) for line in (suite.root / "session/reports/3.jsonl").open()]
@@ -94,7 +78,7 @@ def test_an_entry_keeps_its_reports_and_writes_no_junit(suite):
 def test_an_entry_measures_coverage_into_its_part_and_reports_nothing(suite):
     pytest.importorskip("pytest_cov")
     suite.write("test_x.py", TESTS)
-    proc = run_entry(suite, "0", ["test_x.py::test_a"], "--cov=.", "--cov-fail-under=100")
+    proc = suite.entry("0", ["test_x.py::test_a"], "--cov=.", "--cov-fail-under=100")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "coverage:" not in proc.stdout and "Required test coverage" not in proc.stdout
     parts = list((suite.root / "session/coverage").iterdir())
@@ -105,18 +89,9 @@ def test_an_entry_measures_coverage_into_its_part_and_reports_nothing(suite):
 def test_session_step_writes_one_junit_file_in_collection_order(suite):
     suite.write("test_x.py", TESTS)
     order = ["test_x.py::test_a", "test_x.py::test_b", "test_x.py::test_c", "test_x.py::test_d"]
-    run_entry(suite, "0", ["test_x.py::test_b", "test_x.py::test_d"], "--junitxml=j.xml")
-    run_entry(suite, "1", ["test_x.py::test_a", "test_x.py::test_c"], "--junitxml=j.xml")
-    run = {
-        "format": "pytest-shards-session/1",
-        "start": 0,
-        "order": order,
-        "pytest_ids": {},
-        "entries": [{"name": "s/0", "index": 0, "pids": []}, {"name": "s/1", "index": 1, "pids": []}],
-        "results": {},
-    }
-    (suite.root / "session/run.json").write_text(json.dumps(run))
-    proc = suite.pytest(f"--shards-session={suite.root}/session", "--junitxml=j.xml", "-p", "no:cacheprovider")
+    suite.entry("0", ["test_x.py::test_b", "test_x.py::test_d"], "--junitxml=j.xml")
+    suite.entry("1", ["test_x.py::test_a", "test_x.py::test_c"], "--junitxml=j.xml")
+    proc = suite.session_step(order, "--junitxml=j.xml", entries=["0", "1"])
     # A failing test is the entry's verdict, not the session's.
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 failed, 2 passed, 1 skipped" in proc.stdout
@@ -140,21 +115,14 @@ def test_session_step_fails_when_a_plugin_fails_the_session(suite):
             session.testsfailed += 1
         """,
     )
-    run_entry(suite, "0", ["test_x.py::test_a"], "--junitxml=j.xml")
-    run = {"format": "pytest-shards-session/1", "start": 0, "order": ["test_x.py::test_a"],
-           "pytest_ids": {}, "entries": [], "results": {}}
-    (suite.root / "session/run.json").write_text(json.dumps(run))
-    proc = suite.pytest(f"--shards-session={suite.root}/session", "-p", "no:cacheprovider")
+    suite.entry("0", ["test_x.py::test_a"], "--junitxml=j.xml")
+    proc = suite.session_step(["test_x.py::test_a"])
     assert proc.returncode == 1, proc.stdout + proc.stderr
 
 
 def test_session_step_reports_a_crashed_test_as_failed(suite):
     suite.write("test_x.py", "def test_a():\n    pass\n")
-    (suite.root / "session").mkdir()
-    run = {"format": "pytest-shards-session/1", "start": 0, "order": ["test_x.py::test_a"],
-           "pytest_ids": {}, "entries": [],
-           "results": {"test_x.py::test_a": ["crashed", "signal 11", 0.5]}}
-    (suite.root / "session/run.json").write_text(json.dumps(run))
-    proc = suite.pytest(f"--shards-session={suite.root}/session", "--junitxml=j.xml", "-p", "no:cacheprovider")
+    proc = suite.session_step(["test_x.py::test_a"], "--junitxml=j.xml",
+                              results={"test_x.py::test_a": ["crashed", "signal 11", 0.5]})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert junit_cases(suite.root / "j.xml") == [("test_x", "test_a", ["failure"])]
