@@ -49,7 +49,7 @@ import re
 
 import pytest
 
-from . import fixtures
+from . import fixtures, plugin_compat
 from .collection import CollectionWriter
 from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
@@ -159,6 +159,10 @@ def pytest_addoption(parser):
         help="pytest-shards: marker for tests that must not run beside each "
         "other; registered in addition to 'serial' (default: serial).",
     )
+
+
+def pytest_plugin_registered(plugin, manager):
+    plugin_compat.defer_benchmark_json(manager)
 
 
 @pytest.hookimpl(hookwrapper=True)

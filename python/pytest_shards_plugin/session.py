@@ -7,8 +7,9 @@ reports the entries kept (session_parts.py) through pytest's hooks, in
 collection order. So every plugin that writes or decides something once per
 session does it here, once, from every test of the run, with its own code:
 pytest's junitxml, --durations and terminal summary, the cache's last-failed
-list, pytest-reportlog, and pytest-cov, whose combine picks up the entries'
-coverage data before it writes its reports and judges --cov-fail-under.
+list, pytest-reportlog, pytest-cov, whose combine picks up the entries'
+coverage data before it writes its reports and judges --cov-fail-under, and
+pytest-benchmark, given the entries' benchmarks (plugin_compat.py).
 
 DIR/run.json, written by the C++ half (src/session.cc), says what ran:
 ``{"format", "start", "order": [node IDs in collection order], "pytest_ids":
@@ -29,6 +30,8 @@ import shutil
 import warnings
 
 import pytest
+
+from . import plugin_compat
 
 FORMAT = "pytest-shards-session/1"
 RUNNER_OUTCOMES = ("crashed", "timeout", "missing")
@@ -59,7 +62,7 @@ class SessionStep:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
-        reports, collectors = self.read_reports()
+        reports, collectors, benchmarks = self.read_reports()
         hook = self.config.hook
         for report in collectors:
             hook.pytest_collectreport(report=report)
@@ -67,12 +70,16 @@ class SessionStep:
         for node_id in self.run["order"]:
             self.replay(node_id, reports.get(node_id, []))
         self.test_failures = session.testsfailed
+        plugin_compat.give_benchmarks(
+            self.config, [b for node_id in self.run["order"] for b in benchmarks.get(node_id, [])]
+        )
         self.add_coverage_parts()
         return True
 
     def read_reports(self):
-        """{node ID: [TestReport]}, [CollectReport] of every entry's part."""
-        reports, collectors = {}, []
+        """{node ID: [TestReport]}, [CollectReport], {node ID: [benchmark]}
+        of every entry's part."""
+        reports, collectors, benchmarks = {}, [], {}
         pytest_ids = self.run.get("pytest_ids", {})
         for path in sorted(glob.glob(os.path.join(self.dir, "reports", "*.jsonl"))):
             with open(path, encoding="utf-8") as f:
@@ -80,6 +87,9 @@ class SessionStep:
                     if not line.endswith("\n"):
                         break  # torn by a kill: the runner's verdict stands in
                     record = json.loads(line)
+                    if "benchmark" in record:
+                        benchmarks.setdefault(record["id"], []).append(record["benchmark"])
+                        continue
                     report = self.config.hook.pytest_report_from_serializable(
                         config=self.config, data=record["report"]
                     )
@@ -91,7 +101,7 @@ class SessionStep:
                         collectors.append(report)
                     else:
                         reports.setdefault(record["id"], []).append(report)
-        return reports, collectors
+        return reports, collectors, benchmarks
 
     def replay(self, node_id, reports):
         """Logs one test's reports, and the runner's verdict when its pytest

@@ -7,7 +7,9 @@ its part in DIR instead:
 
 * ``DIR/reports/<entry>.jsonl``: every test and collector report of the
   entry, serialized as pytest-xdist sends them to its controller, one JSON
-  line each, appended as they come (a crash keeps what came before);
+  line each, appended as they come (a crash keeps what came before), and
+  after a test's teardown its pytest-benchmark measurements
+  (plugin_compat.py);
 * ``DIR/coverage/<entry>.<pid>``: each pytest process's coverage data
   (pytest-cov's own combined data file, subprocesses included), with no
   report written and no threshold judged.
@@ -20,6 +22,8 @@ cannot work across entries (refusal()).
 
 import json
 import os
+
+from . import plugin_compat
 
 # Options whose meaning spans a whole session and cannot be honoured by
 # sessions of one entry each, with what to use instead.
@@ -42,6 +46,8 @@ def requested(option):
         outputs.append("durations")
     if coverage_requested(option):
         outputs.append("coverage")
+    if plugin_compat.benchmark_requested(option):
+        outputs.append("benchmark")
     return outputs
 
 
@@ -68,6 +74,7 @@ def silence(option):
     option.xmlpath = None
     if hasattr(option, "report_log"):
         option.report_log = None
+    plugin_compat.silence_benchmark(option)
 
 
 def silence_coverage(namespace):
@@ -129,6 +136,7 @@ class EntryParts:
         self.selection = selection
         self.fd = None
         self.config = config
+        self.benchmarks_kept = {}  # pytest-benchmark's measurements kept, by id
         self.keep_reports = bool(requested(config.option))
         silence(config.option)
 
@@ -151,22 +159,30 @@ class EntryParts:
         self.close()
 
     def pytest_runtest_logreport(self, report):
-        self.write(report, str(getattr(report, "shards_path", "")))
+        node_id = self.write(report, str(getattr(report, "shards_path", "")))
+        if report.when == "teardown" and node_id is not None:
+            # The test's benchmarks, measured in its call.
+            for kept in plugin_compat.new_benchmarks(self.config, self.benchmarks_kept):
+                self.append({"id": node_id, "benchmark": kept})
 
     def pytest_collectreport(self, report):
         if not report.passed:
             self.write(report, str(getattr(report, "shards_path", "")))
 
     def write(self, report, path):
+        """Keeps report; returns its planned node ID (None: not kept)."""
         if self.fd is None:
-            return
+            return None
         node_id = report.nodeid
         if self.selection is not None:
             node_id = self.selection.planned_id(path, report.nodeid)
             if node_id is None:
-                return  # a collector of another entry's module
+                return None  # a collector of another entry's module
         data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
-        line = json.dumps({"id": node_id, "report": data}, default=str) + "\n"
-        data = line.encode()
+        self.append({"id": node_id, "report": data})
+        return node_id
+
+    def append(self, record):
+        data = (json.dumps(record, default=str) + "\n").encode()
         while data:
             data = data[os.write(self.fd, data) :]

@@ -3,6 +3,7 @@ what the session step writes or prints once (session_parts.py, session.py),
 compared with plain pytest on the same suite."""
 
 import json
+import shutil
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -52,8 +53,9 @@ def junit(path):
 
 
 def summary_line(stdout):
-    """pytest's last line without its time: "1 failed, 2 passed"."""
-    return stdout.strip().splitlines()[-1].split(" in ")[0].strip("= ")
+    """pytest's last summary line without its time: "1 failed, 2 passed"."""
+    last = [line for line in stdout.splitlines() if line.startswith("=") and " in " in line][-1]
+    return last.split(" in ")[0].strip("= ")
 
 
 def test_reruns_journal_one_result_per_test_with_its_last_verdict(suite):
@@ -85,3 +87,91 @@ def test_reruns_are_in_the_session_steps_summary_and_junit_as_in_pytest(suite):
     assert [line for line in proc.stdout.splitlines() if line.startswith("test_x.py::")] == verbose
     assert "RERUN test_x.py::test_flaky" in proc.stdout
     assert junit(suite.root / "j.xml") == junit(suite.root / "plain.xml")
+
+
+BENCHMARKS = """\
+    import pytest
+
+    def test_plain():
+        pass
+
+    @pytest.mark.parametrize("n", [1, 2])
+    def test_sum(benchmark, n):
+        benchmark(sum, range(n))
+
+    @pytest.mark.benchmark(group="other")
+    def test_other(benchmark):
+        benchmark.extra_info["k"] = "v"
+        benchmark(len, "abc")
+"""
+BENCHMARK_IDS = ["test_b.py::test_plain", "test_b.py::test_sum[1]", "test_b.py::test_sum[2]",
+                 "test_b.py::test_other"]
+FAST = ("--benchmark-max-time=0.00001", "--benchmark-min-rounds=2", "--benchmark-warmup=off")
+
+
+def run_benchmarks(suite, *args, plain=False):
+    """The suite in two entries and the session step, or plain pytest;
+    returns the output of the session step (or of plain pytest), stdout
+    and stderr (pytest-benchmark's log)."""
+    env = allowing("benchmark")
+    shutil.rmtree(suite.root / "session", ignore_errors=True)
+    if plain:
+        proc = suite.pytest(*FAST, *args, "-p", "no:cacheprovider", env=env)
+    else:
+        suite.entry("0", BENCHMARK_IDS[2:], *FAST, *args, env=env)
+        suite.entry("1", BENCHMARK_IDS[:2], *FAST, *args, env=env)
+        proc = suite.session_step(BENCHMARK_IDS, *FAST, *args, entries=["0", "1"], env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout + proc.stderr
+
+
+def benchmark_shape(path):
+    """What a --benchmark-json file says but its timings."""
+    document = json.loads(path.read_text())
+    benchmarks = [
+        (b["group"], b["name"], b["fullname"], b["param"], b["params"], b["extra_info"],
+         b["options"], sorted(b["stats"]), len(b["stats"]["data"]) > 0)
+        for b in document["benchmarks"]
+    ]
+    return sorted(document), benchmarks, sorted(document["machine_info"]), document["version"]
+
+
+def test_benchmark_json_is_written_once_by_the_session_step_as_by_pytest(suite):
+    pytest.importorskip("pytest_benchmark")
+    suite.write("test_b.py", BENCHMARKS)
+    suite.write("b.json", "the last complete file")
+    suite.collect("--benchmark-json=b.json", env=allowing("benchmark"))
+    suite.entry("0", BENCHMARK_IDS, *FAST, "--benchmark-json=b.json", env=allowing("benchmark"))
+    assert (suite.root / "b.json").read_text() == "the last complete file"
+    assert "benchmark" in (suite.root / "session/reports/0.jsonl").read_text()
+    output = run_benchmarks(suite, "--benchmark-json=b.json")
+    plain_output = run_benchmarks(suite, "--benchmark-json=plain.json", plain=True)
+    assert benchmark_shape(suite.root / "b.json") == benchmark_shape(suite.root / "plain.json")
+    assert len(json.loads((suite.root / "b.json").read_text())["benchmarks"]) == 3
+    assert "Wrote benchmark data in: <_io.BufferedWriter name='b.json'>" in output
+    assert "Wrote benchmark data in: <_io.BufferedWriter name='plain.json'>" in plain_output
+    assert summary_line(output) == summary_line(plain_output) == "4 passed"
+
+
+def test_benchmark_autosave_and_compare_in_the_session_step(suite):
+    pytest.importorskip("pytest_benchmark")
+    suite.write("test_b.py", BENCHMARKS)
+    run_benchmarks(suite, "--benchmark-autosave")
+    saved = list((suite.root / ".benchmarks").glob("*/*.json"))
+    assert [p.name[:5] for p in saved] == ["0001_"]
+    assert len(json.loads(saved[0].read_text())["benchmarks"]) == 3
+    output = run_benchmarks(suite, "--benchmark-autosave", "--benchmark-compare")
+    assert sorted(p.name[:5] for p in (suite.root / ".benchmarks").glob("*/*.json")) == [
+        "0001_", "0002_"]
+    assert "Comparing against benchmarks from:" in output
+    # Every benchmark against its saved run: one "(0001_...)" row and one "(NOW)" row each.
+    assert output.count("(0001_") == output.count("(NOW)") == 3, output
+
+
+@pytest.mark.parametrize("option,summary", [("--benchmark-skip", "1 passed, 3 skipped"),
+                                            ("--benchmark-disable", "4 passed")])
+def test_benchmark_skip_and_disable_give_pytests_verdicts(suite, option, summary):
+    pytest.importorskip("pytest_benchmark")
+    suite.write("test_b.py", BENCHMARKS)
+    output = run_benchmarks(suite, option, "--benchmark-json=b.json")
+    assert summary_line(output) == summary_line(run_benchmarks(suite, option, plain=True)) == summary
