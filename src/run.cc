@@ -22,6 +22,7 @@
 #include "platform.h"
 #include "process_memory.h"
 #include "runs.h"
+#include "seed.h"
 #include "subprocess.h"
 #include "supervisor.h"
 #include "warm_run.h"
@@ -206,6 +207,7 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
     argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
   }
   argv.push_back("--shards-journal=" + journal.string());
+  for (std::string& arg : SeedArgs(plan)) argv.push_back(std::move(arg));
   if (!plan.session_outputs.empty())
     argv.push_back("--shards-session-dir=" +
                    RunSessionDir(settings.suite_dir, plan.run_id).string());

@@ -6,6 +6,7 @@
 #include "error.h"
 #include "file_util.h"
 #include "runs.h"
+#include "seed.h"
 #include "subprocess.h"
 #include "supervisor.h"
 
@@ -92,6 +93,7 @@ std::vector<std::string> SessionArgv(const PlanFile& plan, const fs::path& sessi
     for (const char* arg : {"-n", "0", "--dist", "no"}) argv.push_back(arg);
   }
   argv.push_back("--shards-serial-marker=" + settings.serial_marker);
+  for (std::string& arg : SeedArgs(plan)) argv.push_back(std::move(arg));
   argv.push_back("--shards-session=" + session_dir.string());
   return argv;
 }

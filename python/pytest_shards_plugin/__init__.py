@@ -25,6 +25,9 @@ does:
   part in DIR; ``--shards-session=DIR``: the session step replays those
   parts and writes every session output once. session_parts.py, session.py.
 
+* ``--shards-seed=N``: the run's seed, for pytest-randomly's --randomly-seed
+  when the user gave none (plugin_compat.py).
+
 * ``--shards-rewrite-cache=DIR``: when bytecode writing is off, pytest's
   rewritten test modules are cached in DIR while pytest collects, so that
   the next shard does not rewrite the suite again. rewrite_cache.py.
@@ -153,6 +156,14 @@ def pytest_addoption(parser):
         "so that their session outputs are known at configure.",
     )
     group.addoption(
+        "--shards-seed",
+        metavar="N",
+        type=int,
+        default=None,
+        help="pytest-shards: the run's seed, for the options that draw one per session "
+        "(--randomly-seed) and that the user did not give.",
+    )
+    group.addoption(
         "--shards-serial-marker",
         metavar="NAME",
         default="serial",
@@ -184,6 +195,7 @@ def pytest_configure(config):
     _register_markers(config)
     plugins = config.pluginmanager
     plugins.register(fixtures, "pytest-shards-fixtures")
+    plugin_compat.give_seed(config.option, config.getoption("shards_seed"))
     collect_json = config.getoption("shards_collect_json")
     if collect_json:
         run_options = _with_run_args(config)

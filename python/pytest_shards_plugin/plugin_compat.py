@@ -1,6 +1,13 @@
 """The internals of other plugins that the session outputs depend on, in one
 place (pytest-benchmark 3.x: its BenchmarkSession, config._benchmarksession,
-and the type of its --benchmark-json option).
+and the type of its --benchmark-json option; pytest-randomly's
+--randomly-seed).
+
+A plugin that draws a seed once per session (pytest-randomly) would draw one
+per entry: the runner gives every entry and the session step of a run the
+run's seed (--shards-seed, src/seed.h), which becomes the plugin's own
+option unless the user gave one, so that a run has one seed, printed once by
+the session step, and reproducible with the plugin's own option.
 
 pytest-benchmark keeps its measurements in its session object and writes
 --benchmark-json, --benchmark-save/--benchmark-autosave and the
@@ -16,6 +23,8 @@ import os
 import tempfile
 
 BENCHMARK_JSON = "--benchmark-json"
+# Options that draw a seed per session, with the value that means "draw one".
+SEED_OPTIONS = {"randomly_seed": "default"}
 
 
 class AtomicOutput:
@@ -152,3 +161,18 @@ class KeptBenchmark:
             else:
                 result["stats"] = kept
         return result
+
+
+def seed_requested(option):
+    """Whether the suite has an option that draws a seed per session."""
+    return any(hasattr(option, name) for name in SEED_OPTIONS)
+
+
+def give_seed(option, seed):
+    """The run's seed, for the options that would draw their own (before
+    their plugins' pytest_configure reads them); the user's value stays."""
+    if seed is None:
+        return
+    for name, draw in SEED_OPTIONS.items():
+        if getattr(option, name, None) == draw:
+            setattr(option, name, seed)

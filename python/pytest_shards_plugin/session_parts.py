@@ -48,6 +48,8 @@ def requested(option):
         outputs.append("coverage")
     if plugin_compat.benchmark_requested(option):
         outputs.append("benchmark")
+    if plugin_compat.seed_requested(option):
+        outputs.append("seed")
     return outputs
 
 
