@@ -27,11 +27,13 @@ import glob
 import json
 import os
 import shutil
+import types
 import warnings
 
 import pytest
 
 from . import plugin_compat
+from .session_parts import warning_message, xml_key
 
 FORMAT = "pytest-shards-session/1"
 RUNNER_OUTCOMES = ("crashed", "timeout", "missing")
@@ -62,24 +64,34 @@ class SessionStep:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
-        reports, collectors, benchmarks = self.read_reports()
+        parts = self.read_parts()
         hook = self.config.hook
-        for report in collectors:
+        for report in parts.collectors:
             hook.pytest_collectreport(report=report)
+        # Every entry collected (or imported) the suite's modules: their
+        # collection warnings once, as one collection gives them.
+        self.warn(dict.fromkeys(parts.warnings.get(None, []), None))
         session.testscollected = len(self.run["order"])
+        self.give_junit(None, parts.junit.get(None, []))
         for node_id in self.run["order"]:
-            self.replay(node_id, reports.get(node_id, []))
+            self.give_junit(node_id, parts.junit.get(node_id, []))
+            self.replay(node_id, parts.reports.get(node_id, []))
+            self.warn(parts.warnings.get(node_id, []))
         self.test_failures = session.testsfailed
         plugin_compat.give_benchmarks(
-            self.config, [b for node_id in self.run["order"] for b in benchmarks.get(node_id, [])]
+            self.config, [b for i in self.run["order"] for b in parts.benchmarks.get(i, [])]
         )
         self.add_coverage_parts()
         return True
 
-    def read_reports(self):
-        """{node ID: [TestReport]}, [CollectReport], {node ID: [benchmark]}
-        of every entry's part."""
-        reports, collectors, benchmarks = {}, [], {}
+    def read_parts(self):
+        """What every entry kept (session_parts.py): reports by node ID,
+        collector reports, benchmarks by node ID, warnings by node ID (None:
+        collection's), each warning as its JSON line, JUnit properties and
+        attributes by node ID."""
+        parts = types.SimpleNamespace(
+            reports={}, collectors=[], benchmarks={}, warnings={}, junit={}
+        )
         pytest_ids = self.run.get("pytest_ids", {})
         for path in sorted(glob.glob(os.path.join(self.dir, "reports", "*.jsonl"))):
             with open(path, encoding="utf-8") as f:
@@ -88,20 +100,56 @@ class SessionStep:
                         break  # torn by a kill: the runner's verdict stands in
                     record = json.loads(line)
                     if "benchmark" in record:
-                        benchmarks.setdefault(record["id"], []).append(record["benchmark"])
-                        continue
-                    report = self.config.hook.pytest_report_from_serializable(
-                        config=self.config, data=record["report"]
-                    )
-                    report.nodeid = pytest_ids.get(record["id"], report.nodeid)
-                    if isinstance(report.longrepr, list):
-                        # A skip's (path, line, reason): JSON made it a list.
-                        report.longrepr = tuple(report.longrepr)
-                    if report.when == "collect":
-                        collectors.append(report)
+                        parts.benchmarks.setdefault(record["id"], []).append(record["benchmark"])
+                    elif "junit" in record:
+                        parts.junit.setdefault(record["id"], []).append(record["junit"])
+                    elif "warning" in record:
+                        text = json.dumps(record["warning"], sort_keys=True)
+                        parts.warnings.setdefault(record["id"], []).append(text)
                     else:
-                        reports.setdefault(record["id"], []).append(report)
-        return reports, collectors, benchmarks
+                        self.add_report(parts, record, pytest_ids)
+        return parts
+
+    def add_report(self, parts, record, pytest_ids):
+        report = self.config.hook.pytest_report_from_serializable(
+            config=self.config, data=record["report"]
+        )
+        report.nodeid = pytest_ids.get(record["id"], report.nodeid)
+        if isinstance(report.longrepr, list):
+            # A skip's (path, line, reason): JSON made it a list.
+            report.longrepr = tuple(report.longrepr)
+        if report.when == "collect":
+            parts.collectors.append(report)
+        else:
+            parts.reports.setdefault(record["id"], []).append(report)
+
+    def give_junit(self, node_id, records):
+        """What the entries' tests gave record_testsuite_property and
+        record_xml_attribute, to the JUnit writer, before the test's reports
+        (which close its test case)."""
+        xml = self.config.stash.get(xml_key, None) if xml_key else None
+        if xml is None:
+            return
+        pytest_id = self.run.get("pytest_ids", {}).get(node_id, node_id)
+        for kind, name, value in records:
+            if kind == "property":
+                xml.add_global_property(name, value)
+            elif node_id is not None:
+                xml.node_reporter(pytest_id).add_attribute(name, value)
+
+    def warn(self, texts):
+        """Records the entries' warnings, as pytest's warnings plugin records
+        them after each test (its warnings summary lists them)."""
+        for text in texts:
+            record = json.loads(text)
+            self.config.hook.pytest_warning_recorded.call_historic(
+                kwargs=dict(
+                    warning_message=warning_message(record),
+                    when=record["when"],
+                    nodeid=record["nodeid"],
+                    location=None,
+                )
+            )
 
     def replay(self, node_id, reports):
         """Logs one test's reports, and the runner's verdict when its pytest
@@ -182,9 +230,7 @@ def _set_start_times(config, start):
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if isinstance(getattr(reporter, "_sessionstarttime", None), float):
         reporter._sessionstarttime = start
-    try:
-        from _pytest.junitxml import xml_key
-    except ImportError:
+    if xml_key is None:
         return
     xml = config.stash.get(xml_key, None)
     if isinstance(getattr(xml, "suite_start_time", None), float):

@@ -9,7 +9,9 @@ its part in DIR instead:
   entry, serialized as pytest-xdist sends them to its controller, one JSON
   line each, appended as they come (a crash keeps what came before), and
   after a test's teardown its pytest-benchmark measurements
-  (plugin_compat.py);
+  (plugin_compat.py), the warnings pytest recorded for a test or at
+  collection, and what it gave record_testsuite_property and
+  record_xml_attribute;
 * ``DIR/coverage/<entry>.<pid>``: each pytest process's coverage data
   (pytest-cov's own combined data file, subprocesses included), with no
   report written and no threshold judged.
@@ -20,10 +22,20 @@ a session step exists only where one is needed, and refuses the options that
 cannot work across entries (refusal()).
 """
 
+import importlib
 import json
+import linecache
 import os
+import warnings
+
+import pytest
 
 from . import plugin_compat
+
+try:
+    from _pytest.junitxml import xml_key  # where pytest >= 7 keeps its LogXML
+except ImportError:
+    xml_key = None
 
 # Options whose meaning spans a whole session and cannot be honoured by
 # sessions of one entry each, with what to use instead.
@@ -139,7 +151,10 @@ class EntryParts:
         self.fd = None
         self.config = config
         self.benchmarks_kept = {}  # pytest-benchmark's measurements kept, by id
+        self.running = None  # planned node ID of the test running (or that ran last)
         self.keep_reports = bool(requested(config.option))
+        if config.option.xmlpath and xml_key is not None:
+            JunitRecords(self, config)
         silence(config.option)
 
     def open(self, journal_path):
@@ -171,6 +186,22 @@ class EntryParts:
         if not report.passed:
             self.write(report, str(getattr(report, "shards_path", "")))
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item):
+        node_id = item.nodeid
+        if self.selection is not None:
+            node_id = self.selection.planned_id(str(item.path), item.nodeid)
+        self.running = node_id
+
+    def pytest_warning_recorded(self, warning_message, when, nodeid):
+        # pytest records a test's warnings after its last report; the session
+        # step's own configure gives the configuration's warnings again.
+        if self.fd is None or when == "config":
+            return
+        node_id = self.running if when == "runtest" else None
+        record = dict(warning_record(warning_message), when=when, nodeid=nodeid)
+        self.append({"id": node_id, "warning": record})
+
     def write(self, report, path):
         """Keeps report; returns its planned node ID (None: not kept)."""
         if self.fd is None:
@@ -188,3 +219,68 @@ class EntryParts:
         data = (json.dumps(record, default=str) + "\n").encode()
         while data:
             data = data[os.write(self.fd, data) :]
+
+
+class JunitRecords:
+    """Stands in an entry for pytest's LogXML, which writes the user's
+    --junitxml, and which the session step has instead: what
+    record_testsuite_property and record_xml_attribute give it goes into the
+    entry's part, with the running test, to be given to the session step's
+    (session.py)."""
+
+    def __init__(self, parts, config):
+        self.parts = parts
+        self.family = config.getini("junit_family")  # what record_xml_attribute checks
+        config.stash[xml_key] = self
+        # pytest's junitxml unregisters what it finds in the stash.
+        config.pluginmanager.register(self, "pytest-shards-junit-records")
+
+    def add_global_property(self, name, value):
+        self.record("property", name, value)
+
+    def node_reporter(self, nodeid):
+        return self  # its add_attribute: of the running test
+
+    def add_attribute(self, name, value):
+        self.record("attribute", name, value)
+
+    def record(self, kind, name, value):
+        if self.parts.fd is not None:
+            self.parts.append({"id": self.parts.running, "junit": [kind, str(name), str(value)]})
+
+
+def warning_record(message):
+    """A warnings.WarningMessage as JSON: what pytest's warnings summary
+    shows of it (its text, category, place and source line)."""
+    category = message.category
+    line = message.line
+    if line is None:
+        line = linecache.getline(message.filename, message.lineno)
+    return {
+        "message": str(message.message),
+        "category": [category.__module__, category.__qualname__],
+        "filename": message.filename,
+        "lineno": message.lineno,
+        "line": line,
+        "source": message.source is not None,
+    }
+
+
+def warning_message(record):
+    """The warnings.WarningMessage of a warning_record()."""
+    module, name = record["category"]
+    try:
+        category = importlib.import_module(module)
+        for part in name.split("."):
+            category = getattr(category, part)
+    except (ImportError, AttributeError):
+        category = type(name.rsplit(".", 1)[-1], (Warning,), {"__module__": module})
+    return warnings.WarningMessage(
+        record["message"],
+        category,
+        record["filename"],
+        record["lineno"],
+        line=record["line"],
+        # An object (not the entry's) makes pytest print its tracemalloc hint.
+        source=object() if record["source"] else None,
+    )

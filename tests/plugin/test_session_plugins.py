@@ -249,3 +249,45 @@ def test_the_users_seed_wins_over_the_runs(suite):
     proc = suite.entry("0", DRAW_IDS, "-p", "randomly_standin", "--randomly-seed=5",
                        "--shards-seed=1234")
     assert "Using --randomly-seed=5" in proc.stdout, proc.stdout + proc.stderr
+
+
+WARNS = """\
+    import warnings
+
+    warnings.warn("at import", DeprecationWarning)
+
+    def test_a(record_testsuite_property):
+        record_testsuite_property("suite", "one")
+        warnings.warn("from a", UserWarning)
+
+    def test_b(record_xml_attribute):
+        record_xml_attribute("owner", "me")
+        warnings.warn("from b", UserWarning)
+
+    def test_c():
+        warnings.warn("from a", UserWarning)
+"""
+WARN_IDS = ["test_w.py::test_a", "test_w.py::test_b", "test_w.py::test_c"]
+
+
+def warnings_summary(stdout):
+    """The lines of pytest's warnings summary, its link to the docs left out."""
+    lines = stdout.split("warnings summary")[1].split("\n-- Docs")[0].splitlines()
+    return lines[1:]
+
+
+def test_warnings_and_junit_records_of_entries_are_the_session_steps_as_in_pytest(suite):
+    suite.write("test_w.py", WARNS)
+    args = ("-o", "junit_family=xunit1", "--junitxml=j.xml")
+    suite.entry("0", WARN_IDS[1:], *args)
+    suite.entry("1", WARN_IDS[:1], *args)
+    proc = suite.session_step(WARN_IDS, *args, entries=["0", "1"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    plain = suite.pytest("-o", "junit_family=xunit1", "--junitxml=plain.xml", "-p", "no:cacheprovider")
+    assert "warnings summary" in plain.stdout
+    assert warnings_summary(proc.stdout) == warnings_summary(plain.stdout)
+    assert summary_line(proc.stdout) == summary_line(plain.stdout) == "3 passed, 5 warnings"
+    session_junit = junit(suite.root / "j.xml")
+    assert session_junit == junit(suite.root / "plain.xml")
+    assert session_junit[2] == [("suite", "one")]
+    assert session_junit[1][1][3]["owner"] == "me"
