@@ -58,10 +58,11 @@ from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
 from .rewrite_cache import RewriteCache
 from .selection import Selection
-from .session import SessionStep
+from .session import SESSION_COVERAGE, SessionStep
 from .session_parts import (
     CoveragePart,
     EntryParts,
+    coverage_requested,
     refusal,
     requested,
     silence,
@@ -185,6 +186,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
         part = CoveragePart(namespace)
     elif namespace.shards_collect_json:
         silence_coverage(namespace)
+    elif namespace.shards_session and coverage_requested(namespace):
+        part = plugin_compat.SessionCoverageFile(namespace)
+        early_config.stash[SESSION_COVERAGE] = part
     yield
     if part is not None:
         part.started(early_config.pluginmanager)

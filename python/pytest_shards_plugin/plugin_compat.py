@@ -1,7 +1,7 @@
 """The internals of other plugins that the session outputs depend on, in one
 place (pytest-benchmark 3.x: its BenchmarkSession, config._benchmarksession,
 and the type of its --benchmark-json option; pytest-randomly's
---randomly-seed).
+--randomly-seed; pytest-cov's switch that keeps it from writing).
 
 A plugin that draws a seed once per session (pytest-randomly) would draw one
 per entry: the runner gives every entry and the session step of a run the
@@ -19,7 +19,9 @@ compares with its own code.
 """
 
 import argparse
+import glob
 import os
+import shutil
 import tempfile
 
 BENCHMARK_JSON = "--benchmark-json"
@@ -176,3 +178,54 @@ def give_seed(option, seed):
     for name, draw in SEED_OPTIONS.items():
         if getattr(option, name, None) == draw:
             setattr(option, name, seed)
+
+
+def stop_coverage_writes(config):
+    """pytest-cov (4.x) combines, saves and reports after the test loop,
+    unless it is disabled: so it is, quietly, when the loop was
+    interrupted."""
+    plugin = config.pluginmanager.get_plugin("_cov")
+    if plugin is not None and hasattr(plugin, "_disabled"):
+        plugin._disabled = True
+        plugin.options.no_cov_should_warn = False
+
+
+class SessionCoverageFile:
+    """Around pytest-cov's start in the session step: coverage.py's data
+    file (COVERAGE_FILE, [run] data_file or .coverage) is written beside
+    itself under a temporary name, which replaces it once the session is
+    complete. pytest-cov erases the data file when it starts and combines
+    into it at the end: an interrupted session step would leave none, or a
+    part of the run, where the last complete one was."""
+
+    def __init__(self, namespace):
+        import coverage
+
+        config = getattr(namespace, "cov_config", ".coveragerc")
+        self.path = os.path.abspath(
+            coverage.Coverage(data_suffix=True, config_file=config).config.data_file
+        )
+        self.temp = f"{self.path}.pytest-shards-{os.getpid()}"
+        if getattr(namespace, "cov_append", False) and os.path.exists(self.path):
+            shutil.copyfile(self.path, self.temp)
+        self.saved = os.environ.get("COVERAGE_FILE")
+        # Read when pytest-cov makes its Coverage objects, right after this.
+        os.environ["COVERAGE_FILE"] = self.temp
+
+    def started(self, pluginmanager):
+        restore_environ("COVERAGE_FILE", self.saved)
+
+    def finish(self, complete):
+        if complete and os.path.exists(self.temp):
+            os.replace(self.temp, self.path)
+        else:
+            for leftover in glob.glob(glob.escape(self.temp) + "*"):
+                os.unlink(leftover)
+
+
+def restore_environ(name, saved):
+    """os.environ[name] as it was (saved: None where it was not set)."""
+    if saved is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = saved

@@ -36,6 +36,8 @@ from . import plugin_compat
 from .session_parts import warning_message, xml_key
 
 FORMAT = "pytest-shards-session/1"
+# The step's plugin_compat.SessionCoverageFile, made before pytest-cov starts.
+SESSION_COVERAGE = pytest.StashKey()
 RUNNER_OUTCOMES = ("crashed", "timeout", "missing")
 
 
@@ -57,6 +59,7 @@ class SessionStep:
     @pytest.hookimpl(trylast=True)  # after the reporters took their own
     def pytest_sessionstart(self, session):
         _set_start_times(self.config, self.run.get("start"))
+        self.junit = _JunitInPlace.of(self.config)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session):
@@ -64,6 +67,15 @@ class SessionStep:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
+        try:
+            return self.replay_all(session)
+        except KeyboardInterrupt:
+            # Ctrl-C: no output of a part of the run over the last complete
+            # one. pytest-cov would combine and report after this loop.
+            plugin_compat.stop_coverage_writes(self.config)
+            raise
+
+    def replay_all(self, session):
         parts = self.read_parts()
         hook = self.config.hook
         for report in parts.collectors:
@@ -193,13 +205,46 @@ class SessionStep:
         for line in self.problems:
             terminalreporter.write_line(f"pytest-shards: {line}", red=True, bold=True)
 
-    @pytest.hookimpl(trylast=True)
+    # Inside the terminal reporter's wrapper: the JUnit file is in place
+    # before its summary names it.
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_sessionfinish(self, session):
         # A plugin that failed the session counts a failure of its own
         # (pytest-cov under its threshold) on top of the replayed tests'.
         failed = session.testsfailed > self.test_failures or self.problems
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
+        outcome = yield
+        complete = outcome.excinfo is None and session.exitstatus != pytest.ExitCode.INTERRUPTED
+        for output in (self.junit, self.config.stash.get(SESSION_COVERAGE, None)):
+            if output is not None:
+                output.finish(complete)
+
+
+class _JunitInPlace:
+    """pytest's junitxml writes the user's file with open(path, "w"): a kill
+    or Ctrl-C while it writes, or an interrupted replay, would leave a part
+    of the run over the last complete file. It writes a temporary file
+    beside it instead, which replaces the user's once the session is
+    complete (LogXML.logfile: pytest 7.x)."""
+
+    def __init__(self, xml):
+        self.xml = xml
+        self.path = xml.logfile
+        self.temp = f"{self.path}.pytest-shards-{os.getpid()}"
+        xml.logfile = self.temp
+
+    @classmethod
+    def of(cls, config):
+        xml = config.stash.get(xml_key, None) if xml_key else None
+        return cls(xml) if isinstance(getattr(xml, "logfile", None), str) else None
+
+    def finish(self, complete):
+        self.xml.logfile = self.path
+        if complete and os.path.exists(self.temp):
+            os.replace(self.temp, self.path)
+        elif os.path.exists(self.temp):
+            os.unlink(self.temp)
 
 
 def _location(node_id):

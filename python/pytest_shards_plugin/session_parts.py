@@ -127,10 +127,7 @@ class CoveragePart:
     def started(self, pluginmanager):
         if not self.active:
             return
-        if self.saved is None:
-            os.environ.pop("COVERAGE_FILE", None)
-        else:
-            os.environ["COVERAGE_FILE"] = self.saved
+        plugin_compat.restore_environ("COVERAGE_FILE", self.saved)
         plugin = pluginmanager.get_plugin("_cov")
         controller = getattr(plugin, "cov_controller", None)
         if controller is None:

@@ -114,7 +114,8 @@ class Suite:
             "start": 0,
             "order": order,
             "pytest_ids": {},
-            "entries": [{"name": f"s/{e}", "index": int(e), "pids": []} for e in entries],
+            "entries": [{"name": f"s/{e}", "index": int(e), "pids": self.coverage_pids(e)}
+                        for e in entries],
             "results": results or {},
         }
         (self.root / "session").mkdir(exist_ok=True)
@@ -122,6 +123,12 @@ class Suite:
         return self.pytest(
             f"--shards-session={self.root}/session", *args, "-p", "no:cacheprovider", **kwargs
         )
+
+
+    def coverage_pids(self, entry):
+        """The pids of the entry's coverage parts (<entry>.<pid>)."""
+        parts = (self.root / "session" / "coverage").glob(f"{entry}.*")
+        return sorted(int(p.name.split(".")[1]) for p in parts)
 
 
 def read_journal(path):

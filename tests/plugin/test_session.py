@@ -2,6 +2,7 @@
 keeps instead of writing (session_parts.py), and the session step that
 replays the entries' parts (session.py)."""
 
+import importlib.util
 import json
 import xml.etree.ElementTree as ET
 
@@ -126,3 +127,36 @@ def test_session_step_reports_a_crashed_test_as_failed(suite):
                               results={"test_x.py::test_a": ["crashed", "signal 11", 0.5]})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert junit_cases(suite.root / "j.xml") == [("test_x", "test_a", ["failure"])]
+
+
+def test_an_interrupted_session_step_leaves_the_last_complete_files(suite):
+    """Ctrl-C in the middle of the replay: pytest would still write the
+    JUnit file (and pytest-cov its data file) of what was replayed so far."""
+    suite.write("test_x.py", TESTS)
+    suite.write(
+        "conftest.py",
+        """\
+        import os
+
+        def pytest_runtest_logreport(report):
+            if os.environ.get("INTERRUPT") and report.nodeid.endswith("test_c"):
+                raise KeyboardInterrupt
+        """,
+    )
+    order = ["test_x.py::test_a", "test_x.py::test_b", "test_x.py::test_c", "test_x.py::test_d"]
+    cov = ("--cov=.",) if importlib.util.find_spec("pytest_cov") else ()
+    suite.entry("0", order, "--junitxml=j.xml", *cov)
+    proc = suite.session_step(order, "--junitxml=j.xml", *cov, entries=["0"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    complete = (suite.root / "j.xml").read_bytes()
+    assert len(junit_cases(suite.root / "j.xml")) == 4
+    data = suite.root / ".coverage"
+    data_before = data.read_bytes() if cov else None
+    proc = suite.session_step(order, "--junitxml=j.xml", *cov, entries=["0"], env={"INTERRUPT": "1"})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert (suite.root / "j.xml").read_bytes() == complete
+    if cov:
+        assert data.read_bytes() == data_before
+    # No temporary file left beside them.
+    names = {p.name for p in suite.root.iterdir() if p.name.startswith(("j.xml", ".coverage"))}
+    assert names == {"j.xml"} | ({".coverage"} if cov else set())
