@@ -125,6 +125,9 @@ Collection ReadDocument(JsonReader& reader, std::string* format) {
       c.xdist = reader.Bool();
     } else if (key == "session") {
       c.session_outputs = Strings(reader);
+    } else if (key == "session_paths") {
+      reader.BeginObject();
+      for (std::string name; reader.NextKey(&name);) c.session_paths[name] = reader.String();
     } else if (key == "seconds") {
       c.seconds = reader.Number();
     } else if (key == "items") {
@@ -251,11 +254,17 @@ json CollectionToJson(const Collection& c) {
   json errors = json::array();
   for (const CollectionError& e : c.errors)
     errors.push_back({{"nodeid", e.node_id}, {"path", e.path}, {"message", e.message}});
-  return {{"format", kFormat},    {"rootdir", c.rootdir},
-          {"python", c.python},   {"pytest_version", c.pytest_version},
-          {"xdist", c.xdist},     {"session", c.session_outputs},
-          {"seconds", c.seconds}, {"items", items},
-          {"errors", errors},     {"files", c.files},
+  return {{"format", kFormat},
+          {"rootdir", c.rootdir},
+          {"python", c.python},
+          {"pytest_version", c.pytest_version},
+          {"xdist", c.xdist},
+          {"session", c.session_outputs},
+          {"session_paths", c.session_paths},
+          {"seconds", c.seconds},
+          {"items", items},
+          {"errors", errors},
+          {"files", c.files},
           {"dirs", c.dirs}};
 }
 

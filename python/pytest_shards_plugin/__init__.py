@@ -65,6 +65,7 @@ from .session_parts import (
     coverage_requested,
     refusal,
     requested,
+    session_paths,
     silence,
     silence_coverage,
 )
@@ -206,10 +207,10 @@ def pytest_configure(config):
         refused = refusal(run_options)
         if refused:
             raise pytest.UsageError(refused)
-        plugins.register(
-            CollectionWriter(config, collect_json, requested(run_options)),
-            "pytest-shards-collection",
+        writer = CollectionWriter(
+            config, collect_json, requested(run_options), session_paths(run_options)
         )
+        plugins.register(writer, "pytest-shards-collection")
         silence(config.option)
     session_dir = config.getoption("shards_session")
     if session_dir:

@@ -199,12 +199,7 @@ class SessionCoverageFile:
     part of the run, where the last complete one was."""
 
     def __init__(self, namespace):
-        import coverage
-
-        config = getattr(namespace, "cov_config", ".coveragerc")
-        self.path = os.path.abspath(
-            coverage.Coverage(data_suffix=True, config_file=config).config.data_file
-        )
+        self.path = coverage_data_file(namespace)
         self.temp = f"{self.path}.pytest-shards-{os.getpid()}"
         if getattr(namespace, "cov_append", False) and os.path.exists(self.path):
             shutil.copyfile(self.path, self.temp)
@@ -216,11 +211,7 @@ class SessionCoverageFile:
         restore_environ("COVERAGE_FILE", self.saved)
 
     def finish(self, complete):
-        if complete and os.path.exists(self.temp):
-            os.replace(self.temp, self.path)
-        else:
-            for leftover in glob.glob(glob.escape(self.temp) + "*"):
-                os.unlink(leftover)
+        put_in_place(self.temp, self.path, complete)
 
 
 def restore_environ(name, saved):
@@ -229,3 +220,31 @@ def restore_environ(name, saved):
         os.environ.pop(name, None)
     else:
         os.environ[name] = saved
+
+
+def coverage_data_file(option):
+    """The absolute path of the data file pytest-cov combines into: as its
+    Coverage objects find it (COVERAGE_FILE, then --cov-config's [run]
+    data_file, then .coverage), from the working directory."""
+    import coverage
+
+    config = getattr(option, "cov_config", ".coveragerc")
+    return os.path.abspath(coverage.Coverage(data_suffix=True, config_file=config).config.data_file)
+
+
+def benchmark_json_path(option):
+    """The absolute path of --benchmark-json (None: not given, or stdout)."""
+    output = getattr(option, "benchmark_json", None)
+    name = getattr(output, "name", None)
+    return os.path.abspath(name) if isinstance(name, str) and name != "-" else None
+
+
+def put_in_place(temp, path, complete):
+    """A session file written under the temporary name temp replaces path
+    when the session is complete; else it goes, with what was written
+    beside it under that name (coverage's parallel data files)."""
+    if complete and os.path.exists(temp):
+        os.replace(temp, path)
+    else:
+        for leftover in glob.glob(glob.escape(temp) + "*"):
+            os.unlink(leftover)

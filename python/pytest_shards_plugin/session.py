@@ -241,10 +241,7 @@ class _JunitInPlace:
 
     def finish(self, complete):
         self.xml.logfile = self.path
-        if complete and os.path.exists(self.temp):
-            os.replace(self.temp, self.path)
-        elif os.path.exists(self.temp):
-            os.unlink(self.temp)
+        plugin_compat.put_in_place(self.temp, self.path, complete)
 
 
 def _location(node_id):

@@ -65,6 +65,21 @@ def requested(option):
     return outputs
 
 
+def session_paths(option):
+    """{output: absolute path} of the session files that the options name."""
+    paths = {}
+    if getattr(option, "xmlpath", None):
+        # As pytest's junitxml resolves it.
+        paths["junitxml"] = os.path.abspath(os.path.expanduser(os.path.expandvars(option.xmlpath)))
+    if getattr(option, "report_log", None):
+        paths["report-log"] = os.path.abspath(option.report_log)
+    if coverage_requested(option):
+        paths["coverage"] = plugin_compat.coverage_data_file(option)
+    if plugin_compat.benchmark_json_path(option):
+        paths["benchmark-json"] = plugin_compat.benchmark_json_path(option)
+    return paths
+
+
 def coverage_requested(option):
     return bool(getattr(option, "cov_source", None)) and not getattr(option, "no_cov", False)
 
