@@ -139,46 +139,15 @@ def check_granularity(args, prefix, work, granularity, plain):
     return project
 
 
-# pytest-randomly's seed, as a conftest of the working directory: its option,
-# a seed drawn at configure unless given, its header line, random.seed()
-# before each test; each test writes what it draws.
-RANDOMLY = """\
-import pathlib
-import random
-
-import pytest
-
-
-def pytest_addoption(parser):
-    parser.addoption("--randomly-seed", default="default")
-
-
-def pytest_configure(config):
-    if config.option.randomly_seed == "default":
-        config.option.randomly_seed = random.Random().getrandbits(32)
-    config.option.randomly_seed = int(config.option.randomly_seed)
-
-
-def pytest_report_header(config):
-    return f"Using --randomly-seed={config.option.randomly_seed}"
-
-
-@pytest.fixture(autouse=True)
-def draw(pytestconfig):
-    random.seed(pytestconfig.option.randomly_seed)
-    with open(pathlib.Path(__file__).with_name("draws"), "a") as f:
-        f.write(f"{random.random()}\\n")
-"""
-
-
 def check_one_seed_per_run(args, prefix):
     project = Project(args, prefix, args.work, "seed")
-    (project.cwd / "conftest.py").write_text(RANDOMLY)
+    shutil.copyfile(HERE.parent / "randomly_standin.py", project.cwd / "conftest.py")
     project.configure("file")
     seeds = []
+    env = dict(os.environ, RANDOMLY_DRAWS=str(project.cwd / "draws"))
     for _ in range(2):
         (project.cwd / "draws").unlink(missing_ok=True)
-        _, output = project.ctest()
+        _, output = project.ctest(env=env)
         used = set(re.findall(r"Using --randomly-seed=(\d+)", output))
         draws = set((project.cwd / "draws").read_text().split())
         check(len(used) == 1 and draws == {str(random.Random(int(min(used))).random())},

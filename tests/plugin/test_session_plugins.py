@@ -177,45 +177,16 @@ def test_benchmark_skip_and_disable_give_pytests_verdicts(suite, option, summary
     assert summary_line(output) == summary_line(run_benchmarks(suite, option, plain=True)) == summary
 
 
-# A stand-in for pytest-randomly (not in Debian bookworm), with its option,
-# its "default" (draw a seed at configure), its header line, its shuffle and
-# its random.seed() before each test.
-RANDOMLY = """\
-    import random
-
-    def pytest_addoption(parser):
-        parser.addoption("--randomly-seed", default="default")
-
-    def pytest_configure(config):
-        if config.option.randomly_seed == "default":
-            config.option.randomly_seed = random.Random().getrandbits(32)
-        config.option.randomly_seed = int(config.option.randomly_seed)
-
-    def pytest_report_header(config):
-        return f"Using --randomly-seed={config.option.randomly_seed}"
-
-    def pytest_collection_modifyitems(config, items):
-        random.Random(config.option.randomly_seed).shuffle(items)
-
-    def pytest_runtest_setup(item):
-        random.seed(item.config.option.randomly_seed)
-"""
+RANDOMLY = (Path(__file__).resolve().parents[1] / "randomly_standin.py").read_text()
 DRAWS = """\
-    import pathlib
-    import random
-
-    def draw():
-        with open(pathlib.Path(__file__).with_name("draws"), "a") as f:
-            f.write(f"{random.random()}\\n")
-
     def test_a():
-        draw()
+        pass
 
     def test_b():
-        draw()
+        pass
 
     def test_c():
-        draw()
+        pass
 """
 DRAW_IDS = ["test_r.py::test_a", "test_r.py::test_b", "test_r.py::test_c"]
 
@@ -233,7 +204,9 @@ def test_every_entry_and_the_session_step_use_the_runs_seed(suite):
     suite.write("randomly_standin.py", RANDOMLY)
     suite.write("test_r.py", DRAWS)
     args = ("-p", "randomly_standin", "--shards-seed=1234")
-    entries = [suite.entry("0", DRAW_IDS[:1], *args), suite.entry("1", DRAW_IDS[1:], *args)]
+    env = {"RANDOMLY_DRAWS": suite.root / "draws"}
+    entries = [suite.entry("0", DRAW_IDS[:1], *args, env=env),
+               suite.entry("1", DRAW_IDS[1:], *args, env=env)]
     for proc in entries:
         assert "Using --randomly-seed=1234" in proc.stdout, proc.stdout + proc.stderr
     draws = (suite.root / "draws").read_text().split()
