@@ -10,6 +10,8 @@ Loaded with `-p randomly_standin`, or copied as a conftest.py.
 import os
 import random
 
+import pytest
+
 
 def pytest_addoption(parser):
     parser.addoption("--randomly-seed", default="default")
@@ -29,8 +31,11 @@ def pytest_collection_modifyitems(config, items):
     random.Random(config.option.randomly_seed).shuffle(items)
 
 
-def pytest_runtest_setup(item):
-    seed = item.config.option.randomly_seed
+# A fixture, not pytest_runtest_setup: copied as a conftest.py beside
+# pytest.ini, its hooks would not reach tests in other directories.
+@pytest.fixture(autouse=True)
+def _randomly_reseed(pytestconfig):
+    seed = pytestconfig.option.randomly_seed
     draws = os.environ.get("RANDOMLY_DRAWS")
     if draws:
         random.seed(seed)
