@@ -264,3 +264,29 @@ def test_warnings_and_junit_records_of_entries_are_the_session_steps_as_in_pytes
     assert session_junit == junit(suite.root / "plain.xml")
     assert session_junit[2] == [("suite", "one")]
     assert session_junit[1][1][3]["owner"] == "me"
+
+
+HYPOTHESIS = """\
+    import pathlib
+    from hypothesis import given, settings, strategies as st
+
+    @settings(max_examples=5)
+    @given(st.integers())
+    def test_h(x):
+        with open(pathlib.Path(__file__).with_name("examples"), "a") as f:
+            f.write(f"{x}\\n")
+"""
+
+
+def test_the_users_hypothesis_seed_reaches_the_entry(suite):
+    """No run seed for hypothesis (it draws per test, as in plain pytest): the
+    user's --hypothesis-seed reaches the entry, which draws the examples of
+    plain pytest."""
+    pytest.importorskip("hypothesis")
+    suite.write("test_h.py", HYPOTHESIS)
+    env = allowing("hypothesispytest")
+    suite.entry("0", ["test_h.py::test_h"], "--hypothesis-seed=7", "--shards-seed=1", env=env)
+    in_entry = (suite.root / "examples").read_text()
+    (suite.root / "examples").unlink()
+    suite.pytest("--hypothesis-seed=7", "-p", "no:cacheprovider", env=env)
+    assert in_entry == (suite.root / "examples").read_text()
