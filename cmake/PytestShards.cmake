@@ -552,6 +552,39 @@ function(_pytest_shards_collect out_tool name suite_dir collect)
   endif()
 endfunction()
 
+# Each suite's session step writes the session files its arguments name
+# (the collection's session_paths: --junitxml, the coverage data file,
+# --report-log, --benchmark-json). Two suites of one build tree that name
+# the same file would write it over each other: the second is refused, in
+# one line. A suite collected later (DEPENDS, PRE_TEST) is checked with its
+# last collection, if any.
+function(_pytest_shards_claim_outputs name suite_dir)
+  set(file "${suite_dir}/collection.json")
+  if(NOT EXISTS "${file}")
+    return()
+  endif()
+  file(READ "${file}" collection)
+  string(JSON paths ERROR_VARIABLE none GET "${collection}" session_paths)
+  if(none)
+    return()
+  endif()
+  string(JSON count LENGTH "${paths}")
+  if(count EQUAL 0)
+    return()
+  endif()
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE 0 ${last})
+    string(JSON output MEMBER "${paths}" ${i})
+    string(JSON path GET "${paths}" "${output}")
+    get_property(owner GLOBAL PROPERTY "_PYTEST_SHARDS_OUTPUT_${path}")
+    if(owner AND NOT owner STREQUAL name)
+      message(FATAL_ERROR "pytest_shard_tests(${name}): its ${output} file ${path} is also "
+        "written by suite ${owner}; give each suite its own path in its ARGS or RUN_ARGS")
+    endif()
+    set_property(GLOBAL PROPERTY "_PYTEST_SHARDS_OUTPUT_${path}" "${name}")
+  endforeach()
+endfunction()
+
 # The cores file, ${CMAKE_BINARY_DIR}/pytest-shards/cores.cmake: written once
 # per configure and included first by the top-level directory's tests (before
 # its own add_test() calls; CTest reads the subdirectories after them), so
@@ -709,6 +742,7 @@ function(pytest_shard_tests name)
   set(suite_dir "${CMAKE_CURRENT_BINARY_DIR}/pytest-shards/${name}")
   _pytest_shards_collect_command(collect ${name} "${suite_dir}" "${python}")
   _pytest_shards_collect(tool ${name} "${suite_dir}" "${collect}")
+  _pytest_shards_claim_outputs(${name} "${suite_dir}")
   _pytest_shards_write_include(${name} "${suite_dir}" "${tool}")
   _pytest_shards_check_testing_later(${name})
   _pytest_shards_add_test_fast()

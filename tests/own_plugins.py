@@ -18,13 +18,14 @@ from importlib import metadata
 ALLOWED = ("xdist", "xdist.looponfail", "pytest_cov")
 
 
-def foreign_plugins():
-    """The names of the installed pytest plugins that are not ALLOWED."""
+def foreign_plugins(allow=()):
+    """The names of the installed pytest plugins that are not ALLOWED (nor
+    in allow: a check of that plugin)."""
     names = {entry.name for entry in metadata.entry_points(group="pytest11")}
-    return sorted(names - set(ALLOWED))
+    return sorted(names - set(ALLOWED) - set(allow))
 
 
-def blocking_addopts():
+def blocking_addopts(allow=()):
     """PYTEST_ADDOPTS that keep pytest from loading the foreign plugins
     (`-p no:<name>`; an empty string where there are none)."""
-    return " ".join(f"-p no:{name}" for name in foreign_plugins())
+    return " ".join(f"-p no:{name}" for name in foreign_plugins(allow))

@@ -16,6 +16,7 @@ packages=(g++ cmake ninja-build pkg-config git
   python3-pytest-regressions python3-pytest-order python3-pytest-repeat python3-pytest-instafail
   python3-pytest-sugar python3-pytest-localserver python3-pytest-django python3-django
   python3-pytest-lazy-fixture python3-pytest-forked
+  python3-pytest-rerunfailures python3-pytest-benchmark  # tests/plugin/test_session_plugins.py
   python3-dev  # Python.h: the C extension module of tests/e2e/ext
   python3-numpy python3-hypothesis  # numpy's suite, measured in README.md
   postgresql python3-psycopg2  # the PostgreSQL example (tests/postgres)

@@ -25,6 +25,9 @@ does:
   part in DIR; ``--shards-session=DIR``: the session step replays those
   parts and writes every session output once. session_parts.py, session.py.
 
+* ``--shards-seed=N``: the run's seed, for pytest-randomly's --randomly-seed
+  when the user gave none (plugin_compat.py).
+
 * ``--shards-rewrite-cache=DIR``: when bytecode writing is off, pytest's
   rewritten test modules are cached in DIR while pytest collects, so that
   the next shard does not rewrite the suite again. rewrite_cache.py.
@@ -50,18 +53,20 @@ import re
 
 import pytest
 
-from . import django_db, fixtures
+from . import django_db, fixtures, plugin_compat
 from .collection import CollectionWriter
 from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
 from .rewrite_cache import RewriteCache
 from .selection import Selection
-from .session import SessionStep
+from .session import SESSION_COVERAGE, SessionStep
 from .session_parts import (
     CoveragePart,
     EntryParts,
+    coverage_requested,
     refusal,
     requested,
+    session_paths,
     silence,
     silence_coverage,
 )
@@ -154,12 +159,24 @@ def pytest_addoption(parser):
         "so that their session outputs are known at configure.",
     )
     group.addoption(
+        "--shards-seed",
+        metavar="N",
+        type=int,
+        default=None,
+        help="pytest-shards: the run's seed, for the options that draw one per session "
+        "(--randomly-seed) and that the user did not give.",
+    )
+    group.addoption(
         "--shards-serial-marker",
         metavar="NAME",
         default="serial",
         help="pytest-shards: marker for tests that must not run beside each "
         "other; registered in addition to 'serial' (default: serial).",
     )
+
+
+def pytest_plugin_registered(plugin, manager):
+    plugin_compat.defer_benchmark_json(manager)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -171,6 +188,9 @@ def pytest_load_initial_conftests(early_config, parser, args):
         part = CoveragePart(namespace)
     elif namespace.shards_collect_json:
         silence_coverage(namespace)
+    elif namespace.shards_session and coverage_requested(namespace):
+        part = plugin_compat.SessionCoverageFile(namespace)
+        early_config.stash[SESSION_COVERAGE] = part
     yield
     if part is not None:
         part.started(early_config.pluginmanager)
@@ -183,16 +203,17 @@ def pytest_configure(config):
     plugins.register(fixtures, "pytest-shards-fixtures")
     if django_db.loaded(plugins):
         plugins.register(django_db, "pytest-shards-django-db")
+    plugin_compat.give_seed(config.option, config.getoption("shards_seed"))
     collect_json = config.getoption("shards_collect_json")
     if collect_json:
         run_options = _with_run_args(config)
         refused = refusal(run_options)
         if refused:
             raise pytest.UsageError(refused)
-        plugins.register(
-            CollectionWriter(config, collect_json, requested(run_options)),
-            "pytest-shards-collection",
+        writer = CollectionWriter(
+            config, collect_json, requested(run_options), session_paths(run_options)
         )
+        plugins.register(writer, "pytest-shards-collection")
         silence(config.option)
     session_dir = config.getoption("shards_session")
     if session_dir:

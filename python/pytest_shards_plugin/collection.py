@@ -33,10 +33,11 @@ SITE_DIRS = {"site-packages", "dist-packages"}  # installed packages, not the pr
 class CollectionWriter:
     """Gathers what pytest collected and writes it when collection is over."""
 
-    def __init__(self, config, path, session_outputs=()):
+    def __init__(self, config, path, session_outputs=(), session_paths=None):
         self.config = config
         self.path = path
         self.session_outputs = list(session_outputs)  # session_parts.requested()
+        self.session_paths = dict(session_paths or {})  # session_parts.session_paths()
         self.started = time.time()
         self.collection_done = False  # pytest_collection_modifyitems ran
         self.collected_files = {}  # paths of collected pytest.File nodes
@@ -104,6 +105,7 @@ class CollectionWriter:
             "xdist": self.config.pluginmanager.hasplugin("xdist"),
             "pytest_order": _pytest_order_loaded(self.config),
             "session": self.session_outputs,
+            "session_paths": self.session_paths,
             "seconds": time.time() - self.started,
             "items": items,
             "errors": errors,

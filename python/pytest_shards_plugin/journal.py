@@ -136,7 +136,9 @@ class Journal:
     # --- running tests ---
 
     def pytest_runtest_logstart(self, nodeid, location):
-        self.reports[(nodeid, location[0])] = []
+        # setdefault: a rerun (pytest-rerunfailures) starts the test again,
+        # and its verdict comes from every try's reports.
+        self.reports.setdefault((nodeid, location[0]), [])
         self.write(event="start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report):
@@ -147,6 +149,9 @@ class Journal:
         self.running_path = str(item.path)
 
     def pytest_runtest_logfinish(self, nodeid, location):
+        tried = self.reports.get((nodeid, location[0]), [])
+        if tried and tried[-1].outcome == "rerun":
+            return  # one result per test: its last try's
         reports = self.reports.pop((nodeid, location[0]), [])
         outcome, message = _outcome(reports)
         path = getattr(reports[0], "shards_path", self.running_path) if reports else self.running_path

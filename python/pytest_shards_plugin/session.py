@@ -7,8 +7,9 @@ reports the entries kept (session_parts.py) through pytest's hooks, in
 collection order. So every plugin that writes or decides something once per
 session does it here, once, from every test of the run, with its own code:
 pytest's junitxml, --durations and terminal summary, the cache's last-failed
-list, pytest-reportlog, and pytest-cov, whose combine picks up the entries'
-coverage data before it writes its reports and judges --cov-fail-under.
+list, pytest-reportlog, pytest-cov, whose combine picks up the entries'
+coverage data before it writes its reports and judges --cov-fail-under, and
+pytest-benchmark, given the entries' benchmarks (plugin_compat.py).
 
 DIR/run.json, written by the C++ half (src/session/session.cc), says what ran:
 ``{"format", "start", "order": [node IDs in collection order], "pytest_ids":
@@ -26,11 +27,17 @@ import glob
 import json
 import os
 import shutil
+import types
 import warnings
 
 import pytest
 
+from . import plugin_compat
+from .session_parts import warning_message, xml_key
+
 FORMAT = "pytest-shards-session/1"
+# The step's plugin_compat.SessionCoverageFile, made before pytest-cov starts.
+SESSION_COVERAGE = pytest.StashKey()
 RUNNER_OUTCOMES = ("crashed", "timeout", "missing")
 
 
@@ -52,6 +59,7 @@ class SessionStep:
     @pytest.hookimpl(trylast=True)  # after the reporters took their own
     def pytest_sessionstart(self, session):
         _set_start_times(self.config, self.run.get("start"))
+        self.junit = _JunitInPlace.of(self.config)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session):
@@ -59,20 +67,43 @@ class SessionStep:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
-        reports, collectors = self.read_reports()
+        try:
+            return self.replay_all(session)
+        except KeyboardInterrupt:
+            # Ctrl-C: no output of a part of the run over the last complete
+            # one. pytest-cov would combine and report after this loop.
+            plugin_compat.stop_coverage_writes(self.config)
+            raise
+
+    def replay_all(self, session):
+        parts = self.read_parts()
         hook = self.config.hook
-        for report in collectors:
+        for report in parts.collectors:
             hook.pytest_collectreport(report=report)
+        # Every entry collected (or imported) the suite's modules: their
+        # collection warnings once, as one collection gives them.
+        self.warn(dict.fromkeys(parts.warnings.get(None, []), None))
         session.testscollected = len(self.run["order"])
+        self.give_junit(None, parts.junit.get(None, []))
         for node_id in self.run["order"]:
-            self.replay(node_id, reports.get(node_id, []))
+            self.give_junit(node_id, parts.junit.get(node_id, []))
+            self.replay(node_id, parts.reports.get(node_id, []))
+            self.warn(parts.warnings.get(node_id, []))
         self.test_failures = session.testsfailed
+        plugin_compat.give_benchmarks(
+            self.config, [b for i in self.run["order"] for b in parts.benchmarks.get(i, [])]
+        )
         self.add_coverage_parts()
         return True
 
-    def read_reports(self):
-        """{node ID: [TestReport]}, [CollectReport] of every entry's part."""
-        reports, collectors = {}, []
+    def read_parts(self):
+        """What every entry kept (session_parts.py): reports by node ID,
+        collector reports, benchmarks by node ID, warnings by node ID (None:
+        collection's), each warning as its JSON line, JUnit properties and
+        attributes by node ID."""
+        parts = types.SimpleNamespace(
+            reports={}, collectors=[], benchmarks={}, warnings={}, junit={}
+        )
         pytest_ids = self.run.get("pytest_ids", {})
         for path in sorted(glob.glob(os.path.join(self.dir, "reports", "*.jsonl"))):
             with open(path, encoding="utf-8") as f:
@@ -80,18 +111,57 @@ class SessionStep:
                     if not line.endswith("\n"):
                         break  # torn by a kill: the runner's verdict stands in
                     record = json.loads(line)
-                    report = self.config.hook.pytest_report_from_serializable(
-                        config=self.config, data=record["report"]
-                    )
-                    report.nodeid = pytest_ids.get(record["id"], report.nodeid)
-                    if isinstance(report.longrepr, list):
-                        # A skip's (path, line, reason): JSON made it a list.
-                        report.longrepr = tuple(report.longrepr)
-                    if report.when == "collect":
-                        collectors.append(report)
+                    if "benchmark" in record:
+                        parts.benchmarks.setdefault(record["id"], []).append(record["benchmark"])
+                    elif "junit" in record:
+                        parts.junit.setdefault(record["id"], []).append(record["junit"])
+                    elif "warning" in record:
+                        text = json.dumps(record["warning"], sort_keys=True)
+                        parts.warnings.setdefault(record["id"], []).append(text)
                     else:
-                        reports.setdefault(record["id"], []).append(report)
-        return reports, collectors
+                        self.add_report(parts, record, pytest_ids)
+        return parts
+
+    def add_report(self, parts, record, pytest_ids):
+        report = self.config.hook.pytest_report_from_serializable(
+            config=self.config, data=record["report"]
+        )
+        report.nodeid = pytest_ids.get(record["id"], report.nodeid)
+        if isinstance(report.longrepr, list):
+            # A skip's (path, line, reason): JSON made it a list.
+            report.longrepr = tuple(report.longrepr)
+        if report.when == "collect":
+            parts.collectors.append(report)
+        else:
+            parts.reports.setdefault(record["id"], []).append(report)
+
+    def give_junit(self, node_id, records):
+        """What the entries' tests gave record_testsuite_property and
+        record_xml_attribute, to the JUnit writer, before the test's reports
+        (which close its test case)."""
+        xml = self.config.stash.get(xml_key, None) if xml_key else None
+        if xml is None:
+            return
+        pytest_id = self.run.get("pytest_ids", {}).get(node_id, node_id)
+        for kind, name, value in records:
+            if kind == "property":
+                xml.add_global_property(name, value)
+            elif node_id is not None:
+                xml.node_reporter(pytest_id).add_attribute(name, value)
+
+    def warn(self, texts):
+        """Records the entries' warnings, as pytest's warnings plugin records
+        them after each test (its warnings summary lists them)."""
+        for text in texts:
+            record = json.loads(text)
+            self.config.hook.pytest_warning_recorded.call_historic(
+                kwargs=dict(
+                    warning_message=warning_message(record),
+                    when=record["when"],
+                    nodeid=record["nodeid"],
+                    location=None,
+                )
+            )
 
     def replay(self, node_id, reports):
         """Logs one test's reports, and the runner's verdict when its pytest
@@ -135,13 +205,43 @@ class SessionStep:
         for line in self.problems:
             terminalreporter.write_line(f"pytest-shards: {line}", red=True, bold=True)
 
-    @pytest.hookimpl(trylast=True)
+    # Inside the terminal reporter's wrapper: the JUnit file is in place
+    # before its summary names it.
+    @pytest.hookimpl(hookwrapper=True, trylast=True)
     def pytest_sessionfinish(self, session):
         # A plugin that failed the session counts a failure of its own
         # (pytest-cov under its threshold) on top of the replayed tests'.
         failed = session.testsfailed > self.test_failures or self.problems
         if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED if failed else pytest.ExitCode.OK
+        outcome = yield
+        complete = outcome.excinfo is None and session.exitstatus != pytest.ExitCode.INTERRUPTED
+        for output in (self.junit, self.config.stash.get(SESSION_COVERAGE, None)):
+            if output is not None:
+                output.finish(complete)
+
+
+class _JunitInPlace:
+    """pytest's junitxml writes the user's file with open(path, "w"): a kill
+    or Ctrl-C while it writes, or an interrupted replay, would leave a part
+    of the run over the last complete file. It writes a temporary file
+    beside it instead, which replaces the user's once the session is
+    complete (LogXML.logfile: pytest 7.x)."""
+
+    def __init__(self, xml):
+        self.xml = xml
+        self.path = xml.logfile
+        self.temp = f"{self.path}.pytest-shards-{os.getpid()}"
+        xml.logfile = self.temp
+
+    @classmethod
+    def of(cls, config):
+        xml = config.stash.get(xml_key, None) if xml_key else None
+        return cls(xml) if isinstance(getattr(xml, "logfile", None), str) else None
+
+    def finish(self, complete):
+        self.xml.logfile = self.path
+        plugin_compat.put_in_place(self.temp, self.path, complete)
 
 
 def _location(node_id):
@@ -172,9 +272,7 @@ def _set_start_times(config, start):
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if isinstance(getattr(reporter, "_sessionstarttime", None), float):
         reporter._sessionstarttime = start
-    try:
-        from _pytest.junitxml import xml_key
-    except ImportError:
+    if xml_key is None:
         return
     xml = config.stash.get(xml_key, None)
     if isinstance(getattr(xml, "suite_start_time", None), float):

@@ -7,7 +7,11 @@ its part in DIR instead:
 
 * ``DIR/reports/<entry>.jsonl``: every test and collector report of the
   entry, serialized as pytest-xdist sends them to its controller, one JSON
-  line each, appended as they come (a crash keeps what came before);
+  line each, appended as they come (a crash keeps what came before), and
+  after a test's teardown its pytest-benchmark measurements
+  (plugin_compat.py), the warnings pytest recorded for a test or at
+  collection, and what it gave record_testsuite_property and
+  record_xml_attribute;
 * ``DIR/coverage/<entry>.<pid>``: each pytest process's coverage data
   (pytest-cov's own combined data file, subprocesses included), with no
   report written and no threshold judged.
@@ -18,8 +22,20 @@ a session step exists only where one is needed, and refuses the options that
 cannot work across entries (refusal()).
 """
 
+import importlib
 import json
+import linecache
 import os
+import warnings
+
+import pytest
+
+from . import plugin_compat
+
+try:
+    from _pytest.junitxml import xml_key  # where pytest >= 7 keeps its LogXML
+except ImportError:
+    xml_key = None
 
 # Options whose meaning spans a whole session and cannot be honoured by
 # sessions of one entry each, with what to use instead.
@@ -42,7 +58,26 @@ def requested(option):
         outputs.append("durations")
     if coverage_requested(option):
         outputs.append("coverage")
+    if plugin_compat.benchmark_requested(option):
+        outputs.append("benchmark")
+    if plugin_compat.seed_requested(option):
+        outputs.append("seed")
     return outputs
+
+
+def session_paths(option):
+    """{output: absolute path} of the session files that the options name."""
+    paths = {}
+    if getattr(option, "xmlpath", None):
+        # As pytest's junitxml resolves it.
+        paths["junitxml"] = os.path.abspath(os.path.expanduser(os.path.expandvars(option.xmlpath)))
+    if getattr(option, "report_log", None):
+        paths["report-log"] = os.path.abspath(option.report_log)
+    if coverage_requested(option):
+        paths["coverage"] = plugin_compat.coverage_data_file(option)
+    if plugin_compat.benchmark_json_path(option):
+        paths["benchmark-json"] = plugin_compat.benchmark_json_path(option)
+    return paths
 
 
 def coverage_requested(option):
@@ -68,6 +103,7 @@ def silence(option):
     option.xmlpath = None
     if hasattr(option, "report_log"):
         option.report_log = None
+    plugin_compat.silence_benchmark(option)
 
 
 def silence_coverage(namespace):
@@ -106,10 +142,7 @@ class CoveragePart:
     def started(self, pluginmanager):
         if not self.active:
             return
-        if self.saved is None:
-            os.environ.pop("COVERAGE_FILE", None)
-        else:
-            os.environ["COVERAGE_FILE"] = self.saved
+        plugin_compat.restore_environ("COVERAGE_FILE", self.saved)
         plugin = pluginmanager.get_plugin("_cov")
         controller = getattr(plugin, "cov_controller", None)
         if controller is None:
@@ -129,7 +162,11 @@ class EntryParts:
         self.selection = selection
         self.fd = None
         self.config = config
+        self.benchmarks_kept = {}  # pytest-benchmark's measurements kept, by id
+        self.running = None  # planned node ID of the test running (or that ran last)
         self.keep_reports = bool(requested(config.option))
+        if config.option.xmlpath and xml_key is not None:
+            JunitRecords(self, config)
         silence(config.option)
 
     def open(self, journal_path):
@@ -151,22 +188,111 @@ class EntryParts:
         self.close()
 
     def pytest_runtest_logreport(self, report):
-        self.write(report, str(getattr(report, "shards_path", "")))
+        node_id = self.write(report, str(getattr(report, "shards_path", "")))
+        if report.when == "teardown" and node_id is not None:
+            # The test's benchmarks, measured in its call.
+            for kept in plugin_compat.new_benchmarks(self.config, self.benchmarks_kept):
+                self.append({"id": node_id, "benchmark": kept})
 
     def pytest_collectreport(self, report):
         if not report.passed:
             self.write(report, str(getattr(report, "shards_path", "")))
 
-    def write(self, report, path):
-        if self.fd is None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item):
+        node_id = item.nodeid
+        if self.selection is not None:
+            node_id = self.selection.planned_id(str(item.path), item.nodeid)
+        self.running = node_id
+
+    def pytest_warning_recorded(self, warning_message, when, nodeid):
+        # pytest records a test's warnings after its last report; the session
+        # step's own configure gives the configuration's warnings again.
+        if self.fd is None or when == "config":
             return
+        node_id = self.running if when == "runtest" else None
+        record = dict(warning_record(warning_message), when=when, nodeid=nodeid)
+        self.append({"id": node_id, "warning": record})
+
+    def write(self, report, path):
+        """Keeps report; returns its planned node ID (None: not kept)."""
+        if self.fd is None:
+            return None
         node_id = report.nodeid
         if self.selection is not None:
             node_id = self.selection.planned_id(path, report.nodeid)
             if node_id is None:
-                return  # a collector of another entry's module
+                return None  # a collector of another entry's module
         data = self.config.hook.pytest_report_to_serializable(config=self.config, report=report)
-        line = json.dumps({"id": node_id, "report": data}, default=str) + "\n"
-        data = line.encode()
+        self.append({"id": node_id, "report": data})
+        return node_id
+
+    def append(self, record):
+        data = (json.dumps(record, default=str) + "\n").encode()
         while data:
             data = data[os.write(self.fd, data) :]
+
+
+class JunitRecords:
+    """Stands in an entry for pytest's LogXML, which writes the user's
+    --junitxml, and which the session step has instead: what
+    record_testsuite_property and record_xml_attribute give it goes into the
+    entry's part, with the running test, to be given to the session step's
+    (session.py)."""
+
+    def __init__(self, parts, config):
+        self.parts = parts
+        self.family = config.getini("junit_family")  # what record_xml_attribute checks
+        config.stash[xml_key] = self
+        # pytest's junitxml unregisters what it finds in the stash.
+        config.pluginmanager.register(self, "pytest-shards-junit-records")
+
+    def add_global_property(self, name, value):
+        self.record("property", name, value)
+
+    def node_reporter(self, nodeid):
+        return self  # its add_attribute: of the running test
+
+    def add_attribute(self, name, value):
+        self.record("attribute", name, value)
+
+    def record(self, kind, name, value):
+        if self.parts.fd is not None:
+            self.parts.append({"id": self.parts.running, "junit": [kind, str(name), str(value)]})
+
+
+def warning_record(message):
+    """A warnings.WarningMessage as JSON: what pytest's warnings summary
+    shows of it (its text, category, place and source line)."""
+    category = message.category
+    line = message.line
+    if line is None:
+        line = linecache.getline(message.filename, message.lineno)
+    return {
+        "message": str(message.message),
+        "category": [category.__module__, category.__qualname__],
+        "filename": message.filename,
+        "lineno": message.lineno,
+        "line": line,
+        "source": message.source is not None,
+    }
+
+
+def warning_message(record):
+    """The warnings.WarningMessage of a warning_record()."""
+    module, name = record["category"]
+    try:
+        category = importlib.import_module(module)
+        for part in name.split("."):
+            category = getattr(category, part)
+    except (ImportError, AttributeError):
+        category = type(name.rsplit(".", 1)[-1], (Warning,), {"__module__": module})
+    return warnings.WarningMessage(
+        record["message"],
+        category,
+        record["filename"],
+        record["lineno"],
+        line=record["line"],
+        # An object (not the entry's) makes pytest print its tracemalloc hint.
+        source=object() if record["source"] else None,
+    )

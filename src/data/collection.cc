@@ -127,6 +127,9 @@ Collection ReadDocument(JsonReader& reader, std::string* format) {
       c.pytest_order = reader.Bool();
     } else if (key == "session") {
       c.session_outputs = Strings(reader);
+    } else if (key == "session_paths") {
+      reader.BeginObject();
+      for (std::string name; reader.NextKey(&name);) c.session_paths[name] = reader.String();
     } else if (key == "seconds") {
       c.seconds = reader.Number();
     } else if (key == "items") {
@@ -260,6 +263,7 @@ json CollectionToJson(const Collection& c) {
           {"xdist", c.xdist},
           {"pytest_order", c.pytest_order},
           {"session", c.session_outputs},
+          {"session_paths", c.session_paths},
           {"seconds", c.seconds},
           {"items", items},
           {"errors", errors},

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -79,6 +80,10 @@ struct Collection {
   // session ("junitxml", "coverage", "report-log", "durations"): written by
   // the session step (session.h) from every entry that ran.
   std::vector<std::string> session_outputs;
+  // Where those outputs go, as absolute paths ({"junitxml": "/b/j.xml",
+  // "coverage": "/w/.coverage"}): two suites of a build tree must not
+  // share one (cmake/PytestShards.cmake says so at configure).
+  std::map<std::string, std::string> session_paths;
   std::vector<Item> items;  // in collection order
   std::vector<CollectionError> errors;
   std::vector<std::string> files;  // files whose change makes the collection stale

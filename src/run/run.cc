@@ -17,6 +17,7 @@
 #include "data/journal.h"
 #include "data/outcome.h"
 #include "data/runs.h"
+#include "plan/seed.h"
 #include "platform/file_lock.h"
 #include "platform/platform.h"
 #include "platform/process_memory.h"
@@ -206,6 +207,7 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
     argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
   }
   argv.push_back("--shards-journal=" + journal.string());
+  for (std::string& arg : SeedArgs(plan)) argv.push_back(std::move(arg));
   if (!plan.session_outputs.empty())
     argv.push_back("--shards-session-dir=" +
                    RunSessionDir(settings.suite_dir, plan.run_id).string());

@@ -4,6 +4,7 @@
 
 #include "data/environment.h"
 #include "data/runs.h"
+#include "plan/seed.h"
 #include "platform/subprocess.h"
 #include "run/supervisor.h"
 #include "session/session_merge.h"
@@ -111,6 +112,7 @@ std::vector<std::string> SessionArgv(const PlanFile& plan, const fs::path& sessi
     for (const char* arg : {"-n", "0", "--dist", "no"}) argv.push_back(arg);
   }
   argv.push_back("--shards-serial-marker=" + settings.serial_marker);
+  for (std::string& arg : SeedArgs(plan)) argv.push_back(std::move(arg));
   argv.push_back("--shards-session=" + session_dir.string());
   return argv;
 }

@@ -25,9 +25,15 @@ and, in shard granularity,
    session directory (`report --session-parts`), and `pytest-shards session
    --parts` on them writes coverage and JUnit equal to one plain pytest run
    and judges the threshold once, on the total.
+8. two suites of one build tree with one --junitxml: one line at configure;
+9. a per-session seed option (a stand-in for pytest-randomly, which Debian
+   does not package): every entry of a run uses one seed, which the session
+   step prints, and the next run another.
 """
 import json
 import os
+import random
+import re
 import shutil
 import xml.etree.ElementTree as ET
 
@@ -91,12 +97,13 @@ class Project:
         self.build = self.root / "build"
         self.junit = self.root / "junit.xml"
 
-    def configure(self, granularity, pytest_args=(), run_args=(), check_=True):
+    def configure(self, granularity, pytest_args=(), run_args=(), check_=True, other_args=()):
         argv = ["--pyargs", *PACKAGES, *pytest_args]
         return configure(self.args, PROJECT, self.build, self.prefix,
                          f"-DSESSION_WORKDIR={self.cwd}", f"-DSESSION_GRANULARITY={granularity}",
                          "-DSESSION_ARGS=" + ";".join(argv),
-                         "-DSESSION_RUN_ARGS=" + ";".join(run_args), check=check_)
+                         "-DSESSION_RUN_ARGS=" + ";".join(run_args),
+                         "-DSESSION_OTHER_ARGS=" + ";".join(other_args), check=check_)
 
     def ctest(self, *options, env=None):
         """(names of the failed entries, every entry's output)."""
@@ -135,6 +142,23 @@ def check_granularity(args, prefix, work, granularity, plain):
     check(len([f for f in failed if f != "session/session"]) == len(entry_failures),
           f"{granularity}: the test entries keep their verdicts", output)
     return project
+
+
+def check_one_seed_per_run(args, prefix):
+    project = Project(args, prefix, args.work, "seed")
+    shutil.copyfile(HERE.parent / "randomly_standin.py", project.cwd / "conftest.py")
+    project.configure("file")
+    seeds = []
+    env = dict(os.environ, RANDOMLY_DRAWS=str(project.cwd / "draws"))
+    for _ in range(2):
+        (project.cwd / "draws").unlink(missing_ok=True)
+        _, output = project.ctest(env=env)
+        used = set(re.findall(r"Using --randomly-seed=(\d+)", output))
+        draws = set((project.cwd / "draws").read_text().split())
+        check(len(used) == 1 and draws == {str(random.Random(int(min(used))).random())},
+              "one seed for every entry of the run and its session step", output)
+        seeds.append(used.pop())
+    check(seeds[0] != seeds[1], "the next run has another seed", str(seeds))
 
 
 def main():
@@ -192,6 +216,18 @@ def main():
     errors = cmake_error_lines(done.stdout + done.stderr)
     check(done.returncode != 0 and any("--lf cannot be honoured" in e for e in errors),
           "--lf is refused at configure in one line", done.stdout + done.stderr)
+
+    # 8. Two suites of one build tree, one JUnit file.
+    project = Project(args, prefix, args.work, "two")
+    done = project.configure("shard", [f"--junitxml={project.junit}"], check_=False,
+                             other_args=["--pyargs", "pkg.alpha", f"--junitxml={project.junit}"])
+    errors = cmake_error_lines(done.stdout + done.stderr)
+    check(done.returncode != 0 and len(errors) == 1
+          and f"junitxml file {project.junit} is also written by suite session" in errors[0],
+          "two suites with one --junitxml: one line at configure", done.stdout + done.stderr)
+
+    # 9. One seed per run.
+    check_one_seed_per_run(args, prefix)
 
     check_matrix(args, prefix, plain)
 

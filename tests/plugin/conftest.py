@@ -89,6 +89,48 @@ class Suite:
         return proc, read_journal(journal_file) if journal else []
 
 
+    def entry(self, name, node_ids, *args, **kwargs):
+        """Runs one entry of a suite with session outputs, as the runner
+        does; returns the process."""
+        ids = self.root / "out" / f"ids-{name}.json"
+        ids.parent.mkdir(exist_ok=True)
+        ids.write_text(json.dumps({"node_ids": node_ids, "paths": {}}))
+        return self.pytest(
+            *args,
+            f"--rootdir={self.root}",
+            f"--shards-node-ids={ids}",
+            f"--shards-journal={self.root}/journal/{name}.jsonl",
+            f"--shards-session-dir={self.root}/session",
+            "-p",
+            "no:cacheprovider",
+            **kwargs,
+        )
+
+    def session_step(self, order, *args, entries=(), results=None, **kwargs):
+        """Runs the session step on the entries' parts, with the run.json
+        that src/session.cc would write; returns the process."""
+        run = {
+            "format": "pytest-shards-session/1",
+            "start": 0,
+            "order": order,
+            "pytest_ids": {},
+            "entries": [{"name": f"s/{e}", "index": int(e), "pids": self.coverage_pids(e)}
+                        for e in entries],
+            "results": results or {},
+        }
+        (self.root / "session").mkdir(exist_ok=True)
+        (self.root / "session/run.json").write_text(json.dumps(run))
+        return self.pytest(
+            f"--shards-session={self.root}/session", *args, "-p", "no:cacheprovider", **kwargs
+        )
+
+
+    def coverage_pids(self, entry):
+        """The pids of the entry's coverage parts (<entry>.<pid>)."""
+        parts = (self.root / "session" / "coverage").glob(f"{entry}.*")
+        return sorted(int(p.name.split(".")[1]) for p in parts)
+
+
 def read_journal(path):
     if not path.exists():
         return []

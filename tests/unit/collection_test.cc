@@ -21,6 +21,7 @@ json PluginOutput() {
     "format": "pytest-shards-collection/1", "rootdir": "/src", "python": "/usr/bin/python3",
     "pytest_version": "7.2.1", "xdist": true, "pytest_order": true, "seconds": 0.5,
     "session": ["junitxml", "coverage"],
+    "session_paths": {"junitxml": "/b/j.xml", "coverage": "/src/.coverage"},
     "items": [
       {"nodeid": "tests/test_a.py::test_x[a;b]", "file": "tests/test_a.py",
        "path": "/src/tests/test_a.py", "line": 12, "cls": null,
@@ -41,6 +42,8 @@ TEST(Collection, ParsesWhatThePluginWrites) {
   EXPECT_TRUE(c.xdist);
   EXPECT_TRUE(c.pytest_order);
   EXPECT_EQ(c.session_outputs, (std::vector<std::string>{"junitxml", "coverage"}));
+  EXPECT_EQ(c.session_paths, (std::map<std::string, std::string>{{"coverage", "/src/.coverage"},
+                                                                 {"junitxml", "/b/j.xml"}}));
   ASSERT_EQ(c.items.size(), 2u);
   EXPECT_EQ(c.items[0].node_id, "tests/test_a.py::test_x[a;b]");
   EXPECT_EQ(c.items[0].line, 12);

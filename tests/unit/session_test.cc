@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "plan/seed.h"
+
 namespace pytest_shards {
 namespace {
 
@@ -105,6 +107,16 @@ TEST(SessionArgv, TheSuitesArgumentsThenTheSessionRole) {
   // No per-entry option: nothing is collected nor journaled.
   for (const std::string& arg : argv)
     EXPECT_EQ(arg.rfind("--shards-journal", 0), std::string::npos);
+}
+
+// The run's seed, as every entry of the run gets it (seed.h).
+TEST(SessionArgv, TheRunsSeedWhenTheSuiteHasOne) {
+  PlanFile plan;
+  plan.run_id = "1700000000000000-42";
+  plan.session_outputs = {"seed"};
+  std::vector<std::string> argv = SessionArgv(plan, "/s");
+  std::string seed = "--shards-seed=" + std::to_string(RunSeed(plan.run_id));
+  EXPECT_NE(std::find(argv.begin(), argv.end(), seed), argv.end());
 }
 
 }  // namespace
