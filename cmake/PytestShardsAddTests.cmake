@@ -182,6 +182,7 @@ function(_pytest_shards_plan)
   execute_process(
     COMMAND "${arg_TOOL}" plan --suite-dir "${arg_SUITE_DIR}" ${memory}
       --cores "${cores}" ${resource} --slice "$ENV{PYTEST_SHARDS_SLICE}"
+      --ctest-version "${CMAKE_VERSION}"
     RESULT_VARIABLE result
     OUTPUT_VARIABLE tests OUTPUT_STRIP_TRAILING_WHITESPACE
     ERROR_VARIABLE output

@@ -190,13 +190,18 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
       "entries ask for RESOURCE_GROUPS cores:1 (the parallel preset's cap, see presets/)")(
       "slice", po::value(&plan.slice)->default_value(""),
       "k/n: keep only the k-th of n duration-balanced slices of the entries (CI matrices; "
-      "PYTEST_SHARDS_SLICE); empty: all");
+      "PYTEST_SHARDS_SLICE); empty: all")(
+      "ctest-version", po::value(&plan.ctest_version)->default_value(""),
+      "CMAKE_VERSION of the ctest that includes the entries (DEF_SOURCE_LINE only where its "
+      "--show-only lists it); empty: unknown");
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards plan --suite-dir DIR [--cores N]", &vm))
     return 0;
   plan.tool = ExecutablePath(argv0);
   if (!vm.count("cores")) plan.cores = DetectCores();
   plan.environment = EnvironmentMap(CurrentEnvironment());
+  // `plan` runs in ctest's execute_process: its parent is that ctest.
+  plan.ctest_argv = ProcessArguments(ParentProcessId());
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
   std::cout
@@ -210,10 +215,14 @@ int RunCommand(const std::vector<std::string>& args) {
   options.add_options()("help,h", "show this help")(
       "plan", po::value<std::string>()->required(),
       "the plan of this ctest run (<suite dir>/runs/<run id>/plan.json)")(
-      "entry", po::value<int>()->required(), "index of the CTest entry to run");
+      "entry", po::value<int>()->required(), "index of the CTest entry to run")(
+      "cold", po::bool_switch(),
+      "start pytest itself, not from the warm interpreter (this ctest runs few entries)");
   po::variables_map vm;
-  if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N", &vm)) return 0;
-  return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), std::cout);
+  if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N [--cold]", &vm))
+    return 0;
+  return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), std::cout,
+                  vm["cold"].as<bool>());
 }
 
 int SessionCommand(const std::vector<std::string>& args) {

@@ -33,9 +33,7 @@ class Selection:
         if config.getoption("shards_imports") == "own":
             # pytest_configure is the first hook that sees config.args (set
             # by Config.parse); Session.perform_collect reads it afterwards.
-            config.args = [
-                p for p in dict.fromkeys(self.module_paths.values()) if os.path.exists(p)
-            ]
+            config.args = own_args(self.module_paths, self.requested)
             config.option.pyargs = False
         # A module that stopped importing must not stop the rest of the
         # shard: its IDs are journaled as errors, the others still run.
@@ -65,6 +63,21 @@ class Selection:
             items[:] = keep
         collected = {item.nodeid for item in keep}
         self.not_collected = [i for i in self.requested if i not in collected]
+
+
+def own_args(module_paths, requested):
+    """What pytest collects under --shards-imports=own: the shard's modules,
+    or the one node ID itself (`pytest <file>::<test>`, an IDE's click), so
+    that pytest builds that item alone, not every item of its module."""
+    paths = [p for p in dict.fromkeys(module_paths.values()) if os.path.exists(p)]
+    if len(requested) != 1 or len(paths) != 1:
+        return paths
+    test = test_part(requested[0])
+    # pytest splits its arguments at "::": a parameter ID holding one would
+    # name another node.
+    if not test or "::" in test.partition("[")[2]:
+        return paths
+    return [f"{paths[0]}::{test}"]
 
 
 def read_node_ids(path):

@@ -110,19 +110,30 @@ std::string ResourceGroup(const std::string& entry, const EmitOptions& options) 
   return group;
 }
 
-std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& options) {
+// A user's FIXTURES_SETUP or FIXTURES_CLEANUP on the entries makes ctest add
+// them to a selection that does not name them: each needs its properties.
+bool EntriesAreFixtures(const EmitOptions& options) {
+  for (const auto& [key, value] : options.properties)
+    if (key == "FIXTURES_SETUP" || key == "FIXTURES_CLEANUP") return true;
+  return false;
+}
+
+// `selected`: this ctest may run or list the entry; `cold`: it starts cold.
+std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& options, bool selected,
+                      bool cold) {
   CheckName(entry.name);
   std::string builtin = options.cores_resource ? "_" : "";
   std::string out = builtin + "add_test(" + BracketArgument(entry.name) + " " +
                     BracketArgument(options.tool) + " run --plan " +
                     BracketArgument(options.plan_file) + " --entry " + std::to_string(index) +
-                    ")\n";
+                    (cold ? " --cold" : "") + ")\n";
+  if (!selected) return out;
   std::vector<std::string> labels = {"pytest", options.suite};
   labels.insert(labels.end(), options.labels.begin(), options.labels.end());
   labels.insert(labels.end(), entry.labels.begin(), entry.labels.end());
   Properties p;
   p.Add("LABELS", CMakeList(labels));
-  if (!options.workdir.empty()) p.Add("WORKING_DIRECTORY", options.workdir);
+  // No WORKING_DIRECTORY: the runner starts pytest in it, whatever its own.
   if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
   p.Add("COST", Number(entry.cost));
   if (!entry.locks.empty()) p.Add("RESOURCE_LOCK", CMakeList(entry.locks));
@@ -132,7 +143,9 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
   std::vector<std::string> fixtures = options.fixtures_required;
   if (options.session) fixtures.push_back(SessionEntryName(options.suite));
   if (!fixtures.empty()) p.Add("FIXTURES_REQUIRED", CMakeList(fixtures));
-  if (!entry.source_line.empty()) p.Add("DEF_SOURCE_LINE", entry.source_line);
+  bool lists = options.ctest.listing() || !options.ctest.known();
+  if (!entry.source_line.empty() && lists && options.source_lines)
+    p.Add("DEF_SOURCE_LINE", entry.source_line);
   // Last, so that a user's PROPERTIES wins over the defaults above.
   for (const auto& [key, value] : options.properties) p.Add(key, value);
   return out + SetProperties(entry.name, p, builtin);
@@ -208,7 +221,14 @@ long EntryMemoryMib(const std::string& entry, const EmitOptions& options) {
 
 std::string EmitTests(const Plan& plan, const EmitOptions& options) {
   std::string out = kHeader;
-  for (size_t i = 0; i < plan.entries.size(); ++i) out += EmitEntry(plan.entries[i], i, options);
+  std::vector<bool> selected;
+  bool all = !options.ctest.selects() || EntriesAreFixtures(options);
+  for (const Entry& entry : plan.entries)
+    selected.push_back(all || options.ctest.MayRun(entry.name));
+  long count = std::count(selected.begin(), selected.end(), true);
+  bool cold = !all && !options.ctest.listing() && count <= std::max(1, options.cores);
+  for (size_t i = 0; i < plan.entries.size(); ++i)
+    out += EmitEntry(plan.entries[i], i, options, selected[i], cold && selected[i]);
   if (options.session) out += EmitSessionEntry(options);
   return out + kFooter;
 }

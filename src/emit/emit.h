@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "emit/ctest_invocation.h"
 #include "plan/plan_file.h"
 
 namespace pytest_shards {
@@ -56,6 +57,18 @@ struct EmitOptions {
   // every other entry, so that ctest runs it once after them, also when it
   // runs only some of them (-R, -L, --rerun-failed).
   bool session = false;
+  // What the ctest that includes the file does (ctest_invocation.h). Every
+  // property of an entry costs CTest a look-up among all entries, so an
+  // entry it neither runs nor lists gets its add_test() alone (which keeps
+  // every entry's number, as --rerun-failed reads them), DEF_SOURCE_LINE is
+  // set only for a listing, and a run of at most `cores` entries starts
+  // them cold (`run --cold`): the warm interpreter would import the whole
+  // suite, each cold entry imports its own modules, in parallel.
+  CtestInvocation ctest;
+  int cores = 1;
+  // Whether the ctest shows DEF_SOURCE_LINE to anyone (its --show-only
+  // lists custom properties since CMake 3.30): before, it is left out.
+  bool source_lines = true;
 };
 
 // "<suite>/session": the session step's CTest entry, and its fixture.

@@ -24,6 +24,14 @@ namespace {
 // yet: its plan stays even when another ctest plans meanwhile.
 constexpr std::chrono::hours kRecentRun{1};
 
+// CTest lists a test's custom properties (DEF_SOURCE_LINE) in its
+// --show-only=json-v1 since 3.30; before, no IDE sees them. Unknown: yes.
+bool ListsCustomProperties(const std::string& version) {
+  int major = 0, minor = 0;
+  if (std::sscanf(version.c_str(), "%d.%d", &major, &minor) != 2) return true;
+  return major > 3 || (major == 3 && minor >= 30);
+}
+
 EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
                            const std::string& run_id, const Durations& durations, bool session) {
   EmitOptions emit;
@@ -39,6 +47,9 @@ EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
   emit.memory_budget_mib = options.memory_budget_mib;
   if (options.memory_budget_mib > 0) emit.peak_rss_kb = durations.peak_rss_kb;
   emit.session = session;
+  emit.ctest = CtestInvocation::FromArguments(options.ctest_argv);
+  emit.cores = options.cores;
+  emit.source_lines = ListsCustomProperties(options.ctest_version);
   return emit;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "plan/ci_slice.h"
 
@@ -26,6 +27,10 @@ struct CtestStartOptions {
   // ctest's environment: without `slice`, the CI system's variables choose
   // the slice (ci_slice.h).
   Environment environment;
+  // CMAKE_VERSION of the ctest (its include script passes it), or empty.
+  std::string ctest_version;
+  // The ctest's command line (ctest_invocation.h), or empty: unknown.
+  std::vector<std::string> ctest_argv;
 };
 
 // Plans a new run of the suite in `suite_dir` (see runs.h): writes its

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <system_error>
 
@@ -25,6 +26,14 @@ int CurrentProcessId() { return static_cast<int>(::getpid()); }
 int ParentProcessId() { return static_cast<int>(::getppid()); }
 
 bool ProcessExists(int pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+std::vector<std::string> ProcessArguments(int pid) {
+  // Linux: NUL-terminated arguments. Elsewhere the file is missing: none.
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  std::vector<std::string> argv;
+  for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+  return argv;
+}
 
 fs::path ExecutablePath(const char* argv0) {
   std::error_code ec;

@@ -7,7 +7,9 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace pytest_shards {
 
@@ -24,6 +26,9 @@ int CurrentProcessId();
 int ParentProcessId();
 // Whether process `pid` exists (it may belong to another user).
 bool ProcessExists(int pid);
+// The command line of process `pid` (Linux: /proc/<pid>/cmdline), argv[0]
+// first, or none when the system cannot say.
+std::vector<std::string> ProcessArguments(int pid);
 
 // This program's own file (for the commands it writes into CTest files);
 // `argv0` made absolute when the system cannot say.

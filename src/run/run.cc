@@ -112,8 +112,22 @@ SpawnOptions PytestCommand(std::vector<std::string> argv, const ShardLease& leas
 }
 
 // Runs entry `index` of the plan in `plan_file` (read has the entry).
-int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std::ostream& out) {
-  const PlanFile& plan = read.file;
+// Whether `run --cold` makes this entry a click (emit.h): the warm
+// interpreter, which WARM AUTO would use, imports the whole suite; the click
+// runs as `pytest <file>::<test>` does instead, on its own modules. Not when
+// session outputs (coverage) are measured: they stay the whole suite's.
+bool RunsAsAClick(const PlanFile& plan, const Entry& entry, bool few) {
+  std::vector<std::string> env = CurrentEnvironment();
+  return few && plan.session_outputs.empty() &&
+         UseWarm(plan.settings, entry, env, true) == WarmUse::kNever &&
+         UseWarm(plan.settings, entry, env) != WarmUse::kNever;
+}
+
+int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std::ostream& out,
+               bool few) {
+  PlanFile plan = read.file;
+  bool click = RunsAsAClick(plan, *read.entry, few);
+  if (click) plan.settings.imports = Imports::kOwn;
   const Settings& settings = plan.settings;
   const Entry& entry = *read.entry;
   int count = static_cast<int>(read.count);
@@ -121,7 +135,7 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
   // GRANULARITY file and test: pytest forked from the run's warm interpreter.
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
-  WarmUse use = UseWarm(settings, entry, CurrentEnvironment());
+  WarmUse use = click ? WarmUse::kNever : UseWarm(settings, entry, CurrentEnvironment());
   // Coverage would miss what the warm interpreter ran before the fork (the
   // suite's import-time lines): entries that measure it start cold.
   if (MeasuresCoverage(plan)) use = WarmUse::kNever;
@@ -224,7 +238,7 @@ std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>
   return json{{"node_ids", ids}, {"paths", paths}}.dump();
 }
 
-int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
+int RunEntry(const fs::path& plan_file, int index, std::ostream& out, bool cold) {
   const char* fix = "re-run ctest, which plans again, or cmake";
   // A negative index reads entry 0, for the count in the message below.
   PlanEntry plan = ReadPlanEntry(plan_file, static_cast<size_t>(std::max(index, 0)), fix);
@@ -243,7 +257,7 @@ int RunEntry(const fs::path& plan_file, int index, std::ostream& out) {
                 " (it has " + std::to_string(count) +
                 " entries); re-run ctest so that the test list and the plan agree");
   }
-  return RunEntryOf(plan, plan_file, index, out);
+  return RunEntryOf(plan, plan_file, index, out, cold);
 }
 
 }  // namespace pytest_shards

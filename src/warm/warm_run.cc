@@ -60,12 +60,14 @@ std::string NameOf(const std::string& assignment) {
 
 }  // namespace
 
-WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env) {
+WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env,
+                bool few) {
   if (entry.collection_errors || settings.imports == Imports::kOwn) return WarmUse::kNever;
   if (std::optional<bool> forced = Forced(env, "PYTEST_SHARDS_WARM"))
     return *forced ? WarmUse::kAlways : WarmUse::kNever;
   if (settings.warm != Warm::kAuto)
     return settings.warm == Warm::kOn ? WarmUse::kAlways : WarmUse::kNever;
+  if (few) return WarmUse::kNever;
   // A shard's one start-up costs about what forking saves (measured on the
   // demo suite), but each restart after a crash is one more start-up.
   return settings.granularity == Granularity::kShard ? WarmUse::kRestarts : WarmUse::kAlways;

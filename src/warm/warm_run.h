@@ -21,6 +21,7 @@ namespace pytest_shards {
 // Which of an entry's pytest runs fork from the run's warm interpreter.
 enum class WarmUse {
   kNever,     // WARM off, PYTEST_SHARDS_WARM=0, the collection-errors entry,
+              // a ctest that runs few entries under WARM auto,
               // IMPORTS own (the server imports the whole suite, which is
               // what that option opts out of)
   kRestarts,  // shard entries under WARM auto: the first run starts cold;
@@ -28,7 +29,10 @@ enum class WarmUse {
   kAlways,    // GRANULARITY file and test under WARM auto, WARM on, or
               // PYTEST_SHARDS_WARM=1 in `env` (for every entry not kNever)
 };
-WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env);
+// `few`: the ctest runs only a few entries (`run --cold`, see emit.h); under
+// WARM auto they start cold, since the warm interpreter imports the suite.
+WarmUse UseWarm(const Settings& settings, const Entry& entry, const std::vector<std::string>& env,
+                bool few = false);
 
 // Whether the ctest that planned the run (`planned`, 0: unknown) has ended
 // and is not the runner's `parent`: the runner started as ctest was killed

@@ -380,6 +380,24 @@ def test_shard_runs_exactly_the_requested_ids_in_collection_order(suite, imports
     assert "7 passed, 6 deselected" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    "node_id",
+    ["tests/test_b.py::TestB::test_four", "tests/test_a.py::test_odd[]==]]",
+     "tests/test_a.py::test_odd[日本]"],
+)
+def test_one_node_id_of_own_imports_is_collected_as_pytest_file_test_is(suite, node_id):
+    # An IDE's click: pytest builds the one item, not its module's others.
+    write_run_suite(suite)
+    proc, records = suite.run_ids([node_id], "tests", "--shards-imports=own")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [r["nodeid"] for r in records if r["event"] == "start"] == [node_id]
+    assert "1 passed" in proc.stdout and "deselected" not in proc.stdout, proc.stdout
+    # Two node IDs: their modules are collected, the rest deselected.
+    proc, _ = suite.run_ids([node_id, "tests/test_a.py::test_one"], "tests",
+                            "--shards-imports=own")
+    assert "2 passed" in proc.stdout and "deselected" in proc.stdout, proc.stdout
+
+
 def test_deselected_items_go_through_pytest_deselected(suite):
     write_run_suite(suite)
     suite.write(

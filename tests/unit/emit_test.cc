@@ -339,7 +339,9 @@ TEST(EmitTests, CTestReadsBackEveryHostileValue) {
         "pytest", CTestSees(h.options.suite), "user;label", "l_1_", "\xc3\xa9t\xc3\xa9",
         "serial", CTestSees(e.labels[1])};
     EXPECT_EQ(AsSet(props.at("LABELS")), labels);
-    EXPECT_EQ(props.at("WORKING_DIRECTORY"), h.options.workdir);
+    // The runner starts pytest in the working directory; ctest starts the
+    // runner where it starts any test without WORKING_DIRECTORY.
+    EXPECT_EQ(props.at("WORKING_DIRECTORY"), dir.path().string());
     EXPECT_EQ(props.at("TIMEOUT"), 12.5);
     EXPECT_FLOAT_EQ(props.at("COST").get<float>(), static_cast<float>(e.cost));
     EXPECT_EQ(AsSet(props.at("FIXTURES_REQUIRED")), (std::set<std::string>{"db;fixture", "net"}));
@@ -384,7 +386,7 @@ TEST(EmitTests, CMakeReadsBackNamesAndSourceLinesByteForByte) {
     std::map<std::string, std::string> props;
     for (size_t k = 2; k + 1 < set.args.size(); k += 2) props[set.args[k]] = set.args[k + 1];
     EXPECT_EQ(props.at("DEF_SOURCE_LINE"), e.source_line);
-    EXPECT_EQ(props.at("WORKING_DIRECTORY"), h.options.workdir);
+    EXPECT_EQ(props.count("WORKING_DIRECTORY"), 0u);
   }
   EXPECT_FALSE(fs::exists(dir.path() / "pwned"));
 }
@@ -708,6 +710,128 @@ TEST(EmitTests, RandomBytesRoundTripThroughCMake) {
     ASSERT_NE(at, set.args.end());
     ASSERT_NE(at + 1, set.args.end());
     EXPECT_EQ(*(at + 1), plan.entries[i].source_line) << "entry " << i;
+  }
+}
+
+// Entries a, b, c of suite s, each with a source line.
+Plan ThreeEntries() {
+  Plan plan;
+  for (const char* name : {"s/a.py::t[1]", "s/a.py::t[10]", "s/b.py::u"}) {
+    Entry e;
+    e.name = name;
+    e.node_ids = {e.name.substr(2)};
+    e.cost = 1;
+    e.source_line = "/src/" + e.name.substr(2, 4) + ":3";
+    plan.entries.push_back(e);
+  }
+  return plan;
+}
+
+EmitOptions OptionsFor(const fs::path& dir, const std::vector<std::string>& ctest_argv) {
+  EmitOptions options;
+  options.tool = (dir / "pytest-shards").string();
+  MakeExecutable(options.tool);
+  options.plan_file = "/p/plan.json";
+  options.suite = "s";
+  options.cores = 2;
+  options.ctest = CtestInvocation::FromArguments(ctest_argv);
+  return options;
+}
+
+TEST(EmitTests, AClickSetsPropertiesOfTheClickedEntryAloneAndStartsItCold) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-R", "^s/a\\.py::t\\[1\\]$"});
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  // Every entry is still added, in order: ctest numbers them so.
+  ASSERT_EQ(tests.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) EXPECT_EQ(tests[i].at("name"), plan.entries[i].name);
+  auto clicked = Properties(tests[0]);
+  EXPECT_EQ(AsSet(clicked.at("LABELS")), (std::set<std::string>{"pytest", "s"}));
+  EXPECT_EQ(clicked.at("COST"), 1);
+  // A run, not a listing: nobody reads DEF_SOURCE_LINE.
+  EXPECT_EQ(clicked.count("DEF_SOURCE_LINE"), 0u);
+  EXPECT_EQ(tests[0].at("command").back(), "--cold");
+  for (size_t i = 1; i < 3; ++i) {
+    SCOPED_TRACE(plan.entries[i].name);
+    EXPECT_EQ(Properties(tests[i]).count("LABELS"), 0u);
+    EXPECT_EQ(tests[i].at("command").back(), std::to_string(i));
+  }
+}
+
+TEST(EmitTests, MoreEntriesThanCoresStartWarm) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-R", "s/"});
+  options.cores = 2;
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), 3u);
+  for (const json& test : tests) {
+    EXPECT_NE(test.at("command").back(), "--cold");
+    EXPECT_EQ(Properties(test).count("LABELS"), 1u);
+  }
+  options.cores = 3;
+  tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  for (const json& test : tests) EXPECT_EQ(test.at("command").back(), "--cold");
+}
+
+TEST(EmitTests, AListingHasSourceLinesAndStartsNothingCold) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  for (const auto& argv : std::vector<std::vector<std::string>>{
+           {"ctest", "--show-only=json-v1"}, {"ctest", "-N", "-R", "^s/b\\.py::u$"}, {}}) {
+    SCOPED_TRACE(argv.empty() ? "unknown" : argv.back());
+    EmitOptions options = OptionsFor(dir.path(), argv);
+    std::vector<Call> calls = EvaluateWithCMake(dir.path(), EmitTests(plan, options));
+    bool only_b = argv.size() == 4;
+    ASSERT_EQ(calls.size(), only_b ? 4u : 6u);
+    for (const Call& call : calls) {
+      if (call.command == "add_test") {
+        EXPECT_NE(call.args.back(), "--cold");
+      } else {
+        EXPECT_NE(std::find(call.args.begin(), call.args.end(), "DEF_SOURCE_LINE"),
+                  call.args.end());
+      }
+    }
+    if (only_b) {
+      EXPECT_EQ(calls.back().args.at(0), "s/b.py::u");
+    }
+  }
+}
+
+TEST(EmitTests, NoSourceLinesForACtestThatShowsNone) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-N"});
+  options.source_lines = false;
+  for (const Call& call : EvaluateWithCMake(dir.path(), EmitTests(plan, options)))
+    EXPECT_EQ(std::find(call.args.begin(), call.args.end(), "DEF_SOURCE_LINE"), call.args.end());
+}
+
+TEST(EmitTests, ARunWithoutSelectionSetsEveryEntrysPropertiesButNoSourceLine) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-j", "2", "--output-on-failure"});
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), 3u);
+  for (const json& test : tests) {
+    auto props = Properties(test);
+    EXPECT_EQ(props.count("LABELS"), 1u);
+    EXPECT_EQ(props.count("DEF_SOURCE_LINE"), 0u);
+    EXPECT_NE(test.at("command").back(), "--cold");
+  }
+}
+
+TEST(EmitTests, EntriesThatAreFixturesKeepTheirPropertiesUnderASelection) {
+  // ctest -R other adds the fixture's setup entries, whatever their names.
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-R", "^other$"});
+  options.properties = {{"FIXTURES_SETUP", "db"}};
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  for (const json& test : tests) {
+    EXPECT_EQ(Properties(test).count("FIXTURES_SETUP"), 1u);
+    EXPECT_NE(test.at("command").back(), "--cold");
   }
 }
 

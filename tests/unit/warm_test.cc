@@ -66,6 +66,18 @@ TEST(UseWarmTest, FileAndTestEntriesByDefaultShardsForRestartsNeverUnderImportsO
   EXPECT_EQ(UseWarm(settings, entry, {}), WarmUse::kNever);
 }
 
+TEST(UseWarmTest, AFewEntriesStartColdUnderWarmAutoOnly) {
+  // `run --cold`: the warm interpreter would import the whole suite for them.
+  Settings settings;
+  Entry entry;
+  settings.granularity = Granularity::kTest;
+  EXPECT_EQ(UseWarm(settings, entry, {}, /*few=*/true), WarmUse::kNever);
+  EXPECT_EQ(UseWarm(settings, entry, {}, /*few=*/false), WarmUse::kAlways);
+  EXPECT_EQ(UseWarm(settings, entry, {"PYTEST_SHARDS_WARM=1"}, true), WarmUse::kAlways);
+  settings.warm = Warm::kOn;
+  EXPECT_EQ(UseWarm(settings, entry, {}, true), WarmUse::kAlways);
+}
+
 TEST(CtestOfRunGoneTest, OnlyWhenThePlanningCtestEndedAndIsNotTheParent) {
   pid_t ended = fork();  // a process that has ended, and whose pid is free again
   if (ended == 0) _exit(0);

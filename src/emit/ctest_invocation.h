@@ -1,0 +1,46 @@
+// What the ctest that plans a run was asked to do, read from its command
+// line: `pytest-shards plan` runs in ctest's execute_process, so its parent
+// is that ctest. An IDE lists the tests (`ctest -N`, `--show-only`) and runs
+// the one clicked (`ctest -R '^<name>$'`); both pay CTest's reading of every
+// entry's set_tests_properties(), which looks each name up among all tests
+// (quadratic in the entries). Knowing what this ctest does, the emitter
+// (emit.h) leaves out what it will not use.
+#pragma once
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace pytest_shards {
+
+class CtestInvocation {
+ public:
+  // What it does when its command line is unknown: everything may run and
+  // be listed.
+  CtestInvocation() = default;
+  // From ctest's argv (argv[0] included). Any option not known to leave the
+  // selection to -R alone (-U, -I, --rerun-failed, --preset, ...) or
+  // appearing twice makes the selection unknown: every entry may run.
+  static CtestInvocation FromArguments(const std::vector<std::string>& argv);
+
+  // -N or --show-only: nothing runs, the entries are listed.
+  bool listing() const { return listing_; }
+  // Whether the command line was read and understood.
+  bool known() const { return known_; }
+  // False only when this ctest surely does not run the entry `name`: its
+  // -R does not match it, read as CTest reads it. A pattern whose meaning
+  // could differ here (\d, {m,n}, [:alpha:], ...) matches every name.
+  bool MayRun(const std::string& name) const;
+  // Whether -R decided anything (MayRun is not always true).
+  bool selects() const { return regex_.has_value() || literals_.has_value(); }
+
+ private:
+  bool known_ = false;
+  bool listing_ = false;
+  // -R as whole names (^a$, ^(a|b)$), compared exactly, or as a regex.
+  std::optional<std::vector<std::string>> literals_;
+  std::optional<std::regex> regex_;
+};
+
+}  // namespace pytest_shards
