@@ -96,6 +96,11 @@ FORMAT = "pytest-shards-warm/1"
 REQUEST_SECONDS = 10  # a client sends its request at once after connecting
 FINISH_SECONDS = 30  # for an idle worker to tear its session down when the server stops
 UNSUPPORTED = 3  # the starter's exit status: this platform or suite cannot fork
+# Threads a forked child does not miss, by their target's (module, qualified
+# name): they serve only other processes of an xdist run. pytest-rerunfailures
+# (with xdist installed) starts its status server for xdist workers in
+# pytest_configure; in pytest's own process its database is a plain dict.
+THREADS_FOR_OTHER_PROCESSES = {("pytest_rerunfailures", "ServerStatusDB.run_server")}
 
 
 # --- helpers -----------------------------------------------------------------
@@ -107,6 +112,15 @@ def unsupported_reason():
     if not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PEERCRED"):
         return "unix sockets with peer credentials (SO_PEERCRED) are missing"
     return None
+
+
+def missed_by_a_fork(thread):
+    """Whether a forked child would lack something `thread` does for it."""
+    if thread is threading.main_thread():
+        return False
+    target = getattr(thread, "_target", None)  # None once a thread has ended
+    name = (getattr(target, "__module__", None), getattr(target, "__qualname__", None))
+    return name not in THREADS_FOR_OTHER_PROCESSES
 
 
 def private_dir(path):
@@ -577,7 +591,7 @@ class WarmPlugin:
         # An exception here would be pytest's internal error: the starter
         # learns why through its pipe instead.
         extra = [str(session.config.inipath)] if session.config.inipath else []
-        threads = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+        threads = [t.name for t in threading.enumerate() if missed_by_a_fork(t)]
         if threads:
             self.tell_starter(
                 UNSUPPORTED,

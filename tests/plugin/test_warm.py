@@ -399,6 +399,28 @@ def test_threads_started_at_import_time_make_it_unavailable(suite, tmp_path):
     assert "WARM OFF" in started.starter.stderr
 
 
+def test_the_status_server_of_pytest_rerunfailures_is_no_obstacle(suite, tmp_path):
+    # pytest-rerunfailures (with xdist installed) starts this thread in
+    # pytest_configure of every pytest, to serve xdist workers: a forked child
+    # needs none of it, and Debian's package loads it into every suite.
+    suite.write("pytest_rerunfailures.py", "import threading\n"
+                "class ServerStatusDB:\n"
+                "    def __init__(self):\n"
+                "        threading.Thread(target=self.run_server, daemon=True).start()\n"
+                "    def run_server(self):\n"
+                "        threading.Event().wait()\n")
+    suite.write("conftest.py", "import pytest_rerunfailures\n"
+                "def pytest_configure(config):\n"
+                "    config.failures_db = pytest_rerunfailures.ServerStatusDB()\n")
+    suite.write("tests/test_r.py", "def test_r():\n    pass\n")
+    started = Server(suite, tmp_path, ids=["tests/test_r.py::test_r"])
+    assert started.starter.returncode == 0, started.starter.stderr
+    conn, _, entry = started.run("r", ["tests/test_r.py::test_r"])
+    assert started.finish(conn)["exit_code"] == 0
+    found = results(read_journal(entry / "journal.jsonl"))
+    assert found["tests/test_r.py::test_r"]["outcome"] == "passed"
+
+
 def test_a_directory_others_can_read_is_refused(suite, tmp_path):
     suite.write("tests/test_b.py", SUITE["tests/test_b.py"])
     (tmp_path / "warm").mkdir(mode=0o755)
