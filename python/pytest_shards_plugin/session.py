@@ -30,6 +30,8 @@ import warnings
 
 import pytest
 
+from .pytest_compat import set_session_start
+
 FORMAT = "pytest-shards-session/1"
 RUNNER_OUTCOMES = ("crashed", "timeout", "missing")
 
@@ -51,7 +53,7 @@ class SessionStep:
 
     @pytest.hookimpl(trylast=True)  # after the reporters took their own
     def pytest_sessionstart(self, session):
-        _set_start_times(self.config, self.run.get("start"))
+        set_session_start(self.config, self.run.get("start"))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session):
@@ -161,21 +163,3 @@ def _runner_report(node_id, location, outcome, message, duration):
         when="call",
         duration=duration,
     )
-
-
-def _set_start_times(config, start):
-    """The run began when its first entry did: the terminal's "in 12.3s"
-    and the JUnit file's timestamp and time count from there. (Private
-    attributes of pytest 7.2-8.3; later versions keep their own times.)"""
-    if not start:
-        return
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if isinstance(getattr(reporter, "_sessionstarttime", None), float):
-        reporter._sessionstarttime = start
-    try:
-        from _pytest.junitxml import xml_key
-    except ImportError:
-        return
-    xml = config.stash.get(xml_key, None)
-    if isinstance(getattr(xml, "suite_start_time", None), float):
-        xml.suite_start_time = start
