@@ -11,6 +11,7 @@ no warm interpreter (warm_unsupported()) rather than unproven internals.
 """
 
 import time
+import types
 
 import pytest
 
@@ -81,6 +82,18 @@ def fixture_definitions(session):
     """{fixture name: [FixtureDef]}: each with cached_result, scope (a
     string) and argnames (FixtureManager._arg2fixturedefs, 7.2-9.1)."""
     return session._fixturemanager._arg2fixturedefs
+
+
+def finish_fixture(definition, session):
+    """Tears a set-up fixture down as pytest does when a parametrized one
+    changes its parameter: its finalizers (its own teardown and that of the
+    fixtures that use it), pytest_fixture_post_finalizer, then no cached
+    value (FixtureDef.finish, 7.2-9.1; pytest 9.1 refuses to set up again a
+    fixture whose finalizers did not run). The request stands in for the
+    session's: finish reads only its node and config."""
+    if definition.cached_result is None:
+        return
+    definition.finish(request=types.SimpleNamespace(node=session, config=session.config))
 
 
 # --- the terminal reporter and the JUnit writer ---

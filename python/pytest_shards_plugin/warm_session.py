@@ -74,10 +74,7 @@ class SessionKeeper:
         self.journal = journal
         self.kept_at_start = bool(pytest_compat.setup_state(session).stack)
         pytest_compat.renew_tmp_path_factory(config)
-        definitions = pytest_compat.fixture_definitions(session)
-        for name in CONTEXT_FIXTURES:
-            for definition in definitions.get(name, ()):
-                definition.cached_result = None
+        end_context(session)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -109,6 +106,8 @@ class SessionKeeper:
         finally:
             if not self.may_keep():
                 state.teardown_exact(None)
+            else:
+                end_context(item.session)
 
     def may_keep(self):
         if not self.serves_on or any(
@@ -160,6 +159,15 @@ class SessionKeeper:
             finally:
                 os.close(fd)
         return False
+
+
+def end_context(session):
+    """Tears the entry's context fixtures down, as a shard's session ends
+    with its last test: the next entry sets up its own."""
+    definitions = pytest_compat.fixture_definitions(session)
+    for name in CONTEXT_FIXTURES:
+        for definition in definitions.get(name, ()):
+            pytest_compat.finish_fixture(definition, session)
 
 
 def holds_context(session):
