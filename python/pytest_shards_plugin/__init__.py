@@ -57,6 +57,7 @@ from . import django_db, fixtures, plugin_compat
 from .collection import CollectionWriter
 from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
+from .pytest_compat import parse_known_args
 from .rewrite_cache import RewriteCache
 from .selection import Selection
 from .session import SESSION_COVERAGE, SessionStep
@@ -249,7 +250,7 @@ def _with_run_args(config):
     if not run_args:
         return config.option
     namespace = copy.deepcopy(config.option)
-    return config._parser.parse_known_args(json.loads(run_args), namespace=namespace)
+    return parse_known_args(config, json.loads(run_args), namespace)
 
 
 def _register_markers(config):

@@ -13,6 +13,8 @@ import os
 
 import pytest
 
+from .pytest_compat import rename
+
 
 class Selection:
     """The requested node IDs and how pytest's items map onto them."""
@@ -56,7 +58,7 @@ class Selection:
             # setter.)
             name = self.planned_id(item.path, item.nodeid)
             if name is not None and name != item.nodeid:
-                item._nodeid = name
+                rename(item, name)
             (keep if name is not None else drop).append(item)
         if drop:
             config.hook.pytest_deselected(items=drop)

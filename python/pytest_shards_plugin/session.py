@@ -33,7 +33,8 @@ import warnings
 import pytest
 
 from . import plugin_compat
-from .session_parts import warning_message, xml_key
+from .pytest_compat import junit_key, set_session_start
+from .session_parts import warning_message
 
 FORMAT = "pytest-shards-session/1"
 # The step's plugin_compat.SessionCoverageFile, made before pytest-cov starts.
@@ -58,7 +59,7 @@ class SessionStep:
 
     @pytest.hookimpl(trylast=True)  # after the reporters took their own
     def pytest_sessionstart(self, session):
-        _set_start_times(self.config, self.run.get("start"))
+        set_session_start(self.config, self.run.get("start"))
         self.junit = _JunitInPlace.of(self.config)
 
     @pytest.hookimpl(tryfirst=True)
@@ -139,7 +140,8 @@ class SessionStep:
         """What the entries' tests gave record_testsuite_property and
         record_xml_attribute, to the JUnit writer, before the test's reports
         (which close its test case)."""
-        xml = self.config.stash.get(xml_key, None) if xml_key else None
+        key = junit_key()
+        xml = self.config.stash.get(key, None) if key else None
         if xml is None:
             return
         pytest_id = self.run.get("pytest_ids", {}).get(node_id, node_id)
@@ -236,7 +238,8 @@ class _JunitInPlace:
 
     @classmethod
     def of(cls, config):
-        xml = config.stash.get(xml_key, None) if xml_key else None
+        key = junit_key()
+        xml = config.stash.get(key, None) if key else None
         return cls(xml) if isinstance(getattr(xml, "logfile", None), str) else None
 
     def finish(self, complete):
@@ -261,19 +264,3 @@ def _runner_report(node_id, location, outcome, message, duration):
         when="call",
         duration=duration,
     )
-
-
-def _set_start_times(config, start):
-    """The run began when its first entry did: the terminal's "in 12.3s"
-    and the JUnit file's timestamp and time count from there. (Private
-    attributes of pytest 7.2-8.3; later versions keep their own times.)"""
-    if not start:
-        return
-    reporter = config.pluginmanager.get_plugin("terminalreporter")
-    if isinstance(getattr(reporter, "_sessionstarttime", None), float):
-        reporter._sessionstarttime = start
-    if xml_key is None:
-        return
-    xml = config.stash.get(xml_key, None)
-    if isinstance(getattr(xml, "suite_start_time", None), float):
-        xml.suite_start_time = start

@@ -31,11 +31,9 @@ import warnings
 import pytest
 
 from . import plugin_compat
+from .pytest_compat import junit_key
 
-try:
-    from _pytest.junitxml import xml_key  # where pytest >= 7 keeps its LogXML
-except ImportError:
-    xml_key = None
+xml_key = junit_key()  # where pytest keeps its LogXML
 
 # Options whose meaning spans a whole session and cannot be honoured by
 # sessions of one entry each, with what to use instead.

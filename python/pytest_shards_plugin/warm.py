@@ -67,7 +67,8 @@ The starter (the process ``pytest-shards run`` spawned) exits 0 once the
 server listens; otherwise non-zero with the reason on stderr: 3 when this
 platform or suite cannot fork (no ``os.fork``, no unix sockets with peer
 credentials, threads started at import time, which a forked child would
-lack), 1 when pytest did not reach its test loop.
+lack, a pytest whose internals it does not know: pytest_compat.py), 1 when
+pytest did not reach its test loop.
 """
 
 import argparse
@@ -88,6 +89,7 @@ import traceback
 
 import pytest
 
+from .pytest_compat import warm_unsupported
 from .warm_files import ImportedFiles
 from .warm_frames import recv_frame, send_frame
 from .warm_worker import Worker, plugin_states
@@ -111,7 +113,7 @@ def unsupported_reason():
         return "os.fork is missing"
     if not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PEERCRED"):
         return "unix sockets with peer credentials (SO_PEERCRED) are missing"
-    return None
+    return warm_unsupported()
 
 
 def missed_by_a_fork(thread):
@@ -244,6 +246,7 @@ class Server:
             else:
                 self.selector.register(self.watch_fd, selectors.EVENT_READ, "watch")
         self.log(f"listening on {self.path}")
+        self.last_activity = time.monotonic()  # idle from now: collecting is no idleness
 
     def _on_signal(self, signum, frame):
         if signum != signal.SIGCHLD:

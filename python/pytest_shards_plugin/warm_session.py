@@ -32,9 +32,9 @@ import time
 import traceback
 
 import pytest
-from _pytest.tmpdir import TempPathFactory
 
 from . import journal as journals
+from . import pytest_compat
 from .messages import truncate
 
 # Session-scoped fixtures of the entry's own context: set up again in each
@@ -72,18 +72,9 @@ class SessionKeeper:
         may hold, and its own context fixtures."""
         session, config = self.session, self.session.config
         self.journal = journal
-        self.kept_at_start = bool(session._setupstate.stack)
-        factory = TempPathFactory.from_config(config, _ispytest=True)
-        kept = getattr(config, "_tmp_path_factory", None)
-        if kept is None or not hasattr(kept, "__dict__"):
-            config._tmp_path_factory = factory
-        else:  # the object that tmp_path_factory and tmpdir_factory return
-            vars(kept).clear()
-            vars(kept).update(vars(factory))
-        definitions = session._fixturemanager._arg2fixturedefs
-        for name in CONTEXT_FIXTURES:
-            for definition in definitions.get(name, ()):
-                definition.cached_result = None
+        self.kept_at_start = bool(pytest_compat.setup_state(session).stack)
+        pytest_compat.renew_tmp_path_factory(config)
+        end_context(session)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
@@ -109,12 +100,14 @@ class SessionKeeper:
         output are the item's, as in a shard."""
         if nextitem is not self.keep:
             return
-        state = item.session._setupstate
+        state = pytest_compat.setup_state(item.session)
         try:
             state.teardown_exact(nextitem)
         finally:
             if not self.may_keep():
                 state.teardown_exact(None)
+            else:
+                end_context(item.session)
 
     def may_keep(self):
         if not self.serves_on or any(
@@ -125,7 +118,7 @@ class SessionKeeper:
     @contextlib.contextmanager
     def finishing(self):
         """pytest's sessionfinish tears down what is set up: not a kept session."""
-        stack = self.session._setupstate.stack
+        stack = pytest_compat.setup_state(self.session).stack
         kept = dict(stack) if list(stack) == [self.session] else {}
         if kept:
             stack.clear()
@@ -137,7 +130,7 @@ class SessionKeeper:
     def kept(self):
         """Whether the session is set up, or was never: the worker's next
         entry may be the next tests of one session."""
-        stack = list(self.session._setupstate.stack)
+        stack = list(pytest_compat.setup_state(self.session).stack)
         if stack == [self.session]:
             return True
         return not stack and not self.kept_at_start and not self.session.items
@@ -146,7 +139,7 @@ class SessionKeeper:
         """Tears a kept session down; False on an error. The error is the
         last test's: a "teardown" record in its journal (journal.h) makes it
         an error; the traceback goes to stderr."""
-        state = self.session._setupstate
+        state = pytest_compat.setup_state(self.session)
         if not state.stack:
             return True
         try:
@@ -168,10 +161,19 @@ class SessionKeeper:
         return False
 
 
+def end_context(session):
+    """Tears the entry's context fixtures down, as a shard's session ends
+    with its last test: the next entry sets up its own."""
+    definitions = pytest_compat.fixture_definitions(session)
+    for name in CONTEXT_FIXTURES:
+        for definition in definitions.get(name, ()):
+            pytest_compat.finish_fixture(definition, session)
+
+
 def holds_context(session):
     """Whether a set-up session-scoped fixture uses (also through others) a
     fixture of the entry's own context."""
-    alive = [(name, d) for name, defs in session._fixturemanager._arg2fixturedefs.items()
+    alive = [(name, d) for name, defs in pytest_compat.fixture_definitions(session).items()
              for d in defs if d.cached_result is not None and d.scope == "session"]
     tainted = set(CONTEXT_FIXTURES)
     grown = True

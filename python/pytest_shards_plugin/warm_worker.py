@@ -41,15 +41,15 @@ import threading
 from pathlib import Path
 
 import pytest
-from _pytest import timing
-from _pytest.cacheprovider import Cache
-from _pytest.main import ExitCode
-from _pytest.outcomes import Exit
+from pytest import ExitCode
 
 from . import journal as journals
+from . import pytest_compat
 from .selection import read_node_ids
 from .warm_frames import recv_frame, send_frame
 from .warm_session import SessionKeeper, children_running
+
+Exit = pytest.exit.Exception  # _pytest.outcomes.Exit
 
 # Plugins whose per-session state each entry starts from as the server had it.
 PRISTINE_PLUGINS = ("terminalreporter", "lfplugin", "nfplugin", "stepwiseplugin")
@@ -163,7 +163,7 @@ class Worker:
         try:
             if not self.keeper.end() and status == ExitCode.OK:
                 status = ExitCode.TESTS_FAILED
-            self.config._ensure_unconfigure()
+            pytest_compat.unconfigure(self.config)
         finally:
             atexit._run_exitfuncs()
             sys.stdout.flush()
@@ -181,7 +181,7 @@ class Worker:
         tempfile.tempdir = None  # gettempdir() reads TMPDIR again
         config.option.basetemp = request["--basetemp"]
         self.keeper.start_entry(request["--shards-journal"])
-        config.cache = Cache(Path(request["cache_dir"]), config, _ispytest=True)
+        config.cache = pytest_compat.new_cache(config, Path(request["cache_dir"]))
         for name, state in plugin.pristine.items():
             owner = config.pluginmanager.get_plugin(name)
             vars(owner).clear()
@@ -223,12 +223,7 @@ class Worker:
 
         reporter = config.pluginmanager.getplugin("terminalreporter")
         if reporter is not None:
-            reporter.stats = {}
-            reporter._numcollected = len(items)
-            reporter._progress_nodeids_reported = set()
-            reporter._main_color = reporter._known_types = None
-            reporter._sessionstarttime = timing.time()
-            reporter.currentfspath = None
+            pytest_compat.restart_terminal(reporter, len(items))
             how = f"worker {os.getpid()}, its entry {self.served + 1}"
             reporter.write_line(
                 f"pytest-shards: warm interpreter {plugin.server.pid}, {how}: "
@@ -317,25 +312,6 @@ def _take_streams(config, fds):
     sys.stdout.flush()
     sys.stderr.flush()
     for target, fd in enumerate(fds):
-        for copy in [target, *_copies(config, target)]:
+        for copy in [target, *pytest_compat.saved_stream_fds(config, target)]:
             os.dup2(fd, copy, inheritable=copy <= 2)
         os.close(fd)
-
-
-def _copies(config, target):
-    capman = config.pluginmanager.getplugin("capturemanager")
-    capturing = getattr(capman, "_global_capturing", None)
-    if capturing is not None:
-        capture = (capturing.in_, capturing.out, capturing.err)[target]
-        saved = getattr(capture, "targetfd_save", None)
-        if saved is not None:
-            yield saved
-    if target == 2:
-        try:
-            from _pytest.faulthandler import fault_handler_stderr_key
-        except ImportError:
-            return
-        stream = config.stash.get(fault_handler_stderr_key, None)
-        if stream is not None:
-            stream.flush()
-            yield stream.fileno()

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
+# The inner pytest is the outer one: under a pytest of build-venvs/ (tools/pytest-venvs.sh)
+# the plugin is tested against that pytest.
+PYTHON = sys.executable
 PLUGIN_DIR = Path(__file__).resolve().parents[2] / "python"  # holds the package
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import own_plugins  # noqa: E402
