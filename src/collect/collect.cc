@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <system_error>
@@ -122,6 +123,33 @@ std::string LastLine(const std::string& text) {
   return last;
 }
 
+// The line of pytest's output that names the exception behind a failed
+// collection: an internal error's own (the last of its traceback, below any
+// exception it was raised from), else the first collection error's `E`
+// line, else a bare traceback's last exception. Empty when none is there:
+// pytest's last line ("1165 tests collected") would read like success.
+std::string ExceptionLine(const std::string& output) {
+  static const std::regex exception(R"(([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*))");
+  static const std::regex internal(R"(^INTERNALERROR>\s*)");
+  static const std::regex error_line(R"(^E\s+)");
+  std::string internal_error, first_error, bare;
+  std::istringstream lines(output);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch prefix, found;
+    if (std::regex_search(line, prefix, internal)) {
+      std::string rest = prefix.suffix();
+      if (std::regex_match(rest, found, exception)) internal_error = found[1];
+    } else if (std::regex_search(line, prefix, error_line)) {
+      std::string rest = prefix.suffix();
+      if (first_error.empty() && std::regex_match(rest, found, exception)) first_error = found[1];
+    } else if (std::regex_match(line, found, exception) && line.find(": ") != std::string::npos) {
+      bare = found[1];
+    }
+  }
+  if (!internal_error.empty()) return internal_error;
+  return first_error.empty() ? bare : first_error;
+}
+
 std::string ConsumeLog(const fs::path& log) {
   try {
     return ReadFile(log);
@@ -171,8 +199,9 @@ std::vector<std::string> CollectEnvironment(const Settings& s) {
       if (size_t at = line.find("error: "); at != std::string::npos) last = line.substr(at + 7);
     throw Error("pytest rejected the arguments (" + last + "); fix ARGS of pytest_shard_tests()");
   }
-  throw Error("pytest collection failed with exit status " + std::to_string(status) + " (" + last +
-              "); see " + log.string());
+  std::string cause = ExceptionLine(output);
+  throw Error("pytest collection failed with exit status " + std::to_string(status) + " (" +
+              (cause.empty() ? last : cause) + "); see " + log.string());
 }
 
 }  // namespace

@@ -159,6 +159,22 @@ TEST_F(CollectTest, AConftestImportOfAnUnbuiltDependsTargetSaysBuildFirst) {
   EXPECT_EQ(error.find("fix ARGS"), std::string::npos) << error;
 }
 
+TEST_F(CollectTest, AFailedCollectionQuotesTheExceptionNotPytestsLastLine) {
+  // The cause of a failed collection is a traceback in a long log; pytest's
+  // last line can read like success.
+  Write("tests/conftest.py",
+        "import atexit\n"
+        "atexit.register(lambda: print('1165 tests collected in 3.13s'))\n"
+        "def pytest_collection_modifyitems(config):\n"
+        "    config.getoption('skip_slow')\n");
+  fs::remove(settings_.CollectionFile());
+  std::string error = RefreshError();
+  EXPECT_NE(error.find("(ValueError: no option named 'skip_slow'); see "), std::string::npos)
+      << error;
+  EXPECT_NE(error.find("collect.log"), std::string::npos) << error;
+  EXPECT_EQ(error.find("tests collected"), std::string::npos) << error;
+}
+
 TEST_F(CollectTest, OrderMarksUnderPytestOrderAreRefusedInGranularityTest) {
   Item ordered;
   ordered.node_id = "tests/test_a.py::test_a";
