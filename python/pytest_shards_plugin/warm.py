@@ -33,7 +33,11 @@ module-level code ran once, in the server, with the server's environment,
 which has no per-entry variables (PYTEST_SHARD_*, PYTEST_XDIST_*,
 ENVIRONMENT entries with placeholders); ``pytest_unconfigure`` runs once per
 worker, and what an entry left in a module stays for the worker's next
-entry, as for the next test of a shard. A fresh ``pytest.main`` per child
+entry, as for the next test of a shard. So a worker takes only entries whose
+tests come after those it ran, in collection order, as in one pytest
+process (ctest starts the costliest entries first): a test must not see
+what a later test left in a module (numpy.f2py's test_crackfortran after
+test_f2py2e). A fresh ``pytest.main`` per child
 would avoid that, but costs about 120 ms per entry here against about 40 ms
 (measured on 2 cores: new config, plugin registration, argument parsing,
 fixture parsing, collection), and per-test entries exist to be cheap. Suites
@@ -91,6 +95,7 @@ import pytest
 
 from .pytest_compat import warm_unsupported
 from .warm_files import ImportedFiles
+from .selection import read_node_ids
 from .warm_frames import recv_frame, send_frame
 from .warm_worker import Worker, plugin_states
 
@@ -199,6 +204,8 @@ class Server:
         self.idle = set()  # pids of the workers that wait for an entry
         self.killed = set()  # workers killed (not reaped yet): none is idle again
         self.finishing = {}  # pid -> deadline of a worker asked to end (the server stops)
+        self.positions = {}  # node ID -> its indices in collection order (WarmPlugin's)
+        self.reach = {}  # pid -> the last index in collection order its entries ran
         self.listener = None
         self.socket_inode = None
         self.watch_fd = None
@@ -296,13 +303,7 @@ class Server:
         self.close_listener()
         for pid in list(self.children):
             self.kill(pid, signal.SIGKILL)
-        for pid in list(self.idle):  # they tear their sessions down first
-            self.idle.discard(pid)
-            self.finishing[pid] = time.monotonic() + FINISH_SECONDS
-            try:
-                send_frame(self.channels[pid], {"op": "finish"})
-            except OSError:
-                self.kill(pid, signal.SIGKILL)
+        self.retire_idle()  # they tear their sessions down first
         for pid, deadline in list(self.finishing.items()):
             if time.monotonic() > deadline:
                 self.log(f"worker {pid} did not end within {FINISH_SECONDS} s: killed")
@@ -400,17 +401,43 @@ class Server:
         """Gives the entry to an idle worker, or forks one for it; returns
         the request in a forked child."""
         self.reap()  # no entry for a worker that died waiting
-        while self.idle:
-            pid = self.idle.pop()
+        first, last = self.span(message.get("--shards-node-ids"))
+        for pid in sorted(self.idle, key=lambda p: self.reach.get(p, -1), reverse=True):
+            if 0 <= first <= self.reach.get(pid, -1):
+                continue
+            self.idle.discard(pid)
             try:
                 send_frame(self.channels[pid], message, fds)
             except OSError:
                 continue  # it died waiting: reap() forgets it
+            self.reach[pid] = max(self.reach.get(pid, -1), last)
             self.started(pid, conn)
             return None
-        return self.fork(conn, message, fds)
+        self.retire_idle()  # each would run tests before those it ran
+        return self.fork(conn, message, fds, last)
 
-    def fork(self, conn, message, fds):
+    def span(self, ids_file):
+        """(first, last) index in collection order of an entry's tests;
+        (-1, -1) when it has none collected, or its file cannot be read (its
+        child says why)."""
+        try:
+            node_ids, _ = read_node_ids(ids_file)
+        except (pytest.UsageError, TypeError):
+            return -1, -1
+        indices = [i for node_id in node_ids for i in self.positions.get(node_id, ())]
+        return (min(indices), max(indices)) if indices else (-1, -1)
+
+    def retire_idle(self):
+        """Asks the idle workers to end: they tear their sessions down."""
+        for pid in list(self.idle):
+            self.idle.discard(pid)
+            self.finishing[pid] = time.monotonic() + FINISH_SECONDS
+            try:
+                send_frame(self.channels[pid], {"op": "finish"})
+            except OSError:
+                self.kill(pid, signal.SIGKILL)
+
+    def fork(self, conn, message, fds, last=-1):
         sys.stdout.flush()
         sys.stderr.flush()
         ours, theirs = socket.socketpair() if self.reuse else (None, None)
@@ -429,6 +456,7 @@ class Server:
         if ours is not None:
             theirs.close()
             self.channels[pid] = ours
+            self.reach[pid] = last
             self.selector.register(ours, selectors.EVENT_READ, ("worker", pid))
         self.started(pid, conn)
         return None
@@ -509,6 +537,7 @@ class Server:
         self.idle.discard(pid)
         self.finishing.pop(pid, None)
         self.killed.discard(pid)
+        self.reach.pop(pid, None)
         channel = self.channels.pop(pid, None)
         if channel is not None:
             try:
@@ -611,6 +640,7 @@ class WarmPlugin:
         self.all_items = session.items  # alive for good: a child's new list decrefs none
         for index, item in enumerate(self.all_items):
             self.positions.setdefault(item.nodeid, []).append(index)
+        self.server.positions = self.positions
         # The collector leaves what the server holds alone: a collection in a
         # child would otherwise write to (copy) nearly every page it shares.
         # The same holds for everything a child reads: CPython writes the

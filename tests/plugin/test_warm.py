@@ -87,6 +87,9 @@ SUITE = {
         def test_big():
             KEPT.append(bytearray(200 << 20))
             KEPT.pop()
+
+        def test_small():
+            pass
         """,
 }
 ALL_IDS = [
@@ -98,7 +101,7 @@ ALL_IDS = [
     "tests/test_b.py::test_b",
     *(f"tests/test_c.py::test_{name}" for name in (
         "name", "leaves_a_process", "leaves_an_orphan", "leaves_a_thread",
-        "leaves_stdout_open", "big")),
+        "leaves_stdout_open", "big", "small")),
 ]
 
 
@@ -230,21 +233,20 @@ def test_a_child_runs_only_its_node_ids_with_the_entrys_env_output_and_journal(s
 
 def test_a_worker_serves_the_next_entry_as_that_entrys_own(server):
     pids = []
-    for name in ("e1", "e2", "e3"):
-        conn, started, entry = server.run(name, ["tests/test_a.py::test_fails",
-                                                 "tests/test_b.py::test_b",
-                                                 "tests/test_c.py::test_name"])
+    # A worker takes entries in collection order, as one pytest runs tests.
+    for name, node_id, outcome in (("e1", "tests/test_a.py::test_fails", "failed"),
+                                   ("e2", "tests/test_b.py::test_b", "passed"),
+                                   ("e3", "tests/test_c.py::test_name", "passed")):
+        conn, started, entry = server.run(name, [node_id])
         done = server.finish(conn)
-        assert done["exit_code"] == 1, done  # test_fails fails
+        assert done["exit_code"] == (outcome == "failed"), done
         pids.append(str(started["pid"]))
         records = read_journal(entry / "journal.jsonl")
         assert records[0] == {**records[0], "event": "session", "pid": int(pids[-1])}
-        assert {k: v["outcome"] for k, v in results(records).items()} == {
-            "tests/test_a.py::test_fails": "failed", "tests/test_b.py::test_b": "passed",
-            "tests/test_c.py::test_name": "passed"}
-        assert (entry / "name").read_text() == name, "the entry's environment and TMPDIR"
+        assert {k: v["outcome"] for k, v in results(records).items()} == {node_id: outcome}
         out = (entry / "out.txt").read_text()
-        assert "1 failed, 2 passed" in out and out.count(" passed") == 1, out
+        assert f"1 {outcome} in" in out and out.count("1 failed") == (outcome == "failed"), out
+    assert (entry / "name").read_text() == name, "the entry's environment and TMPDIR"
     assert len(set(pids)) == 1, f"one worker served the three entries: {pids}"
     # The session fixture ran once in the worker, as in one pytest session.
     assert (server.tmp / "counter").read_text().split() == pids[:1]
@@ -308,7 +310,7 @@ def test_a_worker_that_died_waiting_takes_no_entry(server):
 
 def test_each_entry_reports_its_own_peak_memory(server):
     peaks, pids = [], []
-    for name, node_id in (("big", "tests/test_c.py::test_big"), ("small", "tests/test_b.py::test_b")):
+    for name, node_id in (("big", "tests/test_c.py::test_big"), ("small", "tests/test_c.py::test_small")):
         conn, started, _ = server.run(name, [node_id])
         done = server.finish(conn)
         assert done["exit_code"] == 0, done

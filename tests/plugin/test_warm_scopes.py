@@ -124,12 +124,13 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
     server = start(suite, tmp_path)
     try:
         pids = []
-        for name, ports in (("e1", 20000), ("e2", 20010), ("e3", 20020)):
-            pid, done, entry = run(server, name, [IDS[2], IDS[4]],
+        for name, node_id, ports in (("e1", IDS[0], 20000), ("e2", IDS[2], 20010),
+                                     ("e3", IDS[4], 20020)):
+            pid, done, entry = run(server, name, [node_id],
                                    PYTEST_SHARD_PORT_BASE=ports, PYTEST_SHARD_PORT_COUNT=10)
             pids.append(pid)
             assert done["exit_code"] == 0, (entry / "out.txt").read_text()
-            assert outcomes(entry) == {IDS[2]: "passed", IDS[4]: "passed"}
+            assert outcomes(entry) == {node_id: "passed"}
         assert len(set(pids)) == 1, f"one worker ran the three entries: {pids}"
         assert counter(server) == [f"setup {pids[0]}"], "set up once, not torn down yet"
     finally:
@@ -141,7 +142,7 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
 def test_a_session_teardown_error_at_the_workers_end_goes_to_its_last_entry(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        run(server, "e1", [IDS[4]])
+        run(server, "e1", [IDS[0]])
         pid, done, last = run(server, "e2", [IDS[4]], TEARDOWN_FAILS="1")
         assert done["exit_code"] == 0 and outcomes(last) == {IDS[4]: "passed"}
     finally:
@@ -154,7 +155,7 @@ def test_a_session_teardown_error_at_the_workers_end_goes_to_its_last_entry(suit
 def test_an_entry_that_ends_its_worker_tears_the_session_down_as_its_own(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        first, _, _ = run(server, "e1", [IDS[4]])
+        first, _, _ = run(server, "e1", [IDS[0]])
         pid, done, entry = run(server, "e2", [IDS[4], IDS[3]], TEARDOWN_FAILS="1")
         assert pid == first
         assert counter(server) == [f"setup {pid}", f"teardown {pid}"]
@@ -194,3 +195,38 @@ def test_streams_that_modules_bound_at_import_are_each_entrys(suite, tmp_path, h
     finally:
         server.stop()
 
+
+
+ORDER = {
+    "tests/test_t.py": """\
+        import messages
+
+
+        def test_earlier():
+            assert not hasattr(messages, "left"), "LEFT-BY-A-LATER-TEST"
+
+
+        def test_later():
+            messages.left = True
+        """,
+}
+ORDER_IDS = ["tests/test_t.py::test_earlier", "tests/test_t.py::test_later"]
+
+
+def test_a_worker_runs_no_test_before_those_it_ran(suite, tmp_path):
+    # ctest starts the costliest entries first: a worker that ran a later
+    # test would show its module state to an earlier one, which no pytest
+    # process does (numpy.f2py's test_crackfortran after test_f2py2e).
+    for path, text in {**SUITE, **ORDER}.items():
+        suite.write(path, text)
+    server = Server(suite, tmp_path, ids=IDS + ORDER_IDS)
+    assert server.starter.returncode == 0, server.starter.stderr
+    try:
+        first, _, _ = run(server, "e1", [ORDER_IDS[1]])
+        pid, done, entry = run(server, "e2", [ORDER_IDS[0]])
+        assert outcomes(entry) == {ORDER_IDS[0]: "passed"}, (entry / "out.txt").read_text()
+        assert pid != first, "a new worker for an earlier test"
+        again, _, _ = run(server, "e3", [ORDER_IDS[1]])
+        assert again == pid, "a later test reuses the worker"
+    finally:
+        server.stop()
