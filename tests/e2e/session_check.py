@@ -146,8 +146,11 @@ def check_granularity(args, prefix, work, granularity, plain):
 
 def check_one_seed_per_run(args, prefix):
     project = Project(args, prefix, args.work, "seed")
-    shutil.copyfile(HERE.parent / "randomly_standin.py", project.cwd / "conftest.py")
-    project.configure("file")
+    # A plugin (-p), as pytest-randomly is, not a conftest.py: pytest 9 gives a
+    # conftest's autouse fixture only to tests below its directory, and the
+    # package's tests are elsewhere (../src).
+    shutil.copyfile(HERE.parent / "randomly_standin.py", project.cwd / "randomly_standin.py")
+    project.configure("file", ["-p", "randomly_standin"])
     seeds = []
     env = dict(os.environ, RANDOMLY_DRAWS=str(project.cwd / "draws"))
     for _ in range(2):
