@@ -87,6 +87,9 @@ SUITE = {
         def test_big():
             KEPT.append(bytearray(200 << 20))
             KEPT.pop()
+
+        def test_small():
+            pass
         """,
 }
 ALL_IDS = [
@@ -98,7 +101,7 @@ ALL_IDS = [
     "tests/test_b.py::test_b",
     *(f"tests/test_c.py::test_{name}" for name in (
         "name", "leaves_a_process", "leaves_an_orphan", "leaves_a_thread",
-        "leaves_stdout_open", "big")),
+        "leaves_stdout_open", "big", "small")),
 ]
 
 
@@ -230,21 +233,20 @@ def test_a_child_runs_only_its_node_ids_with_the_entrys_env_output_and_journal(s
 
 def test_a_worker_serves_the_next_entry_as_that_entrys_own(server):
     pids = []
-    for name in ("e1", "e2", "e3"):
-        conn, started, entry = server.run(name, ["tests/test_a.py::test_fails",
-                                                 "tests/test_b.py::test_b",
-                                                 "tests/test_c.py::test_name"])
+    # Entries in collection order: one worker may take them all.
+    for name, node_id, outcome in (("e1", "tests/test_a.py::test_fails", "failed"),
+                                   ("e2", "tests/test_b.py::test_b", "passed"),
+                                   ("e3", "tests/test_c.py::test_name", "passed")):
+        conn, started, entry = server.run(name, [node_id])
         done = server.finish(conn)
-        assert done["exit_code"] == 1, done  # test_fails fails
+        assert done["exit_code"] == (1 if outcome == "failed" else 0), done
         pids.append(str(started["pid"]))
         records = read_journal(entry / "journal.jsonl")
         assert records[0] == {**records[0], "event": "session", "pid": int(pids[-1])}
-        assert {k: v["outcome"] for k, v in results(records).items()} == {
-            "tests/test_a.py::test_fails": "failed", "tests/test_b.py::test_b": "passed",
-            "tests/test_c.py::test_name": "passed"}
-        assert (entry / "name").read_text() == name, "the entry's environment and TMPDIR"
+        assert {k: v["outcome"] for k, v in results(records).items()} == {node_id: outcome}
         out = (entry / "out.txt").read_text()
-        assert "1 failed, 2 passed" in out and out.count(" passed") == 1, out
+        assert f"1 {outcome} in" in out and out.count(" passed") + out.count(" failed") == 1, out
+    assert (entry / "name").read_text() == "e3", "the entry's environment and TMPDIR"
     assert len(set(pids)) == 1, f"one worker served the three entries: {pids}"
     # The session fixture ran once in the worker, as in one pytest session.
     assert (server.tmp / "counter").read_text().split() == pids[:1]
@@ -308,7 +310,7 @@ def test_a_worker_that_died_waiting_takes_no_entry(server):
 
 def test_each_entry_reports_its_own_peak_memory(server):
     peaks, pids = [], []
-    for name, node_id in (("big", "tests/test_c.py::test_big"), ("small", "tests/test_b.py::test_b")):
+    for name, node_id in (("big", "tests/test_c.py::test_big"), ("small", "tests/test_c.py::test_small")):
         conn, started, _ = server.run(name, [node_id])
         done = server.finish(conn)
         assert done["exit_code"] == 0, done
@@ -350,6 +352,8 @@ def test_missing_ids_are_journaled_and_other_arguments_refused(server):
     assert server.finish(conn)["exit_code"] == 0
     found = results(read_journal(entry / "journal.jsonl"))
     assert found["tests/test_gone.py::test_x"]["outcome"] == "missing"
+    # Unknown node IDs have no place in the collection order: no next entry.
+    assert eventually(lambda: not alive(started["pid"])), "its worker served it alone"
     conn, reply, entry = server.run("other", ["tests/test_b.py::test_b"],
                                     argv=["-p", "pytest_shards_plugin", "-x", "tests"])
     assert reply == {"event": "refused",
@@ -422,6 +426,53 @@ def test_the_status_server_of_pytest_rerunfailures_is_no_obstacle(suite, tmp_pat
     assert started.finish(conn)["exit_code"] == 0
     found = results(read_journal(entry / "journal.jsonl"))
     assert found["tests/test_r.py::test_r"]["outcome"] == "passed"
+
+
+def test_a_worker_takes_entries_in_collection_order_only(suite, tmp_path):
+    # ctest starts entries in its own order. In plain pytest test_1 runs
+    # first and passes, and test_3 sees what test_2 appended and fails.
+    suite.write("tests/test_o.py", "STATE = []\n"
+                "def test_1():\n    assert STATE == []\n    STATE.append(1)\n"
+                "def test_2():\n    STATE.append(2)\n"
+                "def test_3():\n    assert STATE[-1] == 1, STATE\n")
+    ids = [f"tests/test_o.py::test_{n}" for n in (1, 2, 3)]
+    server = Server(suite, tmp_path, ids=ids)
+    assert server.starter.returncode == 0, server.starter.stderr
+    try:
+        pids, outcomes = [], []
+        for name, node_id in (("two", ids[1]), ("one", ids[0]), ("three", ids[2])):
+            conn, started, entry = server.run(name, [node_id])
+            server.finish(conn)
+            pids.append(started["pid"])
+            outcomes.append(results(read_journal(entry / "journal.jsonl"))[node_id]["outcome"])
+    finally:
+        server.stop()
+    assert pids[1] != pids[0], "test_1 ran in a worker of its own, not after test_2"
+    # test_3 fits both workers: the one that ran the latest test takes it.
+    assert pids[2] == pids[0]
+    assert outcomes == ["passed", "passed", "failed"], "the verdicts of plain pytest"
+
+
+def test_idle_workers_beyond_the_bound_end_the_one_that_ran_the_latest_test(suite, tmp_path):
+    for path, text in SUITE.items():
+        suite.write(path, text)
+    server = Server(suite, tmp_path, server=["--max-idle", "1"])
+    assert server.starter.returncode == 0, server.starter.stderr
+    try:
+        pids = []
+        for name, node_id in (("late", "tests/test_b.py::test_b"),
+                              ("early", "tests/test_a.py::test_env")):
+            conn, started, _ = server.run(name, [node_id])
+            assert server.finish(conn)["exit_code"] == 0
+            pids.append(started["pid"])
+        late, early = pids
+        assert late != early, "test_env comes before test_b: a worker of its own"
+        assert eventually(lambda: not alive(late)), "two idle workers, one too many"
+        assert alive(early)
+        conn, started, _ = server.run("after", ["tests/test_c.py::test_name"])
+        assert server.finish(conn)["exit_code"] == 0 and started["pid"] == early
+    finally:
+        server.stop()
 
 
 def test_a_directory_others_can_read_is_refused(suite, tmp_path):

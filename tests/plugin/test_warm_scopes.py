@@ -124,12 +124,14 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
     server = start(suite, tmp_path)
     try:
         pids = []
-        for name, ports in (("e1", 20000), ("e2", 20010), ("e3", 20020)):
-            pid, done, entry = run(server, name, [IDS[2], IDS[4]],
+        # In collection order, as a worker takes entries.
+        for name, node_id, ports in (("e1", IDS[0], 20000), ("e2", IDS[2], 20010),
+                                     ("e3", IDS[4], 20020)):
+            pid, done, entry = run(server, name, [node_id],
                                    PYTEST_SHARD_PORT_BASE=ports, PYTEST_SHARD_PORT_COUNT=10)
             pids.append(pid)
             assert done["exit_code"] == 0, (entry / "out.txt").read_text()
-            assert outcomes(entry) == {IDS[2]: "passed", IDS[4]: "passed"}
+            assert outcomes(entry) == {node_id: "passed"}
         assert len(set(pids)) == 1, f"one worker ran the three entries: {pids}"
         assert counter(server) == [f"setup {pids[0]}"], "set up once, not torn down yet"
     finally:
@@ -141,8 +143,9 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
 def test_a_session_teardown_error_at_the_workers_end_goes_to_its_last_entry(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        run(server, "e1", [IDS[4]])
+        first, _, _ = run(server, "e1", [IDS[0]])
         pid, done, last = run(server, "e2", [IDS[4]], TEARDOWN_FAILS="1")
+        assert pid == first
         assert done["exit_code"] == 0 and outcomes(last) == {IDS[4]: "passed"}
     finally:
         server.stop()
@@ -154,7 +157,7 @@ def test_a_session_teardown_error_at_the_workers_end_goes_to_its_last_entry(suit
 def test_an_entry_that_ends_its_worker_tears_the_session_down_as_its_own(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        first, _, _ = run(server, "e1", [IDS[4]])
+        first, _, _ = run(server, "e1", [IDS[0]])
         pid, done, entry = run(server, "e2", [IDS[4], IDS[3]], TEARDOWN_FAILS="1")
         assert pid == first
         assert counter(server) == [f"setup {pid}", f"teardown {pid}"]
