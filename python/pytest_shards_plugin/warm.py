@@ -3,7 +3,8 @@
 Started by the first ``pytest-shards run`` of a ctest run that needs it::
 
     python -m pytest_shards_plugin.warm --dir DIR --watch-pid PID [--idle-timeout S]
-        [--no-reuse] -- <pytest arguments of a shard run over every node ID of the plan>
+        [--no-reuse] [--max-idle N]
+        -- <pytest arguments of a shard run over every node ID of the plan>
 
 It runs pytest once, exactly as a shard of the whole plan would run (so it
 imports pytest, its plugins and every conftest and test module of the suite,
@@ -11,8 +12,10 @@ the same whole-suite import set a shard imports, and collects), up to the
 start of the test loop. There it listens on ``DIR/socket``: DIR is a private
 (0700) directory, and a connection from another user is closed unread
 (SO_PEERCRED). It hands every request to a worker, a forked child that runs
-one entry at a time (warm_worker.py): an idle worker if there is one, else
-a new fork. The worker takes the entry's stdin/stdout/stderr (passed as file
+one entry at a time (warm_worker.py): an idle worker whose tests all come
+before the entry's in collection order, as an xdist worker gets its tests,
+else a new fork (an entry of node IDs the server did not collect gets a
+worker of its own). The worker takes the entry's stdin/stdout/stderr (passed as file
 descriptors), environment, working directory, basetemp, cache directory and
 journal, keeps only the entry's items and runs pytest's test loop and
 ``pytest_sessionfinish``; then it tells the server over its own socket pair
@@ -33,11 +36,7 @@ module-level code ran once, in the server, with the server's environment,
 which has no per-entry variables (PYTEST_SHARD_*, PYTEST_XDIST_*,
 ENVIRONMENT entries with placeholders); ``pytest_unconfigure`` runs once per
 worker, and what an entry left in a module stays for the worker's next
-entry, as for the next test of a shard. So a worker takes only entries whose
-tests come after those it ran, in collection order, as in one pytest
-process (ctest starts the costliest entries first): a test must not see
-what a later test left in a module (numpy.f2py's test_crackfortran after
-test_f2py2e). A fresh ``pytest.main`` per child
+entry, as for the next test of a shard. A fresh ``pytest.main`` per child
 would avoid that, but costs about 120 ms per entry here against about 40 ms
 (measured on 2 cores: new config, plugin registration, argument parsing,
 fixture parsing, collection), and per-test entries exist to be cheap. Suites
@@ -101,7 +100,10 @@ from .warm_worker import Worker, plugin_states
 
 FORMAT = "pytest-shards-warm/1"
 REQUEST_SECONDS = 10  # a client sends its request at once after connecting
-FINISH_SECONDS = 30  # for an idle worker to tear its session down when the server stops
+FINISH_SECONDS = 30  # for an idle worker to tear its session down when asked to end
+# Idle workers kept for entries to come: each holds its own memory, and one
+# that ran late tests fits few entries (see Server.assign).
+MAX_IDLE = max(4, 2 * (os.cpu_count() or 1))
 UNSUPPORTED = 3  # the starter's exit status: this platform or suite cannot fork
 # Threads a forked child does not miss, by their target's (module, qualified
 # name): they serve only other processes of an xdist run. pytest-rerunfailures
@@ -189,9 +191,11 @@ class Server:
     """The socket loop. serve() returns None in the server when it stops, and
     the request in a forked child, which then runs it."""
 
-    def __init__(self, directory, watch_pid, idle_timeout, pytest_args, reuse=True):
+    def __init__(self, directory, watch_pid, idle_timeout, pytest_args, reuse=True,
+                 max_idle=MAX_IDLE):
         self.directory = directory
         self.reuse = reuse
+        self.max_idle = max_idle
         self.common_args = entry_options(pytest_args)[0]
         self.path = os.path.join(directory, "socket")
         self.watch_pid = watch_pid
@@ -202,10 +206,13 @@ class Server:
         self.children = {}  # pid -> its client's connection, while it runs an entry
         self.channels = {}  # pid -> the connection to a worker (with reuse)
         self.idle = set()  # pids of the workers that wait for an entry
+        # A worker takes entries in collection order only, as an xdist worker
+        # does: what a test leaves in a module must never reach a test that
+        # pytest runs before it.
+        self.order = {}  # node ID -> (first, last) index in the collection (set by WarmPlugin)
+        self.last_index = {}  # pid -> the index of the last test its entries ran
         self.killed = set()  # workers killed (not reaped yet): none is idle again
         self.finishing = {}  # pid -> deadline of a worker asked to end (the server stops)
-        self.positions = {}  # node ID -> its indices in collection order (WarmPlugin's)
-        self.reach = {}  # pid -> the last index in collection order its entries ran
         self.listener = None
         self.socket_inode = None
         self.watch_fd = None
@@ -262,20 +269,11 @@ class Server:
     def serve(self):
         while not (self.stopping and not self.children and not self.channels):
             for key, _ in self.selector.select(timeout=0.5):
-                if key.data == "accept":
-                    request = self.accept()
-                    if request is not None:
-                        return request  # in the child
-                elif key.data == "wake":
-                    self.drain_wake()
-                elif key.data == "watch":
-                    self.selector.unregister(self.watch_fd)  # readable from now on
-                    self.stop("the ctest it belongs to ended")
-                elif isinstance(key.data, tuple):
-                    self.worker_message(key.data[1])
-                else:
-                    self.client_message(key.data)
+                request = self.handle(key)
+                if request is not None:
+                    return request  # in the child
             self.reap()
+            self.expire_finishing()
             if self.stopping:
                 self.stop("stopping")
             if not self.watched_alive():
@@ -283,6 +281,26 @@ class Server:
             if not self.children and time.monotonic() - self.last_activity > self.idle_timeout:
                 self.stop(f"idle for {self.idle_timeout:g} s")
         self.close()
+        return None
+
+    def handle(self, key):
+        """One event of select(); returns the request in a forked child."""
+        # An earlier event of the same select() may have ended what this one
+        # is about (assign() reaps a worker whose channel is in the list):
+        # its socket is closed, or its fd number belongs to another by now.
+        if self.selector.get_map().get(key.fd) is not key:
+            return None
+        if key.data == "accept":
+            return self.accept()
+        if key.data == "wake":
+            self.drain_wake()
+        elif key.data == "watch":
+            self.selector.unregister(self.watch_fd)  # readable from now on
+            self.stop("the ctest it belongs to ended")
+        elif isinstance(key.data, tuple):
+            self.worker_message(key.data[1])
+        else:
+            self.client_message(key.data)
         return None
 
     def watched_alive(self):
@@ -303,7 +321,20 @@ class Server:
         self.close_listener()
         for pid in list(self.children):
             self.kill(pid, signal.SIGKILL)
-        self.retire_idle()  # they tear their sessions down first
+        for pid in list(self.idle):  # they tear their sessions down first
+            self.end_idle(pid)
+        self.expire_finishing()
+
+    def end_idle(self, pid):
+        """Asks an idle worker to tear its session down and exit."""
+        self.idle.discard(pid)
+        self.finishing[pid] = time.monotonic() + FINISH_SECONDS
+        try:
+            send_frame(self.channels[pid], {"op": "finish"})
+        except OSError:
+            self.kill(pid, signal.SIGKILL)
+
+    def expire_finishing(self):
         for pid, deadline in list(self.finishing.items()):
             if time.monotonic() > deadline:
                 self.log(f"worker {pid} did not end within {FINISH_SECONDS} s: killed")
@@ -401,46 +432,43 @@ class Server:
         """Gives the entry to an idle worker, or forks one for it; returns
         the request in a forked child."""
         self.reap()  # no entry for a worker that died waiting
-        first, last = self.span(message.get("--shards-node-ids"))
-        for pid in sorted(self.idle, key=lambda p: self.reach.get(p, -1), reverse=True):
-            if 0 <= first <= self.reach.get(pid, -1):
-                continue
+        span = self.span(message["--shards-node-ids"])
+        while span is not None:
+            pid = self.fitting_worker(span[0])
+            if pid is None:
+                break
             self.idle.discard(pid)
             try:
                 send_frame(self.channels[pid], message, fds)
             except OSError:
                 continue  # it died waiting: reap() forgets it
-            self.reach[pid] = max(self.reach.get(pid, -1), last)
+            self.last_index[pid] = span[1]
             self.started(pid, conn)
             return None
-        self.retire_idle()  # each would run tests before those it ran
-        return self.fork(conn, message, fds, last)
+        return self.fork(conn, message, fds, span)
 
-    def span(self, ids_file):
-        """(first, last) index in collection order of an entry's tests;
-        (-1, -1) when it has none collected, or its file cannot be read (its
-        child says why)."""
+    def span(self, path):
+        """(first, last) collection index of the node IDs of an entry, or
+        None when the server does not know them all."""
         try:
-            node_ids, _ = read_node_ids(ids_file)
-        except (pytest.UsageError, TypeError):
-            return -1, -1
-        indices = [i for node_id in node_ids for i in self.positions.get(node_id, ())]
-        return (min(indices), max(indices)) if indices else (-1, -1)
+            spans = [self.order[i] for i in read_node_ids(path)[0]]
+        except (pytest.UsageError, KeyError):
+            return None
+        return (min(f for f, _ in spans), max(last for _, last in spans)) if spans else None
 
-    def retire_idle(self):
-        """Asks the idle workers to end: they tear their sessions down."""
-        for pid in list(self.idle):
-            self.idle.discard(pid)
-            self.finishing[pid] = time.monotonic() + FINISH_SECONDS
-            try:
-                send_frame(self.channels[pid], {"op": "finish"})
-            except OSError:
-                self.kill(pid, signal.SIGKILL)
+    def fitting_worker(self, first):
+        """The idle worker whose tests all come before index `first`, the
+        one that ran the latest of those (it fits fewer entries to come)."""
+        fits = [pid for pid in self.idle if self.last_index.get(pid, first) < first]
+        return max(fits, key=self.last_index.__getitem__, default=None)
 
-    def fork(self, conn, message, fds, last=-1):
+    def fork(self, conn, message, fds, span):
         sys.stdout.flush()
         sys.stderr.flush()
-        ours, theirs = socket.socketpair() if self.reuse else (None, None)
+        # An entry of unknown node IDs has no place in the collection order:
+        # its worker serves it alone.
+        reuse = self.reuse and span is not None
+        ours, theirs = socket.socketpair() if reuse else (None, None)
         pid = os.fork()
         if pid == 0:
             if ours is not None:
@@ -456,7 +484,7 @@ class Server:
         if ours is not None:
             theirs.close()
             self.channels[pid] = ours
-            self.reach[pid] = last
+            self.last_index[pid] = span[1]
             self.selector.register(ours, selectors.EVENT_READ, ("worker", pid))
         self.started(pid, conn)
         return None
@@ -491,6 +519,8 @@ class Server:
             conn.close()
         self.idle.add(pid)
         self.last_activity = time.monotonic()
+        if len(self.idle) > self.max_idle:  # end the one least likely to fit again
+            self.end_idle(max(self.idle, key=self.last_index.__getitem__))
 
     def client_message(self, pid):
         """A kill request, or the end of the client (its runner died)."""
@@ -537,7 +567,7 @@ class Server:
         self.idle.discard(pid)
         self.finishing.pop(pid, None)
         self.killed.discard(pid)
-        self.reach.pop(pid, None)
+        self.last_index.pop(pid, None)
         channel = self.channels.pop(pid, None)
         if channel is not None:
             try:
@@ -640,7 +670,7 @@ class WarmPlugin:
         self.all_items = session.items  # alive for good: a child's new list decrefs none
         for index, item in enumerate(self.all_items):
             self.positions.setdefault(item.nodeid, []).append(index)
-        self.server.positions = self.positions
+            self.server.order[item.nodeid] = (self.positions[item.nodeid][0], index)
         # The collector leaves what the server holds alone: a collection in a
         # child would otherwise write to (copy) nearly every page it shares.
         # The same holds for everything a child reads: CPython writes the
@@ -671,6 +701,9 @@ def parse_args(argv):
     parser.add_argument(
         "--no-reuse", dest="reuse", action="store_false",
         help="fork a new child for every entry instead of reusing a worker",
+    )
+    parser.add_argument(
+        "--max-idle", type=int, default=MAX_IDLE, help="idle workers kept for entries to come"
     )
     parser.add_argument("pytest_args", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
@@ -712,7 +745,8 @@ def _serve(args, log, ready_w):
         os.dup2(out, 2)
         os.close(devnull)
         os.close(out)
-        server = Server(args.dir, args.watch_pid, args.idle_timeout, args.pytest_args, args.reuse)
+        server = Server(args.dir, args.watch_pid, args.idle_timeout, args.pytest_args, args.reuse,
+                        args.max_idle)
         plugin = WarmPlugin(server, ready_w)
         status = int(pytest.main(list(args.pytest_args), plugins=[plugin]))
         if plugin.ready is not None:

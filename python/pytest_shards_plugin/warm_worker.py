@@ -103,7 +103,7 @@ class Worker:
             request, fds = recv_frame(self.channel, want_fds=True)
             if request is None:  # the server is gone
                 self.leave(0)
-            if request.get("op") == "finish":  # the server stops
+            if request.get("op") == "finish":  # the server stops, or keeps fewer idle workers
                 log = os.open(os.path.join(self.plugin.server.directory, "server.log"),
                               os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 _take_streams(self.config, [os.open(os.devnull, os.O_RDONLY), log, os.dup(log)])

@@ -233,20 +233,20 @@ def test_a_child_runs_only_its_node_ids_with_the_entrys_env_output_and_journal(s
 
 def test_a_worker_serves_the_next_entry_as_that_entrys_own(server):
     pids = []
-    # A worker takes entries in collection order, as one pytest runs tests.
+    # Entries in collection order: one worker may take them all.
     for name, node_id, outcome in (("e1", "tests/test_a.py::test_fails", "failed"),
                                    ("e2", "tests/test_b.py::test_b", "passed"),
                                    ("e3", "tests/test_c.py::test_name", "passed")):
         conn, started, entry = server.run(name, [node_id])
         done = server.finish(conn)
-        assert done["exit_code"] == (outcome == "failed"), done
+        assert done["exit_code"] == (1 if outcome == "failed" else 0), done
         pids.append(str(started["pid"]))
         records = read_journal(entry / "journal.jsonl")
         assert records[0] == {**records[0], "event": "session", "pid": int(pids[-1])}
         assert {k: v["outcome"] for k, v in results(records).items()} == {node_id: outcome}
         out = (entry / "out.txt").read_text()
-        assert f"1 {outcome} in" in out and out.count("1 failed") == (outcome == "failed"), out
-    assert (entry / "name").read_text() == name, "the entry's environment and TMPDIR"
+        assert f"1 {outcome} in" in out and out.count(" passed") + out.count(" failed") == 1, out
+    assert (entry / "name").read_text() == "e3", "the entry's environment and TMPDIR"
     assert len(set(pids)) == 1, f"one worker served the three entries: {pids}"
     # The session fixture ran once in the worker, as in one pytest session.
     assert (server.tmp / "counter").read_text().split() == pids[:1]
@@ -352,6 +352,8 @@ def test_missing_ids_are_journaled_and_other_arguments_refused(server):
     assert server.finish(conn)["exit_code"] == 0
     found = results(read_journal(entry / "journal.jsonl"))
     assert found["tests/test_gone.py::test_x"]["outcome"] == "missing"
+    # Unknown node IDs have no place in the collection order: no next entry.
+    assert eventually(lambda: not alive(started["pid"])), "its worker served it alone"
     conn, reply, entry = server.run("other", ["tests/test_b.py::test_b"],
                                     argv=["-p", "pytest_shards_plugin", "-x", "tests"])
     assert reply == {"event": "refused",
@@ -426,6 +428,53 @@ def test_the_status_server_of_pytest_rerunfailures_is_no_obstacle(suite, tmp_pat
     assert found["tests/test_r.py::test_r"]["outcome"] == "passed"
 
 
+def test_a_worker_takes_entries_in_collection_order_only(suite, tmp_path):
+    # ctest starts entries in its own order. In plain pytest test_1 runs
+    # first and passes, and test_3 sees what test_2 appended and fails.
+    suite.write("tests/test_o.py", "STATE = []\n"
+                "def test_1():\n    assert STATE == []\n    STATE.append(1)\n"
+                "def test_2():\n    STATE.append(2)\n"
+                "def test_3():\n    assert STATE[-1] == 1, STATE\n")
+    ids = [f"tests/test_o.py::test_{n}" for n in (1, 2, 3)]
+    server = Server(suite, tmp_path, ids=ids)
+    assert server.starter.returncode == 0, server.starter.stderr
+    try:
+        pids, outcomes = [], []
+        for name, node_id in (("two", ids[1]), ("one", ids[0]), ("three", ids[2])):
+            conn, started, entry = server.run(name, [node_id])
+            server.finish(conn)
+            pids.append(started["pid"])
+            outcomes.append(results(read_journal(entry / "journal.jsonl"))[node_id]["outcome"])
+    finally:
+        server.stop()
+    assert pids[1] != pids[0], "test_1 ran in a worker of its own, not after test_2"
+    # test_3 fits both workers: the one that ran the latest test takes it.
+    assert pids[2] == pids[0]
+    assert outcomes == ["passed", "passed", "failed"], "the verdicts of plain pytest"
+
+
+def test_idle_workers_beyond_the_bound_end_the_one_that_ran_the_latest_test(suite, tmp_path):
+    for path, text in SUITE.items():
+        suite.write(path, text)
+    server = Server(suite, tmp_path, server=["--max-idle", "1"])
+    assert server.starter.returncode == 0, server.starter.stderr
+    try:
+        pids = []
+        for name, node_id in (("late", "tests/test_b.py::test_b"),
+                              ("early", "tests/test_a.py::test_env")):
+            conn, started, _ = server.run(name, [node_id])
+            assert server.finish(conn)["exit_code"] == 0
+            pids.append(started["pid"])
+        late, early = pids
+        assert late != early, "test_env comes before test_b: a worker of its own"
+        assert eventually(lambda: not alive(late)), "two idle workers, one too many"
+        assert alive(early)
+        conn, started, _ = server.run("after", ["tests/test_c.py::test_name"])
+        assert server.finish(conn)["exit_code"] == 0 and started["pid"] == early
+    finally:
+        server.stop()
+
+
 def test_a_directory_others_can_read_is_refused(suite, tmp_path):
     suite.write("tests/test_b.py", SUITE["tests/test_b.py"])
     (tmp_path / "warm").mkdir(mode=0o755)
@@ -475,6 +524,33 @@ def test_entry_options_split_what_entries_share_from_their_own():
     assert common == ["-p", "x", "-o", "a=b", "-v"]
     assert own == {"--basetemp": "/t/b", "cache_dir": "/t/c", "--shards-node-ids": "/t/i",
                    "--shards-journal": "/t/j"}
+
+
+def test_an_event_about_a_worker_reaped_earlier_in_the_same_select_is_skipped(tmp_path):
+    # select() returned a worker's channel and a new connection; accepting
+    # reaped the worker (it had exited), so its channel event is stale. The
+    # server once raised KeyError there, and its workers died with it.
+    import selectors
+    server = warm.Server(str(tmp_path), 0, 60, [])
+    ours, theirs = socket.socketpair()
+    pid = 999999999
+    server.channels[pid] = ours
+    server.selector.register(ours, selectors.EVENT_READ, ("worker", pid))
+    theirs.close()  # the worker exited: its channel reads EOF
+    events = server.selector.select(timeout=1)
+    assert [key.data for key, _ in events] == [("worker", pid)]
+    server.forget_worker(pid)  # what reap() does, within assign()
+    for key, _ in events:
+        assert server.handle(key) is None
+    # A stale event whose fd number now belongs to another registration
+    # is not read either (its socket would block or steal a message).
+    left, right = socket.socketpair()
+    server.selector.register(left, selectors.EVENT_READ, ("worker", pid + 1))
+    stale = selectors.SelectorKey(left, left.fileno(), selectors.EVENT_READ, ("worker", pid))
+    assert server.handle(stale) is None
+    server.selector.close()
+    left.close()
+    right.close()
 
 
 def test_frames_carry_descriptors():

@@ -124,6 +124,7 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
     server = start(suite, tmp_path)
     try:
         pids = []
+        # In collection order, as a worker takes entries.
         for name, node_id, ports in (("e1", IDS[0], 20000), ("e2", IDS[2], 20010),
                                      ("e3", IDS[4], 20020)):
             pid, done, entry = run(server, name, [node_id],
@@ -142,8 +143,9 @@ def test_a_worker_sets_session_fixtures_up_once_and_tears_them_down_at_its_end(s
 def test_a_session_teardown_error_at_the_workers_end_goes_to_its_last_entry(suite, tmp_path):
     server = start(suite, tmp_path)
     try:
-        run(server, "e1", [IDS[0]])
+        first, _, _ = run(server, "e1", [IDS[0]])
         pid, done, last = run(server, "e2", [IDS[4]], TEARDOWN_FAILS="1")
+        assert pid == first
         assert done["exit_code"] == 0 and outcomes(last) == {IDS[4]: "passed"}
     finally:
         server.stop()
