@@ -42,6 +42,7 @@ class CollectionWriter:
         self.collection_done = False  # pytest_collection_modifyitems ran
         self.collected_files = {}  # paths of collected pytest.File nodes
         self.errors = []  # [(nodeid, path, message)]
+        self.error_paths = {}  # nodeid -> file of a module that failed to collect
         self.skips = []  # [(nodeid, path, reason)]: collectors skipped whole
 
     def pytest_sessionstart(self, session):
@@ -53,9 +54,9 @@ class CollectionWriter:
 
     def pytest_collectreport(self, report):
         if report.failed:
-            path = ""
+            path = self.error_paths.pop(report.nodeid, "")
             part = report.nodeid.split("::", 1)[0]
-            if part and (self.config.rootpath / part).exists():
+            if not path and part and (self.config.rootpath / part).exists():
                 path = str(self.config.rootpath / part)
             self.errors.append((report.nodeid, path, report.longreprtext))
 
@@ -66,6 +67,10 @@ class CollectionWriter:
         report = outcome.get_result()
         if report.skipped:
             self.skips.append((report.nodeid, str(collector.path), skip_reason(report)))
+        elif report.failed and os.path.isfile(collector.path):
+            # With --pyargs the node ID is relative to the package, not the
+            # rootdir: the collection-errors entry runs the module by this.
+            self.error_paths[report.nodeid] = str(collector.path)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):

@@ -162,7 +162,9 @@ class EntryParts:
         self.config = config
         self.benchmarks_kept = {}  # pytest-benchmark's measurements kept, by id
         self.running = None  # planned node ID of the test running (or that ran last)
-        self.keep_reports = bool(requested(config.option))
+        # The collection-errors entry runs without the user's arguments, so
+        # it has none of the options; its error reports are due all the same.
+        self.keep_reports = bool(requested(config.option)) or selection is None
         if config.option.xmlpath and xml_key is not None:
             JunitRecords(self, config)
         silence(config.option)

@@ -220,7 +220,19 @@ std::map<std::string, std::string> ModulePaths(const Collection& collection) {
     if ((root / part).lexically_normal() != fs::path(item.path).lexically_normal())
       paths[part] = item.path;
   }
+  // The collection-errors entry runs pytest on these modules' files.
+  for (const CollectionError& error : collection.errors) {
+    if (error.path.empty() || error.node_id.empty() || paths.count(error.node_id)) continue;
+    if ((root / error.node_id).lexically_normal() != fs::path(error.path).lexically_normal())
+      paths[error.node_id] = error.path;
+  }
   return paths;
+}
+
+std::string ModuleFile(const PlanFile& plan, const std::string& part) {
+  auto found = plan.module_paths.find(part);
+  return found != plan.module_paths.end() ? found->second
+                                          : (fs::path(plan.rootdir) / part).string();
 }
 
 std::string PlanFileText(const PlanFile& file) {

@@ -68,6 +68,9 @@ struct PlanFile {
 // The module_paths of a plan made from `collection`.
 std::map<std::string, std::string> ModulePaths(const Collection& collection);
 
+// The absolute file of a module part ("tests/test_a.py") of `plan`.
+std::string ModuleFile(const PlanFile& plan, const std::string& part);
+
 // plan.json's text: one line per entry, written without a JSON DOM.
 std::string PlanFileText(const PlanFile& file);
 nlohmann::json PlanFileToJson(const PlanFile& file);

@@ -198,9 +198,9 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
   const Settings& settings = plan.settings;
   std::vector<std::string> argv = {settings.python, "-m", "pytest", "-p", "pytest_shards_plugin"};
   if (entry.collection_errors) {
-    // The user's ARGS name the whole suite; only the broken modules run here.
-    for (const std::string& module : entry.node_ids)
-      argv.push_back((fs::path(plan.rootdir) / module).string());
+    // The user's ARGS name the whole suite; only the broken modules run
+    // here, by path (`--pyargs` IDs are relative to their package).
+    for (const std::string& module : entry.node_ids) argv.push_back(ModuleFile(plan, module));
   } else {
     argv.insert(argv.end(), settings.args.begin(), settings.args.end());
   }

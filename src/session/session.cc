@@ -20,6 +20,8 @@ namespace {
 
 constexpr const char* kFormat = "pytest-shards-session/1";
 
+using NodeIds = std::vector<std::string>;
+
 // The journals of the plan's entries that ran in this run.
 std::vector<ShardJournal> RanEntries(const PlanFile& plan) {
   std::vector<ShardJournal> ran;
@@ -75,7 +77,17 @@ json SessionInput(const PlanFile& plan, const Collection& collection,
     json pids = json::array();
     for (const Session& session : journal.sessions)
       if (session.pid > 0) pids.push_back(session.pid);
-    entries.push_back({{"name", entry.name}, {"index", journal.index}, {"pids", pids}});
+    // The collection-errors entry runs without the user's ARGS (so without
+    // --cov): no coverage part is due from it. It runs its modules by path,
+    // and pytest may report an error there as the session's ("").
+    json modules = json::object();
+    for (const std::string& id : entry.collection_errors ? entry.node_ids : NodeIds{})
+      modules[ModuleFile(plan, id)] = id;
+    entries.push_back({{"name", entry.name},
+                       {"index", journal.index},
+                       {"pids", pids},
+                       {"collection_errors", entry.collection_errors},
+                       {"modules", modules}});
     if (journal.start > 0 && (start == 0 || journal.start < start)) start = journal.start;
     for (const TestResult& result : journal.results) {
       std::optional<Outcome> outcome = ParseOutcome(result.outcome);

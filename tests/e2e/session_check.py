@@ -29,6 +29,11 @@ and, in shard granularity,
 9. a per-session seed option (a stand-in for pytest-randomly, which Debian
    does not package): every entry of a run uses one seed, which the session
    step prints, and the next run another.
+10. a module that fails to import (run with --pyargs, so its node ID is
+   relative to its package): the collection-errors entry runs it by its
+   file and writes its coverage, so coverage and JUnit (with the collection
+   error) equal plain pytest --continue-on-collection-errors', and the
+   session step passes.
 """
 import json
 import os
@@ -73,12 +78,19 @@ def junit_cases(path):
             for case in suite.iter("testcase")]
 
 
-def plain_pytest(args, work, *pytest_args, coveragerc=None):
+# A test module of the package that fails to import, past a few lines.
+BROKEN_MODULE = ("pkg/gamma/tests/test_broken.py",
+                 "import os\n\nSEPARATOR = os.sep\nimport pkg.gamma.no_such_module  # noqa\n")
+
+
+def plain_pytest(args, work, *pytest_args, coveragerc=None, files=()):
     """Plain pytest's outputs: (its coverage data file, its JUnit file, output)."""
     cwd = workdir(work / "plain" / "run")
     if coveragerc:
         (cwd / ".coveragerc").write_text(coveragerc)
     shutil.copytree(PROJECT / "pkg", work / "plain" / "src" / "pkg")
+    for path, text in files:
+        (work / "plain" / "src" / path).write_text(text)
     junit = work / "plain" / "junit.xml"
     done = run(args.python, "-m", "pytest", "-p", "no:cacheprovider", "--pyargs", *PACKAGES,
                "--cov=pkg", f"--junitxml={junit}", *pytest_args, cwd=cwd, check=False)
@@ -232,7 +244,29 @@ def main():
     # 9. One seed per run.
     check_one_seed_per_run(args, prefix)
 
+    check_collection_error(args, prefix)
+
     check_matrix(args, prefix, plain)
+
+
+def check_collection_error(args, prefix):
+    """10. A module that fails to import."""
+    plain_data, plain_junit, plain_output = plain_pytest(
+        args, args.work / "broken", "--continue-on-collection-errors", files=[BROKEN_MODULE])
+    check("1 error" in plain_output, "plain pytest: one collection error", plain_output)
+    project = Project(args, prefix, args.work / "broken", "ours")
+    path, text = BROKEN_MODULE
+    (project.root / "src" / path).write_text(text)
+    project.configure("shard", ["--cov=pkg", f"--junitxml={project.junit}"])
+    failed, output = project.ctest()
+    check("session/collection-errors" in failed and "session/session" not in failed,
+          "a module that fails to import: its entry fails, the session step passes", output)
+    check(coverage_lines(args.python, project.cwd / ".coverage")
+          == coverage_lines(args.python, plain_data),
+          "a module that fails to import: .coverage equals plain pytest's line by line")
+    check(junit_cases(project.junit) == junit_cases(plain_junit),
+          "a module that fails to import: the JUnit file equals plain pytest's, with the error",
+          f"{junit_cases(project.junit)}\n{junit_cases(plain_junit)}")
 
 
 def check_matrix(args, prefix, plain):

@@ -518,9 +518,13 @@ def test_pyargs_ids_relative_to_a_package_outside_the_rootdir_run(suite, tmp_pat
         "    @pytest.mark.parametrize('v', ['a::b', 'c'])\n"
         "    def test_two(self, v): assert v == 'c'\n"
     )
+    # A module that fails to import: its error keeps its file's path too.
+    (package / "tests" / "test_r.py").write_text("import no_such_module_xyz\n")
     env = {"PYTHONPATH": tmp_path / "site"}
     proc, collection = suite.collect("--pyargs", "mypkg", env=env)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 2, proc.stdout + proc.stderr  # interrupted by test_r
+    [error] = collection["errors"]
+    assert (error["nodeid"], error["path"]) == ("tests/test_r.py", str(package / "tests" / "test_r.py"))
     items = collection["items"]
     assert not (suite.root / items[0]["nodeid"].split("::")[0]).exists()
     shard = [i["nodeid"] for i in items if "not_requested" not in i["nodeid"]]

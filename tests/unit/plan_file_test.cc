@@ -127,8 +127,19 @@ TEST(ModulePaths, ListsOnlyModulesThatAreNotBelowTheRootdirAsNamed) {
              item("tests/test_c.py::t", "/site/pkg/tests/test_c.py"),
              item("tests/test_c.py::u", "/site/pkg/tests/test_c.py"),
              item("test_d.py::Cls::t[a::b]", "/site/pkg/test_d.py"), item("test_e.py::t", "")};
-  std::map<std::string, std::string> expected = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"},
-                                                 {"test_d.py", "/site/pkg/test_d.py"}};
+  // Modules that failed to collect: the collection-errors entry runs them.
+  auto error = [](std::string node_id, std::string path) {
+    CollectionError e;
+    e.node_id = std::move(node_id);
+    e.path = std::move(path);
+    return e;
+  };
+  c.errors = {error("tests/test_broken.py", "/work/run/tests/test_broken.py"),
+              error("typing/test_alias.py", "/site/pkg/typing/test_alias.py"), error("", "")};
+  std::map<std::string, std::string> expected = {
+      {"tests/test_c.py", "/site/pkg/tests/test_c.py"},
+      {"test_d.py", "/site/pkg/test_d.py"},
+      {"typing/test_alias.py", "/site/pkg/typing/test_alias.py"}};
   EXPECT_EQ(ModulePaths(c), expected);
 }
 

@@ -226,11 +226,13 @@ TEST(PytestArgv, CollectionErrorsRunTheModulesDirectly) {
   Entry entry;
   entry.collection_errors = true;
   entry.node_ids = {"tests/test_broken.py", "other/test_bad.py"};
+  // --pyargs with the rootdir outside the package: its file is elsewhere.
+  plan.module_paths = {{"other/test_bad.py", "/site/pkg/other/test_bad.py"}};
   std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
   std::vector<std::string> head(argv.begin(), argv.begin() + 8);
   EXPECT_EQ(head, (std::vector<std::string>{"/venv/bin/python", "-m", "pytest", "-p",
                                             "pytest_shards_plugin", "/proj/tests/test_broken.py",
-                                            "/proj/other/test_bad.py", "-x"}));
+                                            "/site/pkg/other/test_bad.py", "-x"}));
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "tests"), 0);
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "--shards-node-ids=/t/ids.json"), 0);
   EXPECT_EQ(std::count(argv.begin(), argv.end(), "--shards-journal=/j.jsonl"), 1);

@@ -51,6 +51,8 @@ struct Fixture {
     plan.plan.entries = {MakeEntry("s/shard-00", {"t.py::c", "t.py::a"}),
                          MakeEntry("s/shard-01", {"t.py::d"}),
                          MakeEntry("s/collection-errors", {"broken.py"})};
+    plan.plan.entries.back().collection_errors = true;
+    plan.module_paths = {{"broken.py", "/site/pkg/broken.py"}};  // --pyargs
   }
 };
 
@@ -60,8 +62,12 @@ TEST(SessionInput, OrderIsCollectionOrderOfWhatRan) {
   EXPECT_EQ(input.at("format"), "pytest-shards-session/1");
   EXPECT_EQ(input.at("order"), json({"broken.py", "t.py::a", "t.py::c"}));
   EXPECT_EQ(input.at("start"), 10);
-  EXPECT_EQ(input.at("entries"), json::parse(R"([{"name": "s/shard-00", "index": 0, "pids": [7, 9]},
-                            {"name": "s/collection-errors", "index": 2, "pids": [8]}])"));
+  EXPECT_EQ(input.at("entries"),
+            json::parse(
+                R"([{"name": "s/shard-00", "index": 0, "pids": [7, 9], "collection_errors": false,
+                  "modules": {}},
+                 {"name": "s/collection-errors", "index": 2, "pids": [8], "collection_errors": true,
+                  "modules": {"/site/pkg/broken.py": "broken.py"}}])"));
 }
 
 TEST(SessionInput, PytestIdsWhereTheyDiffer) {
