@@ -1,6 +1,6 @@
 # Install tree: bin/pytest-shards, share/pytest-shards/pytest_shards_plugin/
 # (the plugin package), lib/cmake/PytestShards/ (package config, version file,
-# the module and its ctest-time script).
+# the module, its table of options and its ctest-time script).
 include(CMakePackageConfigHelpers)
 
 set(PYTEST_SHARDS_DATADIR "${CMAKE_INSTALL_DATADIR}/pytest-shards")
@@ -23,6 +23,7 @@ install(FILES
   "${PROJECT_BINARY_DIR}/PytestShardsConfig.cmake"
   "${PROJECT_BINARY_DIR}/PytestShardsConfigVersion.cmake"
   cmake/PytestShards.cmake
+  cmake/options.json
   cmake/PytestShardsAddTests.cmake
   cmake/PytestShardsTestFast.cmake
   DESTINATION "${PYTEST_SHARDS_CMAKEDIR}")

@@ -330,6 +330,69 @@ function(_pytest_shards_check name what value pattern hint)
   endif()
 endfunction()
 
+# The table of options, cmake/options.json (docs/contributing.md), read once
+# per configure into global properties: _PYTEST_SHARDS_OPTIONS (every
+# keyword, in the table's order), _PYTEST_SHARDS_ONE_VALUE and
+# _PYTEST_SHARDS_MANY_VALUES (cmake_parse_arguments' lists) and, per option,
+# _PYTEST_SHARDS_<NAME>_<FIELD>: DEFAULT, PATTERN and HINT (its check), FLAG
+# (collect's), LOWER (collect takes its choice in lower case), TYPE.
+function(_pytest_shards_read_options)
+  get_property(done GLOBAL PROPERTY _PYTEST_SHARDS_OPTIONS)
+  if(done)
+    return()
+  endif()
+  file(READ "${CMAKE_CURRENT_FUNCTION_LIST_DIR}/options.json" table)
+  string(JSON count LENGTH "${table}" options)
+  math(EXPR last "${count} - 1")
+  foreach(i RANGE ${last})
+    string(JSON option GET "${table}" options ${i})
+    _pytest_shards_option_fields("${table}" "${option}")
+  endforeach()
+endfunction()
+
+# Sets the global properties of one option of the table from its JSON
+# object; the pattern and hint of a choice list its choices.
+function(_pytest_shards_option_fields table option)
+  string(JSON name GET "${option}" name)
+  string(JSON type GET "${option}" type)
+  string(JSON values GET "${option}" values)
+  set_property(GLOBAL APPEND PROPERTY _PYTEST_SHARDS_OPTIONS ${name})
+  if(values STREQUAL "one")
+    set_property(GLOBAL APPEND PROPERTY _PYTEST_SHARDS_ONE_VALUE ${name})
+  else()
+    set_property(GLOBAL APPEND PROPERTY _PYTEST_SHARDS_MANY_VALUES ${name})
+  endif()
+  set(pattern "")
+  set(hint "")
+  if(type STREQUAL "choice")
+    string(JSON count LENGTH "${option}" choices)
+    math(EXPR last "${count} - 1")
+    set(choices)
+    foreach(i RANGE ${last})
+      string(JSON choice GET "${option}" choices ${i})
+      list(APPEND choices "${choice}")
+    endforeach()
+    list(POP_BACK choices final)
+    list(JOIN choices "|" alternatives)
+    set(pattern "^(${alternatives}|${final})$")
+    list(JOIN choices ", " hint)
+    set(hint "use ${hint} or ${final}")
+  else()
+    string(JSON pattern ERROR_VARIABLE none GET "${table}" types ${type} pattern)
+    string(JSON hint ERROR_VARIABLE none GET "${table}" types ${type} hint)
+  endif()
+  foreach(field IN ITEMS default flag lower)
+    string(JSON ${field} ERROR_VARIABLE none GET "${option}" ${field})
+    if(none)
+      set(${field} "")
+    endif()
+  endforeach()
+  foreach(field IN ITEMS type default pattern hint flag lower)
+    string(TOUPPER ${field} property)
+    set_property(GLOBAL PROPERTY _PYTEST_SHARDS_${name}_${property} "${${field}}")
+  endforeach()
+endfunction()
+
 # Validation: gives the options of the calling pytest_shard_tests() (its
 # arg_<OPTION> variables) their defaults and checks them, so that everything a
 # user can get wrong fails here, at configure, with one line.
@@ -345,74 +408,21 @@ function(_pytest_shards_validate name)
       "does not exist; pass an existing directory")
   endif()
   set(arg_WORKING_DIRECTORY "${arg_WORKING_DIRECTORY}" PARENT_SCOPE)
-  # ZIP_LISTS takes list variables: option, default, pattern, hint.
-  set(options
-    SHARDS
-    GRANULARITY
-    DISTRIBUTION
-    IMPORTS
-    DISCOVERY_MODE
-    SERIAL_MARKER
-    WARM
-    WARM_REUSE)
-  set(defaults
-    auto
-    shard
-    load
-    suite
-    CONFIGURE
-    serial
-    AUTO
-    ON)
-  set(patterns
-    "^(auto|[1-9][0-9]*)$"
-    "^(shard|file|test)$"
-    "^(load|file|scope|group)$"
-    "^(suite|own)$"
-    "^(CONFIGURE|PRE_TEST)$"
-    "^[A-Za-z_][A-Za-z0-9_]*$"
-    "^(AUTO|ON|OFF)$"
-    "^(ON|OFF)$")
-  set(hints
-    "use auto or a positive whole number"
-    "use shard, file or test"
-    "use load, file, scope or group"
-    "use suite or own"
-    "use CONFIGURE or PRE_TEST"
-    "use a Python identifier"
-    "use AUTO, ON or OFF"
-    "use ON or OFF")
-  foreach(option value pattern hint IN ZIP_LISTS options defaults patterns hints)
-    if("${arg_${option}}" STREQUAL "")
-      set(arg_${option} "${value}")
+  # An option left out takes its default; one without a default is checked
+  # only when given.
+  get_property(options GLOBAL PROPERTY _PYTEST_SHARDS_ONE_VALUE)
+  foreach(option IN LISTS options)
+    get_property(default GLOBAL PROPERTY _PYTEST_SHARDS_${option}_DEFAULT)
+    get_property(pattern GLOBAL PROPERTY _PYTEST_SHARDS_${option}_PATTERN)
+    get_property(hint GLOBAL PROPERTY _PYTEST_SHARDS_${option}_HINT)
+    if(NOT default STREQUAL "" AND "${arg_${option}}" STREQUAL "")
+      set(arg_${option} "${default}")
+      set(arg_${option} "${default}" PARENT_SCOPE)
     endif()
-    _pytest_shards_check(${name} ${option} "${arg_${option}}" "${pattern}" "${hint}")
-    set(arg_${option} "${arg_${option}}" PARENT_SCOPE)
-  endforeach()
-  set(options
-    PORT_BASE
-    PORTS_PER_SHARD
-    TIMEOUT
-    TEST_TIMEOUT
-    DISCOVERY_TIMEOUT)
-  set(defaults
-    20000
-    10
-    0
-    0
-    300)
-  foreach(option value IN ZIP_LISTS options defaults)
-    if("${arg_${option}}" STREQUAL "")
-      set(arg_${option} "${value}")
+    if(pattern AND DEFINED arg_${option})
+      _pytest_shards_check(${name} ${option} "${arg_${option}}" "${pattern}" "${hint}")
     endif()
-    _pytest_shards_check(${name} ${option} "${arg_${option}}" "^[0-9]+(\\.[0-9]+)?$"
-      "use a number")
-    set(arg_${option} "${arg_${option}}" PARENT_SCOPE)
   endforeach()
-  if(DEFINED arg_MEMORY_BUDGET)
-    _pytest_shards_check(${name} MEMORY_BUDGET "${arg_MEMORY_BUDGET}" "^(auto|[1-9][0-9]*)$"
-      "use auto or a whole number of MiB")
-  endif()
   list(LENGTH arg_PROPERTIES property_words)
   math(EXPR odd "${property_words} % 2")
   if(odd)
@@ -421,55 +431,43 @@ function(_pytest_shards_validate name)
 endfunction()
 
 # Sets <out> to the arguments of `pytest-shards collect` for the options of
-# the calling pytest_shard_tests() (validated): the suite's settings, then
-# `--` and pytest's ARGS.
+# the calling pytest_shard_tests() (validated): the suite's settings, one
+# `--<flag>=<value>` per value of each option with a flag in the table
+# (`--<flag>=<prop>=<value>` per pair), then `--` and pytest's ARGS.
 function(_pytest_shards_collect_command out name suite_dir python)
-  string(TOLOWER "${arg_WARM}" warm)
-  string(TOLOWER "${arg_WARM_REUSE}" warm_reuse)
+  set(arg_PYTHON "${python}")
+  if(arg_DURATIONS_FILE)
+    cmake_path(ABSOLUTE_PATH arg_DURATIONS_FILE BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
+  endif()
   set(collect
     collect
     --suite-dir "${suite_dir}"
     --suite "${name}"
-    --python "${python}"
-    --workdir "${arg_WORKING_DIRECTORY}"
-    --plugin-dir "${PytestShards_PLUGIN_DIR}"
-    --shards "${arg_SHARDS}"
-    --granularity "${arg_GRANULARITY}"
-    --distribution "${arg_DISTRIBUTION}"
-    --imports "${arg_IMPORTS}"
-    --warm "${warm}"
-    --warm-reuse "${warm_reuse}"
-    --serial-marker "${arg_SERIAL_MARKER}"
-    --port-base "${arg_PORT_BASE}"
-    --ports-per-shard "${arg_PORTS_PER_SHARD}"
-    --timeout "${arg_TIMEOUT}"
-    --test-timeout "${arg_TEST_TIMEOUT}"
-    --discovery-mode "${arg_DISCOVERY_MODE}"
-    --discovery-timeout "${arg_DISCOVERY_TIMEOUT}")
-  set(options
-    RUN_ARGS
-    ENVIRONMENT
-    LABELS
-    FIXTURES_REQUIRED)
-  set(flags
-    --run-arg
-    --env
-    --label
-    --fixtures-required)
-  foreach(option flag IN ZIP_LISTS options flags)
-    foreach(value IN LISTS arg_${option})
-      list(APPEND collect "${flag}=${value}")
-    endforeach()
+    --plugin-dir "${PytestShards_PLUGIN_DIR}")
+  get_property(options GLOBAL PROPERTY _PYTEST_SHARDS_OPTIONS)
+  list(REMOVE_ITEM options ARGS)  # after `--`, below
+  foreach(option IN LISTS options)
+    get_property(flag GLOBAL PROPERTY _PYTEST_SHARDS_${option}_FLAG)
+    get_property(type GLOBAL PROPERTY _PYTEST_SHARDS_${option}_TYPE)
+    get_property(lower GLOBAL PROPERTY _PYTEST_SHARDS_${option}_LOWER)
+    if(NOT flag OR "${arg_${option}}" STREQUAL "")
+      continue()
+    endif()
+    set(words "${arg_${option}}")
+    if(lower)
+      string(TOLOWER "${words}" words)
+    endif()
+    list(LENGTH words count)
+    while(count GREATER 0)
+      list(POP_FRONT words word)
+      if(type STREQUAL "pairs")
+        list(POP_FRONT words second)
+        string(APPEND word "=${second}")
+      endif()
+      list(APPEND collect "--${flag}=${word}")
+      list(LENGTH words count)
+    endwhile()
   endforeach()
-  set(properties ${arg_PROPERTIES})
-  while(properties)
-    list(POP_FRONT properties property value)
-    list(APPEND collect "--property=${property}=${value}")
-  endwhile()
-  if(arg_DURATIONS_FILE)
-    cmake_path(ABSOLUTE_PATH arg_DURATIONS_FILE BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}")
-    list(APPEND collect "--durations-file=${arg_DURATIONS_FILE}")
-  endif()
   foreach(root IN ITEMS "${CMAKE_SOURCE_DIR}" "${CMAKE_BINARY_DIR}")
     list(APPEND collect "--watch-root=${root}")
   endforeach()
@@ -702,32 +700,9 @@ function(_pytest_shards_add_test_fast)
 endfunction()
 
 function(pytest_shard_tests name)
-  set(one_value
-    PYTHON
-    WORKING_DIRECTORY
-    SHARDS
-    GRANULARITY
-    DISTRIBUTION
-    IMPORTS
-    WARM
-    WARM_REUSE
-    SERIAL_MARKER
-    DURATIONS_FILE
-    PORT_BASE
-    PORTS_PER_SHARD
-    TIMEOUT
-    TEST_TIMEOUT
-    DISCOVERY_MODE
-    DISCOVERY_TIMEOUT
-    MEMORY_BUDGET)
-  set(multi_value
-    ARGS
-    RUN_ARGS
-    ENVIRONMENT
-    LABELS
-    PROPERTIES
-    FIXTURES_REQUIRED
-    DEPENDS)
+  _pytest_shards_read_options()
+  get_property(one_value GLOBAL PROPERTY _PYTEST_SHARDS_ONE_VALUE)
+  get_property(multi_value GLOBAL PROPERTY _PYTEST_SHARDS_MANY_VALUES)
   cmake_parse_arguments(PARSE_ARGV 1 arg "" "${one_value}" "${multi_value}")
   _pytest_shards_reject_unknown("pytest_shard_tests(${name})"
     "see the options in ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/PytestShards.cmake"

@@ -18,6 +18,7 @@
 
 #include "collect/collect.h"
 #include "data/durations.h"
+#include "data/options.h"
 #include "data/runs.h"
 #include "data/settings.h"
 #include "merge/merge.h"
@@ -85,55 +86,48 @@ std::vector<std::pair<std::string, std::string>> ParseDepends(
   return depends;
 }
 
+// collect's flags for the options of cmake/options.json, each storing its
+// words in `words` under the option's name.
+void AddOptionFlags(po::options_description* options, OptionWords* words) {
+  for (const Option& option : Options()) {
+    if (option.flag.empty()) continue;
+    std::string help = option.help;
+    if (!option.default_value.empty()) help += " (default " + option.default_value + ")";
+    auto* value = po::value(&(*words)[option.name]);
+    if (option.many) value->composing();
+    options->add_options()(option.flag.c_str(), value, help.c_str());
+  }
+}
+
+// A word of the wrong type, as boost reports its own (collect --port-base x).
+[[noreturn]] void ThrowInvalidValue(const InvalidOptionWord& e) {
+  po::invalid_option_value error(e.word);
+  error.set_option_name(e.flag);
+  error.set_prefix(po::command_line_style::allow_long);
+  throw error;
+}
+
 int CollectCommand(const std::vector<std::string>& args) {
   Settings s;
-  std::string shards = "auto", granularity = "shard", distribution = "load", imports = "suite";
-  std::string warm = "auto", warm_reuse = "on";
-  std::string discovery;
-  std::vector<std::string> properties, depends, watch_roots;
+  OptionWords words;
+  std::vector<std::string> depends, watch_roots;
   bool settings_only = false;
   po::options_description options("collect options");
   options.add_options()("help,h", "show this help")(
       "suite-dir", po::value<std::string>()->required(),
       "the suite's directory in the build tree; alone, re-collects with its settings.json")(
       "suite", po::value(&s.suite), "the suite's name (the <name> of pytest_shard_tests)")(
-      "python", po::value(&s.python), "interpreter that runs pytest")(
-      "workdir", po::value<std::string>(), "pytest's working directory")(
-      "plugin-dir", po::value<std::string>(), "directory holding pytest_shards_plugin.py")(
-      "run-arg", po::value(&s.run_args)->composing(), "extra pytest argument at run time only")(
-      "shards", po::value(&shards), "number of shards, or auto")(
-      "granularity", po::value(&granularity), "shard, file or test")(
-      "distribution", po::value(&distribution), "load, file, scope or group")(
-      "imports", po::value(&imports),
-      "suite (a shard imports every test module, as pytest does) or own (only its own)")(
-      "warm", po::value(&warm), "auto, on or off: fork pytest from a warm interpreter")(
-      "warm-reuse", po::value(&warm_reuse),
-      "on or off: a forked child runs the next entry after its own")(
-      "serial-marker", po::value(&s.serial_marker), "marker of serial tests")(
-      "durations-file", po::value<std::string>(), "durations JSON that seeds planning and slicing")(
-      "port-base", po::value(&s.port_base), "first port of the shards' port ranges")(
-      "ports-per-shard", po::value(&s.ports_per_shard), "ports in each shard's range")(
-      "env", po::value(&s.environment)->composing(),
-      "VAR=value for every shard, placeholders "
-      "{shard} {shards} {tmp} {port_base} {port_count}")("timeout", po::value(&s.timeout),
-                                                         "TIMEOUT of every CTest entry, seconds")(
-      "test-timeout", po::value(&s.test_timeout), "limit for one test, seconds")(
-      "label", po::value(&s.labels)->composing(), "extra CTest label")(
-      "property", po::value(&properties)->composing(), "NAME=VALUE CTest property")(
-      "fixtures-required", po::value(&s.fixtures_required)->composing(),
-      "CTest fixture every entry requires")("discovery-mode", po::value(&discovery),
-                                            "CONFIGURE or PRE_TEST")(
-      "discovery-timeout", po::value(&s.discovery_timeout), "limit for collection, seconds")(
+      "plugin-dir", po::value<std::string>(), "directory holding pytest_shards_plugin.py");
+  AddOptionFlags(&options, &words);
+  options.add_options()(
       "depends", po::value(&depends)->composing(),
       "TARGET[=FILE]: a DEPENDS target and the file it builds (the build step passes them)")(
       "watch-root", po::value(&watch_roots)->composing(),
       "directory (the project's source or build tree) whose imported modules are stamped")(
       "settings-only", po::bool_switch(&settings_only),
-      "store the settings without collecting (collection then happens at ctest start)")(
-      "pytest-arg", po::value(&s.args)->composing(),
-      "pytest argument for collection and run (or give them after --)");
+      "store the settings without collecting (collection then happens at ctest start)");
   po::positional_options_description positional;
-  positional.add("pytest-arg", -1);
+  positional.add(FindOption("ARGS").flag.c_str(), -1);
   po::variables_map vm;
   if (!Parse(args, options, positional,
              "usage: pytest-shards collect --suite-dir DIR [options] [-- pytest args]", &vm))
@@ -148,24 +142,14 @@ int CollectCommand(const std::vector<std::string>& args) {
       WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
     }
   } else {
-    if (!vm.count("python") || !vm.count("workdir") || !vm.count("plugin-dir"))
+    if (words["PYTHON"].empty() || words["WORKING_DIRECTORY"].empty() || !vm.count("plugin-dir"))
       throw Error("collect needs --python, --workdir and --plugin-dir with --suite");
     s.suite_dir = suite_dir;
-    s.workdir = fs::absolute(vm["workdir"].as<std::string>());
     s.plugin_dir = fs::absolute(vm["plugin-dir"].as<std::string>());
-    if (vm.count("durations-file")) s.durations_file = vm["durations-file"].as<std::string>();
-    s.shards = ParseShards(shards);
-    s.granularity = ParseGranularity(granularity);
-    s.distribution = ParseDistribution(distribution);
-    s.imports = ParseImports(imports);
-    s.warm = ParseWarm(warm);
-    s.warm_reuse = ParseOnOff(warm_reuse, "WARM_REUSE");
-    if (!discovery.empty()) s.discovery_mode = ParseDiscoveryMode(discovery);
-    for (const std::string& property : properties) {
-      size_t eq = property.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw Error("property '" + property + "' is not NAME=VALUE");
-      s.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
+    try {
+      ApplyOptionWords(words, &s);
+    } catch (const InvalidOptionWord& e) {
+      ThrowInvalidValue(e);
     }
     s.depends = ParseDepends(depends);
     for (const std::string& root : watch_roots) s.watch_roots.push_back(fs::absolute(root));

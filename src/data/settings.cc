@@ -1,23 +1,36 @@
 #include "data/settings.h"
 
 #include <cstdlib>
+#include <map>
 
+#include "data/options.h"
 #include "data/runs.h"
 #include "util/error.h"
 
 namespace pytest_shards {
 
+namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
+// The value `words` binds to `choice`, a choice of `option` in the table.
+template <typename Enum, size_t N>
+Enum ValueOf(const std::string& choice, const char* option,
+             const std::pair<const char*, Enum> (&words)[N]) {
+  for (const auto& [name, value] : words)
+    if (choice == name) return value;
+  throw Error(std::string(option) + " '" + choice + "' of cmake/options.json is not implemented");
+}
+
+// `word` as one of the choices of `option` in the table of options.
 template <typename Enum, size_t N>
 Enum ParseWord(const std::string& word, const char* option,
                const std::pair<const char*, Enum> (&words)[N]) {
   std::string accepted;
-  for (const auto& [name, value] : words) {
-    if (word == name) return value;
-    accepted += accepted.empty() ? name : std::string(", ") + name;
+  for (const std::string& choice : FindOption(option).choices) {
+    if (word == choice) return ValueOf(choice, option, words);
+    accepted += (accepted.empty() ? "" : ", ") + choice;
   }
   throw Error("unknown " + std::string(option) + " '" + word + "'; use one of: " + accepted);
 }
@@ -112,6 +125,105 @@ std::pair<std::string, std::string> SplitAssignment(const std::string& assignmen
 void ValidateSettings(const Settings& s) {
   ValidatePortRange(s.port_base, s.ports_per_shard);
   for (const std::string& assignment : s.environment) SplitAssignment(assignment);
+}
+
+namespace {
+
+using Words = std::vector<std::string>;
+// What an option of the table sets: its implementation in Settings.
+using Setter = void (*)(const Option&, const Words&, Settings*);
+
+// `word` as `parse` reads a number (std::stoi, std::stod), all of it, as
+// collect's flag `option` takes it.
+template <typename Parse>
+auto NumberOf(const Option& option, const std::string& word, Parse parse) {
+  size_t end = 0;
+  try {
+    auto number = parse(word, &end);
+    if (end == word.size()) return number;
+  } catch (const std::logic_error&) {  // std::invalid_argument, std::out_of_range
+  }
+  throw InvalidOptionWord(option.flag, word);
+}
+
+int WholeNumber(const Option& option, const std::string& word) {
+  return NumberOf(option, word,
+                  [](const std::string& w, size_t* end) { return std::stoi(w, end); });
+}
+
+double Number(const Option& option, const std::string& word) {
+  return NumberOf(option, word,
+                  [](const std::string& w, size_t* end) { return std::stod(w, end); });
+}
+
+std::pair<std::string, std::string> SplitProperty(const std::string& property) {
+  size_t eq = property.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error("property '" + property + "' is not NAME=VALUE");
+  return {property.substr(0, eq), property.substr(eq + 1)};
+}
+
+// One setter per option of the table that collect takes; a one-value option
+// gets one word.
+const std::map<std::string, Setter>& Setters() {
+  static const std::map<std::string, Setter> setters = {
+      {"PYTHON", [](const Option&, const Words& w, Settings* s) { s->python = w[0]; }},
+      {"WORKING_DIRECTORY",
+       [](const Option&, const Words& w, Settings* s) { s->workdir = fs::absolute(w[0]); }},
+      {"ARGS", [](const Option&, const Words& w, Settings* s) { s->args = w; }},
+      {"RUN_ARGS", [](const Option&, const Words& w, Settings* s) { s->run_args = w; }},
+      {"SHARDS", [](const Option&, const Words& w, Settings* s) { s->shards = ParseShards(w[0]); }},
+      {"GRANULARITY",
+       [](const Option&, const Words& w, Settings* s) { s->granularity = ParseGranularity(w[0]); }},
+      {"DISTRIBUTION", [](const Option&, const Words& w,
+                          Settings* s) { s->distribution = ParseDistribution(w[0]); }},
+      {"IMPORTS",
+       [](const Option&, const Words& w, Settings* s) { s->imports = ParseImports(w[0]); }},
+      {"WARM", [](const Option&, const Words& w, Settings* s) { s->warm = ParseWarm(w[0]); }},
+      {"WARM_REUSE", [](const Option&, const Words& w,
+                        Settings* s) { s->warm_reuse = ParseOnOff(w[0], "WARM_REUSE"); }},
+      {"SERIAL_MARKER",
+       [](const Option&, const Words& w, Settings* s) { s->serial_marker = w[0]; }},
+      {"DURATIONS_FILE",
+       [](const Option&, const Words& w, Settings* s) { s->durations_file = w[0]; }},
+      {"PORT_BASE",
+       [](const Option& o, const Words& w, Settings* s) { s->port_base = WholeNumber(o, w[0]); }},
+      {"PORTS_PER_SHARD", [](const Option& o, const Words& w,
+                             Settings* s) { s->ports_per_shard = WholeNumber(o, w[0]); }},
+      {"ENVIRONMENT", [](const Option&, const Words& w, Settings* s) { s->environment = w; }},
+      {"TIMEOUT",
+       [](const Option& o, const Words& w, Settings* s) { s->timeout = Number(o, w[0]); }},
+      {"TEST_TIMEOUT",
+       [](const Option& o, const Words& w, Settings* s) { s->test_timeout = Number(o, w[0]); }},
+      {"LABELS", [](const Option&, const Words& w, Settings* s) { s->labels = w; }},
+      {"PROPERTIES",
+       [](const Option&, const Words& w, Settings* s) {
+         for (const std::string& property : w) s->properties.push_back(SplitProperty(property));
+       }},
+      {"FIXTURES_REQUIRED",
+       [](const Option&, const Words& w, Settings* s) { s->fixtures_required = w; }},
+      {"DISCOVERY_MODE", [](const Option&, const Words& w,
+                            Settings* s) { s->discovery_mode = ParseDiscoveryMode(w[0]); }},
+      {"DISCOVERY_TIMEOUT", [](const Option& o, const Words& w,
+                               Settings* s) { s->discovery_timeout = Number(o, w[0]); }},
+  };
+  return setters;
+}
+
+}  // namespace
+
+void ApplyOptionWords(const OptionWords& given, Settings* settings) {
+  for (const Option& option : Options()) {
+    if (option.flag.empty()) continue;
+    auto setter = Setters().find(option.name);
+    if (setter == Setters().end())
+      throw Error("option " + option.name + " of cmake/options.json is not implemented");
+    auto words = given.find(option.name);
+    if (words != given.end() && !words->second.empty())
+      setter->second(option, words->second, settings);
+    else if (!option.default_value.empty())
+      setter->second(option, {option.default_value}, settings);
+  }
 }
 
 json SettingsToJson(const Settings& s) {

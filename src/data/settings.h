@@ -4,10 +4,13 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "util/error.h"
 
 namespace pytest_shards {
 
@@ -25,7 +28,7 @@ enum class Imports { kSuite, kOwn };
 enum class Warm { kAuto, kOn, kOff };
 
 // Parse user words ("shard", "load", "PRE_TEST"); throw Error naming the
-// accepted values.
+// accepted values, the choices of the option in cmake/options.json.
 Granularity ParseGranularity(const std::string& word);
 Distribution ParseDistribution(const std::string& word);
 DiscoveryMode ParseDiscoveryMode(const std::string& word);
@@ -93,6 +96,24 @@ void ValidatePortRange(int first, int count);
 // The VAR and the value of an ENVIRONMENT entry; throws Error unless it is
 // VAR=value.
 std::pair<std::string, std::string> SplitAssignment(const std::string& assignment);
+
+// The words `collect` was given for options of the table (options.h), by
+// the option's name ("GRANULARITY"), as collect takes them ("shard").
+using OptionWords = std::map<std::string, std::vector<std::string>>;
+
+// A word that is not of its option's type (PORT_BASE 1.5): collect reports
+// it as it reports its other malformed flags.
+class InvalidOptionWord : public Error {
+ public:
+  InvalidOptionWord(const std::string& flag, const std::string& word)
+      : Error("--" + flag + " '" + word + "'"), flag(flag), word(word) {}
+  std::string flag, word;
+};
+
+// Sets every option of the table that has a flag from its words in `given`,
+// else from its default. Throws Error for a word the option does not take,
+// InvalidOptionWord for one that is no number where a number belongs.
+void ApplyOptionWords(const OptionWords& given, Settings* settings);
 
 nlohmann::json SettingsToJson(const Settings& settings);
 // Throws Error ("settings file ... re-run cmake") on a malformed document.

@@ -165,7 +165,7 @@ std::string EmitSessionEntry(const EmitOptions& options) {
   labels.insert(labels.end(), options.labels.begin(), options.labels.end());
   Properties p;
   p.Add("LABELS", CMakeList(labels));
-  if (!options.workdir.empty()) p.Add("WORKING_DIRECTORY", options.workdir);
+  if (!options.workdir.empty()) p.Add("WORKING_DIRECTORY", options.workdir.string());
   if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
   p.Add("FIXTURES_CLEANUP", ListElement(name));
   if (options.cores_resource) p.Add("RESOURCE_GROUPS", "cores:1");

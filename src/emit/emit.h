@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "data/settings.h"
 #include "emit/ctest_invocation.h"
 #include "plan/plan_file.h"
 
@@ -28,15 +29,12 @@ std::string BracketArgument(std::string_view text);
 // and a backslash at the end become '_'; an empty element becomes "_".
 std::string ListElement(std::string_view element);
 
-struct EmitOptions {
-  std::string tool;                 // absolute path of the pytest-shards executable
-  std::string plan_file;            // absolute path of the run's plan.json
-  std::string workdir;              // WORKING_DIRECTORY of every entry
-  double timeout = 0;               // TIMEOUT; 0: none
-  std::vector<std::string> labels;  // user LABELS, after "pytest" and "<suite>"
-  std::vector<std::pair<std::string, std::string>> properties;  // user PROPERTIES
-  std::vector<std::string> fixtures_required;
-  std::string suite;
+// The suite's settings (its workdir is every entry's WORKING_DIRECTORY;
+// TIMEOUT, 0: none; LABELS after "pytest" and "<suite>"; PROPERTIES;
+// FIXTURES_REQUIRED), and what ctest start knows besides.
+struct EmitOptions : Settings {
+  std::string tool;       // absolute path of the pytest-shards executable
+  std::string plan_file;  // absolute path of the run's plan.json
   // Under the parallel preset (presets/pytest-shards.json: -j 4096) every
   // entry asks for one slot of the "cores" resource, which the module's
   // resource spec file sizes to the machine's cores, so that ctest runs at

@@ -35,14 +35,9 @@ bool ListsCustomProperties(const std::string& version) {
 EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
                            const std::string& run_id, const Durations& durations, bool session) {
   EmitOptions emit;
+  static_cast<Settings&>(emit) = s;
   emit.tool = options.tool.string();
   emit.plan_file = RunPlanFile(s.suite_dir, run_id).string();
-  emit.workdir = s.workdir.string();
-  emit.timeout = s.timeout;
-  emit.labels = s.labels;
-  emit.properties = s.properties;
-  emit.fixtures_required = s.fixtures_required;
-  emit.suite = s.suite;
   emit.cores_resource = options.cores_resource;
   emit.memory_budget_mib = options.memory_budget_mib;
   if (options.memory_budget_mib > 0) emit.peak_rss_kb = durations.peak_rss_kb;
@@ -145,13 +140,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     std::string warm_unavailable = WarmUnavailableMessage(settings);
     std::string stale;
     Collection collection = CurrentCollection(settings, &stale, out);
-    PlanOptions plan_options;
-    plan_options.suite = settings.suite;
-    plan_options.shards = settings.shards;
-    plan_options.granularity = settings.granularity;
-    plan_options.distribution = settings.distribution;
-    plan_options.serial_marker = settings.serial_marker;
-    plan_options.cores = options.cores;
+    PlanOptions plan_options{settings, options.cores};
     PlanFile file;
     file.run_id = run_id;
     file.settings = settings;

@@ -13,12 +13,10 @@
 
 namespace pytest_shards {
 
-struct PlanOptions {
-  std::string suite;  // entry names are "<suite>/..."
-  int shards = 0;     // 0: auto
-  Granularity granularity = Granularity::kShard;
-  Distribution distribution = Distribution::kLoad;
-  std::string serial_marker = "serial";
+// The suite's settings (entry names are "<suite>/...", SHARDS, GRANULARITY,
+// DISTRIBUTION, SERIAL_MARKER), and what ctest start measured: an option of
+// pytest_shard_tests() reaches the planner without being copied here.
+struct PlanOptions : Settings {
   int cores = 1;  // of the machine ctest runs on
 };
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "data/options.h"
 #include "util/error.h"
 
 namespace pytest_shards {
@@ -86,6 +87,55 @@ TEST(Settings, UnknownWordsNameTheAcceptedOnes) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "unknown WARM_REUSE 'yes'; use one of: on, off");
   }
+}
+
+// Every choice of the table has its implementation, and collect's
+// defaults (the table's) are those of a Settings left alone.
+TEST(Settings, TheTableOfOptionsIsImplemented) {
+  for (const char* option :
+       {"GRANULARITY", "DISTRIBUTION", "IMPORTS", "WARM", "WARM_REUSE", "DISCOVERY_MODE"}) {
+    for (const std::string& choice : FindOption(option).choices) {
+      Settings s;
+      EXPECT_NO_THROW(ApplyOptionWords({{option, {choice}}}, &s)) << option << " " << choice;
+    }
+  }
+  Settings defaults;
+  ApplyOptionWords({}, &defaults);
+  EXPECT_EQ(SettingsToJson(defaults), SettingsToJson(Settings{}));
+}
+
+TEST(Settings, OptionWordsSetTheirSettings) {
+  Settings s;
+  ApplyOptionWords({{"SHARDS", {"3"}},
+                    {"DISTRIBUTION", {"scope"}},
+                    {"WARM", {"off"}},
+                    {"WARM_REUSE", {"off"}},
+                    {"PORT_BASE", {"30000"}},
+                    {"TEST_TIMEOUT", {"2.5"}},
+                    {"LABELS", {"a", "b"}},
+                    {"PROPERTIES", {"COST=3", "X=a=b"}},
+                    {"DURATIONS_FILE", {"/d.json"}}},
+                   &s);
+  EXPECT_EQ(s.shards, 3);
+  EXPECT_EQ(s.distribution, Distribution::kScope);
+  EXPECT_EQ(s.warm, Warm::kOff);
+  EXPECT_FALSE(s.warm_reuse);
+  EXPECT_EQ(s.port_base, 30000);
+  EXPECT_EQ(s.test_timeout, 2.5);
+  EXPECT_EQ(s.labels, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(s.properties,
+            (std::vector<std::pair<std::string, std::string>>{{"COST", "3"}, {"X", "a=b"}}));
+  EXPECT_EQ(s.durations_file, "/d.json");
+  EXPECT_EQ(s.granularity, Granularity::kShard);  // the default
+  EXPECT_THROW(ApplyOptionWords({{"PROPERTIES", {"=x"}}}, &s), Error);
+  try {
+    ApplyOptionWords({{"PORT_BASE", {"1.5"}}}, &s);
+    FAIL();
+  } catch (const InvalidOptionWord& e) {
+    EXPECT_EQ(e.flag, "port-base");
+    EXPECT_EQ(e.word, "1.5");
+  }
+  EXPECT_THROW(ApplyOptionWords({{"TIMEOUT", {"soon"}}}, &s), InvalidOptionWord);
 }
 
 TEST(Settings, SettingsWrittenBeforeImportsExistedImportTheSuite) {
