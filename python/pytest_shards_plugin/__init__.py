@@ -33,8 +33,8 @@ does:
   the next shard does not rewrite the suite again. rewrite_cache.py.
 
 ``python -m pytest_shards_plugin.warm``: the warm interpreter whose forked
-workers run per-test and per-file entries (warm.py, warm_worker.py; run.cc
-starts it).
+workers run per-test and per-file entries (warm.py, warm_server.py,
+warm_pool.py, warm_worker.py; the runner's warm_run.cc starts it).
 
 Always: the ``serial`` marker (and ``--shards-serial-marker``), and the
 ``shard_index``, ``shard_port_range`` and ``free_tcp_port`` fixtures
@@ -53,7 +53,7 @@ import re
 
 import pytest
 
-from . import django_db, fixtures, plugin_compat
+from . import django_db, fixtures, plugin_compat, protocol
 from .collection import CollectionWriter
 from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
@@ -102,7 +102,7 @@ def pytest_addoption(parser):
         "build trees; the rootdir and the working directory always count).",
     )
     group.addoption(
-        "--shards-node-ids",
+        protocol.NODE_IDS,
         metavar="PATH",
         default=None,
         help="pytest-shards: run exactly the node IDs listed in PATH (JSON: "
@@ -121,7 +121,7 @@ def pytest_addoption(parser):
         "modules have no import-time side effects on each other).",
     )
     group.addoption(
-        "--shards-journal",
+        protocol.JOURNAL,
         metavar="PATH",
         default=None,
         help="pytest-shards: append one JSON line per test event to PATH "

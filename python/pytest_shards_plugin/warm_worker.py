@@ -46,7 +46,7 @@ from pytest import ExitCode
 from . import journal as journals
 from . import pytest_compat
 from .selection import read_node_ids
-from .warm_frames import recv_frame, send_frame
+from .protocol import BASETEMP, CACHE_DIR, FINISH, JOURNAL, NODE_IDS, done, recv_frame, send_frame
 from .warm_session import SessionKeeper, children_running
 
 Exit = pytest.exit.Exception  # _pytest.outcomes.Exit
@@ -98,12 +98,11 @@ class Worker:
             streams = self.release_entry()
             if self.still_open(streams):
                 self.leave(status)
-            send_frame(self.channel, {"event": "done", "exit_code": int(status),
-                                      "peak_rss_kb": _peak_rss_kb()})
+            send_frame(self.channel, done(int(status), _peak_rss_kb()))
             request, fds = recv_frame(self.channel, want_fds=True)
             if request is None:  # the server is gone
                 self.leave(0)
-            if request.get("op") == "finish":  # the server stops, or keeps fewer idle workers
+            if request.get("op") == FINISH:  # the server stops, or keeps fewer idle workers
                 log = os.open(os.path.join(self.plugin.server.directory, "server.log"),
                               os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 _take_streams(self.config, [os.open(os.devnull, os.O_RDONLY), log, os.dup(log)])
@@ -179,9 +178,9 @@ class Worker:
         os.chdir(request["cwd"] or ".")
         _take_environment(request["env"])
         tempfile.tempdir = None  # gettempdir() reads TMPDIR again
-        config.option.basetemp = request["--basetemp"]
-        self.keeper.start_entry(request["--shards-journal"])
-        config.cache = pytest_compat.new_cache(config, Path(request["cache_dir"]))
+        config.option.basetemp = request[BASETEMP]
+        self.keeper.start_entry(request[JOURNAL])
+        config.cache = pytest_compat.new_cache(config, Path(request[CACHE_DIR]))
         for name, state in plugin.pristine.items():
             owner = config.pluginmanager.get_plugin(name)
             vars(owner).clear()
@@ -189,11 +188,11 @@ class Worker:
 
         # The entry's node IDs and journal, for the package's Journal.
         journal = plugin.journal(config)
-        journal.fd = journals._open_journal(request["--shards-journal"])
+        journal.fd = journals._open_journal(request[JOURNAL])
         parts = config.pluginmanager.get_plugin("pytest-shards-session-parts")
         if parts is not None:
-            parts.open(request["--shards-journal"])
-        requested, _ = read_node_ids(request["--shards-node-ids"])
+            parts.open(request[JOURNAL])
+        requested, _ = read_node_ids(request[NODE_IDS])
         journal.reports = {}
         journal.journaled = set()
         journal.write(event="session", pid=os.getpid())

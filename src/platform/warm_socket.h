@@ -1,4 +1,5 @@
-// The runner's connection to a warm interpreter (python/pytest_shards_plugin/warm.py):
+// The runner's connection to a warm interpreter (python/pytest_shards_plugin/warm.py;
+// the messages are in run/protocol.h):
 // a unix stream socket carrying frames of a 4-byte big-endian length and a
 // JSON object, with file descriptors passed along (SCM_RIGHTS), and the
 // peer's uid checked (SO_PEERCRED), so that only our own server is trusted;

@@ -17,11 +17,12 @@
 #include "data/journal.h"
 #include "data/outcome.h"
 #include "data/runs.h"
-#include "plan/seed.h"
 #include "platform/file_lock.h"
 #include "platform/platform.h"
 #include "platform/process_memory.h"
 #include "platform/subprocess.h"
+#include "run/lease.h"
+#include "run/protocol.h"
 #include "run/supervisor.h"
 #include "util/error.h"
 #include "util/file_util.h"
@@ -30,7 +31,6 @@
 namespace pytest_shards {
 
 namespace fs = std::filesystem;
-using json = nlohmann::json;
 
 namespace {
 
@@ -191,52 +191,6 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
 }
 
 }  // namespace
-
-std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
-                                    const ShardContext& shard, const fs::path& node_ids_file,
-                                    const fs::path& journal) {
-  const Settings& settings = plan.settings;
-  std::vector<std::string> argv = {settings.python, "-m", "pytest", "-p", "pytest_shards_plugin"};
-  if (entry.collection_errors) {
-    // The user's ARGS name the whole suite; only the broken modules run
-    // here, by path (`--pyargs` IDs are relative to their package).
-    for (const std::string& module : entry.node_ids) argv.push_back(ModuleFile(plan, module));
-  } else {
-    argv.insert(argv.end(), settings.args.begin(), settings.args.end());
-  }
-  argv.insert(argv.end(), settings.run_args.begin(), settings.run_args.end());
-  argv.push_back("--rootdir=" + plan.rootdir);
-  argv.push_back("--basetemp=" + (shard.tmpdir / "basetemp").string());
-  // Shards never write the same pytest cache at once.
-  argv.push_back("-o");
-  argv.push_back("cache_dir=" + (shard.tmpdir / "pytest-cache").string());
-  if (plan.xdist) {
-    // `addopts = -n auto` must not start xdist workers in every shard.
-    for (const char* arg : {"-n", "0", "--dist", "no"}) argv.push_back(arg);
-  }
-  argv.push_back("--shards-serial-marker=" + settings.serial_marker);
-  argv.push_back("--shards-rewrite-cache=" + RewriteCacheDir(settings.suite_dir).string());
-  if (!entry.collection_errors) {
-    argv.push_back("--shards-node-ids=" + node_ids_file.string());
-    argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
-  }
-  argv.push_back("--shards-journal=" + journal.string());
-  for (std::string& arg : SeedArgs(plan)) argv.push_back(std::move(arg));
-  if (!plan.session_outputs.empty())
-    argv.push_back("--shards-session-dir=" +
-                   RunSessionDir(settings.suite_dir, plan.run_id).string());
-  argv.push_back("-v");
-  return argv;
-}
-
-std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids) {
-  json paths = json::object();
-  for (const std::string& id : ids) {
-    auto found = plan.module_paths.find(std::string(ModulePart(id)));
-    if (found != plan.module_paths.end()) paths[found->first] = found->second;
-  }
-  return json{{"node_ids", ids}, {"paths", paths}}.dump();
-}
 
 int RunEntry(const fs::path& plan_file, int index, std::ostream& out, bool cold) {
   const char* fix = "re-run ctest, which plans again, or cmake";

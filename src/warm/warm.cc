@@ -1,5 +1,6 @@
 // Warm interpreters on POSIX: the start lock, starting the server, and the
-// child's messages (see python/pytest_shards_plugin/warm.py for the other side).
+// child's messages (run/protocol.h; python/pytest_shards_plugin/warm.py is the
+// other side).
 #include "warm/warm.h"
 
 #include <cerrno>
@@ -13,6 +14,7 @@
 #include "platform/file_lock.h"
 #include "platform/platform.h"
 #include "platform/subprocess.h"
+#include "run/protocol.h"
 #include "util/error.h"
 #include "util/file_util.h"
 
@@ -76,9 +78,7 @@ std::string StartServer(const WarmServerSpec& spec) {
 std::unique_ptr<WarmChild> WarmChild::Start(WarmSocket socket, const WarmRequest& request,
                                             double seconds, std::string* why, bool* stale) {
   *stale = false;
-  json message = {
-      {"op", "run"}, {"argv", request.argv}, {"env", request.env}, {"cwd", request.cwd}};
-  if (!socket.Send(message, request.fds)) {
+  if (!socket.Send(WarmRunMessage(request.argv, request.env, request.cwd), request.fds)) {
     *why = "the warm interpreter closed the connection";
     return nullptr;
   }
@@ -89,16 +89,20 @@ std::unique_ptr<WarmChild> WarmChild::Start(WarmSocket socket, const WarmRequest
                                                   : "the warm interpreter closed the connection";
     return nullptr;
   }
-  std::string event = reply.value("event", "");
-  if (event == "started" && reply.value("pid", 0) > 0)
-    return std::unique_ptr<WarmChild>(new WarmChild(std::move(socket), reply.value("pid", 0)));
-  *stale = event == "stale";
-  if (*stale)
-    *why = "the warm interpreter is out of date: " + reply.value("file", "") + " changed";
-  else if (event == "stopping")
-    *why = "the warm interpreter is stopping";
-  else
-    *why = "the warm interpreter refused: " + reply.value("why", event);
+  WarmEvent event = ParseWarmEvent(reply);
+  switch (event.kind) {
+    case WarmEvent::Kind::kStarted:
+      return std::unique_ptr<WarmChild>(new WarmChild(std::move(socket), event.pid));
+    case WarmEvent::Kind::kStale:
+      *stale = true;
+      *why = "the warm interpreter is out of date: " + event.file + " changed";
+      break;
+    case WarmEvent::Kind::kStopping:
+      *why = "the warm interpreter is stopping";
+      break;
+    default:
+      *why = "the warm interpreter refused: " + event.why;
+  }
   return nullptr;
 }
 
@@ -120,11 +124,13 @@ bool WarmChild::Wait(double seconds) {
       // The server is gone, and its child with it (PR_SET_PDEATHSIG).
       exited_ = lost_ = true;
       signal_ = SIGKILL;
-    } else if (status == WarmSocket::Status::kMessage && message.value("event", "") == "exited") {
+    } else if (status == WarmSocket::Status::kMessage) {
+      WarmEvent event = ParseWarmEvent(message);
+      if (event.kind != WarmEvent::Kind::kExited) continue;
       exited_ = true;
-      exit_code_ = message.value("exit_code", -1);
-      signal_ = message.value("signal", 0);
-      peak_rss_kb_ = message.value("peak_rss_kb", 0L);
+      exit_code_ = event.exit_code;
+      signal_ = event.signal;
+      peak_rss_kb_ = event.peak_rss_kb;
     } else if (status == WarmSocket::Status::kTimeout && seconds >= 0 && Clock::now() >= deadline) {
       return false;
     }
@@ -134,7 +140,7 @@ bool WarmChild::Wait(double seconds) {
 
 void WarmChild::Kill(int signal) {
   if (exited_) return;
-  socket_.Send({{"op", "kill"}, {"signal", signal}});
+  socket_.Send(WarmKillMessage(signal));
 }
 
 std::optional<WarmSocket> ConnectWarmServer(const WarmServerSpec& spec, std::string* why) {

@@ -11,7 +11,7 @@
 #include "platform/process_memory.h"
 #include "platform/subprocess.h"
 #include "run/lease.h"
-#include "run/run.h"
+#include "run/protocol.h"
 #include "util/error.h"
 #include "util/file_util.h"
 
@@ -118,11 +118,6 @@ std::vector<std::string> WarmServerEnvironment(const Settings& settings, const f
       env.push_back(*inherited);
   }
   return env;
-}
-
-std::vector<std::string> WarmArgv(const std::vector<std::string>& argv) {
-  // {python, "-m", "pytest", ...}: see PytestArgv.
-  return std::vector<std::string>(argv.begin() + std::min<size_t>(3, argv.size()), argv.end());
 }
 
 WarmServerSpec WarmSpec(const PlanEntry& plan, const fs::path& plan_file, int ctest) {

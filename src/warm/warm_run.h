@@ -60,10 +60,6 @@ std::vector<std::string> WarmServerEnvironment(const Settings& settings,
                                                const std::filesystem::path& tmpdir,
                                                const std::vector<std::string>& parent);
 
-// The pytest command line of `argv` (python -m pytest ...) as the server
-// takes it: after `-m pytest`.
-std::vector<std::string> WarmArgv(const std::vector<std::string>& argv);
-
 // Starts pytest as a child of the run's warm interpreter (starting that
 // first when none runs), and through `cold` when it is unavailable: then it
 // says why on `out`, once, and the entry's later runs go cold at once. With

@@ -2,6 +2,7 @@
 on a small suite, driven over its socket the way `pytest-shards run` drives
 it (see conftest.py for the suite helpers)."""
 
+import functools
 import json
 import os
 import pathlib
@@ -18,8 +19,10 @@ import pytest
 from conftest import PLUGIN_DIR, PYTHON, clean_env, read_journal, results
 
 sys.path.insert(0, str(PLUGIN_DIR))
+import pytest_shards_plugin.protocol as protocol  # noqa: E402
 import pytest_shards_plugin.warm as warm  # noqa: E402
 import pytest_shards_plugin.warm_files as warm_files  # noqa: E402
+import pytest_shards_plugin.warm_server as warm_server  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="warm interpreters fork")
 
@@ -134,7 +137,7 @@ class Server:
     def connect(self):
         # The build tree may be deeper than sun_path allows, as in CI; the
         # client in src/warm_socket-posix.cc goes through /proc/self/fd too.
-        address, dir_fd = warm.socket_address(str(self.dir / "socket"))
+        address, dir_fd = warm_server.socket_address(str(self.dir / "socket"))
         conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             conn.connect(address)
@@ -148,8 +151,8 @@ class Server:
 
     def ask(self, message):
         with self.connect() as conn:
-            warm.send_frame(conn, message)
-            return warm.recv_frame(conn)[0]
+            protocol.send_frame(conn, message)
+            return protocol.recv_frame(conn)[0]
 
     def run(self, name, ids, env=None, argv=None):
         """Starts an entry's child: (connection, started reply, entry dir)."""
@@ -163,17 +166,17 @@ class Server:
                                 ENTRY_NAME=name,
                                 **(env or {}))
         conn = self.connect()
-        warm.send_frame(conn, {
+        protocol.send_frame(conn, {
             "op": "run",
             "argv": argv or self.shard_args(entry, ids_file, entry / "journal.jsonl") + self.extra,
             "env": [f"{k}={v}" for k, v in environment.items()],
             "cwd": str(self.suite.root),
         }, [os.open(os.devnull, os.O_RDONLY), out.fileno(), out.fileno()])
         out.close()
-        return conn, warm.recv_frame(conn)[0], entry
+        return conn, protocol.recv_frame(conn)[0], entry
 
     def finish(self, conn):
-        message, _ = warm.recv_frame(conn)
+        message, _ = protocol.recv_frame(conn)
         conn.close()
         return message
 
@@ -337,7 +340,7 @@ def test_a_segfault_and_os_exit_end_only_their_child(server):
 def test_kill_requests_and_closed_connections_kill_the_child(server):
     conn, started, entry = server.run("hang", ["tests/test_a.py::test_hang"])
     assert eventually(lambda: any(r["event"] == "start" for r in read_journal(entry / "journal.jsonl")))
-    warm.send_frame(conn, {"op": "kill", "signal": signal.SIGTERM})
+    protocol.send_frame(conn, {"op": "kill", "signal": signal.SIGTERM})
     assert server.finish(conn)["signal"] == signal.SIGTERM
     conn, after, entry = server.run("after", ["tests/test_b.py::test_b"])
     assert server.finish(conn)["exit_code"] == 0 and after["pid"] != started["pid"]
@@ -517,54 +520,30 @@ def test_connections_of_other_users_are_refused(server):
                       (server.dir / "server.log").read_text())
 
 
-def test_entry_options_split_what_entries_share_from_their_own():
-    common, own = warm.entry_options(
-        ["-p", "x", "--basetemp=/t/b", "-o", "cache_dir=/t/c", "-o", "a=b",
-         "--shards-node-ids=/t/i", "--shards-journal=/t/j", "-v"])
-    assert common == ["-p", "x", "-o", "a=b", "-v"]
-    assert own == {"--basetemp": "/t/b", "cache_dir": "/t/c", "--shards-node-ids": "/t/i",
-                   "--shards-journal": "/t/j"}
-
-
 def test_an_event_about_a_worker_reaped_earlier_in_the_same_select_is_skipped(tmp_path):
     # select() returned a worker's channel and a new connection; accepting
     # reaped the worker (it had exited), so its channel event is stale. The
     # server once raised KeyError there, and its workers died with it.
     import selectors
-    server = warm.Server(str(tmp_path), 0, 60, [])
+    server = warm_server.Server(str(tmp_path), 0, 60, [])
     ours, theirs = socket.socketpair()
     pid = 999999999
-    server.channels[pid] = ours
-    server.selector.register(ours, selectors.EVENT_READ, ("worker", pid))
+    worker = server.pool.add(pid, ours, 0)
     theirs.close()  # the worker exited: its channel reads EOF
     events = server.selector.select(timeout=1)
-    assert [key.data for key, _ in events] == [("worker", pid)]
-    server.forget_worker(pid)  # what reap() does, within assign()
+    assert [key.fileobj for key, _ in events] == [ours]
+    server.pool.forget(pid)  # what reap() does, within assign()
     for key, _ in events:
         assert server.handle(key) is None
     # A stale event whose fd number now belongs to another registration
     # is not read either (its socket would block or steal a message).
     left, right = socket.socketpair()
-    server.selector.register(left, selectors.EVENT_READ, ("worker", pid + 1))
-    stale = selectors.SelectorKey(left, left.fileno(), selectors.EVENT_READ, ("worker", pid))
+    server.pool.add(pid + 1, left, 0)
+    stale = selectors.SelectorKey(left, left.fileno(), selectors.EVENT_READ,
+                                  functools.partial(server.pool.worker_message, worker))
     assert server.handle(stale) is None
     server.selector.close()
     left.close()
-    right.close()
-
-
-def test_frames_carry_descriptors():
-    left, right = socket.socketpair()
-    r, w = os.pipe()
-    warm.send_frame(left, {"op": "run", "x": "é"}, [w])
-    message, fds = warm.recv_frame(right, want_fds=True)
-    assert message == {"op": "run", "x": "é"} and len(fds) == 1
-    os.write(fds[0], b"!")
-    assert os.read(r, 1) == b"!"
-    for fd in (r, w, *fds):
-        os.close(fd)
-    left.close()
-    assert warm.recv_frame(right) == (None, [])
     right.close()
 
 

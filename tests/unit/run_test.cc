@@ -18,7 +18,9 @@
 
 #include "data/journal.h"
 #include "data/runs.h"
+#include "plan/plan.h"
 #include "platform/file_lock.h"
+#include "run/lease.h"
 #include "run/ports.h"
 #include "test_dir.h"
 #include "util/error.h"
@@ -146,109 +148,6 @@ TEST(ShardEnvironment, MalformedUserEntryIsAnError) {
   EXPECT_THROW(ShardEnvironment(settings, Context(), {}), Error);
   settings.environment = {"=value"};
   EXPECT_THROW(ShardEnvironment(settings, Context(), {}), Error);
-}
-
-// --- PytestArgv ---------------------------------------------------------------
-
-PlanFile ArgvPlan() {
-  PlanFile plan;
-  plan.rootdir = "/proj";
-  plan.settings.python = "/venv/bin/python";
-  plan.settings.args = {"tests", "-m", "not slow"};
-  plan.settings.run_args = {"-x"};
-  plan.settings.serial_marker = "db_serial";
-  plan.settings.suite_dir = "/build/pytest-shards/demo";
-  return plan;
-}
-
-TEST(PytestArgv, RunsTheNodeIdsWithPrivateDirectories) {
-  PlanFile plan = ArgvPlan();
-  Entry entry;
-  entry.node_ids = {"tests/test_a.py::test_one"};
-  std::vector<std::string> expected = {
-      "/venv/bin/python",
-      "-m",
-      "pytest",
-      "-p",
-      "pytest_shards_plugin",
-      "tests",
-      "-m",
-      "not slow",
-      "-x",
-      "--rootdir=/proj",
-      "--basetemp=/build/pytest-shards/demo/tmp/3/basetemp",
-      "-o",
-      "cache_dir=/build/pytest-shards/demo/tmp/3/pytest-cache",
-      "--shards-serial-marker=db_serial",
-      "--shards-rewrite-cache=/build/pytest-shards/demo/rewrite-cache",
-      "--shards-node-ids=/t/ids.json",
-      "--shards-imports=suite",
-      "--shards-journal=/j/3.jsonl",
-      "-v"};
-  EXPECT_EQ(PytestArgv(plan, entry, Context(), "/t/ids.json", "/j/3.jsonl"), expected);
-  // IMPORTS own: the shard collects only its own modules.
-  plan.settings.imports = Imports::kOwn;
-  std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j/3.jsonl");
-  EXPECT_NE(std::find(argv.begin(), argv.end(), "--shards-imports=own"), argv.end());
-}
-
-// A suite with session outputs: each entry keeps its part in the run's
-// session directory, and only then.
-TEST(PytestArgv, SessionOutputsGoToTheRunsSessionDirectory) {
-  PlanFile plan = ArgvPlan();
-  plan.run_id = "r1";
-  Entry entry;
-  std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
-  for (const std::string& arg : argv)
-    EXPECT_EQ(arg.rfind("--shards-session", 0), std::string::npos);
-  plan.session_outputs = {"junitxml"};
-  argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
-  EXPECT_NE(std::find(argv.begin(), argv.end(),
-                      "--shards-session-dir=/build/pytest-shards/demo/runs/r1/session"),
-            argv.end());
-}
-
-TEST(PytestArgv, TurnsXdistOffAfterTheUsersArguments) {
-  PlanFile plan = ArgvPlan();
-  plan.xdist = true;
-  Entry entry;
-  std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
-  auto n = std::find(argv.begin(), argv.end(), "-n");
-  ASSERT_NE(n, argv.end());
-  EXPECT_GT(n - argv.begin(), std::find(argv.begin(), argv.end(), "-x") - argv.begin());
-  ASSERT_LE(n + 4, argv.end());
-  EXPECT_EQ(std::vector<std::string>(n, n + 4),
-            (std::vector<std::string>{"-n", "0", "--dist", "no"}));
-}
-
-TEST(PytestArgv, CollectionErrorsRunTheModulesDirectly) {
-  PlanFile plan = ArgvPlan();
-  Entry entry;
-  entry.collection_errors = true;
-  entry.node_ids = {"tests/test_broken.py", "other/test_bad.py"};
-  // --pyargs with the rootdir outside the package: its file is elsewhere.
-  plan.module_paths = {{"other/test_bad.py", "/site/pkg/other/test_bad.py"}};
-  std::vector<std::string> argv = PytestArgv(plan, entry, Context(), "/t/ids.json", "/j.jsonl");
-  std::vector<std::string> head(argv.begin(), argv.begin() + 8);
-  EXPECT_EQ(head, (std::vector<std::string>{"/venv/bin/python", "-m", "pytest", "-p",
-                                            "pytest_shards_plugin", "/proj/tests/test_broken.py",
-                                            "/site/pkg/other/test_bad.py", "-x"}));
-  EXPECT_EQ(std::count(argv.begin(), argv.end(), "tests"), 0);
-  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--shards-node-ids=/t/ids.json"), 0);
-  EXPECT_EQ(std::count(argv.begin(), argv.end(), "--shards-journal=/j.jsonl"), 1);
-}
-
-TEST(NodeIdsFileText, ListsTheIdsAndThePathsOfTheirModulesOutsideTheRootdir) {
-  PlanFile plan = ArgvPlan();
-  plan.module_paths = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"},
-                       {"tests/test_d.py", "/site/pkg/tests/test_d.py"}};
-  std::vector<std::string> ids = {"tests/test_a.py::t", "tests/test_c.py::u[a::b]",
-                                  "tests/test_c.py::v"};
-  json expected = {{"node_ids", ids},
-                   {"paths", {{"tests/test_c.py", "/site/pkg/tests/test_c.py"}}}};
-  EXPECT_EQ(json::parse(NodeIdsFileText(plan, ids)), expected);
-  EXPECT_EQ(json::parse(NodeIdsFileText(ArgvPlan(), ids)),
-            (json{{"node_ids", ids}, {"paths", json::object()}}));
 }
 
 // --- RunEntry over a real pytest suite ----------------------------------------
