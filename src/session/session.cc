@@ -20,8 +20,6 @@ namespace {
 
 constexpr const char* kFormat = "pytest-shards-session/1";
 
-using NodeIds = std::vector<std::string>;
-
 // The journals of the plan's entries that ran in this run.
 std::vector<ShardJournal> RanEntries(const PlanFile& plan) {
   std::vector<ShardJournal> ran;
@@ -81,8 +79,8 @@ json SessionInput(const PlanFile& plan, const Collection& collection,
     // --cov): no coverage part is due from it. It runs its modules by path,
     // and pytest may report an error there as the session's ("").
     json modules = json::object();
-    for (const std::string& id : entry.collection_errors ? entry.node_ids : NodeIds{})
-      modules[ModuleFile(plan, id)] = id;
+    if (entry.collection_errors)
+      for (const std::string& id : entry.node_ids) modules[ModuleFile(plan, id)] = id;
     entries.push_back({{"name", entry.name},
                        {"index", journal.index},
                        {"pids", pids},
