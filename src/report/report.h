@@ -1,7 +1,8 @@
 // The report's accounting: merges the journals of one ctest run (see
 // journal.h) against the plan that run executed (see plan_file.h): what
-// each entry and test did, what never ran or ran twice; and folds that
-// into the durations store the next plan reads. What the report shows is
+// each entry and test did, what never ran or ran twice; and records the run
+// in the durations store the next plan reads (plan/learn.h). What the
+// report shows is
 // elsewhere: the summary text (report_summary.h), JUnit XML
 // (report_junit.h), the results export (report_export.h), the timeline
 // (report_html.h); `pytest-shards report` puts them together
@@ -95,32 +96,18 @@ Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journa
 // The names of the entries that re-run modules that failed to collect.
 std::set<std::string> CollectionErrorEntries(const Report& report);
 
-// The store updated with this run: the latest measured duration of every
-// test that ran to an outcome (not crashed/timeout/missing), the wall time
-// of every finished entry, the mean non-zero start-up of the entries, and
-// the failed set: node IDs with a failing outcome (see IsFailure) in an
-// entry that ran are added, those that ran to another outcome removed.
-// Folding the same report twice gives the same store.
-Durations FoldDurations(Durations store, const Report& report);
-
 // The plan of run `run_id` of the suite (see runs.h). Throws Error naming the
 // file when it is missing or corrupt.
 PlanFile ReadPlan(const std::filesystem::path& suite_dir, const std::string& run_id);
 
-// Folds the last run's journals into durations.json; `plan` calls it at
-// each ctest start before it plans. Does nothing when there is no usable
-// plan or journal, or when the store already holds these journals as they
-// are (Durations::folded); idempotent. Returns the store as it is then: a
-// corrupt one is rebuilt from the run, or throws Error (as ReadDurations)
-// when there is none.
-Durations FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
-
-// One run read to be reported (report_command.h): its plan, collection.json
-// as it is now (it only adds collection errors' messages and pytest's names
-// of tests: empty when missing or corrupt), the report, and the stamp of
-// its journals taken before they were read (Durations::folded).
+// One run read to be reported (report_command.h): its plan, its journals,
+// collection.json as it is now (it only adds collection errors' messages
+// and pytest's names of tests: empty when missing or corrupt), the report,
+// and the stamp of its journals taken before they were read
+// (Durations::folded).
 struct ReportedRun {
   PlanFile plan_file;
+  std::vector<ShardJournal> journals;
   Collection collection;
   Report report;
   std::string stamp;
@@ -130,8 +117,8 @@ struct ReportedRun {
 // Throws Error when the run has no readable plan or a journal is corrupt.
 ReportedRun ReadRun(const std::filesystem::path& suite_dir, const std::string& run_id);
 
-// Folds the run's report into durations.json (FoldDurations) and records
-// the journals as folded; a corrupt store is rebuilt from this run.
+// Folds the run into durations.json (LearnDurations, plan/learn.h) and
+// records its journals as folded; a corrupt store is rebuilt from this run.
 void RecordDurations(const std::filesystem::path& suite_dir, const ReportedRun& run);
 
 }  // namespace pytest_shards

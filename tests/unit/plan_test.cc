@@ -7,19 +7,13 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "marker_fixtures.h"
+
 namespace pytest_shards {
 namespace {
 
 using nlohmann::json;
-
-Marker MakeMarker(const std::string& name, json args = json::array(),
-                  json kwargs = json::object()) {
-  Marker marker;
-  marker.name = name;
-  marker.args = std::move(args);
-  marker.kwargs = std::move(kwargs);
-  return marker;
-}
 
 // "tests/test_a.py::TestX::test_y[1]": file, class and line from the ID.
 Item MakeItem(const std::string& node_id, std::vector<Marker> markers = {}, int line = 7) {
@@ -97,23 +91,6 @@ std::map<std::string, size_t> EntryOf(const Plan& plan) {
 }
 
 double TestCost(const Entry& entry, const Durations& d) { return entry.cost - d.startup; }
-
-TEST(PlanSerialLock, NamesTheLock) {
-  bool exclusive = true;
-  EXPECT_EQ(SerialLock(MakeMarker("serial"), &exclusive), "serial");
-  EXPECT_FALSE(exclusive);
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array({"db"})), &exclusive), "db");
-  EXPECT_FALSE(exclusive);
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array(), {{"lock", "db"}}), &exclusive), "db");
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array(), {{"exclusive", true}}), &exclusive),
-            "serial");
-  EXPECT_TRUE(exclusive);
-  EXPECT_EQ(
-      SerialLock(MakeMarker("serial", json::array({"gpu"}), {{"exclusive", false}}), &exclusive),
-      "gpu");
-  EXPECT_FALSE(exclusive);
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array({"x"})), nullptr), "x");
-}
 
 TEST(Plan, SameInputsGiveByteIdenticalPlanFile) {
   Collection c = MixedCollection();
