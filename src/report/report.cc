@@ -294,14 +294,19 @@ std::set<std::string> CollectionErrorEntries(const Report& report) {
 Durations FoldDurations(Durations store, const Report& report) {
   std::set<std::string> collection_entries = CollectionErrorEntries(report);
   // An entry that did not run (ctest -L/-R chose others) says nothing about
-  // its node IDs: they keep their last outcome, as with pytest --lf.
-  std::set<std::string> ran;
-  for (const EntryRow& row : report.entries)
+  // its node IDs: they keep their last outcome, as with pytest --lf. One
+  // without its closing record may still be running (another ctest plans
+  // meanwhile): its tests without a result are not failures yet.
+  std::set<std::string> ran, finished;
+  for (const EntryRow& row : report.entries) {
     if (row.ran) ran.insert(row.name);
+    if (row.finished) finished.insert(row.name);
+  }
   for (const ReportResult& result : report.results) {
     if (collection_entries.count(result.entry) || !ran.count(result.entry)) continue;
     const TestResult& test = result.test;
     if (IsMeasured(test.outcome)) store.tests[test.node_id] = test.duration;
+    if (!finished.count(result.entry)) continue;
     if (IsFailure(test.outcome))
       store.failed.insert(test.node_id);
     else

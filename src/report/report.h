@@ -111,7 +111,10 @@ std::set<std::string> CollectionErrorEntries(const Report& report);
 // test that ran to an outcome (not crashed/timeout/missing), the wall time
 // of every finished entry, the mean non-zero start-up of the entries, and
 // the failed set: node IDs with a failing outcome (see IsFailure) in an
-// entry that ran are added, those that ran to another outcome removed.
+// entry that finished are added, those that ran to another outcome removed;
+// an entry without its closing record (still running, or killed) leaves the
+// set as it is, so that a run in progress never makes another ctest's
+// last-failed entries.
 // Folding the same report twice gives the same store.
 Durations FoldDurations(Durations store, const Report& report);
 
