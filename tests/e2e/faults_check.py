@@ -18,6 +18,8 @@ tests) and proves, from the suite's own evidence, CTest's results and
    removed node ID fails its entry; PRE_TEST mode picks the change up
    (a test added to a file, a new file, a renamed test, a new directory);
 4. `report` flags node IDs that never ran or ran twice, with a non-zero exit;
+   after a subset run (`-R`) it exits 0, names the selection and lists the
+   other entries as not selected;
 5. bad input (corrupt or missing plan, corrupt collection or journal, an
    interpreter that does not exist) fails in one line naming the problem
    and the fix, and leaves no half-written file.
