@@ -149,6 +149,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     file.xdist = collection.xdist;
     file.session_outputs = collection.session_outputs;
     file.ctest_pid = ParentProcessId();  // `plan` runs in ctest's execute_process
+    file.ctest_argv = options.ctest_argv;
     file.module_paths = ModulePaths(collection);
     file.slice = slice;
     file.slice_source = choice.source;

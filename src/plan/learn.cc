@@ -71,24 +71,13 @@ std::vector<std::vector<const ShardJournal*>> ByEntry(const PlanFile& plan_file,
 }
 
 void LearnOutcome(const std::string& node_id, const std::string& outcome, double duration,
-                  Durations* store) {
+                  bool finished, Durations* store) {
   if (IsMeasured(outcome)) store->tests[node_id] = duration;
+  if (!finished) return;  // the failed set waits for the entry's end
   if (IsFailure(outcome))
     store->failed.insert(node_id);
   else
     store->failed.erase(node_id);
-}
-
-// The entry's results in journal order, then its node IDs that have no
-// result anywhere in the run, as missing.
-void LearnOutcomes(const Entry& entry, const std::vector<const ShardJournal*>& journals,
-                   const std::set<std::string>& has_result, Durations* store) {
-  for (const ShardJournal* journal : journals)
-    for (const TestResult& result : journal->results)
-      LearnOutcome(result.node_id, result.outcome, result.duration, store);
-  const std::string missing = OutcomeName(Outcome::kMissing);
-  for (const std::string& node_id : entry.node_ids)
-    if (!has_result.count(node_id)) LearnOutcome(node_id, missing, 0, store);
 }
 
 // The entry's last journal with its closing record, or null (killed).
@@ -97,6 +86,23 @@ const ShardJournal* LastFinished(const std::vector<const ShardJournal*>& journal
   for (const ShardJournal* journal : journals)
     if (journal->finished) last = journal;
   return last;
+}
+
+// The entry's results in journal order, then its node IDs that have no
+// result anywhere in the run, as missing. An entry without its closing
+// record may still be running (another ctest plans meanwhile): its results
+// are measurements, but neither they nor the tests it has not reached yet
+// change the failed set, so a run in progress never makes another ctest's
+// last-failed entries.
+void LearnOutcomes(const Entry& entry, const std::vector<const ShardJournal*>& journals,
+                   const std::set<std::string>& has_result, Durations* store) {
+  bool finished = LastFinished(journals) != nullptr;
+  for (const ShardJournal* journal : journals)
+    for (const TestResult& result : journal->results)
+      LearnOutcome(result.node_id, result.outcome, result.duration, finished, store);
+  const std::string missing = OutcomeName(Outcome::kMissing);
+  for (const std::string& node_id : entry.node_ids)
+    if (!has_result.count(node_id)) LearnOutcome(node_id, missing, 0, finished, store);
 }
 
 }  // namespace

@@ -35,10 +35,11 @@ std::string FoldStamp(const std::filesystem::path& suite_dir, const std::string&
 // duration of every test that ran to an outcome (not crashed/timeout/
 // missing), the wall time of every finished entry, the mean non-zero
 // start-up of the entries, and the failed set: node IDs with a failing
-// outcome (see IsFailure) in an entry that ran are added (a node ID of such
-// an entry without any result counts as missing), those that ran to
-// another outcome removed. The collection-errors entry teaches no test's
-// outcome. Folding the same run twice gives the same store.
+// outcome (see IsFailure) in an entry that finished are added (a node ID of
+// such an entry without any result counts as missing), those that ran to
+// another outcome removed; an entry without its closing record (still
+// running, or killed) leaves the set as it is. The collection-errors entry
+// teaches no test's outcome. Folding the same run twice gives the same store.
 Durations FoldDurations(Durations store, const PlanFile& plan_file,
                         const std::vector<ShardJournal>& journals);
 

@@ -5,6 +5,8 @@
 
 #include "data/outcome.h"
 #include "data/runs.h"
+#include "emit/ctest_invocation.h"
+#include "emit/emit.h"
 #include "plan/learn.h"
 #include "util/error.h"
 #include "util/file_util.h"
@@ -71,6 +73,7 @@ std::string CollectionMessage(const Entry& entry, const std::string& module,
 void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
                     const std::map<std::string, int>& seen,
                     const std::vector<CollectionError>& collection_errors) {
+  if (row->Status() == EntryStatus::kNotSelected) return;
   std::set<std::string> listed;
   for (const std::string& node_id : entry.node_ids) {
     auto found = seen.find(node_id);
@@ -134,6 +137,7 @@ constexpr std::pair<EntryStatus, const char*> kEntryStatusNames[] = {
     {EntryStatus::kFailed, "failed"},
     {EntryStatus::kKilled, "killed"},
     {EntryStatus::kNotRun, "not run"},
+    {EntryStatus::kNotSelected, "not selected"},
 };
 
 }  // namespace
@@ -151,7 +155,7 @@ std::optional<EntryStatus> ParseEntryStatus(std::string_view word) {
 }
 
 EntryStatus EntryRow::Status() const {
-  if (!ran) return EntryStatus::kNotRun;
+  if (!ran) return selected ? EntryStatus::kNotRun : EntryStatus::kNotSelected;
   if (!finished) return EntryStatus::kKilled;
   if (exit_code != 0 || HasFailingResult()) return EntryStatus::kFailed;
   return EntryStatus::kPassed;
@@ -159,16 +163,32 @@ EntryStatus EntryRow::Status() const {
 
 bool Report::Ok() const {
   if (!never_ran.empty() || !ran_twice.empty()) return false;
-  for (const EntryRow& row : entries)
-    if (row.Status() != EntryStatus::kPassed) return false;
+  for (const EntryRow& row : entries) {
+    EntryStatus status = row.Status();
+    if (status != EntryStatus::kPassed && status != EntryStatus::kNotSelected) return false;
+  }
   return true;
 }
+
+namespace {
+
+// The entry's labels as its ctest saw them; unknown when the suite's
+// PROPERTIES set LABELS.
+std::optional<std::vector<std::string>> KnownLabels(const Settings& settings, const Entry& entry) {
+  for (const auto& [key, value] : settings.properties)
+    if (key == "LABELS") return std::nullopt;
+  return EntryLabels(settings, entry);
+}
+
+}  // namespace
 
 Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& journals,
                    const std::vector<CollectionError>& collection_errors) {
   Report report;
   report.suite = plan_file.settings.suite;
   report.run_id = plan_file.run_id;
+  CtestInvocation ctest = CtestInvocation::FromArguments(plan_file.ctest_argv);
+  report.selection = ctest.SelectionText();
   const std::vector<Entry>& entries = plan_file.plan.entries;
   std::vector<std::vector<const ShardJournal*>> by_entry(entries.size());
   std::map<std::string, int> seen;  // node ID -> results in this run
@@ -181,6 +201,7 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EntryRow row = MakeRow(entries[i], by_entry[i]);
+    row.selected = ctest.Selects(row.name, KnownLabels(plan_file.settings, entries[i]));
     for (const ShardJournal* journal : by_entry[i])
       for (const TestResult& result : journal->results) Add(&report, &row, result);
     AddUnaccounted(&report, &row, entries[i], seen, collection_errors);

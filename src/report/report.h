@@ -35,8 +35,11 @@ enum class EntryStatus {
   kFailed,
   kKilled,  // no closing record: killed mid-run
   kNotRun,  // no journal of this run
+  // No journal of this run, and the ctest's -R, -E, -L or -LE left it out
+  // (ctest_invocation.h): not a failure.
+  kNotSelected,
 };
-// "passed", "failed", "killed", "not run": the words of the summary, the
+// "passed", "failed", "killed", "not run", "not selected": the words of the summary, the
 // export and the timeline page.
 const char* EntryStatusName(EntryStatus status);
 // The status EntryStatusName calls `word`; nothing for another word.
@@ -49,6 +52,8 @@ struct EntryRow {
   bool ran = false;       // a journal of this run exists
   bool finished = false;  // the runner wrote its closing "shard" record
   bool collection_errors = false;
+  // The ctest that planned the run may have selected it (see kNotSelected).
+  bool selected = true;
   double wall = 0;
   double startup = 0;
   long peak_rss_kb = 0;
@@ -70,6 +75,10 @@ struct EntryRow {
 struct Report {
   std::string suite;
   std::string run_id;
+  // The options that chose the entries the ctest ran ("-R ^s/a$", see
+  // CtestInvocation::SelectionText); empty when it ran every entry or its
+  // command line is unknown.
+  std::string selection;
   std::vector<EntryRow> entries;      // in plan order
   std::map<std::string, int> totals;  // outcome -> results over all entries
   // Accounting: each planned node ID must have exactly one result.
@@ -80,12 +89,15 @@ struct Report {
   // of the collection-errors entry without a result appears with "error".
   std::vector<ReportResult> results;
 
-  // No failing outcome, clean accounting, every entry finished with exit 0.
+  // No failing outcome, clean accounting, every entry finished with exit 0
+  // but those the ctest did not select.
   bool Ok() const;
 };
 
 // Uses only the journals whose run_id is the plan's: older journals belong
-// to an earlier run. A journal is matched to its entry by index (by name
+// to an earlier run. An entry without one that the plan's ctest did not
+// select (its recorded command line) is "not selected": its node IDs are
+// neither results nor never_ran. A journal is matched to its entry by index (by name
 // when the index is out of range). A journal without the closing record
 // still contributes the results it has. `collection_errors` (from
 // collection.json) gives the message of a module of the collection-errors

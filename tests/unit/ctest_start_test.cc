@@ -149,6 +149,14 @@ TEST_F(CtestStartTest, PreTestDiscoveryCollectsAtEveryCtestStartWhenTheTestsChan
   EXPECT_EQ(collector_.runs, 1);  // the cache holds now
 }
 
+TEST_F(CtestStartTest, ThePlanRecordsTheCtestsCommandLine) {
+  // The report reads what this ctest selected from it.
+  options_.ctest_argv = {"ctest", "-L", "last-failed"};
+  fs::path tests_file = Plan();
+  PlanFile file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
+  EXPECT_EQ(file.ctest_argv, options_.ctest_argv);
+}
+
 TEST_F(CtestStartTest, SaysWhenTheLastRunsWarmInterpreterDidNotStart) {
   fs::path first = Plan();
   EXPECT_EQ(ReadFile(Plan()).find("warm interpreter"), std::string::npos);

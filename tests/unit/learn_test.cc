@@ -71,6 +71,19 @@ TEST(FoldDurations, KilledEntryGivesTestsButNoWallOrStartup) {
   EXPECT_DOUBLE_EQ(folded.startup, 0.8);
 }
 
+TEST(FoldDurations, ARunInProgressLeavesTheFailedSetAsItIs) {
+  // Another ctest plans while shard-00 runs: it has one result so far and
+  // no closing record; shard-01 has not started.
+  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b", "t.py::c"}),
+                            MakeEntry("suite/shard-01", {"t.py::d"})});
+  Durations store;
+  store.failed = {"t.py::c", "t.py::d"};
+  Durations folded = FoldDurations(
+      store, plan, {MakeJournal(0, "suite/shard-00", {{"t.py::a", "failed", 0.3, "E"}}, false)});
+  EXPECT_EQ(folded.failed, store.failed);
+  EXPECT_DOUBLE_EQ(folded.tests.at("t.py::a"), 0.3);  // a measurement all the same
+}
+
 TEST(FoldDurations, FailedSetFollowsTheLatestOutcomeOfEntriesThatRan) {
   PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b", "t.py::c"}),
                             MakeEntry("suite/shard-01", {"t.py::d", "t.py::e", "t.py::f"}),

@@ -49,6 +49,81 @@ TEST(BuildReport, TestWithoutResultNeverRan) {
   EXPECT_EQ(report.entries[0].Status(), EntryStatus::kFailed);
 }
 
+// ---- Subset runs --------------------------------------------------------------
+
+// Two entries of suite "suite", the second labelled last-failed, planned by a
+// ctest started with `argv`.
+PlanFile SubsetPlan(std::vector<std::string> argv) {
+  Entry failed = MakeEntry("suite/last-failed-00", {"t.py::b"});
+  failed.labels = {"last-failed"};
+  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::c"}), failed});
+  plan.ctest_argv = std::move(argv);
+  return plan;
+}
+
+TEST(BuildReport, EntriesTheCtestDidNotSelectAreNotSelectedNotMissing) {
+  std::vector<std::pair<std::vector<std::string>, std::string>> runs = {
+      {{"ctest", "-j", "2", "-L", "last-failed"}, "-L last-failed"},
+      {{"ctest", "-R", "^suite/last-failed-00$"}, "-R ^suite/last-failed-00$"},
+      {{"ctest", "-E", "shard", "-LE", "^nothing$"}, "-E shard -LE ^nothing$"}};
+  for (const auto& [argv, selection] : runs) {
+    SCOPED_TRACE(selection);
+    Report report = BuildReport(SubsetPlan(argv),
+                                {MakeJournal(1, "suite/last-failed-00", {Passed("t.py::b")})});
+    EXPECT_TRUE(report.Ok());
+    EXPECT_TRUE(report.never_ran.empty());
+    EXPECT_EQ(Count(report, "missing"), 0);
+    EXPECT_EQ(report.results.size(), 1u);
+    EXPECT_EQ(report.entries[0].Status(), EntryStatus::kNotSelected);
+    EXPECT_EQ(report.entries[1].Status(), EntryStatus::kPassed);
+    std::string summary = FormatSummary(report);
+    EXPECT_TRUE(Contains(summary, "selection: ctest " + selection + " (1 of 2 entries)\n"))
+        << summary;
+    EXPECT_TRUE(Contains(summary, "  not selected\n")) << summary;
+    EXPECT_FALSE(Contains(summary, "did not run")) << summary;
+    EXPECT_TRUE(Contains(summary, "\nOK\n")) << summary;
+  }
+}
+
+TEST(BuildReport, ASubsetRunReportsWhatRanFailing) {
+  Report report = BuildReport(
+      SubsetPlan({"ctest", "-L", "last-failed"}),
+      {MakeJournal(1, "suite/last-failed-00", {{"t.py::b", "failed", 0.1, "E   boom"}})});
+  EXPECT_FALSE(report.Ok());
+  EXPECT_EQ(report.entries[0].Status(), EntryStatus::kNotSelected);
+  EXPECT_TRUE(Contains(FormatSummary(report), "\nFAILED\n"));
+}
+
+TEST(BuildReport, ASelectedEntryThatDidNotRunIsStillMissing) {
+  // ctest -R shard-00 was killed before it started the entry.
+  Report report = BuildReport(SubsetPlan({"ctest", "-R", "shard-00"}), {});
+  EXPECT_FALSE(report.Ok());
+  EXPECT_EQ(report.entries[0].Status(), EntryStatus::kNotRun);
+  EXPECT_EQ(report.entries[1].Status(), EntryStatus::kNotSelected);
+  EXPECT_EQ(report.never_ran, (std::vector<std::string>{"t.py::a", "t.py::c"}));
+  std::string summary = FormatSummary(report);
+  EXPECT_TRUE(Contains(summary, "selection: ctest -R shard-00 (1 of 2 entries)\n")) << summary;
+  EXPECT_TRUE(Contains(summary, "entries that did not run (1):\n  suite/shard-00\n")) << summary;
+}
+
+TEST(BuildReport, AnUnknownSelectionLeavesEveryEntrySelected) {
+  // --rerun-failed, -I, an option given twice, a pattern read otherwise:
+  // what ctest chose is not known, so an entry without a journal is missing.
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{"ctest", "--rerun-failed"},
+        std::vector<std::string>{"ctest", "-L", "\\d"}, std::vector<std::string>{}}) {
+    Report report = BuildReport(SubsetPlan(argv),
+                                {MakeJournal(1, "suite/last-failed-00", {Passed("t.py::b")})});
+    EXPECT_FALSE(report.Ok());
+    EXPECT_EQ(report.entries[0].Status(), EntryStatus::kNotRun);
+    EXPECT_EQ(report.never_ran.size(), 2u);
+  }
+  // A LABELS of the suite's PROPERTIES replaces the labels -L would read.
+  PlanFile plan = SubsetPlan({"ctest", "-L", "last-failed"});
+  plan.settings.properties = {{"LABELS", "mine"}};
+  EXPECT_EQ(BuildReport(plan, {}).entries[0].Status(), EntryStatus::kNotRun);
+}
+
 TEST(BuildReport, ResultInTwoJournalsRanTwice) {
   PlanFile plan = MakePlan(
       {MakeEntry("suite/shard-00", {"t.py::a"}), MakeEntry("suite/shard-01", {"t.py::b"})});
