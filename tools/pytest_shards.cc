@@ -32,6 +32,7 @@
 #include "report/report_export.h"
 #include "report/report_html.h"
 #include "report/report_junit.h"
+#include "run/real_process_runner.h"
 #include "run/run.h"
 #include "session/session.h"
 #include "session/session_merge.h"
@@ -156,7 +157,8 @@ int CollectCommand(const std::vector<std::string>& args) {
     ValidateSettings(s);
     WriteFileAtomic(s.SettingsFile(), SettingsToJson(s).dump(1) + "\n");
   }
-  if (!settings_only) pytest_shards::RefreshCollection(s, std::cout);
+  PytestCollector pytest;
+  if (!settings_only) pytest_shards::RefreshCollection(s, pytest, std::cout);
   return 0;
 }
 
@@ -188,9 +190,11 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   plan.ctest_argv = ProcessArguments(ParentProcessId());
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
-  std::cout
-      << PlanAtCtestStart(fs::absolute(vm["suite-dir"].as<std::string>()), plan, std::cerr).string()
-      << "\n";
+  PytestCollector pytest;
+  std::cout << PlanAtCtestStart(fs::absolute(vm["suite-dir"].as<std::string>()), plan, pytest,
+                                std::cerr)
+                   .string()
+            << "\n";
   return 0;
 }
 
@@ -205,7 +209,8 @@ int RunCommand(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N [--cold]", &vm))
     return 0;
-  return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), std::cout,
+  RealProcessRunner processes;
+  return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), processes, std::cout,
                   vm["cold"].as<bool>());
 }
 

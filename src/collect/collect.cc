@@ -323,7 +323,8 @@ void RefuseUnkeptOrder(const Settings& settings, const Collection& collection) {
 
 namespace {
 
-Collection CachedOrFreshCollection(const Settings& settings, std::ostream& out) {
+Collection CachedOrFreshCollection(const Settings& settings, Collector& collector,
+                                   std::ostream& out) {
   std::error_code ec;
   if (!fs::is_directory(settings.workdir, ec))
     throw Error("WORKING_DIRECTORY " + settings.workdir.string() +
@@ -341,7 +342,7 @@ Collection CachedOrFreshCollection(const Settings& settings, std::ostream& out) 
       // A corrupt cache is just a cache miss.
     }
   }
-  Collection collection = RunPytestCollection(settings, out);
+  Collection collection = collector.Collect(settings, out);
   WriteCollection(settings, collection);
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.2f", collection.seconds);
@@ -357,8 +358,8 @@ Collection CachedOrFreshCollection(const Settings& settings, std::ostream& out) 
 
 }  // namespace
 
-Collection RefreshCollection(const Settings& settings, std::ostream& out) {
-  Collection collection = CachedOrFreshCollection(settings, out);
+Collection RefreshCollection(const Settings& settings, Collector& collector, std::ostream& out) {
+  Collection collection = CachedOrFreshCollection(settings, collector, out);
   RefuseUnkeptOrder(settings, collection);
   return collection;
 }

@@ -10,6 +10,16 @@
 
 namespace pytest_shards {
 
+// Runs pytest's collection now (RunPytestCollection below). The real one is
+// PytestCollector, which the composition root (`pytest-shards collect` and
+// `plan`) hands down; planning's unit tests hand a fake, as ninja's tests
+// hand the Builder a fake CommandRunner.
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  virtual Collection Collect(const Settings& settings, std::ostream& out) = 0;
+};
+
 // The collection for `settings`: reused from collection.json when nothing it
 // depends on changed (the interpreter, the settings that reach pytest, the
 // contents of the files it read, the listings of the directories it found
@@ -18,7 +28,8 @@ namespace pytest_shards {
 // directory, pytest not importable, arguments pytest rejects, a pytest
 // that produced no collection, or a plugin the GRANULARITY cannot honour
 // (RefuseUnkeptOrder).
-Collection RefreshCollection(const Settings& settings, std::ostream& out);
+// `collector` runs pytest when the cache does not do.
+Collection RefreshCollection(const Settings& settings, Collector& collector, std::ostream& out);
 
 // Throws Error naming the first test with an `order` mark when pytest-order
 // would order tests that GRANULARITY test runs in sessions of their own.
@@ -28,6 +39,13 @@ void RefuseUnkeptOrder(const Settings& settings, const Collection& collection);
 // without the cache and without writing it. Throws Error as
 // RefreshCollection.
 Collection RunPytestCollection(const Settings& settings, std::ostream& out);
+
+class PytestCollector : public Collector {
+ public:
+  Collection Collect(const Settings& settings, std::ostream& out) override {
+    return RunPytestCollection(settings, out);
+  }
+};
 
 // What differs between two collections that matters to a plan (node IDs,
 // their markers, modules that fail to collect), in a few words; empty when

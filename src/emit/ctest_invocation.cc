@@ -8,8 +8,8 @@ namespace pytest_shards {
 
 namespace {
 
-// Options that leave the selection to -R (or narrow it further: -E, -L),
-// and whether each takes a value.
+// Options that leave the selection to -R, -E, -L and -LE, and whether each
+// takes a value.
 const std::set<std::string>& FlagOptions() {
   static const std::set<std::string> flags = {"-V",
                                               "--verbose",
@@ -32,12 +32,6 @@ const std::set<std::string>& FlagOptions() {
 const std::set<std::string>& ValueOptions() {
   static const std::set<std::string> values = {"-C",
                                                "--build-config",
-                                               "-E",
-                                               "--exclude-regex",
-                                               "-L",
-                                               "--label-regex",
-                                               "-LE",
-                                               "--label-exclude",
                                                "-O",
                                                "--output-log",
                                                "--output-junit",
@@ -178,6 +172,37 @@ std::optional<std::vector<std::string>> WholeNames(const std::string& pattern) {
   return names;
 }
 
+// A pattern of -E, -L or -LE as ECMAScript reads it, when CTest reads it the
+// same.
+std::optional<std::regex> Readable(const std::string& pattern) {
+  if (!ReadsTheSame(pattern)) return std::nullopt;
+  try {
+    return std::regex(pattern, std::regex::ECMAScript | std::regex::optimize);
+  } catch (const std::regex_error&) {
+    return std::nullopt;
+  }
+}
+
+// Whether `pattern` surely matches one of `texts` (an unreadable one: no).
+bool SurelyMatches(const std::optional<std::regex>& pattern,
+                   const std::vector<std::string>& texts) {
+  return pattern && std::any_of(texts.begin(), texts.end(), [&](const std::string& text) {
+           return std::regex_search(text, *pattern);
+         });
+}
+
+// Whether `pattern` surely matches none of `texts` (an unreadable one: no).
+bool SurelyMisses(const std::optional<std::regex>& pattern, const std::vector<std::string>& texts) {
+  return pattern && !SurelyMatches(pattern, texts);
+}
+
+// An option given twice is read as both, as either, or as the last by
+// different CTest versions: only what every pattern decides is sure.
+template <typename Decides>
+bool AllDecide(const std::vector<std::optional<std::regex>>& patterns, Decides decides) {
+  return !patterns.empty() && std::all_of(patterns.begin(), patterns.end(), decides);
+}
+
 }  // namespace
 
 CtestInvocation CtestInvocation::FromArguments(const std::vector<std::string>& argv) {
@@ -202,11 +227,19 @@ CtestInvocation CtestInvocation::FromArguments(const std::vector<std::string>& a
       if (!value && ++i == argv.size()) return CtestInvocation();
       if (tests_regex) return CtestInvocation();  // which one wins differs by version
       tests_regex = value ? *value : argv[i];
+      if (!tests_regex->empty())
+        ctest.selecting_.insert(ctest.selecting_.end(), {option, *tests_regex});
+    } else if (std::vector<Pattern>* patterns = ctest.Filter(option)) {
+      if (!value && ++i == argv.size()) return CtestInvocation();
+      std::string pattern = value ? *value : argv[i];
+      if (pattern.empty()) continue;  // CTest ignores an empty one
+      patterns->push_back(Readable(pattern));
+      ctest.selecting_.insert(ctest.selecting_.end(), {option, pattern});
     } else if (ValueOptions().count(option)) {
       if (!value && ++i == argv.size()) return CtestInvocation();
     } else {
       // -U, -I, --rerun-failed, --tests-from-file, --preset, -S, -D, ...:
-      // the selection is not -R's alone.
+      // the selection is not that of -R, -E, -L and -LE alone.
       return CtestInvocation();
     }
   }
@@ -216,19 +249,41 @@ CtestInvocation CtestInvocation::FromArguments(const std::vector<std::string>& a
     std::sort(ctest.literals_->begin(), ctest.literals_->end());
     return ctest;
   }
-  if (!ReadsTheSame(*tests_regex)) return ctest;
-  try {
-    ctest.regex_.emplace(*tests_regex, std::regex::ECMAScript | std::regex::optimize);
-  } catch (const std::regex_error&) {
-    // CTest rejects it too, or reads it otherwise: no selection here.
-  }
+  // Nothing when CTest rejects it too, or reads it otherwise.
+  ctest.regex_ = Readable(*tests_regex);
   return ctest;
+}
+
+std::vector<CtestInvocation::Pattern>* CtestInvocation::Filter(const std::string& option) {
+  if (option == "-E" || option == "--exclude-regex") return &excludes_;
+  if (option == "-L" || option == "--label-regex") return &labels_;
+  if (option == "-LE" || option == "--label-exclude") return &label_excludes_;
+  return nullptr;
 }
 
 bool CtestInvocation::MayRun(const std::string& name) const {
   if (literals_) return std::binary_search(literals_->begin(), literals_->end(), name);
   if (regex_) return std::regex_search(name, *regex_);
   return true;
+}
+
+bool CtestInvocation::Selects(const std::string& name,
+                              const std::optional<std::vector<std::string>>& labels) const {
+  if (!MayRun(name)) return false;
+  std::vector<std::string> names = {name};
+  if (AllDecide(excludes_, [&](const Pattern& p) { return SurelyMatches(p, names); })) return false;
+  if (!labels) return true;
+  if (AllDecide(labels_, [&](const Pattern& p) { return SurelyMisses(p, *labels); })) return false;
+  return !AllDecide(label_excludes_, [&](const Pattern& p) { return SurelyMatches(p, *labels); });
+}
+
+std::string CtestInvocation::SelectionText() const {
+  std::string text;
+  for (const std::string& word : selecting_) {
+    bool quote = word.empty() || word.find(' ') != std::string::npos;
+    text += (text.empty() ? "" : " ") + (quote ? "'" + word + "'" : word);
+  }
+  return text;
 }
 
 }  // namespace pytest_shards

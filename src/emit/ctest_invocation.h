@@ -20,8 +20,8 @@ class CtestInvocation {
   // be listed.
   CtestInvocation() = default;
   // From ctest's argv (argv[0] included). Any option not known to leave the
-  // selection to -R alone (-U, -I, --rerun-failed, --preset, ...) or
-  // appearing twice makes the selection unknown: every entry may run.
+  // selection to -R, -E, -L and -LE alone (-U, -I, --rerun-failed, --preset,
+  // ...), or -R twice, makes the selection unknown: every entry may run.
   static CtestInvocation FromArguments(const std::vector<std::string>& argv);
 
   // -N or --show-only: nothing runs, the entries are listed.
@@ -34,13 +34,31 @@ class CtestInvocation {
   bool MayRun(const std::string& name) const;
   // Whether -R decided anything (MayRun is not always true).
   bool selects() const { return regex_.has_value() || literals_.has_value(); }
+  // False only when this ctest surely does not run the entry `name` with
+  // `labels` (nullopt: unknown): -R as MayRun, and -E, -L, -LE read as CTest
+  // reads them. What a pattern read otherwise (see MayRun) or an option given
+  // twice (whose reading differs by CTest version) would decide is left out.
+  bool Selects(const std::string& name,
+               const std::optional<std::vector<std::string>>& labels) const;
+  // The selecting options as given ("-L last-failed -R ^a$"), or empty: the
+  // ctest ran every entry, or its command line is unknown.
+  std::string SelectionText() const;
 
  private:
+  // One -E, -L or -LE pattern; nullopt when it may read otherwise here.
+  using Pattern = std::optional<std::regex>;
+  // Where -E, -L or -LE (`option`) keeps its patterns; null for others.
+  std::vector<Pattern>* Filter(const std::string& option);
+
   bool known_ = false;
   bool listing_ = false;
   // -R as whole names (^a$, ^(a|b)$), compared exactly, or as a regex.
   std::optional<std::vector<std::string>> literals_;
   std::optional<std::regex> regex_;
+  std::vector<Pattern> excludes_;        // -E
+  std::vector<Pattern> labels_;          // -L
+  std::vector<Pattern> label_excludes_;  // -LE
+  std::vector<std::string> selecting_;   // -R, -E, -L, -LE and their values
 };
 
 }  // namespace pytest_shards

@@ -128,11 +128,8 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
                     BracketArgument(options.plan_file) + " --entry " + std::to_string(index) +
                     (cold ? " --cold" : "") + ")\n";
   if (!selected) return out;
-  std::vector<std::string> labels = {"pytest", options.suite};
-  labels.insert(labels.end(), options.labels.begin(), options.labels.end());
-  labels.insert(labels.end(), entry.labels.begin(), entry.labels.end());
   Properties p;
-  p.Add("LABELS", CMakeList(labels));
+  p.Add("LABELS", CMakeList(EntryLabels(options, entry)));
   // No WORKING_DIRECTORY: the runner starts pytest in it, whatever its own.
   if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
   p.Add("COST", Number(entry.cost));
@@ -173,6 +170,13 @@ std::string EmitSessionEntry(const EmitOptions& options) {
 }
 
 }  // namespace
+
+std::vector<std::string> EntryLabels(const Settings& settings, const Entry& entry) {
+  std::vector<std::string> labels = {"pytest", settings.suite};
+  labels.insert(labels.end(), settings.labels.begin(), settings.labels.end());
+  labels.insert(labels.end(), entry.labels.begin(), entry.labels.end());
+  return labels;
+}
 
 std::string SessionEntryName(const std::string& suite) { return suite + "/session"; }
 

@@ -69,6 +69,11 @@ struct EmitOptions : Settings {
   bool source_lines = true;
 };
 
+// An entry's LABELS: "pytest", the suite, the suite's LABELS, then the
+// plan's ("last-failed", "serial", markers). A LABELS in the suite's
+// PROPERTIES replaces them.
+std::vector<std::string> EntryLabels(const Settings& settings, const Entry& entry);
+
 // "<suite>/session": the session step's CTest entry, and its fixture.
 std::string SessionEntryName(const std::string& suite);
 

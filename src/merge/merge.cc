@@ -70,7 +70,8 @@ void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
     if (!status)
       throw Error(job.file + ": entry " + entry.at("name").get<std::string>() +
                   " has an unknown status '" + word + "'; " + kFix);
-    row.ran = status != EntryStatus::kNotRun;
+    row.ran = status != EntryStatus::kNotRun && status != EntryStatus::kNotSelected;
+    row.selected = status != EntryStatus::kNotSelected;
     row.finished = status == EntryStatus::kPassed || status == EntryStatus::kFailed;
     // The row's own Status() then says what the job's report said.
     row.exit_code = status == EntryStatus::kFailed ? 1 : 0;

@@ -7,10 +7,10 @@
 #include "collect/depends.h"
 #include "data/runs.h"
 #include "emit/emit.h"
+#include "plan/learn.h"
 #include "plan/plan.h"
 #include "plan/slice.h"
 #include "platform/platform.h"
-#include "report/report.h"
 #include "util/error.h"
 #include "util/file_util.h"
 
@@ -48,14 +48,15 @@ EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
   return emit;
 }
 
-Collection CurrentCollection(const Settings& s, std::string* stale, std::ostream& out) {
-  if (s.discovery_mode == DiscoveryMode::kPreTest) return RefreshCollection(s, out);
+Collection CurrentCollection(const Settings& s, Collector& collector, std::string* stale,
+                             std::ostream& out) {
+  if (s.discovery_mode == DiscoveryMode::kPreTest) return RefreshCollection(s, collector, out);
   Collection collection = ReadCollection(s.CollectionFile());
   std::string why;
   if (!CollectionIsStale(s, collection, &why)) return collection;
   // Most edits change a test's body, not the tests: collect again to see.
   // Only a change in node IDs or markers makes the configured plan wrong.
-  Collection fresh = RunPytestCollection(s, out);
+  Collection fresh = collector.Collect(s, out);
   std::string change = DescribeChange(collection, fresh);
   if (change.empty()) {
     WriteCollection(s, fresh);
@@ -114,7 +115,7 @@ std::string WarmUnavailableMessage(const Settings& s) {
 }  // namespace
 
 fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& options,
-                          std::ostream& out) {
+                          Collector& collector, std::ostream& out) {
   Settings settings =
       SettingsFromJson(ReadJsonFile(SettingsFile(suite_dir), "settings", "re-run cmake"));
   std::string run_id = NewRunId();
@@ -139,7 +140,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     Durations durations = Seeded(FoldJournalsIntoDurations(suite_dir), file_durations);
     std::string warm_unavailable = WarmUnavailableMessage(settings);
     std::string stale;
-    Collection collection = CurrentCollection(settings, &stale, out);
+    Collection collection = CurrentCollection(settings, collector, &stale, out);
     PlanOptions plan_options{settings, options.cores};
     PlanFile file;
     file.run_id = run_id;
@@ -148,6 +149,7 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     file.xdist = collection.xdist;
     file.session_outputs = collection.session_outputs;
     file.ctest_pid = ParentProcessId();  // `plan` runs in ctest's execute_process
+    file.ctest_argv = options.ctest_argv;
     file.module_paths = ModulePaths(collection);
     file.slice = slice;
     file.slice_source = choice.source;

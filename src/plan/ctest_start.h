@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "collect/collect.h"
 #include "plan/ci_slice.h"
 
 namespace pytest_shards {
@@ -38,8 +39,11 @@ struct CtestStartOptions {
 // calling ctest includes (its own: another ctest planning at the same time
 // writes another run). Problems the user must fix become failing CTest
 // entries in tests.cmake rather than exceptions, so that ctest reports them;
-// Error is thrown only when settings.json is unusable. Diagnostics go to `out`.
+// Error is thrown only when settings.json is unusable. `collector` runs
+// pytest's collection when DISCOVERY_MODE PRE_TEST or a stale collection
+// needs it (PytestCollector). Diagnostics go to `out`.
 std::filesystem::path PlanAtCtestStart(const std::filesystem::path& suite_dir,
-                                       const CtestStartOptions& options, std::ostream& out);
+                                       const CtestStartOptions& options, Collector& collector,
+                                       std::ostream& out);
 
 }  // namespace pytest_shards

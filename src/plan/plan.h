@@ -49,8 +49,4 @@ std::vector<TestBundle> MakeTestBundles(const Collection& collection, const Plan
 // last (after slicing, which balances on the estimates).
 void PrioritiseLastFailed(Plan* plan);
 
-// The lock a serial marker names: serial("db") and serial(lock="db") give
-// "db"; a bare serial gives "serial". Sets *exclusive for exclusive=True.
-std::string SerialLock(const Marker& marker, bool* exclusive);
-
 }  // namespace pytest_shards

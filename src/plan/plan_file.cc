@@ -133,6 +133,8 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format, size_t* entries_a
       file.session_outputs = ReadStrings(reader);
     } else if (key == "ctest_pid") {
       file.ctest_pid = static_cast<int>(reader.Integer());
+    } else if (key == "ctest_argv") {
+      file.ctest_argv = ReadStrings(reader);
     } else if (key == "module_paths") {
       reader.BeginObject();
       for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
@@ -253,6 +255,8 @@ std::string PlanFileText(const PlanFile& file) {
   writer.Strings(file.session_outputs);
   writer.Key("ctest_pid");
   writer.Integer(file.ctest_pid);
+  writer.Key("ctest_argv");
+  writer.Strings(file.ctest_argv);
   writer.Key("module_paths");
   writer.BeginObject();
   for (const auto& [part, path] : file.module_paths) {

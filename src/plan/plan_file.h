@@ -63,6 +63,9 @@ struct PlanFile {
   // The ctest that planned the run (the planner's parent; 0: unknown): its
   // entries' runners are its children while it lives.
   int ctest_pid = 0;
+  // That ctest's command line (ctest_invocation.h; empty: unknown): the
+  // report tells the entries it did not select from those that did not run.
+  std::vector<std::string> ctest_argv;
 };
 
 // The module_paths of a plan made from `collection`.

@@ -1,7 +1,8 @@
 // The report's accounting: merges the journals of one ctest run (see
 // journal.h) against the plan that run executed (see plan_file.h): what
-// each entry and test did, what never ran or ran twice; and folds that
-// into the durations store the next plan reads. What the report shows is
+// each entry and test did, what never ran or ran twice; and records the run
+// in the durations store the next plan reads (plan/learn.h). What the
+// report shows is
 // elsewhere: the summary text (report_summary.h), JUnit XML
 // (report_junit.h), the results export (report_export.h), the timeline
 // (report_html.h); `pytest-shards report` puts them together
@@ -34,8 +35,11 @@ enum class EntryStatus {
   kFailed,
   kKilled,  // no closing record: killed mid-run
   kNotRun,  // no journal of this run
+  // No journal of this run, and the ctest's -R, -E, -L or -LE left it out
+  // (ctest_invocation.h): not a failure.
+  kNotSelected,
 };
-// "passed", "failed", "killed", "not run": the words of the summary, the
+// "passed", "failed", "killed", "not run", "not selected": the words of the summary, the
 // export and the timeline page.
 const char* EntryStatusName(EntryStatus status);
 // The status EntryStatusName calls `word`; nothing for another word.
@@ -48,6 +52,8 @@ struct EntryRow {
   bool ran = false;       // a journal of this run exists
   bool finished = false;  // the runner wrote its closing "shard" record
   bool collection_errors = false;
+  // The ctest that planned the run may have selected it (see kNotSelected).
+  bool selected = true;
   double wall = 0;
   double startup = 0;
   long peak_rss_kb = 0;
@@ -69,6 +75,10 @@ struct EntryRow {
 struct Report {
   std::string suite;
   std::string run_id;
+  // The options that chose the entries the ctest ran ("-R ^s/a$", see
+  // CtestInvocation::SelectionText); empty when it ran every entry or its
+  // command line is unknown.
+  std::string selection;
   std::vector<EntryRow> entries;      // in plan order
   std::map<std::string, int> totals;  // outcome -> results over all entries
   // Accounting: each planned node ID must have exactly one result.
@@ -79,12 +89,15 @@ struct Report {
   // of the collection-errors entry without a result appears with "error".
   std::vector<ReportResult> results;
 
-  // No failing outcome, clean accounting, every entry finished with exit 0.
+  // No failing outcome, clean accounting, every entry finished with exit 0
+  // but those the ctest did not select.
   bool Ok() const;
 };
 
 // Uses only the journals whose run_id is the plan's: older journals belong
-// to an earlier run. A journal is matched to its entry by index (by name
+// to an earlier run. An entry without one that the plan's ctest did not
+// select (its recorded command line) is "not selected": its node IDs are
+// neither results nor never_ran. A journal is matched to its entry by index (by name
 // when the index is out of range). A journal without the closing record
 // still contributes the results it has. `collection_errors` (from
 // collection.json) gives the message of a module of the collection-errors
@@ -95,32 +108,18 @@ Report BuildReport(const PlanFile& plan, const std::vector<ShardJournal>& journa
 // The names of the entries that re-run modules that failed to collect.
 std::set<std::string> CollectionErrorEntries(const Report& report);
 
-// The store updated with this run: the latest measured duration of every
-// test that ran to an outcome (not crashed/timeout/missing), the wall time
-// of every finished entry, the mean non-zero start-up of the entries, and
-// the failed set: node IDs with a failing outcome (see IsFailure) in an
-// entry that ran are added, those that ran to another outcome removed.
-// Folding the same report twice gives the same store.
-Durations FoldDurations(Durations store, const Report& report);
-
 // The plan of run `run_id` of the suite (see runs.h). Throws Error naming the
 // file when it is missing or corrupt.
 PlanFile ReadPlan(const std::filesystem::path& suite_dir, const std::string& run_id);
 
-// Folds the last run's journals into durations.json; `plan` calls it at
-// each ctest start before it plans. Does nothing when there is no usable
-// plan or journal, or when the store already holds these journals as they
-// are (Durations::folded); idempotent. Returns the store as it is then: a
-// corrupt one is rebuilt from the run, or throws Error (as ReadDurations)
-// when there is none.
-Durations FoldJournalsIntoDurations(const std::filesystem::path& suite_dir);
-
-// One run read to be reported (report_command.h): its plan, collection.json
-// as it is now (it only adds collection errors' messages and pytest's names
-// of tests: empty when missing or corrupt), the report, and the stamp of
-// its journals taken before they were read (Durations::folded).
+// One run read to be reported (report_command.h): its plan, its journals,
+// collection.json as it is now (it only adds collection errors' messages
+// and pytest's names of tests: empty when missing or corrupt), the report,
+// and the stamp of its journals taken before they were read
+// (Durations::folded).
 struct ReportedRun {
   PlanFile plan_file;
+  std::vector<ShardJournal> journals;
   Collection collection;
   Report report;
   std::string stamp;
@@ -130,8 +129,8 @@ struct ReportedRun {
 // Throws Error when the run has no readable plan or a journal is corrupt.
 ReportedRun ReadRun(const std::filesystem::path& suite_dir, const std::string& run_id);
 
-// Folds the run's report into durations.json (FoldDurations) and records
-// the journals as folded; a corrupt store is rebuilt from this run.
+// Folds the run into durations.json (LearnDurations, plan/learn.h) and
+// records its journals as folded; a corrupt store is rebuilt from this run.
 void RecordDurations(const std::filesystem::path& suite_dir, const ReportedRun& run);
 
 }  // namespace pytest_shards

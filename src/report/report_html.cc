@@ -145,6 +145,8 @@ void Header(pugi::xml_node body, const std::vector<Report>& reports,
     std::string note = in_run        ? (report.Ok() ? "OK" : "FAILED")
                        : placed == 0 ? "nothing ran"
                                      : "an earlier ctest run: not drawn";
+    if (std::string selection = DescribeSelection(report); in_run && !selection.empty())
+      note += "; selection: " + selection;
     Row(table,
         {report.suite, report.run_id,
          std::to_string(in_run ? placed : 0) + " of " + std::to_string(report.entries.size()),
@@ -347,8 +349,10 @@ void NotDrawn(pugi::xml_node body, const std::vector<const Report*>& reports) {
   for (const Report* report : reports) {
     for (const EntryRow& row : report->entries) {
       if (Placed(row)) continue;
-      rows.push_back({row.name, std::to_string(row.tests),
-                      row.ran ? "its journal has no times" : "did not run in this ctest run"});
+      std::string why = row.ran        ? "its journal has no times"
+                        : row.selected ? "did not run in this ctest run"
+                                       : "not selected by this ctest run";
+      rows.push_back({row.name, std::to_string(row.tests), why});
     }
   }
   if (rows.empty()) return;

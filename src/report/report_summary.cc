@@ -133,6 +133,7 @@ void Failures(std::ostream& out, const Report& report) {
 void EntryProblems(std::ostream& out, const Report& report) {
   std::vector<std::string> killed, not_run;
   for (const EntryRow& row : report.entries) {
+    if (row.Status() == EntryStatus::kNotSelected) continue;
     if (!row.ran)
       not_run.push_back(row.name);
     else if (!row.finished)
@@ -159,9 +160,20 @@ void ColdEntries(std::ostream& out, const Report& report) {
 
 }  // namespace
 
+std::string DescribeSelection(const Report& report) {
+  if (report.selection.empty()) return "";
+  std::size_t selected =
+      std::count_if(report.entries.begin(), report.entries.end(),
+                    [](const EntryRow& row) { return row.Status() != EntryStatus::kNotSelected; });
+  return "ctest " + report.selection + " (" + std::to_string(selected) + " of " +
+         std::to_string(report.entries.size()) + " entries)";
+}
+
 std::string FormatSummary(const Report& report) {
   std::ostringstream out;
   out << "pytest-shards report: " << report.suite << " (run " << report.run_id << ")\n";
+  if (std::string selection = DescribeSelection(report); !selection.empty())
+    out << "selection: " << selection << "\n";
   out << Table(report);
   out << FormatTotals(report.totals) << "\n";
   Failures(out, report);

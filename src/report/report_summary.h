@@ -16,6 +16,10 @@ namespace pytest_shards {
 // accounting problems.
 std::string FormatSummary(const Report& report);
 
+// What the ctest chose to run, "ctest -R ^s/a$ (1 of 20 entries)" (the
+// entries it selected or ran); empty when it chose every entry.
+std::string DescribeSelection(const Report& report);
+
 // "N passed, N failed", then the other non-zero outcomes.
 std::string FormatTotals(const std::map<std::string, int>& totals);
 

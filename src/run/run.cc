@@ -1,15 +1,13 @@
 // The shard runner: what every CTest entry executes (`pytest-shards run`).
 // It puts the parts together: the entry's lease (lease.h), its journal
-// (JournalWriter), and a Supervisor (supervisor.h) over real pytest
-// processes, or over children of the run's warm interpreter (warm_run.h),
-// then prints the entry's one-line summary.
+// (JournalWriter), and a Supervisor (supervisor.h) over the processes the
+// caller gives it (real_process_runner.h), or over children of the run's
+// warm interpreter (warm_run.h), then prints the entry's one-line summary.
 #include "run/run.h"
 
 #include <algorithm>
-#include <chrono>
 #include <iomanip>
 #include <map>
-#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -19,7 +17,6 @@
 #include "data/runs.h"
 #include "platform/file_lock.h"
 #include "platform/platform.h"
-#include "platform/process_memory.h"
 #include "platform/subprocess.h"
 #include "run/lease.h"
 #include "run/protocol.h"
@@ -39,44 +36,6 @@ std::string FormatSeconds(double seconds) {
   s << std::fixed << std::setprecision(1) << seconds << " s";
   return s.str();
 }
-
-// pytest as a Subprocess in a process group of its own.
-class RealPytest : public PytestProcess {
- public:
-  explicit RealPytest(const SpawnOptions& options) : child_(options) {}
-  bool Wait(double seconds) override { return child_.Wait(seconds); }
-  void Interrupt(int signal) override { child_.Kill(signal); }
-  void Kill() override { child_.Kill(); }
-  long MemoryKb() override { return ProcessGroupRssKb(child_.pid()); }
-  int exit_code() const override { return child_.exit_code(); }
-  int signal() const override { return child_.signal(); }
-  long peak_rss_kb() const override { return child_.peak_rss_kb(); }
-
- private:
-  Subprocess child_;
-};
-
-class RealProcessRunner : public ProcessRunner {
- public:
-  std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override {
-    return std::make_unique<RealPytest>(options);
-  }
-  int Interrupted() override { return InterruptHandlers::Received(); }
-  double WallTime() override {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
-  double SteadyTime() override {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
-
- private:
-  // SIGINT/SIGTERM/SIGHUP while the runner waits: pytest runs in its own
-  // process group, so the terminal's Ctrl-C or CTest's kill reach only us;
-  // we pass the signal on instead of leaving pytest behind.
-  InterruptHandlers handlers_;
-};
 
 bool MeasuresCoverage(const PlanFile& plan) {
   const auto& outputs = plan.session_outputs;
@@ -123,15 +82,14 @@ bool RunsAsAClick(const PlanFile& plan, const Entry& entry, bool few) {
          UseWarm(plan.settings, entry, env) != WarmUse::kNever;
 }
 
-int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std::ostream& out,
-               bool few) {
+int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, ProcessRunner& cold,
+               std::ostream& out, bool few) {
   PlanFile plan = read.file;
   bool click = RunsAsAClick(plan, *read.entry, few);
   if (click) plan.settings.imports = Imports::kOwn;
   const Settings& settings = plan.settings;
   const Entry& entry = *read.entry;
   int count = static_cast<int>(read.count);
-  RealProcessRunner cold;
   // GRANULARITY file and test: pytest forked from the run's warm interpreter.
   std::optional<WarmProcessRunner> warm;
   int ctest = ParentProcessId();
@@ -192,7 +150,8 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, std:
 
 }  // namespace
 
-int RunEntry(const fs::path& plan_file, int index, std::ostream& out, bool cold) {
+int RunEntry(const fs::path& plan_file, int index, ProcessRunner& processes, std::ostream& out,
+             bool cold) {
   const char* fix = "re-run ctest, which plans again, or cmake";
   // A negative index reads entry 0, for the count in the message below.
   PlanEntry plan = ReadPlanEntry(plan_file, static_cast<size_t>(std::max(index, 0)), fix);
@@ -211,7 +170,7 @@ int RunEntry(const fs::path& plan_file, int index, std::ostream& out, bool cold)
                 " (it has " + std::to_string(count) +
                 " entries); re-run ctest so that the test list and the plan agree");
   }
-  return RunEntryOf(plan, plan_file, index, out, cold);
+  return RunEntryOf(plan, plan_file, index, processes, out, cold);
 }
 
 }  // namespace pytest_shards

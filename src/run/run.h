@@ -5,14 +5,19 @@
 #include <filesystem>
 #include <ostream>
 
+#include "run/supervisor.h"
+
 namespace pytest_shards {
 
 // Runs entry `index` of the plan: leases the tmp dir and ports, runs
 // pytest under a Supervisor (again on the rest after a crash or a per-test
 // timeout), writes the journal and returns the exit code: 0 exactly when
-// every node ID ran and none failed or errored. `cold`: the ctest runs only
-// a few entries (emit.h), which start pytest cold unless PYTEST_SHARDS_WARM=1.
-int RunEntry(const std::filesystem::path& plan_file, int index, std::ostream& out,
-             bool cold = false);
+// every node ID ran and none failed or errored. `processes` starts pytest
+// (RealProcessRunner, real_process_runner.h), directly or, when the entry
+// forks from the warm interpreter, after that is unavailable. `cold`: the
+// ctest runs only a few entries (emit.h), which start pytest cold unless
+// PYTEST_SHARDS_WARM=1.
+int RunEntry(const std::filesystem::path& plan_file, int index, ProcessRunner& processes,
+             std::ostream& out, bool cold = false);
 
 }  // namespace pytest_shards

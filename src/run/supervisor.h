@@ -44,8 +44,8 @@ class PytestProcess {
 };
 
 // Starts pytest processes, and tells the supervisor what it cannot see
-// itself: interrupts, and the time. run.cc has the real one; the unit tests
-// a fake whose pytest "dies at test 3".
+// itself: interrupts, and the time. real_process_runner.h has the real one;
+// the unit tests a fake whose pytest "dies at test 3" (fake_pytest.h).
 class ProcessRunner {
  public:
   virtual ~ProcessRunner() = default;

@@ -18,6 +18,8 @@ tests) and proves, from the suite's own evidence, CTest's results and
    removed node ID fails its entry; PRE_TEST mode picks the change up
    (a test added to a file, a new file, a renamed test, a new directory);
 4. `report` flags node IDs that never ran or ran twice, with a non-zero exit;
+   after a subset run (`-R`) it exits 0, names the selection and lists the
+   other entries as not selected;
 5. bad input (corrupt or missing plan, corrupt collection or journal, an
    interpreter that does not exist) fails in one line naming the problem
    and the fix, and leaves no half-written file.
@@ -448,18 +450,17 @@ def check_pretest_mode(p):
 
 
 def check_accounting(p):
+    # A subset run (-L, -R, an IDE's click) is reported as one.
     code, entries, out = p.ctest("-L", "^stale$", "-R", "^stale/shard-00$")
-    plan = json.loads((newest_run(p.suite_dir("stale")) / "plan.json").read_text())
-    skipped = next(e for e in plan["entries"] if e["name"] == "stale/shard-01")["node_ids"]
     result = p.report("stale")
     summary = result.stdout
-    listed = summary.split(f"never ran ({len(skipped)}):\n", 1)[-1].splitlines()[:len(skipped)]
-    check(code == 0 and result.returncode != 0 and skipped
-          and [line.strip() for line in listed] == skipped,
-          f"accounting: with only stale/shard-00 run, report exits non-zero and lists the "
-          f"{len(skipped)} node IDs that never ran: {skipped}", summary)
-    check("entries that did not run (1):\n  stale/shard-01" in summary,
-          "accounting: report names the entry that did not run", summary)
+    rows = {line.split()[0]: line for line in summary.splitlines() if line.startswith("stale/")}
+    check(code == 0 and result.returncode == 0 and summary.rstrip().endswith("OK")
+          and "selection: ctest -L ^stale$ -R ^stale/shard-00$ (1 of 2 entries)\n" in summary
+          and rows.get("stale/shard-01", "").endswith("  not selected")
+          and "never ran" not in summary and "did not run" not in summary,
+          "accounting: with only stale/shard-00 selected, report exits 0, names the selection "
+          "and lists stale/shard-01 as not selected", summary)
 
     code, entries, out = p.ctest("-L", "^stale$")
     result = p.report("stale")
@@ -475,6 +476,19 @@ def check_accounting(p):
     check(result.returncode != 0 and f"ran more than once (1):\n  {node_id}\n" in result.stdout,
           f"accounting: a node ID with two results is listed as run more than once: {node_id}",
           result.stdout)
+
+    # A selected entry without a journal (ctest killed before it started it)
+    # is still missing.
+    plan = json.loads((newest_run(p.suite_dir("stale")) / "plan.json").read_text())
+    skipped = next(e for e in plan["entries"] if e["name"] == "stale/shard-01")["node_ids"]
+    (journal.parent / "1.jsonl").unlink()
+    result = p.report("stale")
+    summary = result.stdout
+    listed = summary.split(f"never ran ({len(skipped)}):\n", 1)[-1].splitlines()[:len(skipped)]
+    check(result.returncode != 0 and skipped and [line.strip() for line in listed] == skipped
+          and "entries that did not run (1):\n  stale/shard-01" in summary,
+          f"accounting: an entry the ctest selected but did not run fails the report, its "
+          f"{len(skipped)} node IDs listed as never ran: {skipped}", summary)
 
 
 # ---- 5. bad input -------------------------------------------------------------

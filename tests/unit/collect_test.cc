@@ -42,7 +42,8 @@ class CollectTest : public testing::Test {
   std::string RefreshError() {
     std::ostringstream out;
     try {
-      RefreshCollection(settings_, out);
+      PytestCollector pytest;
+      RefreshCollection(settings_, pytest, out);
     } catch (const Error& e) {
       return e.what();
     }
@@ -134,7 +135,8 @@ TEST_F(CollectTest, AnImportedHelperAndADependsFileAreStamped) {
   std::string module = (root_ / "build" / "ext.so").string();
   settings_.depends = {{"ext", module}};
   std::ostringstream out;
-  collection_ = RefreshCollection(settings_, out);
+  PytestCollector pytest;
+  collection_ = RefreshCollection(settings_, pytest, out);
   std::string why;
   ASSERT_FALSE(Stale(&why)) << why << out.str();
   Write("lib/helper.py", "SIZES = (1, 2, 3)\n");

@@ -79,6 +79,43 @@ TEST(CtestInvocation, PatternsReadOtherwiseSelectNothing) {
   }
 }
 
+TEST(CtestInvocation, SelectsByNameAndLabels) {
+  const std::vector<std::string> failed = {"pytest", "s", "last-failed"};
+  const std::vector<std::string> plain = {"pytest", "s"};
+  CtestInvocation ctest = CtestInvocation::FromArguments(
+      {"ctest", "-j", "2", "--label-regex=last-failed", "-E", "slow", "-R", "^s/"});
+  EXPECT_EQ(ctest.SelectionText(), "--label-regex last-failed -E slow -R ^s/");
+  EXPECT_TRUE(ctest.Selects("s/a", failed));
+  EXPECT_FALSE(ctest.Selects("s/a", plain));
+  EXPECT_FALSE(ctest.Selects("s/slow", failed));
+  EXPECT_FALSE(ctest.Selects("t/a", failed));
+  // Labels unknown: only the names decide.
+  EXPECT_TRUE(ctest.Selects("s/a", std::nullopt));
+
+  CtestInvocation excluded = CtestInvocation::FromArguments({"ctest", "-LE", "^last-failed$"});
+  EXPECT_FALSE(excluded.Selects("s/a", failed));
+  EXPECT_TRUE(excluded.Selects("s/a", plain));
+}
+
+TEST(CtestInvocation, OnlyWhatEveryPatternDecidesIsSure) {
+  const std::vector<std::string> failed = {"pytest", "s", "last-failed"};
+  // -L twice: both, either or the last, by CTest version.
+  CtestInvocation twice = CtestInvocation::FromArguments({"ctest", "-L", "serial", "-L", "s"});
+  EXPECT_TRUE(twice.Selects("s/a", failed));
+  EXPECT_FALSE(twice.Selects("s/a", std::vector<std::string>{"unit"}));
+  // A pattern that may read otherwise decides nothing.
+  EXPECT_TRUE(CtestInvocation::FromArguments({"ctest", "-L", "\\w+x"}).Selects("s/a", failed));
+  EXPECT_TRUE(CtestInvocation::FromArguments({"ctest", "-E", "a{1}"}).Selects("s/a", failed));
+  // Unknown command lines select nothing and say nothing.
+  CtestInvocation unknown = CtestInvocation::FromArguments({"ctest", "-L", "x", "--rerun-failed"});
+  EXPECT_TRUE(unknown.Selects("s/a", failed));
+  EXPECT_EQ(unknown.SelectionText(), "");
+  EXPECT_EQ(CtestInvocation::FromArguments({"ctest", "-R", "a b"}).SelectionText(), "-R 'a b'");
+  CtestInvocation empty = CtestInvocation::FromArguments({"ctest", "-E", "", "-L", ""});
+  EXPECT_TRUE(empty.Selects("s/a", failed));
+  EXPECT_EQ(empty.SelectionText(), "");
+}
+
 TEST(CtestInvocation, ReadsItsParentsCommandLine) {
   // This test's own command line, as the planner reads ctest's.
   std::vector<std::string> argv = ProcessArguments(CurrentProcessId());
@@ -91,14 +128,30 @@ const std::vector<std::string> kNames = {
     "s/a.py::t[1]", "s/a.py::t[10]", "s/aXpy::t[1]",     "s/b.py::u",        "s/b.py::u (x)",
     "s/c.py::v+w",  "t/a.py::t[1]",  "s/dir/e.py::T::f", "s/dir/e.py::T::g", "s/a.py::t[2-1]"};
 
-std::set<std::string> CtestSelects(const fs::path& dir, const std::string& pattern) {
+// Each name's labels: the first is every entry's, the others some.
+std::vector<std::string> Labels(size_t index) {
+  std::vector<std::string> labels = {"pytest"};
+  if (index % 2) labels.push_back("last-failed");
+  if (index % 3 == 0) labels.push_back("serial");
+  return labels;
+}
+
+// The names `ctest -N <option> <pattern>` lists among kNames.
+std::set<std::string> CtestSelects(const fs::path& dir, const std::string& pattern,
+                                   const std::string& option = "-R") {
   std::string file;
-  for (const std::string& name : kNames) file += "add_test([==[" + name + "]==] /bin/true)\n";
+  for (size_t i = 0; i < kNames.size(); ++i) {
+    std::string labels;
+    for (const std::string& label : Labels(i)) labels += (labels.empty() ? "" : ";") + label;
+    file += "add_test([==[" + kNames[i] + "]==] /bin/true)\n" + "set_tests_properties([==[" +
+            kNames[i] + "]==] PROPERTIES LABELS \"" + labels + "\")\n";
+  }
   std::ofstream(dir / "CTestTestfile.cmake") << file;
   std::ofstream(dir / "pattern.txt") << pattern;
   // The pattern travels through a file: no shell quoting to get wrong.
   std::string command = std::string(PYTEST_SHARDS_CTEST_COMMAND) + " --test-dir '" + dir.string() +
-                        "' -N -R \"$(cat '" + (dir / "pattern.txt").string() + "')\" 2>&1";
+                        "' -N " + option + " \"$(cat '" + (dir / "pattern.txt").string() +
+                        "')\" 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
   std::set<std::string> names;
   char line[4096];
@@ -130,6 +183,17 @@ TEST(CtestInvocation, SelectsWhatCtestSelects) {
     std::set<std::string> theirs = CtestSelects(dir, regex);
     EXPECT_FALSE(theirs.empty());
     EXPECT_EQ(ours, theirs);
+  }
+  // -E, -L and -LE, as the report reads the entries ctest ran.
+  for (const char* option : {"-E", "-L", "-LE"}) {
+    for (const char* regex : {"a.py", "^s/dir/", "last-failed", "^serial$", "test", "u|v"}) {
+      SCOPED_TRACE(std::string(option) + " " + regex);
+      CtestInvocation ctest = CtestInvocation::FromArguments({"ctest", option, regex});
+      std::set<std::string> ours;
+      for (size_t i = 0; i < kNames.size(); ++i)
+        if (ctest.Selects(kNames[i], Labels(i))) ours.insert(kNames[i]);
+      EXPECT_EQ(ours, CtestSelects(dir, regex, option));
+    }
   }
   fs::remove_all(dir);
 }

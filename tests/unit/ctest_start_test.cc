@@ -19,6 +19,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The collection pytest would give now; no pytest runs.
+class FakeCollector : public Collector {
+ public:
+  Collection Collect(const Settings&, std::ostream&) override {
+    ++runs;
+    return collection;
+  }
+
+  Collection collection;
+  int runs = 0;
+};
+
 // A configured suite: settings.json and a fresh collection of 8 tests.
 class CtestStartTest : public TestDirFixture {
  protected:
@@ -40,6 +52,7 @@ class CtestStartTest : public TestDirFixture {
       collection.items.push_back(item);
     }
     WriteCollection(settings_, collection);
+    collector_.collection = collection;
     options_.tool = "/usr/bin/pytest-shards";
     options_.cores = 2;
   }
@@ -48,7 +61,7 @@ class CtestStartTest : public TestDirFixture {
     CtestStartOptions options = options_;
     options.slice = slice;
     std::ostringstream out;
-    return PlanAtCtestStart(settings_.suite_dir, options, out);
+    return PlanAtCtestStart(settings_.suite_dir, options, collector_, out);
   }
 
   std::set<std::string> PlannedIds(const fs::path& tests_file) {
@@ -59,8 +72,24 @@ class CtestStartTest : public TestDirFixture {
     return ids;
   }
 
+  // A test pytest did not collect at configure time.
+  void AddTest(const std::string& node_id) {
+    Item item;
+    item.node_id = node_id;
+    item.file = node_id.substr(0, node_id.find("::"));
+    item.path = (dir_ / item.file).string();
+    collector_.collection.items.push_back(item);
+  }
+
+  // The collection no longer matches what it was collected with.
+  void MakeStale() {
+    settings_.args = {"tests", "-k", "not slow"};
+    WriteFileAtomic(settings_.SettingsFile(), SettingsToJson(settings_).dump());
+  }
+
   Settings settings_;
   CtestStartOptions options_;
+  FakeCollector collector_;
 };
 
 TEST_F(CtestStartTest, EachPlanIsARunOfItsOwn) {
@@ -80,6 +109,52 @@ TEST_F(CtestStartTest, EachPlanIsARunOfItsOwn) {
   EXPECT_EQ(ReadFile(first), first_tests);
   EXPECT_EQ(PlannedIds(first).size(), 8u);
   EXPECT_EQ(RunIds(settings_.suite_dir).size(), 2u);
+  // The configured collection is fresh: pytest did not run.
+  EXPECT_EQ(collector_.runs, 0);
+}
+
+TEST_F(CtestStartTest, AStaleCollectionWithTheSameTestsIsCollectedOnceAndPlanned) {
+  MakeStale();
+  std::string tests = ReadFile(Plan());
+  EXPECT_EQ(collector_.runs, 1);
+  EXPECT_EQ(tests.find("stale-collection"), std::string::npos) << tests;
+  EXPECT_EQ(PlannedIds(Plan()).size(), 8u);
+  EXPECT_EQ(collector_.runs, 1);  // written back: fresh again
+}
+
+TEST_F(CtestStartTest, NewTestsSinceCmakeCollectedAreOneFailingEntry) {
+  MakeStale();
+  AddTest("tests/test_new.py::test_new");
+  fs::path tests_file = Plan();
+  std::string tests = ReadFile(tests_file);
+  EXPECT_NE(tests.find("demo/stale-collection"), std::string::npos) << tests;
+  EXPECT_NE(tests.find("the tests changed since cmake collected them (new test "
+                       "tests/test_new.py::test_new); re-run cmake"),
+            std::string::npos)
+      << tests;
+  // What cmake collected still runs.
+  EXPECT_EQ(PlannedIds(tests_file).size(), 8u);
+}
+
+TEST_F(CtestStartTest, PreTestDiscoveryCollectsAtEveryCtestStartWhenTheTestsChanged) {
+  settings_.discovery_mode = DiscoveryMode::kPreTest;
+  WriteFileAtomic(settings_.SettingsFile(), SettingsToJson(settings_).dump());
+  fs::remove(settings_.CollectionFile());
+  AddTest("tests/test_new.py::test_new");
+  fs::path tests_file = Plan();
+  EXPECT_EQ(collector_.runs, 1);
+  EXPECT_EQ(PlannedIds(tests_file).size(), 9u);
+  EXPECT_EQ(ReadFile(tests_file).find("stale-collection"), std::string::npos);
+  EXPECT_EQ(PlannedIds(Plan()).size(), 9u);
+  EXPECT_EQ(collector_.runs, 1);  // the cache holds now
+}
+
+TEST_F(CtestStartTest, ThePlanRecordsTheCtestsCommandLine) {
+  // The report reads what this ctest selected from it.
+  options_.ctest_argv = {"ctest", "-L", "last-failed"};
+  fs::path tests_file = Plan();
+  PlanFile file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
+  EXPECT_EQ(file.ctest_argv, options_.ctest_argv);
 }
 
 TEST_F(CtestStartTest, SaysWhenTheLastRunsWarmInterpreterDidNotStart) {

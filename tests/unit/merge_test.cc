@@ -98,6 +98,9 @@ TEST(Merge, EntriesKeepTheStatusTheirJobReported) {
   ASSERT_EQ(rows.size(), 3u);
   for (size_t i = 0; i < rows.size(); ++i)
     EXPECT_STREQ(EntryStatusName(rows[i].Status()), statuses[i]) << rows[i].name;
+  // A subset run's entry that its ctest did not select.
+  jobs[1].document["suites"][0]["entries"][0]["status"] = "not selected";
+  EXPECT_EQ(MergeExports(jobs).suites[0].report.entries[1].Status(), EntryStatus::kNotSelected);
   jobs[0].document["suites"][0]["entries"][0]["status"] = "exploded";
   try {
     MergeExports(jobs);

@@ -66,6 +66,7 @@ TEST(PlanFile, JsonRoundTrip) {
   file.rootdir = "/src";
   file.xdist = true;
   file.ctest_pid = 4242;
+  file.ctest_argv = {"ctest", "-R", "^suite/a$"};
   file.plan = FullPlan();
   file.module_paths = {{"tests/test_p.py", "/site/pkg/tests/test_p.py"}};
   file.slice = {2, 3};
@@ -80,6 +81,7 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_TRUE(back.xdist);
   EXPECT_EQ(back.session_outputs, file.session_outputs);
   EXPECT_EQ(back.ctest_pid, 4242);
+  EXPECT_EQ(back.ctest_argv, file.ctest_argv);
   EXPECT_EQ(back.settings.suite, "suite");
   EXPECT_EQ(back.settings.args, file.settings.args);
   EXPECT_EQ(back.module_paths, file.module_paths);

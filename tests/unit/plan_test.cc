@@ -7,19 +7,13 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include "marker_fixtures.h"
+
 namespace pytest_shards {
 namespace {
 
 using nlohmann::json;
-
-Marker MakeMarker(const std::string& name, json args = json::array(),
-                  json kwargs = json::object()) {
-  Marker marker;
-  marker.name = name;
-  marker.args = std::move(args);
-  marker.kwargs = std::move(kwargs);
-  return marker;
-}
 
 // "tests/test_a.py::TestX::test_y[1]": file, class and line from the ID.
 Item MakeItem(const std::string& node_id, std::vector<Marker> markers = {}, int line = 7) {
@@ -98,36 +92,20 @@ std::map<std::string, size_t> EntryOf(const Plan& plan) {
 
 double TestCost(const Entry& entry, const Durations& d) { return entry.cost - d.startup; }
 
-TEST(PlanSerialLock, NamesTheLock) {
-  bool exclusive = true;
-  EXPECT_EQ(SerialLock(MakeMarker("serial"), &exclusive), "serial");
-  EXPECT_FALSE(exclusive);
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array({"db"})), &exclusive), "db");
-  EXPECT_FALSE(exclusive);
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array(), {{"lock", "db"}}), &exclusive), "db");
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array(), {{"exclusive", true}}), &exclusive),
-            "serial");
-  EXPECT_TRUE(exclusive);
-  EXPECT_EQ(
-      SerialLock(MakeMarker("serial", json::array({"gpu"}), {{"exclusive", false}}), &exclusive),
-      "gpu");
-  EXPECT_FALSE(exclusive);
-  EXPECT_EQ(SerialLock(MakeMarker("serial", json::array({"x"})), nullptr), "x");
-}
-
 TEST(Plan, SameInputsGiveByteIdenticalPlanFile) {
   Collection c = MixedCollection();
   Durations d = SkewedDurations(c);
   for (Distribution distribution : kDistributions) {
     for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
       PlanOptions options = Options(0, distribution, granularity);
-      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "", {}, 0};
+      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {},
+                 "",      {},         0,         {}};
       // A copy of the durations built in another order must not matter.
       Durations copy;
       for (auto it = d.tests.rbegin(); it != d.tests.rend(); ++it) copy.tests.insert(*it);
       copy.startup = d.startup;
-      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy),
-                 {},      {},         "",        {},    0};
+      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy), {}, {},
+                 "",      {},         0,         {}};
       EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
       EXPECT_FALSE(a.plan.entries.empty());
     }
@@ -787,9 +765,9 @@ TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
   unknown.failed = {"tests/gone.py::test_x"};
   for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
     PlanOptions options = Options(0, Distribution::kLoad, granularity);
-    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "", {}, 0};
-    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown),
-               {},    {},         "",        {},    0};
+    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "", {}, 0, {}};
+    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown), {}, {},
+               "",    {},         0,         {}};
     EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
     for (const Entry& entry : a.plan.entries) EXPECT_FALSE(HasLabel(entry, "last-failed"));
   }

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "data/runs.h"
+#include "plan/learn.h"
 #include "report_fixtures.h"
 #include "util/error.h"
 #include "util/file_util.h"

@@ -226,6 +226,17 @@ TEST(TimelineHtml, EntriesThatNeverRanAreListedNotDrawn) {
   EXPECT_STREQ(rows[0].node().child("td").text().get(), "suite/e");
 }
 
+TEST(TimelineHtml, ASubsetRunNamesItsSelectionAndWhatItDidNotSelect) {
+  Report report = MakeRun({{"suite/a", 0, 3, Tests("a", 1)}, {"suite/b", -1, 0, Tests("b", 2)}});
+  report.selection = "-R ^suite/a$";
+  report.entries[1].selected = false;
+  Page page({report});
+  EXPECT_TRUE(page.Has("selection: ctest -R ^suite/a$ (1 of 2 entries)"));
+  pugi::xpath_node_set rows = page.All("//table[@class='not-drawn']/tr[td]");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_STREQ(rows[0].node().last_child().text().get(), "not selected by this ctest run");
+}
+
 TEST(TimelineHtml, KilledEntryIsDrawnUpToItsLastRecord) {
   Page page({MakeRun({{"suite/a", 0, 3, Tests("t", 1), /*finished=*/false}})});
   pugi::xml_node bar = page.Bar("suite/a");

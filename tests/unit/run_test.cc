@@ -1,27 +1,32 @@
 #include "run/run.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "data/journal.h"
 #include "data/runs.h"
+#include "fake_pytest.h"
 #include "plan/plan.h"
+#include "plan/plan_file.h"
 #include "platform/file_lock.h"
 #include "run/lease.h"
 #include "run/ports.h"
+#include "run/protocol.h"
 #include "test_dir.h"
 #include "util/error.h"
 #include "util/file_util.h"
@@ -150,26 +155,54 @@ TEST(ShardEnvironment, MalformedUserEntryIsAnError) {
   EXPECT_THROW(ShardEnvironment(settings, Context(), {}), Error);
 }
 
-// --- RunEntry over a real pytest suite ----------------------------------------
+// --- RunEntry over a fake pytest --------------------------------------------
 
-// A project with tests/ and a build tree holding the suite directory.
+// A build tree holding the suite directory, and a fake pytest (fake_pytest.h)
+// that runs the node IDs of the file the runner writes for it. No Python
+// runs: PYTHON does not even exist. What real pytest and the plugin make of
+// the runner's command line is for tests/plugin and the e2e tests.
 class RunEntryTest : public TestDirFixture {
  protected:
   void SetUp() override {
     TestDirFixture::SetUp();
-    fs::create_directories(dir_ / "project" / "tests");
-    Write("project/pytest.ini", "[pytest]\n");
+    // PYTEST_SHARDS_WARM=1 would fork pytest from a warm interpreter.
+    ::unsetenv("PYTEST_SHARDS_WARM");
     Settings& s = plan_.settings;
     s.suite = "demo";
     s.suite_dir = dir_ / "build" / "pytest-shards" / "demo";
-    s.python = "/usr/bin/python3";
+    s.python = (dir_ / "no-python").string();
     s.workdir = dir_ / "project";
     s.plugin_dir = fs::path(PYTEST_SHARDS_SOURCE_DIR) / "python";
     s.args = {"tests"};
     s.port_base = 24700;
     s.ports_per_shard = 3;
+    s.warm = Warm::kOff;
     plan_.run_id = "1000-1";
     plan_.rootdir = (dir_ / "project").string();
+    world_.node_ids_of = [this](const SpawnOptions& command) { return NodeIdsOf(command); };
+  }
+
+  // The node IDs of the file named by --shards-node-ids, less those pytest
+  // would not find; without that option (the collection-errors entry),
+  // module_tests_. The fake writes the plugin's records where
+  // --shards-journal says.
+  Ids NodeIdsOf(const SpawnOptions& command) {
+    EXPECT_EQ(command.argv.at(0), plan_.settings.python);
+    world_.journal = Option(command, kJournalOption);
+    std::string value = Option(command, kNodeIdsOption);
+    if (value.empty()) return module_tests_;
+    json file = json::parse(ReadFile(value));
+    Ids ids;
+    for (const json& id : file.at("node_ids"))
+      if (!not_found_.count(id.get<std::string>())) ids.push_back(id.get<std::string>());
+    return ids;
+  }
+
+  // The value of `--name=value` in the command's argv, or "".
+  static std::string Option(const SpawnOptions& command, const std::string& name) {
+    for (const std::string& arg : command.argv)
+      if (arg.compare(0, name.size() + 1, name + "=") == 0) return arg.substr(name.size() + 1);
+    return "";
   }
 
   void Write(const std::string& relative, const std::string& text) {
@@ -189,8 +222,9 @@ class RunEntryTest : public TestDirFixture {
   int Run(int index) {
     fs::path file = RunPlanFile(plan_.settings.suite_dir, plan_.run_id);
     WriteFileAtomic(file, PlanFileToJson(plan_).dump());
+    FakeProcessRunner processes(world_);
     std::ostringstream out;
-    int code = RunEntry(file, index, out);
+    int code = RunEntry(file, index, processes, out);
     output_ = out.str();
     return code;
   }
@@ -214,42 +248,51 @@ class RunEntryTest : public TestDirFixture {
   }
 
   PlanFile plan_;
+  World world_;
+  Ids module_tests_;                 // what a run on modules (not node IDs) runs
+  std::set<std::string> not_found_;  // node IDs pytest does not find
   std::string output_;
 };
 
 TEST_F(RunEntryTest, PassingShardSeesItsPrivateEnvironment) {
   plan_.settings.environment = {"APP_DB=app_{shard}_of_{shards}"};
-  Write("project/tests/test_env.py", R"(
-import os, socket, tempfile
-
-def test_variables():
-    assert os.environ["PYTEST_SHARD_INDEX"] == "1"
-    assert os.environ["PYTEST_SHARD_COUNT"] == "2"
-    assert os.environ["PYTEST_XDIST_WORKER"] == "gw1"
-    assert os.environ["PYTEST_XDIST_WORKER_COUNT"] == "2"
-    assert os.environ["APP_DB"] == "app_1_of_2"
-    assert os.environ["TMPDIR"] == os.environ["PYTEST_SHARD_TMPDIR"]
-    assert tempfile.gettempdir() == os.environ["TMPDIR"]
-    assert os.environ["TMPDIR"].endswith(os.path.join("demo", "tmp", "1"))
-
-def test_ports_are_free():
-    base = int(os.environ["PYTEST_SHARD_PORT_BASE"])
-    assert int(os.environ["PYTEST_SHARD_PORT_COUNT"]) == 3
-    assert 24700 <= base and (base - 24700) % 3 == 0
-    for port in range(base, base + 3):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", port))
-
-def test_tmp_path_is_private(tmp_path):
-    assert str(tmp_path).startswith(os.environ["PYTEST_SHARD_TMPDIR"])
-)");
   fs::create_directories(plan_.settings.TmpRoot() / "1");
   Write("build/pytest-shards/demo/tmp/1/stale.txt", "left over");
+  // What the tests of the entry would check, while pytest runs.
+  world_.on_start = [this](const SpawnOptions& command) {
+    const std::vector<std::string>& env = command.env;
+    EXPECT_EQ(Get(env, "PYTEST_SHARD_INDEX"), "1");
+    EXPECT_EQ(Get(env, "PYTEST_SHARD_COUNT"), "2");
+    EXPECT_EQ(Get(env, "PYTEST_XDIST_WORKER"), "gw1");
+    EXPECT_EQ(Get(env, "PYTEST_XDIST_WORKER_COUNT"), "2");
+    EXPECT_EQ(Get(env, "APP_DB"), "app_1_of_2");
+    std::string tmpdir = Get(env, "PYTEST_SHARD_TMPDIR");
+    EXPECT_EQ(Get(env, "TMPDIR"), tmpdir);
+    EXPECT_EQ(fs::path(tmpdir), plan_.settings.TmpRoot() / "1");
+    EXPECT_TRUE(fs::is_directory(tmpdir));
+    EXPECT_FALSE(fs::exists(plan_.settings.TmpRoot() / "1" / "stale.txt"));
+    // pytest's tmp_path is under the shard's own directory.
+    EXPECT_EQ(Option(command, kBasetempOption), (fs::path(tmpdir) / "basetemp").string());
+    EXPECT_EQ(command.cwd, (dir_ / "project").string());
+    // The ports are free.
+    EXPECT_EQ(Get(env, "PYTEST_SHARD_PORT_COUNT"), "3");
+    int base = std::stoi(Get(env, "PYTEST_SHARD_PORT_BASE"));
+    EXPECT_TRUE(24700 <= base && (base - 24700) % 3 == 0) << base;
+    for (int port = base; port < base + 3; ++port) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(port));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0) << port;
+      ::close(fd);
+    }
+  };
   AddEntry({"tests/test_env.py::test_variables"});
   AddEntry({"tests/test_env.py::test_variables", "tests/test_env.py::test_ports_are_free",
             "tests/test_env.py::test_tmp_path_is_private"});
   EXPECT_EQ(Run(1), 0) << output_;
-  EXPECT_FALSE(fs::exists(plan_.settings.TmpRoot() / "1" / "stale.txt"));
+  EXPECT_EQ(world_.runs.size(), 1u);
   ShardJournal journal = Journal(1);
   EXPECT_EQ(journal.run_id, "1000-1");
   EXPECT_EQ(journal.entry, "demo/shard-1");
@@ -276,18 +319,11 @@ def test_tmp_path_is_private(tmp_path):
 // entry keeps later ctest starts from pruning its run.
 TEST_F(RunEntryTest, ConcurrentRunOfTheSameIndexGetsItsOwnTmpDirAndHoldsTheRunLock) {
   fs::path lock_file = RunLockFile(plan_.settings.suite_dir, plan_.run_id);
-  Write("project/tests/test_lease.py", R"(
-import fcntl, os
-def test_own_tmpdir_and_run_lock():
-    assert os.environ["TMPDIR"].endswith(os.path.join("demo", "tmp", "1-1"))
-    with open(os.environ["RUN_LOCK"]) as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return
-    raise AssertionError("the runner does not hold the run lock")
-)");
-  plan_.settings.environment = {"RUN_LOCK=" + lock_file.string()};
+  world_.on_start = [&](const SpawnOptions& command) {
+    EXPECT_EQ(fs::path(Get(command.env, "TMPDIR")), plan_.settings.TmpRoot() / "1-1");
+    EXPECT_FALSE(FileLock::TryLock(lock_file, FileLock::Mode::kExclusive))
+        << "the runner does not hold the run lock";
+  };
   fs::create_directories(plan_.settings.TmpRoot());
   Write("build/pytest-shards/demo/tmp/1/theirs.txt", "another run's file");
   std::optional<FileLock> other =
@@ -296,19 +332,14 @@ def test_own_tmpdir_and_run_lock():
   AddEntry({"tests/test_lease.py::test_own_tmpdir_and_run_lock"});
   AddEntry({"tests/test_lease.py::test_own_tmpdir_and_run_lock"});
   EXPECT_EQ(Run(1), 0) << output_;
+  EXPECT_EQ(world_.runs.size(), 1u);
   EXPECT_TRUE(fs::exists(plan_.settings.TmpRoot() / "1" / "theirs.txt"));
   // Afterwards the lock is free again.
   EXPECT_TRUE(FileLock::TryLock(lock_file, FileLock::Mode::kExclusive));
 }
 
 TEST_F(RunEntryTest, FailingTestFailsTheEntry) {
-  Write("project/tests/test_mixed.py", R"(
-def test_ok():
-    pass
-
-def test_bad():
-    assert 1 == 2
-)");
+  world_.acts["tests/test_mixed.py::test_bad"] = Act::kFail;
   AddEntry({"tests/test_mixed.py::test_ok", "tests/test_mixed.py::test_bad"});
   EXPECT_NE(Run(0), 0) << output_;
   ShardJournal journal = Journal(0);
@@ -319,24 +350,13 @@ def test_bad():
 }
 
 TEST_F(RunEntryTest, CrashIsReportedAndTheRestStillRuns) {
-  Write("project/tests/test_crash.py", R"(
-import os, signal
-
-def test_before():
-    pass
-
-def test_segfault():
-    os.kill(os.getpid(), signal.SIGSEGV)
-
-def test_after():
-    pass
-
-def test_after_too():
-    pass
-)");
-  AddEntry({"tests/test_crash.py::test_before", "tests/test_crash.py::test_segfault",
-            "tests/test_crash.py::test_after", "tests/test_crash.py::test_after_too"});
+  world_.acts["tests/test_crash.py::test_segfault"] = Act::kCrash;
+  Ids all = {"tests/test_crash.py::test_before", "tests/test_crash.py::test_segfault",
+             "tests/test_crash.py::test_after", "tests/test_crash.py::test_after_too"};
+  AddEntry(all);
   EXPECT_NE(Run(0), 0) << output_;
+  // The restart runs the tests that had not started, from a new node-ID file.
+  EXPECT_EQ(world_.runs, (std::vector<Ids>{all, {all[2], all[3]}}));
   ShardJournal journal = Journal(0);
   std::map<std::string, std::string> expected = {{"tests/test_crash.py::test_before", "passed"},
                                                  {"tests/test_crash.py::test_segfault", "crashed"},
@@ -353,15 +373,7 @@ def test_after_too():
 }
 
 TEST_F(RunEntryTest, ExitInsideATestIsACrash) {
-  Write("project/tests/test_exit.py", R"(
-import os
-
-def test_exit():
-    os._exit(3)
-
-def test_after():
-    pass
-)");
+  world_.acts["tests/test_exit.py::test_exit"] = Act::kExit;  // os._exit(3)
   AddEntry({"tests/test_exit.py::test_exit", "tests/test_exit.py::test_after"});
   EXPECT_NE(Run(0), 0) << output_;
   ShardJournal journal = Journal(0);
@@ -373,15 +385,7 @@ def test_after():
 
 TEST_F(RunEntryTest, HangingTestIsKilledAndTheRestRuns) {
   plan_.settings.test_timeout = 1;
-  Write("project/tests/test_hang.py", R"(
-import time
-
-def test_hang():
-    time.sleep(60)
-
-def test_after():
-    pass
-)");
+  world_.acts["tests/test_hang.py::test_hang"] = Act::kHang;
   AddEntry({"tests/test_hang.py::test_hang", "tests/test_hang.py::test_after"});
   EXPECT_NE(Run(0), 0) << output_;
   ShardJournal journal = Journal(0);
@@ -393,18 +397,8 @@ def test_after():
 }
 
 TEST_F(RunEntryTest, EntryTimeoutStopsBeforeCTestWould) {
-  // Generous: on a loaded machine pytest's start-up alone can take seconds,
-  // and the test must be running when the entry's time runs out.
   plan_.settings.timeout = 20;
-  Write("project/tests/test_slow.py", R"(
-import time
-
-def test_slow():
-    time.sleep(60)
-
-def test_never():
-    pass
-)");
+  world_.acts["tests/test_slow.py::test_slow"] = Act::kHang;
   AddEntry({"tests/test_slow.py::test_slow", "tests/test_slow.py::test_never"});
   EXPECT_NE(Run(0), 0) << output_;
   ShardJournal journal = Journal(0);
@@ -416,7 +410,7 @@ def test_never():
 }
 
 TEST_F(RunEntryTest, MissingNodeIdFailsTheEntry) {
-  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
+  not_found_ = {"tests/test_ok.py::test_gone", "tests/test_deleted.py::test_x"};
   AddEntry({"tests/test_ok.py::test_ok", "tests/test_ok.py::test_gone",
             "tests/test_deleted.py::test_x"});
   EXPECT_NE(Run(0), 0) << output_;
@@ -427,92 +421,60 @@ TEST_F(RunEntryTest, MissingNodeIdFailsTheEntry) {
   EXPECT_EQ(journal.results.size(), 3u);
 }
 
+// What a run leaves in its process group is killed as it ends (that Kill()
+// reaches it: real_process_runner_test.cc).
 TEST_F(RunEntryTest, LeftoverProcessesAreKilled) {
-  fs::path pid_file = dir_ / "server.pid";
-  Write("project/tests/test_spawn.py", R"(
-import subprocess
-
-def test_starts_a_server():
-    child = subprocess.Popen(["sleep", "60"])
-    with open(")" + pid_file.string() + R"(", "w") as f:
-        f.write(str(child.pid))
-)");
-  AddEntry({"tests/test_spawn.py::test_starts_a_server"});
-  EXPECT_EQ(Run(0), 0) << output_;
-  std::ifstream in(pid_file);
-  pid_t pid = 0;
-  in >> pid;
-  ASSERT_GT(pid, 0);
-  bool gone = false;
-  for (int i = 0; i < 500 && !gone; ++i) {
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    gone = !std::getline(stat, line) || line.find(") Z ") != std::string::npos;
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  EXPECT_TRUE(gone);
+  world_.acts["tests/test_crash.py::test_crash"] = Act::kCrash;
+  AddEntry({"tests/test_spawn.py::test_starts_a_server", "tests/test_crash.py::test_crash",
+            "tests/test_spawn.py::test_after"});
+  EXPECT_NE(Run(0), 0) << output_;
+  EXPECT_EQ(world_.runs.size(), 2u);
+  EXPECT_EQ(world_.kills, 2);
 }
 
+// `addopts = -n auto` must not start xdist workers in every shard (that
+// real pytest-xdist then starts none: e2e.consumer, whose suite has it).
 TEST_F(RunEntryTest, XdistAddoptsDoNotStartWorkers) {
-  Write("project/pytest.ini", "[pytest]\naddopts = -n 2\n");
-  Write("project/tests/test_worker.py", R"(
-import os
-
-def test_not_a_worker(request):
-    assert not hasattr(request.config, "workerinput")
-    assert os.environ["PYTEST_XDIST_WORKER"] == "gw0"
-)");
   plan_.xdist = true;
   AddEntry({"tests/test_worker.py::test_not_a_worker"});
   EXPECT_EQ(Run(0), 0) << output_;
+  ASSERT_EQ(world_.commands.size(), 1u);
+  const std::vector<std::string>& argv = world_.commands[0].argv;
+  std::vector<std::string> no_workers = {"-n", "0", "--dist", "no"};
+  EXPECT_NE(std::search(argv.begin(), argv.end(), no_workers.begin(), no_workers.end()),
+            argv.end());
   EXPECT_EQ(Outcomes(Journal(0))["tests/test_worker.py::test_not_a_worker"], "passed");
 }
 
 TEST_F(RunEntryTest, CollectionErrorsEntryFailsWhileModulesDoNotImport) {
-  Write("project/tests/test_broken.py", "import no_such_module_here\n");
-  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
   AddEntry({"tests/test_ok.py::test_ok"});
   AddEntry({"tests/test_broken.py"}, /*collection_errors=*/true);
+  world_.finish_status = 2;  // pytest's exit status for a collection error
   EXPECT_NE(Run(1), 0) << output_;
   EXPECT_CONTAINS(output_, ("pytest-shards: these modules failed to collect at configure "
                             "time:\n  tests/test_broken.py\n"));
-  // Only the broken module ran, not the suite's ARGS.
-  EXPECT_EQ(Outcomes(Journal(1)).count("tests/test_ok.py::test_ok"), 0u);
+  // Only the broken module ran, by its file, not the suite's ARGS.
+  ASSERT_EQ(world_.commands.size(), 1u);
+  const std::vector<std::string>& argv = world_.commands[0].argv;
+  EXPECT_NE(std::find(argv.begin(), argv.end(), ModuleFile(plan_, "tests/test_broken.py")),
+            argv.end());
+  EXPECT_EQ(std::find(argv.begin(), argv.end(), "tests"), argv.end());
+  EXPECT_EQ(Option(world_.commands[0], kNodeIdsOption), "");
 
-  // Fixed since configure: the entry passes. (Not of the broken text's size:
-  // pytest's cache of rewritten modules, which shards keep when bytecode
-  // writing is off, trusts a source of unchanged size and mtime second.)
-  Write("project/tests/test_broken.py", "def test_fixed():\n    assert True\n");
+  // Fixed since configure: the entry passes.
+  world_.finish_status = -1;
+  module_tests_ = {"tests/test_broken.py::test_fixed"};
   EXPECT_EQ(Run(1), 0) << output_;
   EXPECT_EQ(Outcomes(Journal(1))["tests/test_broken.py::test_fixed"], "passed");
 }
 
 TEST_F(RunEntryTest, InterruptStopsPytestAndJournalsTheRest) {
-  Write("project/tests/test_wait.py", R"(
-import time
-
-def test_wait():
-    time.sleep(60)
-
-def test_later():
-    pass
-)");
+  // CTest's kill, or the terminal's Ctrl-C, once the test runs.
+  world_.acts["tests/test_wait.py::test_wait"] = Act::kHang;
+  world_.interrupt_at = "tests/test_wait.py::test_wait";
+  world_.interrupt_signal = SIGTERM;
   AddEntry({"tests/test_wait.py::test_wait", "tests/test_wait.py::test_later"});
-  fs::path journal = JournalDir() / "0.jsonl";
-  // Plays CTest's kill or the terminal's Ctrl-C once the test runs.
-  std::thread killer([&] {
-    for (int i = 0; i < 3000; ++i) {
-      std::ifstream in(journal);
-      std::stringstream text;
-      text << in.rdbuf();
-      if (text.str().find("\"start\"") != std::string::npos) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ::kill(::getpid(), SIGTERM);
-  });
-  int code = Run(0);
-  killer.join();
-  EXPECT_NE(code, 0);
+  EXPECT_NE(Run(0), 0);
   ShardJournal result = Journal(0);
   EXPECT_EQ(Outcomes(result)["tests/test_wait.py::test_wait"], "missing");
   EXPECT_EQ(Message(result, "tests/test_wait.py::test_wait"),
@@ -524,9 +486,9 @@ def test_later():
 
 TEST_F(RunEntryTest, SetupErrorJournalsEveryNodeIdAsMissing) {
   plan_.settings.environment = {"NOT_AN_ASSIGNMENT"};
-  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
   AddEntry({"tests/test_ok.py::test_ok"});
   EXPECT_NE(Run(0), 0);
+  EXPECT_TRUE(world_.runs.empty());
   EXPECT_CONTAINS(output_, "pytest-shards: ENVIRONMENT entry 'NOT_AN_ASSIGNMENT' is not VAR=value");
   ShardJournal journal = Journal(0);
   EXPECT_EQ(Outcomes(journal)["tests/test_ok.py::test_ok"], "missing");
@@ -540,15 +502,12 @@ TEST_F(RunEntryTest, NoFreePortsIsReported) {
   PortLease taken(PortLocks{plan_.settings.PortLockFile(), {}}, 65535, 1);
   AddEntry({"tests/test_ok.py::test_ok"});
   EXPECT_NE(Run(0), 0);
+  EXPECT_TRUE(world_.runs.empty());
   EXPECT_CONTAINS(output_, "pytest-shards: no free range of 1 TCP ports between 65535 and 65535");
 }
 
 TEST_F(RunEntryTest, NonZeroPytestExitFailsEvenWhenTestsPass) {
-  Write("project/tests/conftest.py", R"(
-def pytest_sessionfinish(session, exitstatus):
-    session.exitstatus = 3
-)");
-  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
+  world_.finish_status = 3;  // a conftest's pytest_sessionfinish set it
   AddEntry({"tests/test_ok.py::test_ok"});
   EXPECT_NE(Run(0), 0) << output_;
   EXPECT_EQ(Outcomes(Journal(0))["tests/test_ok.py::test_ok"], "passed");
@@ -556,9 +515,9 @@ def pytest_sessionfinish(session, exitstatus):
 }
 
 TEST_F(RunEntryTest, EmptyEntryRunsNothing) {
-  Write("project/tests/test_ok.py", "def test_ok():\n    pass\n");
   AddEntry({});
   EXPECT_EQ(Run(0), 0) << output_;
+  EXPECT_TRUE(world_.runs.empty());
   EXPECT_TRUE(Journal(0).results.empty());
   EXPECT_CONTAINS(output_, "pytest-shards: shard-0: no tests ran in ");
 }
@@ -572,10 +531,13 @@ TEST_F(RunEntryTest, EntryOutOfRangeIsAnError) {
     EXPECT_CONTAINS(std::string(e.what()), ("entry 1 is not in plan"));
   }
   EXPECT_THROW(Run(-1), Error);
+  EXPECT_TRUE(world_.runs.empty());
 }
 
+// The real message (Subprocess's, subprocess_test.cc) reaches the output,
+// and every node ID is journaled.
 TEST_F(RunEntryTest, MissingInterpreterFailsWithAClearLine) {
-  plan_.settings.python = (dir_ / "no-python").string();
+  world_.cannot_start = "cannot start " + plan_.settings.python + ": No such file or directory";
   AddEntry({"tests/test_ok.py::test_ok"});
   EXPECT_NE(Run(0), 0);
   EXPECT_CONTAINS(output_, ("pytest-shards: cannot start " + (dir_ / "no-python").string() +

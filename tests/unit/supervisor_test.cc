@@ -1,6 +1,5 @@
-// The supervisor's rules against a fake pytest: a script of what each node
-// ID does (passes, fails, crashes, exits, hangs), a fake clock that each
-// Wait() advances, and the plugin's journal records written as pytest would.
+// The supervisor's rules against a fake pytest (fake_pytest.h): a script of
+// what each node ID does, a fake clock, and the plugin's journal records.
 // Nothing sleeps and no Python runs.
 #include "run/supervisor.h"
 
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "data/journal.h"
+#include "fake_pytest.h"
 #include "platform/platform.h"
 #include "test_dir.h"
 #include "util/error.h"
@@ -21,155 +21,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using Ids = std::vector<std::string>;
 
 #define EXPECT_CONTAINS(text, part)                                                                \
   EXPECT_NE(std::string(text).find(part), std::string::npos) << "missing: " << (part) << "\nin:\n" \
                                                              << (text)
-
-// What a node ID does when the fake pytest runs it.
-enum class Act { kPass, kFail, kCrash, kExit, kHang };
-
-struct World {
-  fs::path journal;
-  double now = 1000;
-  std::map<std::string, Act> acts;  // node IDs not listed pass
-  int finish_status = -1;           // the finish record's exit status; -1: 0 or 1 by the results
-  bool die_before_session = false;  // every run dies before pytest's session starts
-  bool die_after_tests = false;     // every run dies after its last test, before finish
-  std::string interrupt_at;         // the interrupt arrives while this test runs
-  std::vector<Ids> runs;            // the node IDs of each start
-  std::string running;              // the test the fake pytest runs now
-  bool interrupted = false;
-
-  void Record(json record) {
-    record["time"] = now;
-    AppendToFile(journal, record.dump() + "\n", false);
-  }
-};
-
-class FakePytest : public PytestProcess {
- public:
-  FakePytest(World& world, Ids node_ids) : world_(world), node_ids_(std::move(node_ids)) {}
-
-  bool Wait(double seconds) override {
-    if (exited_) return true;
-    if (seconds < 0) {
-      // Only a killed or interrupted pytest is waited for without limit.
-      ADD_FAILURE() << "waited without limit for a running pytest";
-      End(0, 9);
-      return true;
-    }
-    if (Step()) return true;
-    world_.now += seconds;
-    return false;
-  }
-  void Interrupt(int signal) override { End(0, signal); }
-  void Kill() override {
-    if (!exited_) End(0, 9);
-  }
-  long MemoryKb() override { return 1000 + 100 * next_; }
-  int exit_code() const override { return exit_code_; }
-  int signal() const override { return signal_; }
-  long peak_rss_kb() const override { return 500; }
-
- private:
-  void End(int code, int signal) {
-    world_.running.clear();
-    exited_ = true;
-    exit_code_ = code;
-    signal_ = signal;
-  }
-
-  // One step of the script; true when pytest ended with it.
-  bool Step() {
-    if (!in_session_) {
-      if (world_.die_before_session) {
-        End(1, 0);
-        return true;
-      }
-      in_session_ = true;
-      world_.Record({{"event", "session"}, {"pid", 4242}});
-      world_.now += 0.5;
-      world_.Record({{"event", "collected"}, {"count", node_ids_.size()}});
-      return false;
-    }
-    if (next_ == node_ids_.size()) {
-      if (world_.die_after_tests) {
-        End(0, 11);
-        return true;
-      }
-      int status = world_.finish_status >= 0 ? world_.finish_status : failed_ ? 1 : 0;
-      world_.Record({{"event", "finish"}, {"exitstatus", status}});
-      End(status, 0);
-      return true;
-    }
-    const std::string& id = node_ids_[next_];
-    if (!started_) {
-      world_.Record({{"event", "start"}, {"nodeid", id}});
-      world_.running = id;
-      started_ = true;
-    }
-    auto act = world_.acts.find(id);
-    switch (act == world_.acts.end() ? Act::kPass : act->second) {
-      case Act::kHang:
-        return false;
-      case Act::kCrash:
-        End(0, 11);
-        return true;
-      case Act::kExit:
-        End(3, 0);
-        return true;
-      case Act::kPass:
-      case Act::kFail: {
-        bool fail = act != world_.acts.end() && act->second == Act::kFail;
-        failed_ = failed_ || fail;
-        world_.now += 0.01;
-        world_.Record({{"event", "result"},
-                       {"nodeid", id},
-                       {"outcome", fail ? "failed" : "passed"},
-                       {"duration", 0.01},
-                       {"message", fail ? "assert 1 == 2" : ""}});
-        ++next_;
-        started_ = false;
-        world_.running.clear();
-        return false;
-      }
-    }
-    return false;
-  }
-
-  World& world_;
-  Ids node_ids_;
-  bool in_session_ = false;
-  size_t next_ = 0;
-  bool started_ = false;
-  bool failed_ = false;
-  bool exited_ = false;
-  int exit_code_ = -1;
-  int signal_ = 0;
-};
-
-class FakeProcessRunner : public ProcessRunner {
- public:
-  explicit FakeProcessRunner(World& world) : world_(world) {}
-
-  // The "command" of a run is the node IDs it runs.
-  std::unique_ptr<PytestProcess> Start(const SpawnOptions& options) override {
-    world_.runs.push_back(options.argv);
-    return std::make_unique<FakePytest>(world_, options.argv);
-  }
-  int Interrupted() override {
-    if (!world_.interrupt_at.empty() && world_.running == world_.interrupt_at)
-      world_.interrupted = true;
-    return world_.interrupted ? 2 : 0;
-  }
-  double WallTime() override { return world_.now; }
-  double SteadyTime() override { return world_.now; }
-
- private:
-  World& world_;
-};
 
 class SupervisorTest : public TestDirFixture {
  protected:

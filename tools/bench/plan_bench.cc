@@ -174,7 +174,8 @@ int PlanSuiteDir(const fs::path& dir, int cores) {
     options.tool = "/usr/local/bin/pytest-shards";
     options.cores = cores;
     std::ostringstream out;
-    PlanAtCtestStart(dir, options, out);
+    PytestCollector pytest;
+    PlanAtCtestStart(dir, options, pytest, out);
     return std::make_pair(size_t{0}, 0L);
   });
 }
