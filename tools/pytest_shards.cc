@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -302,15 +303,25 @@ int ReportCommand(const std::vector<std::string>& args) {
   return status;
 }
 
+// Columns for the progress line: COLUMNS when set (as pytest takes it),
+// else the terminal's; 0 (no limit) for a pipe without COLUMNS.
+int WatchWidth(bool tty) {
+  const char* columns = std::getenv("COLUMNS");
+  if (columns && std::atoi(columns) > 0) return std::atoi(columns);
+  return tty ? TerminalColumns() : 0;
+}
+
 int WatchCommand(const std::vector<std::string>& args) {
   WatchOptions watch;
-  std::string build_dir;
+  std::string build_dir, tb;
   po::options_description options("watch options");
   options.add_options()("help,h", "show this help")(
       "build-dir", po::value(&build_dir)->default_value("."), "the build tree to run ctest in")(
       "ctest", po::value(&watch.ctest)->default_value("ctest"), "the ctest to run")(
       "interval", po::value(&watch.interval)->default_value(5),
       "seconds between progress lines when the output is not a terminal")(
+      "tb", po::value(&tb)->default_value("short"),
+      "each failure's traceback: long, short, line or no (as pytest's --tb)")(
       "ctest-arg", po::value(&watch.ctest_args)->composing(),
       "argument for ctest (or give them after --)");
   po::positional_options_description positional;
@@ -318,17 +329,21 @@ int WatchCommand(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!Parse(args, options, positional,
              "usage: pytest-shards watch [--build-dir DIR] [--interval SECONDS] [--ctest PATH] "
-             "[-- ctest args]\n"
+             "[--tb STYLE] [-- ctest args]\n"
              "Runs ctest --test-dir DIR <ctest args> with its output in "
              "DIR/pytest-shards/watch-ctest.log,\n"
-             "shows the pytest tests' progress and each failure as it happens, then the report's\n"
-             "summary and ctest's closing lines; exits with ctest's exit code.",
+             "shows the pytest tests' progress and each failure with its traceback as it "
+             "happens,\nthen the report's summary and ctest's closing lines (after Ctrl-C: one "
+             "line, what ran\nand what did not); exits with ctest's exit code.",
              &vm))
     return 0;
   if (!(watch.interval > 0)) throw Error("--interval must be a positive number of seconds");
+  std::optional<TracebackStyle> style = ParseTracebackStyle(tb);
+  if (!style) throw Error("--tb " + tb + " is not a traceback style; pass long, short, line or no");
+  watch.tb = *style;
   watch.build_dir = build_dir;
   watch.tty = StdoutIsTerminal();
-  if (watch.tty && TerminalColumns() > 0) watch.width = TerminalColumns();
+  watch.width = WatchWidth(watch.tty);
   return WatchMain(watch, std::cout);
 }
 

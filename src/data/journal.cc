@@ -55,6 +55,7 @@ void Apply(const json& r, ShardJournal* j) {
     result.outcome = r.at("outcome").get<std::string>();
     result.duration = r.value("duration", 0.0);
     result.message = Message(r);
+    result.interrupted = r.value("interrupted", 0);
     j->results.push_back(std::move(result));
   } else if (event == "teardown") {
     // An error after the test's result: as pytest's "error at teardown".
@@ -88,6 +89,7 @@ void Apply(const json& r, ShardJournal* j) {
     j->exit_code = r.value("exit", 0);
     j->restarts = r.value("restarts", 0);
     j->cold = r.value("cold", "");
+    j->interrupted = r.value("interrupted", 0);
   }
   // Events of newer writers carry nothing the readers need.
 }
@@ -207,12 +209,14 @@ void JournalWriter::WriteRun(const std::string& run_id, const std::string& entry
 }
 
 void JournalWriter::WriteResult(const std::string& node_id, Outcome outcome, double duration,
-                                const std::string& message) {
-  Append({{"event", "result"},
-          {"nodeid", node_id},
-          {"outcome", OutcomeName(outcome)},
-          {"duration", duration},
-          {"message", message}});
+                                const std::string& message, int interrupted) {
+  json record = {{"event", "result"},
+                 {"nodeid", node_id},
+                 {"outcome", OutcomeName(outcome)},
+                 {"duration", duration},
+                 {"message", message}};
+  if (interrupted != 0) record["interrupted"] = interrupted;
+  Append(std::move(record));
 }
 
 void JournalWriter::CatchUp() {
@@ -220,18 +224,18 @@ void JournalWriter::CatchUp() {
   tail_.Poll();
 }
 
-bool JournalWriter::WriteRunningTest(Outcome outcome, const std::string& message) {
+bool JournalWriter::WriteRunningTest(Outcome outcome, const std::string& message, int interrupted) {
   CatchUp();
   if (tail_.running().empty()) return false;
-  WriteResult(tail_.running(), outcome, now_() - tail_.running_since(), message);
+  WriteResult(tail_.running(), outcome, now_() - tail_.running_since(), message, interrupted);
   tail_.Poll();
   return true;
 }
 
-void JournalWriter::WriteMissing(const std::vector<std::string>& node_ids) {
+void JournalWriter::WriteMissing(const std::vector<std::string>& node_ids, int interrupted) {
   std::map<std::string, std::string> outcomes = tail_.LatestOutcomes();
   for (const std::string& id : node_ids) {
-    if (!outcomes.count(id)) WriteResult(id, Outcome::kMissing, 0, "never ran: " + id);
+    if (!outcomes.count(id)) WriteResult(id, Outcome::kMissing, 0, "never ran: " + id, interrupted);
   }
   tail_.Poll();
 }
@@ -245,6 +249,7 @@ void JournalWriter::WriteShard(const ShardJournal& summary) {
                  {"exit", summary.exit_code},
                  {"restarts", summary.restarts}};
   if (!summary.cold.empty()) record["cold"] = summary.cold;
+  if (summary.interrupted != 0) record["interrupted"] = summary.interrupted;
   Append(std::move(record));
 }
 

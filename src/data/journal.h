@@ -10,16 +10,19 @@
 //   session   {pid, time}                             plugin, pytest started
 //   collected {count, time}                           plugin, shard's items known
 //   start     {nodeid, time}                          plugin, test begins
-//   result    {nodeid, outcome, duration, time, message}
+//   result    {nodeid, outcome, duration, time, message[, interrupted]}
 //             outcome: passed failed error skipped xfailed xpassed, and from
-//             the runner: crashed timeout missing (outcome.h)
+//             the runner: crashed timeout missing (outcome.h); interrupted:
+//             the signal that stopped the entry before this test ended
+//             (missing only)
 //   finish    {exitstatus, time}                      plugin, session over
 //   teardown  {nodeid, message, time}                 plugin, after the entry: a
 //             warm worker's session failed to tear down when the worker ended
 //             after this test, the last it ran; the result becomes an error
-//   shard     {entry, wall, startup, peak_rss_kb, exit, restarts[, cold]}  runner, last line
-//             cold: why the entry started pytest cold instead of forking it
-//             from the warm interpreter (warm_run.h)
+//   shard     {entry, wall, startup, peak_rss_kb, exit, restarts[, cold][, interrupted]}
+//             runner, last line. cold: why the entry started pytest cold
+//             instead of forking it from the warm interpreter (warm_run.h);
+//             interrupted: the signal (SIGINT, SIGTERM, SIGHUP) that stopped it
 #pragma once
 
 #include <filesystem>
@@ -38,6 +41,14 @@ struct TestResult {
   std::string outcome;  // an OutcomeName, or a newer writer's word
   double duration = 0;  // setup + call + teardown seconds
   std::string message;  // failure text; empty on success
+  // A `missing` result of a test that an interrupt (this signal) stopped
+  // before it ended: the run was cut short, the test did not fail; 0
+  // otherwise.
+  int interrupted = 0;
+
+  // An interrupt kept this test from running to its end: a `missing`
+  // result with `interrupted`.
+  bool NotRun() const { return interrupted != 0 && ParseOutcome(outcome) == Outcome::kMissing; }
 };
 
 // One pytest process's session, from its session record on.
@@ -62,7 +73,8 @@ struct ShardJournal {
   long peak_rss_kb = 0;
   int exit_code = 0;
   int restarts = 0;
-  std::string cold;  // why it did not fork from the warm interpreter; empty: it did or need not
+  std::string cold;     // why it did not fork from the warm interpreter; empty: it did or need not
+  int interrupted = 0;  // the signal that stopped the entry; 0: none did
   // For the timeline (report_html.h), in seconds since the epoch; 0 when
   // unknown. start: the "run" record's time, when the runner began. end: the
   // latest time of any record: the closing "shard" record's, or the last
@@ -133,19 +145,22 @@ class JournalWriter {
 
   // The first record: a new file (its directory created) with the run.
   void WriteRun(const std::string& run_id, const std::string& entry, int index);
+  // `interrupted`: see TestResult::interrupted.
   void WriteResult(const std::string& node_id, Outcome outcome, double duration,
-                   const std::string& message);
+                   const std::string& message, int interrupted = 0);
   // After pytest died: cuts a torn last line off (RepairJournal) and reads
   // the rest.
   void CatchUp();
   // Gives the test pytest was running when it was killed or died `outcome`
-  // (crashed, timeout; missing when interrupted). False, and nothing
-  // written, when no test was running after all.
-  bool WriteRunningTest(Outcome outcome, const std::string& message);
-  // Gives each of `node_ids` that has no result `missing` ("never ran: <id>").
-  void WriteMissing(const std::vector<std::string>& node_ids);
-  // The last record: entry, wall, startup, peak_rss_kb, exit_code and
-  // restarts of `summary`.
+  // (crashed, timeout; missing when interrupted, with the signal as
+  // `interrupted`). False, and nothing written, when no test was running
+  // after all.
+  bool WriteRunningTest(Outcome outcome, const std::string& message, int interrupted = 0);
+  // Gives each of `node_ids` that has no result `missing` ("never ran: <id>"),
+  // with `interrupted` when a signal stopped the entry.
+  void WriteMissing(const std::vector<std::string>& node_ids, int interrupted = 0);
+  // The last record: entry, wall, startup, peak_rss_kb, exit_code,
+  // restarts, cold and interrupted of `summary`.
   void WriteShard(const ShardJournal& summary);
 
  private:

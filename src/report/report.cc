@@ -48,13 +48,17 @@ EntryRow MakeRow(const Entry& entry, const std::vector<const ShardJournal*>& jou
     row.exit_code = journal->exit_code;
     row.restarts = journal->restarts;
     row.cold = journal->cold;
+    row.interrupted = journal->interrupted;
   }
   return row;
 }
 
 void Add(Report* report, EntryRow* row, TestResult result) {
   ++row->counts[result.outcome];
-  ++report->totals[result.outcome];
+  if (result.NotRun())
+    ++report->not_run;
+  else
+    ++report->totals[result.outcome];
   report->results.push_back({row->name, std::move(result)});
 }
 
@@ -85,7 +89,14 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
              CollectionMessage(entry, node_id, collection_errors)});
       continue;
     }
-    if (count == 0) {
+    if (count == 0 && !row->ran && report->interrupted != 0) {
+      TestResult result{node_id, OutcomeName(Outcome::kMissing), 0,
+                        "not run: the run was interrupted by signal " +
+                            std::to_string(report->interrupted) + " before " + entry.name +
+                            " started"};
+      result.interrupted = report->interrupted;
+      Add(report, row, std::move(result));
+    } else if (count == 0) {
       report->never_ran.push_back(node_id);
       std::string why =
           row->ran ? "its journal has no result for it" : "the entry did not run in this ctest run";
@@ -162,7 +173,7 @@ EntryStatus EntryRow::Status() const {
 }
 
 bool Report::Ok() const {
-  if (!never_ran.empty() || !ran_twice.empty()) return false;
+  if (interrupted != 0 || !never_ran.empty() || !ran_twice.empty()) return false;
   for (const EntryRow& row : entries) {
     EntryStatus status = row.Status();
     if (status != EntryStatus::kPassed && status != EntryStatus::kNotSelected) return false;
@@ -197,7 +208,11 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
     int index = EntryIndex(plan_file.plan, journal);
     if (index < 0) continue;
     by_entry[index].push_back(&journal);
-    for (const TestResult& result : journal.results) ++seen[result.node_id];
+    if (report.interrupted == 0) report.interrupted = journal.interrupted;
+    for (const TestResult& result : journal.results) {
+      ++seen[result.node_id];
+      if (report.interrupted == 0) report.interrupted = result.interrupted;
+    }
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EntryRow row = MakeRow(entries[i], by_entry[i]);

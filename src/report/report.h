@@ -60,6 +60,7 @@ struct EntryRow {
   int exit_code = 0;
   int restarts = 0;
   std::string cold;                   // why it started pytest cold (journal.h)
+  int interrupted = 0;                // the signal that stopped it (journal.h); 0: none
   std::string running;                // killed mid-run: the test it was running
   std::map<std::string, int> counts;  // outcome -> results
   // When it ran, for the timeline (report_html.h): the journal's start and
@@ -79,26 +80,37 @@ struct Report {
   // CtestInvocation::SelectionText); empty when it ran every entry or its
   // command line is unknown.
   std::string selection;
-  std::vector<EntryRow> entries;      // in plan order
-  std::map<std::string, int> totals;  // outcome -> results over all entries
+  std::vector<EntryRow> entries;  // in plan order
+  // outcome -> results over all entries, but those an interrupt kept from
+  // running (not_run)
+  std::map<std::string, int> totals;
+  // A signal (SIGINT, SIGTERM, SIGHUP) stopped the run: the signal, which
+  // some entry journalled; 0 when none did.
+  int interrupted = 0;
+  // Tests of the selected entries that the interrupt kept from running
+  // (TestResult::interrupted, and every test of an entry that had not
+  // started): neither failures nor never_ran.
+  std::size_t not_run = 0;
   // Accounting: each planned node ID must have exactly one result.
   std::vector<std::string> never_ran;  // in plan order
   std::vector<std::string> ran_twice;  // in plan order
   // Every result of this run in journal order. A node ID that never ran
-  // appears once with outcome "missing" and a message saying so; a module
-  // of the collection-errors entry without a result appears with "error".
+  // appears once with outcome "missing" and a message saying so (with
+  // `interrupted` set when the run was interrupted); a module of the
+  // collection-errors entry without a result appears with "error".
   std::vector<ReportResult> results;
 
-  // No failing outcome, clean accounting, every entry finished with exit 0
-  // but those the ctest did not select.
+  // Not interrupted, no failing outcome, clean accounting, every entry
+  // finished with exit 0 but those the ctest did not select.
   bool Ok() const;
 };
 
 // Uses only the journals whose run_id is the plan's: older journals belong
 // to an earlier run. An entry without one that the plan's ctest did not
 // select (its recorded command line) is "not selected": its node IDs are
-// neither results nor never_ran. A journal is matched to its entry by index (by name
-// when the index is out of range). A journal without the closing record
+// neither results nor never_ran. In an interrupted run, an entry without
+// one did not start because of the interrupt: its node IDs are not_run. A journal is matched to its
+// entry by index (by name when the index is out of range). A journal without the closing record
 // still contributes the results it has. `collection_errors` (from
 // collection.json) gives the message of a module of the collection-errors
 // entry whose journal has no result for it.

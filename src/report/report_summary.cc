@@ -28,11 +28,19 @@ std::string Fixed(double value, int decimals) {
   return buffer;
 }
 
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 std::string KeyLine(const std::string& message, std::size_t limit) {
   std::string first;
-  std::istringstream lines(message);
-  for (std::string line; std::getline(lines, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  for (const std::string& line : SplitLines(message)) {
     std::size_t begin = line.find_first_not_of(" \t");
     if (begin == std::string::npos) continue;
     if (line.compare(0, 2, "E ") == 0)
@@ -84,6 +92,7 @@ std::string Table(const Report& report) {
       out << " (exit " << row.exit_code << ")";
     if (row.restarts > 0)
       out << " (" << row.restarts << (row.restarts == 1 ? " restart)" : " restarts)");
+    if (row.interrupted != 0) out << " (interrupted)";
     out << "\n";
   }
   return out.str();
@@ -116,7 +125,7 @@ void Failures(std::ostream& out, const Report& report) {
   std::map<std::string, std::vector<std::string>> lists;
   for (const ReportResult& result : report.results) {
     const TestResult& test = result.test;
-    if (!IsFailure(test.outcome)) continue;
+    if (!IsFailure(test.outcome) || test.NotRun()) continue;
     // Listed with the accounting problems instead.
     if (ParseOutcome(test.outcome) == Outcome::kMissing && never_ran.count(test.node_id)) continue;
     if (collection_entries.count(result.entry)) continue;
@@ -134,11 +143,13 @@ void EntryProblems(std::ostream& out, const Report& report) {
   std::vector<std::string> killed, not_run;
   for (const EntryRow& row : report.entries) {
     if (row.Status() == EntryStatus::kNotSelected) continue;
-    if (!row.ran)
-      not_run.push_back(row.name);
-    else if (!row.finished)
+    if (!row.ran) {
+      // In an interrupted run, its tests are among those it did not run.
+      if (report.interrupted == 0) not_run.push_back(row.name);
+    } else if (!row.finished) {
       killed.push_back(row.name + "  (no closing record: killed mid-run" +
                        (row.running.empty() ? "" : " while running " + row.running) + ")");
+    }
   }
   PrintList(out, "entries that did not finish", killed);
   PrintList(out, "entries that did not run", not_run);
@@ -160,6 +171,12 @@ void ColdEntries(std::ostream& out, const Report& report) {
 
 }  // namespace
 
+std::string InterruptedLine(const Report& report) {
+  return "interrupted by signal " + std::to_string(report.interrupted) + ": " +
+         std::to_string(report.not_run) + " of " + std::to_string(report.results.size()) +
+         " tests did not run";
+}
+
 std::string DescribeSelection(const Report& report) {
   if (report.selection.empty()) return "";
   std::size_t selected =
@@ -176,6 +193,7 @@ std::string FormatSummary(const Report& report) {
     out << "selection: " << selection << "\n";
   out << Table(report);
   out << FormatTotals(report.totals) << "\n";
+  if (report.interrupted != 0) out << InterruptedLine(report) << "\n";
   Failures(out, report);
   std::set<std::string> collection_entries = CollectionErrorEntries(report);
   std::vector<std::string> collection_errors;
@@ -189,7 +207,7 @@ std::string FormatSummary(const Report& report) {
   PrintList(out, "ran more than once", report.ran_twice);
   EntryProblems(out, report);
   ColdEntries(out, report);
-  out << (report.Ok() ? "OK" : "FAILED") << "\n";
+  out << (report.Ok() ? "OK" : report.interrupted != 0 ? "INTERRUPTED" : "FAILED") << "\n";
   return out.str();
 }
 

@@ -143,6 +143,7 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, Proc
   summary.exit_code = exit;
   summary.restarts = supervisor.restarts();
   if (warm) summary.cold = warm->cold_reason();
+  summary.interrupted = processes.Interrupted();
   journal.WriteShard(summary);
   PrintSummary(out, Label(settings, entry), journal.tail(), supervisor.SecondsSinceStart());
   return exit;

@@ -129,11 +129,20 @@ int Supervisor::RunModules(const std::vector<std::string>& modules, const SpawnO
 }
 
 void Supervisor::WriteMissing(const std::vector<std::string>& node_ids) {
-  journal_.WriteMissing(node_ids);
+  int interrupted = processes_.Interrupted();
+  journal_.WriteMissing(node_ids, interrupted);
   const std::string missing = OutcomeName(Outcome::kMissing);
   std::map<std::string, std::string> messages;
+  std::size_t cut_short = 0;  // by the interrupt: not run, not failed
   for (const TestResult& result : journal_.tail().results()) {
     if (result.outcome == missing) messages[result.node_id] = result.message;
+    if (result.outcome == missing && result.interrupted != 0) ++cut_short;
+  }
+  if (cut_short > 0) {
+    Print("interrupted by signal " + std::to_string(interrupted) + ": " +
+          std::to_string(cut_short) + " of " + std::to_string(node_ids.size()) +
+          " tests did not run");
+    return;
   }
   std::map<std::string, std::string> outcomes = journal_.tail().LatestOutcomes();
   size_t count = 0;
@@ -240,8 +249,10 @@ void Supervisor::Interrupt(PytestProcess& pytest, int signal) {
   pytest.Wait(-1);
   journal_.CatchUp();
   // Not the test's fault, but it did not run to its end.
-  journal_.WriteRunningTest(Outcome::kMissing, "interrupted by signal " + std::to_string(signal) +
-                                                   " while running " + journal_.tail().running());
+  journal_.WriteRunningTest(Outcome::kMissing,
+                            "interrupted by signal " + std::to_string(signal) + " while running " +
+                                journal_.tail().running(),
+                            signal);
 }
 
 // pytest ended without its finish record.

@@ -13,6 +13,8 @@
 #include "platform/platform.h"
 #include "platform/subprocess.h"
 #include "report/report_command.h"
+#include "report/report_summary.h"
+#include "report/traceback.h"
 #include "util/error.h"
 #include "util/file_util.h"
 #include "watch/watch_display.h"
@@ -152,25 +154,32 @@ class Watch {
     start_ = std::chrono::steady_clock::now();
     std::unique_ptr<Subprocess> ctest =
         StartCtest(CtestArgv(options_), log_file.fd(), log_file.fd());
-    bool forwarded = false;
+    int interrupt = 0;  // the signal that stopped the run
     std::optional<double> exited_at;
     for (;;) {
       bool exited = ctest->Wait(kPollSeconds);
-      if (int signal = InterruptHandlers::Received(); signal != 0 && !forwarded && !exited) {
-        ctest->Kill(signal);  // to its group: ctest and the runners, as Ctrl-C does
-        forwarded = true;
+      if (int signal = InterruptHandlers::Received(); signal != 0 && interrupt == 0) {
+        if (!exited) ctest->Kill(signal);  // to its group: ctest and the runners, as Ctrl-C does
+        interrupt = signal;
       }
       Step();
       if (!exited) continue;
       if (!exited_at) exited_at = Elapsed();
+      if (interrupt == 0) interrupt = ctest->signal();
       // A signal ends ctest at once, but its runners still stop pytest and
       // journal what became of their tests: show that too.
-      bool interrupted = forwarded || ctest->signal() != 0;
-      if (!interrupted || Current().running == 0 || Elapsed() - *exited_at > kStopSeconds) break;
+      if (interrupt == 0 || Current().running == 0 || Elapsed() - *exited_at > kStopSeconds) break;
     }
-    display_.Finish(FormatProgress(Current()));
+    Progress last = Current();
+    display_.Finish(FormatProgress(last, options_.width));
     Summaries();
     int code = ctest->signal() != 0 ? 128 + ctest->signal() : ctest->exit_code();
+    if (interrupt != 0) {
+      // ctest's own last lines say no more than this: they stay in the log.
+      display_.Line("ctest's whole output: " + log.string());
+      display_.Line(FormatInterrupted(last, interrupt));
+      return code;
+    }
     std::string closing = CtestClosing(log, code != 0);
     if (!closing.empty()) display_.Lines("\n" + closing);
     display_.Line("ctest's whole output: " + log.string());
@@ -201,8 +210,16 @@ class Watch {
     double now = WallNow();
     for (RunFollower& follower : followers_)
       for (const TestResult& result : follower.Poll(now))
-        if (IsFailure(result.outcome)) display_.Line(FailureLine(result));
-    display_.Update(FormatProgress(Current()), Elapsed());
+        if (IsFailure(result.outcome) && !result.NotRun()) ShowFailure(result);
+    display_.Update(FormatProgress(Current(), options_.width), Elapsed());
+  }
+
+  // Its line, and under it its traceback in the style asked for, unless
+  // that is the line's own key line again (a crash, a timeout).
+  void ShowFailure(const TestResult& result) {
+    std::string traceback = FormatTraceback(result.message, options_.tb);
+    if (traceback == KeyLine(result.message, traceback.size()) + "\n") traceback.clear();
+    display_.Lines(FailureLine(result) + "\n" + traceback);
   }
 
   Progress Current() {

@@ -46,16 +46,6 @@ std::string Printable(std::string_view line) {
   return out;
 }
 
-std::vector<std::string> SplitLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-  }
-  return lines;
-}
-
 namespace {
 constexpr const char* kEraseLine = "\r\x1b[K";
 }  // namespace

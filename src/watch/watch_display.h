@@ -22,9 +22,6 @@ std::string FailureLine(const TestResult& result);
 // becomes spaces to the next multiple of 8. Node IDs may hold anything.
 std::string Printable(std::string_view line);
 
-// The lines of `text`, without their "\n" or "\r\n".
-std::vector<std::string> SplitLines(const std::string& text);
-
 // Where the progress goes: a terminal, or a log.
 class Display {
  public:

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <system_error>
 #include <unordered_map>
 
@@ -45,12 +46,45 @@ std::string FormatClock(double seconds) {
   return buffer;
 }
 
-std::string FormatProgress(const Progress& p) {
-  return std::to_string(p.done) + "/" + std::to_string(p.total) +
-         " tests: " + std::to_string(p.passed) + " passed, " + std::to_string(p.failed) +
-         " failed, " + std::to_string(p.skipped) + " skipped; " + std::to_string(p.running) +
-         " running, " + FormatClock(p.elapsed) + " elapsed, ETA " +
-         (p.eta < 0 ? std::string("?") : FormatClock(p.eta));
+namespace {
+
+std::string Percent(const Progress& p) {
+  std::size_t percent = p.total == 0 ? 0 : std::min<std::size_t>(100, p.done * 100 / p.total);
+  return std::to_string(percent) + "%";
+}
+
+}  // namespace
+
+std::string FormatProgress(const Progress& p, int width) {
+  std::string head = Percent(p) + " " + std::to_string(p.done) + "/" + std::to_string(p.total);
+  std::string passed = std::to_string(p.passed) + " passed, ";
+  std::string failed = std::to_string(p.failed) + " failed";
+  std::string skipped = ", " + std::to_string(p.skipped) + " skipped";
+  std::string running = "; " + std::to_string(p.running) + " running";
+  std::string elapsed = FormatClock(p.elapsed);
+  std::string eta = "ETA " + (p.eta < 0 ? std::string("?") : FormatClock(p.eta));
+  // From the whole line to the least that is still worth a look.
+  const std::string lines[] = {
+      head + " tests: " + passed + failed + skipped + running + ", " + elapsed + " elapsed, " + eta,
+      head + ": " + passed + failed + skipped + running + ", " + elapsed + ", " + eta,
+      head + ": " + passed + failed + skipped + running + ", " + eta,
+      head + ": " + passed + failed + skipped + ", " + eta,
+      head + ": " + passed + failed + ", " + eta,
+      head + ", " + failed + ", " + eta,
+  };
+  if (width <= 0) return lines[0];
+  for (const std::string& line : lines)
+    if (line.size() < static_cast<std::size_t>(width)) return line;
+  return lines[std::size(lines) - 1];
+}
+
+std::string FormatInterrupted(const Progress& p, int signal) {
+  std::size_t ran = p.done;
+  return "interrupted by signal " + std::to_string(signal) + " after " + FormatClock(p.elapsed) +
+         ": " + std::to_string(ran) + " of " + std::to_string(p.total) + " tests ran (" +
+         std::to_string(p.passed) + " passed, " + std::to_string(p.failed) + " failed, " +
+         std::to_string(p.skipped) + " skipped), " +
+         std::to_string(p.total > ran ? p.total - ran : 0) + " did not run";
 }
 
 double EtaSeconds(const std::vector<double>& entry_seconds_left, int parallel) {
@@ -77,7 +111,7 @@ struct RunFollower::Followed {
   std::unique_ptr<JournalTail> tail;  // once its journal exists
   bool broken = false;                // a corrupt line: no longer read (the report names it)
   std::size_t seen = 0;               // results of tail returned by Poll
-  std::size_t passed = 0, failed = 0, skipped = 0;
+  std::size_t passed = 0, failed = 0, skipped = 0, not_run = 0;
   std::unordered_map<std::string, double> left;  // node ID -> estimate, for tests without result
   double left_sum = 0;
 
@@ -153,7 +187,10 @@ std::vector<TestResult> RunFollower::Poll(double now) {
       }
       if (IsPassed(result.outcome)) ++followed.passed;
       if (IsSkipped(result.outcome)) ++followed.skipped;
-      if (IsFailure(result.outcome)) ++followed.failed;
+      if (result.NotRun())
+        ++followed.not_run;
+      else if (IsFailure(result.outcome))
+        ++followed.failed;
       fresh.push_back(result);
     }
   }
@@ -167,10 +204,11 @@ void RunFollower::Count(Progress* progress, std::vector<double>* seconds_left, d
     if (!followed.counted()) continue;
     std::size_t tests = plan_file_.plan.entries[i].node_ids.size();
     progress->total += tests;
-    progress->done += std::min(followed.seen, tests);
+    progress->done += std::min(followed.seen - followed.not_run, tests);
     progress->passed += followed.passed;
     progress->failed += followed.failed;
     progress->skipped += followed.skipped;
+    progress->not_run += followed.not_run;
     if (followed.finished() || followed.broken) continue;
     double left = followed.left_sum;
     if (!followed.tail) {

@@ -19,19 +19,30 @@ namespace pytest_shards {
 
 // What the progress line shows.
 struct Progress {
-  std::size_t done = 0;     // tests with a result
+  std::size_t done = 0;     // tests with a result, but not_run
   std::size_t total = 0;    // tests of the entries this ctest runs
   std::size_t passed = 0;   // passed, xpassed
-  std::size_t failed = 0;   // every failing outcome (see IsFailure)
+  std::size_t failed = 0;   // every failing outcome (see IsFailure), but not_run
   std::size_t skipped = 0;  // skipped, xfailed
+  std::size_t not_run = 0;  // results of tests an interrupt kept from running
   int running = 0;          // entries running now
   double elapsed = 0;       // seconds since ctest started
   double eta = -1;          // seconds until the pytest entries are done; < 0: unknown
 };
 
-// "12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed,
-// ETA 0:31" (2 entries running; plain ASCII, no control characters).
-std::string FormatProgress(const Progress& progress);
+// "3% 12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05
+// elapsed, ETA 0:31" (2 entries running; plain ASCII, no control
+// characters). With `width` > 0, the most of it that fits in width - 1
+// columns (a terminal wraps a line that fills the last one): the words
+// "tests" and "elapsed" go first, then the elapsed time, the entries
+// running, the skipped and the passed tests; the percentage, the counts
+// done, the failed tests and the ETA stay.
+std::string FormatProgress(const Progress& progress, int width = 0);
+
+// The one line of a run that `signal` interrupted: "interrupted by signal 2
+// after 0:07: 117 of 175 tests ran (103 passed, 14 failed, 0 skipped), 58
+// did not run".
+std::string FormatInterrupted(const Progress& progress, int signal);
 
 // "m:ss", from an hour on "h:mm:ss".
 std::string FormatClock(double seconds);
@@ -64,7 +75,8 @@ class RunFollower {
   void FollowAll();
 
   // Reads what the journals gained. Returns the results that appeared since
-  // the last Poll, in journal order. `now`: seconds since the epoch.
+  // the last Poll, in journal order, those an interrupt kept from running
+  // (TestResult::NotRun) too. `now`: seconds since the epoch.
   std::vector<TestResult> Poll(double now);
 
   // Adds this run's counts (not elapsed, not eta) to `progress`, and the

@@ -11,7 +11,12 @@ after it has read the failure in watch's output. This check proves that
 - it exits with ctest's exit code,
 - under a terminal (a pseudo-terminal) the progress line updates in place,
 - Ctrl-C there stops ctest and its runners, which still stop pytest and
-  journal it (the report shows no entry killed mid-run).
+  journal it (the report shows no entry killed mid-run),
+- a failure shows its traceback in pytest's short style under its line,
+- SIGINT to watch's process group a few seconds into a run of the `long`
+  suite ends it with one line saying what ran and what did not, with no
+  test called failed or missing that did not run and no ctest line after
+  it, exit 130; `pytest-shards report` on that run says it was interrupted.
 """
 import os
 import pty
@@ -28,8 +33,14 @@ from harness import (HERE, arguments, check, configure, install, installed_tool,
 
 PROJECT = HERE / "watch"
 FAILURE = b"FAILED tests/test_1_fails.py::test_fails_at_once - assert 1 == 2\n"
+# The short-style traceback (--tb short, watch's default) under it.
+TRACEBACK = ("tests/test_1_fails.py:5: in test_fails_at_once\n"
+             "    assert 1 == 2\n"
+             "E   assert 1 == 2\n")
 # Seconds to wait for anything before calling watch broken.
 PATIENCE = 300
+# ctest's arguments: the suite of the checks but the interrupt's.
+WATCH_SUITE = ["-j", "2", "-R", "^watch/"]
 
 
 def control_characters(output):
@@ -75,12 +86,12 @@ def watch_in_pipe(args, tool, build):
     release = build / "release"
     watch = subprocess.Popen(
         [tool, "watch", "--build-dir", build, "--ctest", args.ctest, "--interval", "1", "--",
-         "-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         *WATCH_SUITE], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     lines = Lines(watch.stdout)
     lines.until(lambda line: line == FAILURE, "the failing node ID")
     check(not release.exists() and watch.poll() is None,
           "the failing node ID appeared while its neighbour still waited (ctest was running)")
-    progress = re.compile(rb"(\d+)/7 tests: \d+ passed, 1 failed, \d+ skipped; ")
+    progress = re.compile(rb"\d+% (\d+)/7 tests: \d+ passed, 1 failed, \d+ skipped; ")
     line = lines.until(lambda line: (m := progress.match(line)) and int(m.group(1)) < 7,
                        "a progress line counting the failure before the run was done")
     check(True, f"progress line while the test waited: {line.decode().strip()}")
@@ -91,8 +102,10 @@ def watch_in_pipe(args, tool, build):
     check(not control_characters(output),
           f"output into a pipe has no control characters ({control_characters(output)})")
     text = output.decode()
-    check("\n7/7 tests: 5 passed, 1 failed, 1 skipped; 0 running" in text,
+    check("\n100% 7/7 tests: 5 passed, 1 failed, 1 skipped; 0 running" in text,
           "the last progress line counts all 7 tests")
+    check(FAILURE.decode() + TRACEBACK in text,
+          "the failure's line, then its traceback in pytest's short style")
     summary = text.find("pytest-shards report: watch (run ")
     closing = text.find("% tests passed, 1 tests failed out of 2\n")
     check(0 < text.find(FAILURE.decode()) < summary < closing,
@@ -111,7 +124,7 @@ def in_terminal(args, tool, build, interrupt=False):
     pid, fd = pty.fork()
     if pid == 0:
         os.execv(str(tool), [str(tool), "watch", "--build-dir", str(build), "--ctest",
-                             args.ctest, "--", "-j", "2"])
+                             args.ctest, "--", *WATCH_SUITE])
     output = b""
     deadline = time.monotonic() + PATIENCE
     while time.monotonic() < deadline:
@@ -137,10 +150,10 @@ def in_terminal(args, tool, build, interrupt=False):
 
 def watch_in_terminal(args, tool, build):
     code, output = in_terminal(args, tool, build)
-    redraws = re.findall(rb"\r\x1b\[K\d+/7 tests: [^\r\n]*(?=\r)", output)
+    redraws = re.findall(rb"\r\x1b\[K\d+% \d+/7 tests: [^\r\n]*(?=\r)", output)
     check(len(redraws) >= 2, f"under a terminal the progress line was redrawn in place "
                              f"({len(redraws)} times)")
-    check(b"\r\x1b[K7/7 tests: 5 passed, 1 failed, 1 skipped" in output,
+    check(b"\r\x1b[K100% 7/7 tests: 5 passed, 1 failed, 1 skipped" in output,
           "under a terminal the last progress line counts all 7 tests")
     check(FAILURE.rstrip() in output, "under a terminal the failing node ID has its own line")
     return code
@@ -167,6 +180,49 @@ def interrupt_in_terminal(args, tool, build):
     check(pids and not alive, f"after Ctrl-C no pytest of the run is left running ({alive})")
 
 
+INTERRUPTED = re.compile(r"interrupted by signal 2 after \d+:\d\d: (\d+) of (\d+) tests ran "
+                         r"\((\d+) passed, (\d+) failed, (\d+) skipped\), (\d+) did not run")
+
+
+def interrupt_a_few_seconds_in(args, tool, build):
+    """SIGINT to watch's process group (as a terminal's Ctrl-C, which reaches
+    watch; watch passes it on to ctest's group) once some of the long
+    suite's 60 tests have passed and most have not run."""
+    watch = subprocess.Popen(
+        [tool, "watch", "--build-dir", build, "--ctest", args.ctest, "--interval", "1", "--",
+         "-j", "2", "-R", "^long/"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    lines = Lines(watch.stdout)
+    progress = re.compile(rb"\d+% (\d+)/60 tests: ")
+    lines.until(lambda line: (m := progress.match(line)) and int(m.group(1)) >= 4,
+                "a progress line with some of the long suite's tests done")
+    os.killpg(watch.pid, signal.SIGINT)
+    text = lines.rest().decode()
+    code = watch.wait()
+    print(text)
+    check(code == 130, f"after SIGINT watch exits 130 ({code})")
+    last = text.rstrip("\n").rsplit("\n", 1)[-1]
+    found = INTERRUPTED.fullmatch(last)
+    check(found, f"watch's last line says the run was interrupted: {last!r}")
+    ran, total, passed, failed, skipped, not_run = map(int, found.groups())
+    journals = read_evidence(run_dirs(build / "pytest-shards" / "long")[-1] / "journal")
+    journalled = sum(1 for r in journals if r["event"] == "result" and r["outcome"] == "passed")
+    check(total == 60 and ran + not_run == 60 and 4 <= ran < 60 and passed == ran == journalled
+          and failed == skipped == 0,
+          f"plausible counts: {ran} ran, all passed as journalled ({journalled}), "
+          f"{not_run} did not run")
+    check("FAILED" not in text and "MISSING" not in text and "missing" not in text,
+          "no test that did not run is called failed or missing")
+    check("Test project" not in text and "Errors while running CTest" not in text,
+          "no ctest line in watch's output, none after the interrupted line")
+    report = run(tool, "report", "--suite-dir", build / "pytest-shards" / "long", check=False)
+    print(report.stdout)
+    check(report.returncode != 0 and f"interrupted by signal 2: {not_run} of 60 tests did not run\n"
+          in report.stdout and "missing" not in report.stdout and "\nINTERRUPTED\n" in report.stdout,
+          "pytest-shards report says the run was interrupted and how many did not run, exit "
+          f"{report.returncode}")
+
+
 def main():
     args = start(arguments(__doc__))
     build = args.work / "build"
@@ -175,11 +231,13 @@ def main():
     configure(args, PROJECT, build, prefix, capture=False)
 
     piped = watch_in_pipe(args, tool, build)
-    ctest = run(args.ctest, "--test-dir", build, "-j", "2", check=False, capture=False).returncode
+    ctest = run(args.ctest, "--test-dir", build, *WATCH_SUITE, check=False,
+                capture=False).returncode
     check(piped == ctest != 0, f"watch exits with ctest's exit code ({piped}; ctest: {ctest})")
     in_terminal = watch_in_terminal(args, tool, build)
     check(in_terminal == ctest, f"under a terminal too ({in_terminal})")
     interrupt_in_terminal(args, tool, build)
+    interrupt_a_few_seconds_in(args, tool, build)
     print("watch end-to-end: all checks passed")
 
 

@@ -120,6 +120,24 @@ TEST_F(JournalTest, TheShardRecordSaysWhyTheEntryStartedCold) {
   EXPECT_EQ(ReadJournal(file_).cold, "warm interpreter unavailable: it broke");
 }
 
+TEST_F(JournalTest, AnInterruptedEntrySaysSoInItsShardRecordAndMissingResults) {
+  JournalWriter writer(file_, [] { return 1.0; });
+  writer.WriteRun("r1", "s/shard-0", 0);
+  writer.WriteResult("t.py::a", Outcome::kPassed, 0.5, "");
+  writer.CatchUp();
+  writer.WriteMissing({"t.py::a", "t.py::b"}, 2);
+  ShardJournal summary;
+  summary.interrupted = 2;
+  writer.WriteShard(summary);
+  ShardJournal j = ReadJournal(file_);
+  EXPECT_EQ(j.interrupted, 2);
+  ASSERT_EQ(j.results.size(), 2u);
+  EXPECT_EQ(j.results[0].interrupted, 0);
+  EXPECT_EQ(j.results[1].node_id, "t.py::b");
+  EXPECT_EQ(j.results[1].outcome, "missing");
+  EXPECT_EQ(j.results[1].interrupted, 2);
+}
+
 TEST_F(JournalTest, UnfinishedJournalHasNoShardRecord) {
   Write(std::string(kRun) + kStartA);
   ShardJournal j = ReadJournal(file_);

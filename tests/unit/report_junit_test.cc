@@ -130,5 +130,19 @@ TEST(JunitXml, OneSuitePerEntryWithNeverRanAsFailure) {
   EXPECT_TRUE(Contains(failure.attribute("message").value(), "never ran"));
 }
 
+TEST(JunitXml, TestsAnInterruptKeptFromRunningAreSkippedNotFailed) {
+  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"a/b.py::e", "a/b.py::f"}),
+                            MakeEntry("suite/shard-01", {"a/c.py::g"})});
+  TestResult f{"a/b.py::f", "missing", 0, "never ran: a/b.py::f"};
+  f.interrupted = 2;
+  Report report = BuildReport(plan, {MakeJournal(0, "suite/shard-00", {Passed("a/b.py::e"), f})});
+  pugi::xml_document document;
+  ASSERT_TRUE(document.load_string(JunitXml(report, "suite").c_str()));
+  pugi::xml_node root = document.child("testsuites");
+  EXPECT_EQ(root.attribute("tests").as_int(), 3);
+  EXPECT_EQ(root.attribute("failures").as_int(), 0);
+  EXPECT_EQ(root.attribute("skipped").as_int(), 2);
+}
+
 }  // namespace
 }  // namespace pytest_shards

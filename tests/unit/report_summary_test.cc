@@ -56,6 +56,36 @@ TEST(FormatSummary, CleanRunSaysZeroFailed) {
   EXPECT_FALSE(Contains(summary, "never ran")) << summary;
 }
 
+// Ctrl-C while shard-00 ran its second test and before shard-01 started:
+// the tests it kept from running are neither failures nor "missing".
+TEST(FormatSummary, AnInterruptedRunSaysSoAndCountsWhatDidNotRun) {
+  PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b", "t.py::c"}),
+                            MakeEntry("suite/shard-01", {"t.py::d", "t.py::e"})});
+  TestResult b{"t.py::b", "missing", 1, "interrupted by signal 2 while running t.py::b"};
+  TestResult c{"t.py::c", "missing", 0, "never ran: t.py::c"};
+  b.interrupted = c.interrupted = 2;
+  ShardJournal journal = MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), b, c});
+  journal.interrupted = 2;
+  journal.exit_code = 1;
+  Report report = BuildReport(plan, {journal});
+  EXPECT_EQ(report.interrupted, 2);
+  EXPECT_EQ(report.not_run, 4u);
+  EXPECT_TRUE(report.never_ran.empty());
+  EXPECT_FALSE(report.Ok());
+  ASSERT_NE(FindResult(report, "t.py::e"), nullptr);
+  EXPECT_EQ(FindResult(report, "t.py::e")->test.interrupted, 2);
+  std::string summary = FormatSummary(report);
+  EXPECT_TRUE(Contains(summary,
+                       "\n1 passed, 0 failed\n"
+                       "interrupted by signal 2: 4 of 5 tests did not run\n"))
+      << summary;
+  EXPECT_TRUE(Contains(summary, "failed (interrupted)\n")) << summary;
+  EXPECT_FALSE(Contains(summary, "missing")) << summary;
+  EXPECT_FALSE(Contains(summary, "never ran")) << summary;
+  EXPECT_FALSE(Contains(summary, "entries that did not run")) << summary;
+  EXPECT_TRUE(Contains(summary, "\nINTERRUPTED\n")) << summary;
+}
+
 TEST(FormatSummary, ListsTheEntriesThatStartedColdAndWhy) {
   PlanFile plan =
       MakePlan({MakeEntry("suite/t.py::a", {"t.py::a"}), MakeEntry("suite/t.py::b", {"t.py::b"}),

@@ -482,6 +482,8 @@ TEST_F(RunEntryTest, InterruptStopsPytestAndJournalsTheRest) {
   EXPECT_EQ(Outcomes(result)["tests/test_wait.py::test_later"], "missing");
   EXPECT_EQ(result.restarts, 0);
   EXPECT_TRUE(result.finished);
+  EXPECT_EQ(result.interrupted, SIGTERM);
+  for (const TestResult& test : result.results) EXPECT_EQ(test.interrupted, SIGTERM);
 }
 
 TEST_F(RunEntryTest, SetupErrorJournalsEveryNodeIdAsMissing) {

@@ -192,6 +192,12 @@ TEST_F(SupervisorTest, InterruptStopsPytestAndJournalsTheRestAsMissing) {
   EXPECT_EQ(Message("t4"), "never ran: t4");
   ExpectEachOnce(kFive);
   EXPECT_CONTAINS(output_, "interrupted by signal 2; stopping pytest");
+  // Cut short, not failed: each says so, and the output has one line, not
+  // a "missing:" line per test.
+  for (const TestResult& result : journal_.results)
+    EXPECT_EQ(result.interrupted, result.node_id >= "t3" ? 2 : 0) << result.node_id;
+  EXPECT_CONTAINS(output_, "interrupted by signal 2: 3 of 5 tests did not run");
+  EXPECT_EQ(output_.find("missing:"), std::string::npos) << output_;
 }
 
 TEST_F(SupervisorTest, NonZeroExitWithoutFailuresFailsTheEntry) {

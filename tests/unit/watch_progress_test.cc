@@ -25,21 +25,82 @@ TEST(FormatClock, MinutesAndSecondsThenHours) {
   EXPECT_EQ(FormatClock(-3), "0:00");
 }
 
-TEST(FormatProgress, CountsElapsedAndEta) {
+// Progress of `done` of `total` tests, passed but one failed and one
+// skipped; 2 entries running.
+Progress MakeProgress(std::size_t done, std::size_t total, double elapsed, double eta) {
   Progress progress;
-  progress.done = 12;
-  progress.total = 351;
-  progress.passed = 10;
+  progress.done = done;
+  progress.total = total;
+  progress.passed = done - 2;
   progress.failed = 1;
   progress.skipped = 1;
   progress.running = 2;
-  progress.elapsed = 5;
-  progress.eta = 31;
+  progress.elapsed = elapsed;
+  progress.eta = eta;
+  return progress;
+}
+
+TEST(FormatProgress, CountsElapsedAndEta) {
+  Progress progress = MakeProgress(12, 351, 5, 31);
   EXPECT_EQ(FormatProgress(progress),
-            "12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed, ETA 0:31");
+            "3% 12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed, ETA 0:31");
   progress.eta = -1;
   EXPECT_EQ(FormatProgress(progress),
-            "12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed, ETA ?");
+            "3% 12/351 tests: 10 passed, 1 failed, 1 skipped; 2 running, 0:05 elapsed, ETA ?");
+}
+
+TEST(FormatProgress, PercentOfTheTestsDone) {
+  Progress progress;
+  EXPECT_EQ(FormatProgress(progress).substr(0, 7), "0% 0/0 ");
+  progress.total = 3;
+  progress.done = 2;
+  EXPECT_EQ(FormatProgress(progress).substr(0, 7), "66% 2/3");
+  progress.done = 3;
+  EXPECT_EQ(FormatProgress(progress).substr(0, 8), "100% 3/3");
+}
+
+// A big suite late in its run: every number at its widest.
+Progress BigProgress() {
+  Progress progress = MakeProgress(12000, 35100, 3725, 7300);
+  progress.passed = 11800;
+  progress.failed = progress.skipped = 100;
+  progress.running = 16;
+  return progress;
+}
+
+TEST(FormatProgress, FitsSixtyColumnsWithTheEta) {
+  for (int width : {60, 80, 45}) {
+    std::string line = FormatProgress(BigProgress(), width);
+    EXPECT_LT(line.size(), static_cast<std::size_t>(width)) << line;
+    EXPECT_EQ(line.substr(0, 15), "34% 12000/35100") << line;
+    EXPECT_NE(line.find("100 failed"), std::string::npos) << line;
+    EXPECT_EQ(line.substr(line.size() - 11), "ETA 2:01:40") << line;
+  }
+  EXPECT_EQ(FormatProgress(BigProgress(), 60),
+            "34% 12000/35100: 11800 passed, 100 failed, ETA 2:01:40");
+  EXPECT_EQ(FormatProgress(BigProgress(), 45), "34% 12000/35100, 100 failed, ETA 2:01:40");
+  // Narrower still: the least there is (a terminal's line is cut at its edge).
+  EXPECT_EQ(FormatProgress(BigProgress(), 20), "34% 12000/35100, 100 failed, ETA 2:01:40");
+  // Wide enough: all of it; no width: all of it.
+  EXPECT_EQ(FormatProgress(BigProgress(), 200), FormatProgress(BigProgress()));
+  // A small suite keeps more at 60 columns.
+  Progress small = MakeProgress(12, 351, 5, 31);
+  EXPECT_EQ(FormatProgress(small, 70),
+            "3% 12/351: 10 passed, 1 failed, 1 skipped; 2 running, 0:05, ETA 0:31");
+  EXPECT_EQ(FormatProgress(small, 60), "3% 12/351: 10 passed, 1 failed, 1 skipped, ETA 0:31");
+}
+
+TEST(FormatInterrupted, WhatRanAndWhatDidNotOnOneLine) {
+  Progress progress;
+  progress.total = 175;
+  progress.done = 117;
+  progress.passed = 103;
+  progress.failed = 14;
+  progress.not_run = 40;  // journalled; the other 18 are of entries that never started
+  progress.elapsed = 7;
+  EXPECT_EQ(FormatInterrupted(progress, 2),
+            "interrupted by signal 2 after 0:07: 117 of 175 tests ran (103 passed, 14 failed, 0 "
+            "skipped), 58 did not run");
 }
 
 // ---- ETA ----------------------------------------------------------------------
