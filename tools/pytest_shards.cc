@@ -24,6 +24,7 @@
 #include "merge/merge.h"
 #include "plan/ci_slice.h"
 #include "plan/ctest_start.h"
+#include "plan/last_tests_failed.h"
 #include "platform/cores.h"
 #include "platform/platform.h"
 #include "platform/subprocess.h"
@@ -188,6 +189,9 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   plan.environment = EnvironmentMap(CurrentEnvironment());
   // `plan` runs in ctest's execute_process: its parent is that ctest.
   plan.ctest_argv = ProcessArguments(ParentProcessId());
+  // Now, before the run: ctest rewrites the file when it ends (see
+  // last_tests_failed.h). Its cwd, which ours is, is the suite's directory.
+  plan.ctest_last_failed = ReadLastTestsFailed(plan.ctest_argv, fs::current_path());
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
   PytestCollector pytest;

@@ -187,7 +187,8 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
   Report report;
   report.suite = plan_file.settings.suite;
   report.run_id = plan_file.run_id;
-  CtestInvocation ctest = CtestInvocation::FromArguments(plan_file.ctest_argv);
+  CtestInvocation ctest =
+      CtestInvocation::FromArguments(plan_file.ctest_argv, plan_file.ctest_last_failed);
   report.selection = ctest.SelectionText();
   const std::vector<Entry>& entries = plan_file.plan.entries;
   std::vector<std::vector<const ShardJournal*>> by_entry(entries.size());
