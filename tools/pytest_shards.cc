@@ -264,8 +264,8 @@ int ReportCommand(const std::vector<std::string>& args) {
       "write every suite's results as JSON (pytest-shards-results/1): each test's "
       "outcome, duration and message, by pytest-shards' and pytest's names")(
       "html", po::value(&html),
-      "write the last run's timeline (lanes, start-up, idle time, slowest tests) as one "
-      "self-contained HTML file")(
+      "write the last run's timeline (its date and ctest command, lanes, start-up, idle time, "
+      "failures with pytest's tracebacks, slowest tests) as one self-contained HTML file")(
       "session-parts", po::value(&session_parts),
       "CI matrix: copy the last run's session directory of each suite to DIR/<suite>, for "
       "pytest-shards session --parts on the merging job");
