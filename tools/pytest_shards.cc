@@ -25,6 +25,7 @@
 #include "merge/merge.h"
 #include "plan/ci_slice.h"
 #include "plan/ctest_start.h"
+#include "plan/last_tests_failed.h"
 #include "platform/cores.h"
 #include "platform/platform.h"
 #include "platform/subprocess.h"
@@ -189,6 +190,9 @@ int PlanCommand(const std::vector<std::string>& args, const char* argv0) {
   plan.environment = EnvironmentMap(CurrentEnvironment());
   // `plan` runs in ctest's execute_process: its parent is that ctest.
   plan.ctest_argv = ProcessArguments(ParentProcessId());
+  // Now, before the run: ctest rewrites the file when it ends (see
+  // last_tests_failed.h). Its cwd, which ours is, is the suite's directory.
+  plan.ctest_last_failed = ReadLastTestsFailed(plan.ctest_argv, fs::current_path());
   // stdout is the path of the run's include file, for the generated
   // include.cmake; everything else goes to stderr.
   PytestCollector pytest;
@@ -261,8 +265,8 @@ int ReportCommand(const std::vector<std::string>& args) {
       "write every suite's results as JSON (pytest-shards-results/1): each test's "
       "outcome, duration and message, by pytest-shards' and pytest's names")(
       "html", po::value(&html),
-      "write the last run's timeline (lanes, start-up, idle time, slowest tests) as one "
-      "self-contained HTML file")(
+      "write the last run's timeline (its date and ctest command, lanes, start-up, idle time, "
+      "failures with pytest's tracebacks, slowest tests) as one self-contained HTML file")(
       "session-parts", po::value(&session_parts),
       "CI matrix: copy the last run's session directory of each suite to DIR/<suite>, for "
       "pytest-shards session --parts on the merging job");

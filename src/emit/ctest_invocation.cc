@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 namespace pytest_shards {
@@ -58,6 +59,15 @@ const std::set<std::string>& ValueOptions() {
                                                "--fixture-exclude-setup",
                                                "--fixture-exclude-cleanup"};
   return values;
+}
+
+// Options that --rerun-failed overrides, and whether each takes a value:
+// without it they choose entries by number or from a file.
+const std::map<std::string, bool>& NumberOptions() {
+  static const std::map<std::string, bool> options = {
+      {"-I", true},       {"--tests-information", true}, {"-U", false},
+      {"--union", false}, {"--tests-from-file", true},   {"--exclude-from-file", true}};
+  return options;
 }
 
 bool IsNumber(const std::string& text) {
@@ -205,10 +215,13 @@ bool AllDecide(const std::vector<std::optional<std::regex>>& patterns, Decides d
 
 }  // namespace
 
-CtestInvocation CtestInvocation::FromArguments(const std::vector<std::string>& argv) {
+CtestInvocation CtestInvocation::FromArguments(
+    const std::vector<std::string>& argv, const std::optional<std::vector<std::string>>& rerun) {
   CtestInvocation ctest;
   if (argv.empty()) return ctest;
   std::optional<std::string> tests_regex;
+  bool rerun_failed = false;
+  bool by_number = false;  // -I, -U, --tests-from-file, ...
   for (size_t i = 1; i < argv.size(); ++i) {
     std::string option = argv[i];
     std::optional<std::string> value;
@@ -237,12 +250,19 @@ CtestInvocation CtestInvocation::FromArguments(const std::vector<std::string>& a
       ctest.selecting_.insert(ctest.selecting_.end(), {option, pattern});
     } else if (ValueOptions().count(option)) {
       if (!value && ++i == argv.size()) return CtestInvocation();
+    } else if (option == "--rerun-failed") {
+      rerun_failed = true;
+    } else if (auto number = NumberOptions().find(option); number != NumberOptions().end()) {
+      if (number->second && !value && ++i == argv.size()) return CtestInvocation();
+      by_number = true;
     } else {
-      // -U, -I, --rerun-failed, --tests-from-file, --preset, -S, -D, ...:
+      // --preset, -S, -D, ...:
       // the selection is not that of -R, -E, -L and -LE alone.
       return CtestInvocation();
     }
   }
+  if (rerun_failed) return RerunFailed(ctest.listing_, rerun);
+  if (by_number) return CtestInvocation();
   ctest.known_ = true;
   if (!tests_regex || tests_regex->empty()) return ctest;
   if ((ctest.literals_ = WholeNames(*tests_regex))) {
@@ -251,6 +271,18 @@ CtestInvocation CtestInvocation::FromArguments(const std::vector<std::string>& a
   }
   // Nothing when CTest rejects it too, or reads it otherwise.
   ctest.regex_ = Readable(*tests_regex);
+  return ctest;
+}
+
+CtestInvocation CtestInvocation::RerunFailed(bool listing,
+                                             const std::optional<std::vector<std::string>>& rerun) {
+  CtestInvocation ctest;
+  if (!rerun) return ctest;
+  ctest.known_ = true;
+  ctest.listing_ = listing;
+  ctest.rerun_ = *rerun;
+  std::sort(ctest.rerun_->begin(), ctest.rerun_->end());
+  ctest.selecting_ = {"--rerun-failed"};
   return ctest;
 }
 
@@ -269,6 +301,7 @@ bool CtestInvocation::MayRun(const std::string& name) const {
 
 bool CtestInvocation::Selects(const std::string& name,
                               const std::optional<std::vector<std::string>>& labels) const {
+  if (rerun_) return std::binary_search(rerun_->begin(), rerun_->end(), name);
   if (!MayRun(name)) return false;
   std::vector<std::string> names = {name};
   if (AllDecide(excludes_, [&](const Pattern& p) { return SurelyMatches(p, names); })) return false;
@@ -277,13 +310,21 @@ bool CtestInvocation::Selects(const std::string& name,
   return !AllDecide(label_excludes_, [&](const Pattern& p) { return SurelyMatches(p, *labels); });
 }
 
-std::string CtestInvocation::SelectionText() const {
+std::string CommandText(const std::vector<std::string>& argv) {
   std::string text;
-  for (const std::string& word : selecting_) {
-    bool quote = word.empty() || word.find(' ') != std::string::npos;
-    text += (text.empty() ? "" : " ") + (quote ? "'" + word + "'" : word);
+  for (const std::string& word : argv) {
+    text += text.empty() ? "" : " ";
+    if (!word.empty() && word.find_first_of(" '\"\t\n") == std::string::npos) {
+      text += word;
+      continue;
+    }
+    text += '\'';
+    for (char c : word) text += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    text += '\'';
   }
   return text;
 }
+
+std::string CtestInvocation::SelectionText() const { return CommandText(selecting_); }
 
 }  // namespace pytest_shards

@@ -14,15 +14,25 @@
 
 namespace pytest_shards {
 
+// `argv` as one line: words joined by spaces, a word that is empty or holds
+// a space or a quote in single quotes ("ctest -R 'a b'").
+std::string CommandText(const std::vector<std::string>& argv);
+
 class CtestInvocation {
  public:
   // What it does when its command line is unknown: everything may run and
   // be listed.
   CtestInvocation() = default;
   // From ctest's argv (argv[0] included). Any option not known to leave the
-  // selection to -R, -E, -L and -LE alone (-U, -I, --rerun-failed, --preset,
-  // ...), or -R twice, makes the selection unknown: every entry may run.
-  static CtestInvocation FromArguments(const std::vector<std::string>& argv);
+  // selection to -R, -E, -L and -LE alone (-U, -I, --preset, ...), or -R
+  // twice, makes the selection unknown: every entry may run.
+  // --rerun-failed selects the entries named in `rerun` (those whose numbers
+  // its ctest read from LastTestsFailed.log, last_tests_failed.h) and nothing
+  // else: CTest then ignores -R, -E, -L, -LE, -I and -U. Without `rerun` it
+  // is unknown.
+  static CtestInvocation FromArguments(
+      const std::vector<std::string>& argv,
+      const std::optional<std::vector<std::string>>& rerun = std::nullopt);
 
   // -N or --show-only: nothing runs, the entries are listed.
   bool listing() const { return listing_; }
@@ -32,12 +42,14 @@ class CtestInvocation {
   // -R does not match it, read as CTest reads it. A pattern whose meaning
   // could differ here (\d, {m,n}, [:alpha:], ...) matches every name.
   bool MayRun(const std::string& name) const;
-  // Whether -R decided anything (MayRun is not always true).
+  // Whether -R decided anything (MayRun is not always true). Not
+  // --rerun-failed, which picks tests by their number (see Selects).
   bool selects() const { return regex_.has_value() || literals_.has_value(); }
   // False only when this ctest surely does not run the entry `name` with
   // `labels` (nullopt: unknown): -R as MayRun, and -E, -L, -LE read as CTest
   // reads them. What a pattern read otherwise (see MayRun) or an option given
   // twice (whose reading differs by CTest version) would decide is left out.
+  // Under --rerun-failed: whether `name` is among the entries it reruns.
   bool Selects(const std::string& name,
                const std::optional<std::vector<std::string>>& labels) const;
   // The selecting options as given ("-L last-failed -R ^a$"), or empty: the
@@ -47,6 +59,9 @@ class CtestInvocation {
  private:
   // One -E, -L or -LE pattern; nullopt when it may read otherwise here.
   using Pattern = std::optional<std::regex>;
+  // What a ctest given --rerun-failed selects (see FromArguments).
+  static CtestInvocation RerunFailed(bool listing,
+                                     const std::optional<std::vector<std::string>>& rerun);
   // Where -E, -L or -LE (`option`) keeps its patterns; null for others.
   std::vector<Pattern>* Filter(const std::string& option);
 
@@ -59,6 +74,8 @@ class CtestInvocation {
   std::vector<Pattern> labels_;          // -L
   std::vector<Pattern> label_excludes_;  // -LE
   std::vector<std::string> selecting_;   // -R, -E, -L, -LE and their values
+  // --rerun-failed: the names of the entries it reruns, sorted.
+  std::optional<std::vector<std::string>> rerun_;
 };
 
 }  // namespace pytest_shards

@@ -33,7 +33,9 @@ bool ListsCustomProperties(const std::string& version) {
 }
 
 EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
-                           const std::string& run_id, const Durations& durations, bool session) {
+                           const PlanFile& file, const Durations& durations) {
+  const std::string& run_id = file.run_id;
+  bool session = !file.session_outputs.empty();
   EmitOptions emit;
   static_cast<Settings&>(emit) = s;
   emit.tool = options.tool.string();
@@ -42,7 +44,7 @@ EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
   emit.memory_budget_mib = options.memory_budget_mib;
   if (options.memory_budget_mib > 0) emit.peak_rss_kb = durations.peak_rss_kb;
   emit.session = session;
-  emit.ctest = CtestInvocation::FromArguments(options.ctest_argv);
+  emit.ctest = CtestInvocation::FromArguments(options.ctest_argv, file.ctest_last_failed);
   emit.cores = options.cores;
   emit.source_lines = ListsCustomProperties(options.ctest_version);
   return emit;
@@ -159,10 +161,12 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
         slice.count > 1 ? SelectSlice(collection, plan_options, file_durations, slice) : collection,
         plan_options, durations);
     PrioritiseLastFailed(&file.plan);
+    if (const auto& log = options.ctest_last_failed)
+      file.ctest_last_failed =
+          RerunEntries(*log, EntriesBefore(suite_dir, run_id, log->written), file.plan);
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
-    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file.run_id, durations,
-                                                !file.session_outputs.empty()));
+    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file, durations));
     tests += SliceMessage(settings.suite, choice) + warm_unavailable;
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.

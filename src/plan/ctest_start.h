@@ -4,12 +4,14 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 #include "collect/collect.h"
 #include "plan/ci_slice.h"
+#include "plan/last_tests_failed.h"
 
 namespace pytest_shards {
 
@@ -32,6 +34,8 @@ struct CtestStartOptions {
   std::string ctest_version;
   // The ctest's command line (ctest_invocation.h), or empty: unknown.
   std::vector<std::string> ctest_argv;
+  // Its LastTestsFailed.log under --rerun-failed (last_tests_failed.h).
+  std::optional<LastTestsFailedLog> ctest_last_failed;
 };
 
 // Plans a new run of the suite in `suite_dir` (see runs.h): writes its

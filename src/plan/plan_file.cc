@@ -135,6 +135,8 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format, size_t* entries_a
       file.ctest_pid = static_cast<int>(reader.Integer());
     } else if (key == "ctest_argv") {
       file.ctest_argv = ReadStrings(reader);
+    } else if (key == "ctest_last_failed") {
+      file.ctest_last_failed = ReadStrings(reader);
     } else if (key == "module_paths") {
       reader.BeginObject();
       for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
@@ -257,6 +259,10 @@ std::string PlanFileText(const PlanFile& file) {
   writer.Integer(file.ctest_pid);
   writer.Key("ctest_argv");
   writer.Strings(file.ctest_argv);
+  if (file.ctest_last_failed) {
+    writer.Key("ctest_last_failed");
+    writer.Strings(*file.ctest_last_failed);
+  }
   writer.Key("module_paths");
   writer.BeginObject();
   for (const auto& [part, path] : file.module_paths) {

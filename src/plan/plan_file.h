@@ -66,6 +66,10 @@ struct PlanFile {
   // That ctest's command line (ctest_invocation.h; empty: unknown): the
   // report tells the entries it did not select from those that did not run.
   std::vector<std::string> ctest_argv;
+  // Under --rerun-failed, the names of the entries that ctest reruns, from
+  // the LastTestsFailed.log it read (last_tests_failed.h); nullopt otherwise
+  // or when unreadable.
+  std::optional<std::vector<std::string>> ctest_last_failed;
 };
 
 // The module_paths of a plan made from `collection`.

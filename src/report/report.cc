@@ -198,8 +198,10 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
   Report report;
   report.suite = plan_file.settings.suite;
   report.run_id = plan_file.run_id;
-  CtestInvocation ctest = CtestInvocation::FromArguments(plan_file.ctest_argv);
+  CtestInvocation ctest =
+      CtestInvocation::FromArguments(plan_file.ctest_argv, plan_file.ctest_last_failed);
   report.selection = ctest.SelectionText();
+  report.ctest_argv = plan_file.ctest_argv;
   const std::vector<Entry>& entries = plan_file.plan.entries;
   std::vector<std::vector<const ShardJournal*>> by_entry(entries.size());
   std::map<std::string, int> seen;  // node ID -> results in this run

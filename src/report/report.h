@@ -80,6 +80,8 @@ struct Report {
   // CtestInvocation::SelectionText); empty when it ran every entry or its
   // command line is unknown.
   std::string selection;
+  // The ctest's command line (plan_file.h), argv[0] first; empty: unknown.
+  std::vector<std::string> ctest_argv;
   std::vector<EntryRow> entries;  // in plan order
   // outcome -> results over all entries, but those an interrupt kept from
   // running (not_run)

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <pugixml.hpp>
 #include <set>
 #include <sstream>
 
+#include "data/outcome.h"
+#include "emit/ctest_invocation.h"
 #include "report/report_junit.h"
 #include "report/report_summary.h"
 #include "report/timeline.h"
@@ -42,6 +45,10 @@ td.id { font-family: monospace; word-break: break-all; }
 ul.facts { list-style: none; padding: 0; margin: 10px 0; }
 ul.facts li { display: inline-block; margin-right: 20px; }
 p.hint { color: #666; margin: 4px 0; }
+p.run code { font-family: monospace; }
+div.failure { margin: 10px 0; }
+div.failure h3 { font: bold 13px monospace; margin: 0; word-break: break-all; }
+div.failure pre { background: #f6f6f6; padding: 6px; margin: 4px 0; overflow-x: auto; }
 .key { display: inline-block; width: 14px; height: 10px; margin: 0 4px 0 14px; }
 .key.passed { background: #6cb26c; }
 .key.failed { background: #d9534f; }
@@ -131,6 +138,16 @@ std::string EscapeGreaterInValues(const std::string& markup) {
   return out;
 }
 
+// The UTC date and time of `seconds` since the epoch.
+std::string UtcTime(double seconds) {
+  std::time_t time = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  char text[32];
+  if (!gmtime_r(&time, &utc) || !std::strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &utc))
+    return "";
+  return text;
+}
+
 // ---- The page -----------------------------------------------------------------
 
 void Header(pugi::xml_node body, const std::vector<Report>& reports,
@@ -153,6 +170,46 @@ void Header(pugi::xml_node body, const std::vector<Report>& reports,
          FormatTotals(report.totals), note},
         {"", "id", "num"});
   }
+}
+
+// When the drawn run started, and the ctest command that ran it.
+void RunLine(pugi::xml_node body, const Timeline& timeline,
+             const std::vector<const Report*>& drawn) {
+  pugi::xml_node p = Element(body, "p", "run");
+  p.append_child(pugi::node_pcdata).set_value(("Run of " + UtcTime(timeline.span.start)).c_str());
+  std::vector<std::string> argv;
+  for (const Report* report : drawn)
+    if (argv.empty()) argv = report->ctest_argv;
+  if (argv.empty()) return;
+  p.append_child(pugi::node_pcdata).set_value(" by ");
+  TextElement(p, "code", CommandText(argv));
+}
+
+// Every failing result of the drawn run with pytest's text: its message
+// and traceback. Tests that never ran are the entries not drawn.
+void Failures(pugi::xml_node body, const std::vector<const Report*>& drawn) {
+  std::vector<const ReportResult*> failures;
+  for (const Report* report : drawn) {
+    std::set<std::string> never_ran(report->never_ran.begin(), report->never_ran.end());
+    for (const ReportResult& result : report->results) {
+      const TestResult& test = result.test;
+      if (!IsFailure(test.outcome)) continue;
+      if (ParseOutcome(test.outcome) == Outcome::kMissing && never_ran.count(test.node_id))
+        continue;
+      failures.push_back(&result);
+    }
+  }
+  if (failures.empty()) return;
+  TextElement(body, "h2", "Failures (" + std::to_string(failures.size()) + ")");
+  for (std::size_t i = 0; i < failures.size() && i < kListLimit; ++i) {
+    const ReportResult& failure = *failures[i];
+    pugi::xml_node div = Element(body, "div", "failure");
+    TextElement(div, "h3", failure.test.node_id);
+    TextElement(div, "p", failure.test.outcome + " in " + failure.entry, "hint");
+    if (!failure.test.message.empty()) TextElement(div, "pre", failure.test.message);
+  }
+  if (failures.size() > kListLimit)
+    TextElement(body, "p", "... and " + std::to_string(failures.size() - kListLimit) + " more");
 }
 
 void Facts(pugi::xml_node body, const Timeline& timeline, const std::vector<const Report*>& drawn) {
@@ -401,9 +458,11 @@ std::string TimelineHtml(const std::vector<Report>& reports) {
   if (timeline.bars.empty()) {
     TextElement(body, "p", "No entry of these suites has run yet; run ctest first.");
   } else {
+    RunLine(body, timeline, drawn);
     Facts(body, timeline, drawn);
     Legend(body);
     Chart(body, timeline);
+    Failures(body, drawn);
     Slowest(body, drawn);
   }
   NotDrawn(body, shown);

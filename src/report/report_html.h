@@ -2,7 +2,9 @@
 // self-contained HTML page, inline SVG and CSS and nothing fetched, that
 // draws each CTest entry of the run as a bar on the lane it ran on
 // (timeline.h), at the times its journal recorded (journal.h), with the
-// entries that did not run, the idle time and the slowest tests beside it.
+// entries that did not run, the idle time and the slowest tests beside it;
+// above it when the run started and the ctest command that ran it, below it
+// every failure with pytest's message and traceback.
 #pragma once
 
 #include <string>

@@ -116,6 +116,32 @@ TEST(CtestInvocation, OnlyWhatEveryPatternDecidesIsSure) {
   EXPECT_EQ(empty.SelectionText(), "");
 }
 
+TEST(CtestInvocation, RerunFailedSelectsTheLastFailedAlone) {
+  const std::vector<std::string> labels = {"pytest", "s"};
+  const std::vector<std::string> last_failed = {"s/b", "other"};
+  // CTest ignores -R, -E, -L, -LE, -I and -U beside --rerun-failed.
+  for (const Argv& argv : {Argv{"ctest", "--rerun-failed"},
+                           Argv{"ctest", "-R", "^s/a$", "--rerun-failed", "-L", "x", "-E", "b"},
+                           Argv{"ctest", "-I", "1,1", "-U", "--rerun-failed", "-j", "2"}}) {
+    CtestInvocation ctest = CtestInvocation::FromArguments(argv, last_failed);
+    SCOPED_TRACE(argv[1]);
+    EXPECT_TRUE(ctest.known());
+    EXPECT_TRUE(ctest.Selects("s/b", labels));
+    EXPECT_FALSE(ctest.Selects("s/a", labels));
+    EXPECT_EQ(ctest.SelectionText(), "--rerun-failed");
+    // The emitter keeps every entry's properties: it picks by number.
+    EXPECT_FALSE(ctest.selects());
+  }
+  // None of the suite's entries.
+  CtestInvocation none = CtestInvocation::FromArguments({"ctest", "--rerun-failed"}, {{}});
+  EXPECT_TRUE(none.known());
+  EXPECT_FALSE(none.Selects("s/a", labels));
+  // The log unread: unknown, as before.
+  EXPECT_FALSE(CtestInvocation::FromArguments({"ctest", "--rerun-failed"}).known());
+  // -I and -U without --rerun-failed: unknown.
+  EXPECT_FALSE(CtestInvocation::FromArguments({"ctest", "-I", "1,1"}, last_failed).known());
+}
+
 TEST(CtestInvocation, ReadsItsParentsCommandLine) {
   // This test's own command line, as the planner reads ctest's.
   std::vector<std::string> argv = ProcessArguments(CurrentProcessId());
@@ -195,6 +221,18 @@ TEST(CtestInvocation, SelectsWhatCtestSelects) {
       EXPECT_EQ(ours, CtestSelects(dir, regex, option));
     }
   }
+  // --rerun-failed, beside a -R that CTest ignores: the log's tests by
+  // number (kNames keeps its order, so the names say the same).
+  fs::create_directories(dir / "Testing" / "Temporary");
+  std::ofstream(dir / "Testing" / "Temporary" / "LastTestsFailed.log")
+      << "2:" << kNames[1] << "\n5:" << kNames[4] << "\n";
+  CtestInvocation rerun = CtestInvocation::FromArguments({"ctest", "--rerun-failed", "-R", "^t/"},
+                                                         {{kNames[1], kNames[4]}});
+  std::set<std::string> ours;
+  for (size_t i = 0; i < kNames.size(); ++i)
+    if (rerun.Selects(kNames[i], Labels(i))) ours.insert(kNames[i]);
+  EXPECT_EQ(ours, (std::set<std::string>{kNames[1], kNames[4]}));
+  EXPECT_EQ(ours, CtestSelects(dir, "^t/", "--rerun-failed -R"));
   fs::remove_all(dir);
 }
 

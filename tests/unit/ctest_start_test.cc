@@ -155,6 +155,14 @@ TEST_F(CtestStartTest, ThePlanRecordsTheCtestsCommandLine) {
   fs::path tests_file = Plan();
   PlanFile file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
   EXPECT_EQ(file.ctest_argv, options_.ctest_argv);
+  EXPECT_EQ(file.ctest_last_failed, std::nullopt);
+  // Under --rerun-failed, the entries the log's numbers name.
+  options_.ctest_argv = {"ctest", "--rerun-failed"};
+  std::string second = file.plan.entries.at(1).name;
+  options_.ctest_last_failed = LastTestsFailedLog{{{7, second}}, fs::file_time_type::clock::now()};
+  tests_file = Plan();
+  file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
+  EXPECT_EQ(file.ctest_last_failed, std::vector<std::string>{second});
 }
 
 TEST_F(CtestStartTest, SaysWhenTheLastRunsWarmInterpreterDidNotStart) {

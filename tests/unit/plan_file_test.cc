@@ -82,6 +82,9 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_EQ(back.session_outputs, file.session_outputs);
   EXPECT_EQ(back.ctest_pid, 4242);
   EXPECT_EQ(back.ctest_argv, file.ctest_argv);
+  EXPECT_EQ(back.ctest_last_failed, std::nullopt);
+  file.ctest_last_failed = {{"suite/a"}};
+  EXPECT_EQ(PlanFileFromJson(PlanFileToJson(file)).ctest_last_failed, file.ctest_last_failed);
   EXPECT_EQ(back.settings.suite, "suite");
   EXPECT_EQ(back.settings.args, file.settings.args);
   EXPECT_EQ(back.module_paths, file.module_paths);

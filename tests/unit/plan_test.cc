@@ -98,14 +98,14 @@ TEST(Plan, SameInputsGiveByteIdenticalPlanFile) {
   for (Distribution distribution : kDistributions) {
     for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
       PlanOptions options = Options(0, distribution, granularity);
-      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {},
-                 "",      {},         0,         {}};
+      PlanFile a{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "",
+                 {},      0,          {},        {}};
       // A copy of the durations built in another order must not matter.
       Durations copy;
       for (auto it = d.tests.rbegin(); it != d.tests.rend(); ++it) copy.tests.insert(*it);
       copy.startup = d.startup;
-      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy), {}, {},
-                 "",      {},         0,         {}};
+      PlanFile b{"run-1", Settings{}, c.rootdir, false, MakePlan(c, options, copy), {}, {}, "",
+                 {},      0,          {},        {}};
       EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
       EXPECT_FALSE(a.plan.entries.empty());
     }
@@ -765,9 +765,10 @@ TEST(PlanLastFailed, NoFailedTestsOrOnlyUnknownOnesChangeNothing) {
   unknown.failed = {"tests/gone.py::test_x"};
   for (Granularity granularity : {Granularity::kShard, Granularity::kFile, Granularity::kTest}) {
     PlanOptions options = Options(0, Distribution::kLoad, granularity);
-    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "", {}, 0, {}};
-    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown), {}, {},
-               "",    {},         0,         {}};
+    PlanFile a{"run", Settings{}, c.rootdir, false, MakePlan(c, options, d), {}, {}, "",
+               {},    0,          {},        {}};
+    PlanFile b{"run", Settings{}, c.rootdir, false, MakePlan(c, options, unknown), {}, {}, "",
+               {},    0,          {},        {}};
     EXPECT_EQ(PlanFileToJson(a).dump(), PlanFileToJson(b).dump());
     for (const Entry& entry : a.plan.entries) EXPECT_FALSE(HasLabel(entry, "last-failed"));
   }

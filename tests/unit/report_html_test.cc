@@ -303,6 +303,42 @@ TEST(TimelineHtml, HostileNodeIdsAreEscaped) {
   EXPECT_EQ(slowest, std::set<std::string>(hostile.begin(), hostile.end()));
 }
 
+TEST(TimelineHtml, TheRunsDateAndCommand) {
+  Report report = MakeRun({{"suite/a", 0, 3, Tests("a", 1)}});
+  report.ctest_argv = {"ctest", "-j", "2", "-R", "<a b>"};
+  Page page({report});
+  pugi::xml_node run = page.All("//p[@class='run']").first().node();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(std::string(run.text().get()), "Run of 2023-11-14 22:13:20 UTC by ");
+  EXPECT_STREQ(run.child("code").text().get(), "ctest -j 2 -R '<a b>'");
+  EXPECT_FALSE(page.Has("<a b>"));
+  // No command line recorded: the date alone.
+  Page unknown({MakeRun({{"suite/a", 0, 3, Tests("a", 1)}})});
+  EXPECT_FALSE(unknown.All("//p[@class='run']/code").first());
+}
+
+TEST(TimelineHtml, FailuresWithTheirMessagesAndTracebacks) {
+  const std::string traceback =
+      "def test_x():\n>       assert f(\"<b>\") == 2\nE       assert 1 == 2\n\nt.py:3: "
+      "AssertionError & more";
+  std::vector<TestResult> tests = Tests("t.py::ok", 2);
+  tests.push_back({"t.py::test_x[<i>]", "failed", 0.2, traceback});
+  tests.push_back({"t.py::test_y", "error", 0.1, "E   fixture 'db' not found"});
+  Page page({MakeRun({{"suite/a", 0, 3, tests}})});
+  pugi::xpath_node_set failures = page.All("//div[@class='failure']");
+  ASSERT_EQ(failures.size(), 2u);
+  pugi::xml_node first = failures[0].node();
+  EXPECT_STREQ(first.child("h3").text().get(), "t.py::test_x[<i>]");
+  EXPECT_STREQ(first.child("p").text().get(), "failed in suite/a");
+  EXPECT_EQ(std::string(first.child("pre").text().get()), traceback);
+  EXPECT_STREQ(failures[1].node().child("pre").text().get(), "E   fixture 'db' not found");
+  EXPECT_TRUE(page.Has("Failures (2)"));
+  EXPECT_FALSE(page.Has("<b>")) << page.html;
+  EXPECT_FALSE(page.Has("<i>")) << page.html;
+  // A run without failures has no such section.
+  EXPECT_FALSE(Page({Overlapping()}).Has("Failures ("));
+}
+
 TEST(TimelineHtml, SelfContained) {
   Page page({Overlapping()});
   EXPECT_FALSE(page.Has("http://"));

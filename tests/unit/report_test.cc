@@ -106,8 +106,20 @@ TEST(BuildReport, ASelectedEntryThatDidNotRunIsStillMissing) {
   EXPECT_TRUE(Contains(summary, "entries that did not run (1):\n  suite/shard-00\n")) << summary;
 }
 
+TEST(BuildReport, ARerunOfTheFailedSelectsTheLogsEntries) {
+  // ctest --rerun-failed -L nothing: CTest ignores -L and reruns what its
+  // LastTestsFailed.log names.
+  PlanFile plan = SubsetPlan({"ctest", "--rerun-failed", "-L", "nothing"});
+  plan.ctest_last_failed = {"suite/last-failed-00", "elsewhere/x"};
+  Report report = BuildReport(plan, {MakeJournal(1, "suite/last-failed-00", {Passed("t.py::b")})});
+  EXPECT_TRUE(report.Ok());
+  EXPECT_EQ(report.entries[0].Status(), EntryStatus::kNotSelected);
+  EXPECT_TRUE(Contains(FormatSummary(report), "selection: ctest --rerun-failed (1 of 2 entries)\n"))
+      << FormatSummary(report);
+}
+
 TEST(BuildReport, AnUnknownSelectionLeavesEveryEntrySelected) {
-  // --rerun-failed, -I, an option given twice, a pattern read otherwise:
+  // --rerun-failed without its log, -I, an option given twice, a pattern read otherwise:
   // what ctest chose is not known, so an entry without a journal is missing.
   for (const std::vector<std::string>& argv :
        {std::vector<std::string>{"ctest", "--rerun-failed"},
