@@ -1,7 +1,10 @@
 #include "util/json_reader.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 
 namespace pytest_shards {
 
@@ -15,6 +18,16 @@ constexpr size_t kMaxDepth = 256;
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A JSON number token as a double, as nlohmann_json reads it (strtod): a
+// value too small for a double is 0 or subnormal, one too large is refused
+// (false). from_chars calls both out of range, so strtod decides those.
+bool ToDouble(std::string_view token, double* value) {
+  auto result = std::from_chars(token.data(), token.data() + token.size(), *value);
+  if (result.ec == std::errc()) return true;
+  *value = std::strtod(std::string(token).c_str(), nullptr);
+  return std::isfinite(*value);
+}
 
 const char* TypeName(JsonReader::Type type) {
   switch (type) {
@@ -319,8 +332,7 @@ double JsonReader::Number() {
   bool integer = false;
   std::string_view token = ReadNumberToken(&integer);
   double value = 0;
-  auto result = std::from_chars(token.data(), token.data() + token.size(), value);
-  if (result.ec != std::errc()) throw ShapeError(Where() + ": number out of range");
+  if (!ToDouble(token, &value)) throw ShapeError(Where() + ": number out of range");
   return value;
 }
 
@@ -362,8 +374,7 @@ json JsonReader::Value() {
         if (std::from_chars(token.data(), end, value).ec == std::errc()) return value;
       }
       double value = 0;
-      if (std::from_chars(token.data(), end, value).ec != std::errc())
-        throw ShapeError(Where() + ": number out of range");
+      if (!ToDouble(token, &value)) throw ShapeError(Where() + ": number out of range");
       return value;
     }
     case Type::kArray: {
