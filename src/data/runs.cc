@@ -44,9 +44,14 @@ std::string LastRunOf(const fs::path& suite_dir, const std::vector<std::string>&
   return "";
 }
 
-// Some file of the run changed after `since`.
+// The run's directory or some file in it changed after `since`. The
+// directory's own time counts: a ctest start creates it a moment before it
+// writes plan.json into it, and a run directory still empty then is another
+// ctest's run being planned, not an abandoned one.
 bool ChangedSince(const fs::path& run_dir, fs::file_time_type since) {
   std::error_code ec;
+  fs::file_time_type own = fs::last_write_time(run_dir, ec);
+  if (!ec && own > since) return true;
   for (fs::recursive_directory_iterator it(run_dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code time_ec;
     fs::file_time_type time = fs::last_write_time(it->path(), time_ec);

@@ -27,11 +27,12 @@ class RunsTest : public TestDirFixture {
     if (ran) WriteFileAtomic(RunJournalDir(dir_, id) / "0.jsonl", "{}\n");
   }
 
-  // Every file of the run last changed two hours ago.
+  // The run's directory and every file in it last changed two hours ago.
   void Age(const std::string& id) {
     auto then = fs::file_time_type::clock::now() - hours(2);
     for (const auto& entry : fs::recursive_directory_iterator(RunDir(dir_, id)))
       fs::last_write_time(entry.path(), then);
+    fs::last_write_time(RunDir(dir_, id), then);
   }
 
   bool Exists(const std::string& id) { return fs::exists(RunDir(dir_, id)); }
@@ -96,6 +97,24 @@ TEST_F(RunsTest, PruneRemovesOnlyRunsNoCtestCanNeed) {
   runner.reset();
   PruneRuns(dir_, "600-1", hours(1));
   EXPECT_FALSE(Exists("400-1"));
+}
+
+// Two ctests start at once: one has created its run directory and not yet
+// written plan.json into it when the other prunes (e2e.warm's two ctests
+// once failed with "cannot write .../plan.json: No such file or directory").
+TEST_F(RunsTest, PruneKeepsARunDirectoryJustCreatedAndStillEmpty) {
+  AddRun("100-1", true);
+  AddRun("200-1", true);
+  Age("100-1");
+  Age("200-1");
+  fs::create_directories(RunDir(dir_, "300-1"));  // the other ctest's run
+  PruneRuns(dir_, "400-1", hours(1));
+  EXPECT_TRUE(Exists("300-1"));
+  EXPECT_FALSE(Exists("100-1"));
+  // Once as old as the others and still empty, it is abandoned.
+  fs::last_write_time(RunDir(dir_, "300-1"), fs::file_time_type::clock::now() - hours(2));
+  PruneRuns(dir_, "400-1", hours(1));
+  EXPECT_FALSE(Exists("300-1"));
 }
 
 TEST_F(RunsTest, FindSuitesFindsThePlannedSuitesOfABuildTree) {
