@@ -183,12 +183,12 @@ bool Report::Ok() const {
 
 namespace {
 
-// The entry's labels as its ctest saw them; unknown when the suite's
-// PROPERTIES set LABELS.
-std::optional<std::vector<std::string>> KnownLabels(const Settings& settings, const Entry& entry) {
+// Whether the emitted labels are the ones ctest saw: the suite's PROPERTIES
+// may set LABELS over them.
+bool LabelsKnown(const Settings& settings) {
   for (const auto& [key, value] : settings.properties)
-    if (key == "LABELS") return std::nullopt;
-  return EntryLabels(settings, entry);
+    if (key == "LABELS") return false;
+  return true;
 }
 
 }  // namespace
@@ -202,6 +202,7 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
       CtestInvocation::FromArguments(plan_file.ctest_argv, plan_file.ctest_last_failed);
   report.selection = ctest.SelectionText();
   report.ctest_argv = plan_file.ctest_argv;
+  const bool labels_known = LabelsKnown(plan_file.settings);
   const std::vector<Entry>& entries = plan_file.plan.entries;
   std::vector<std::vector<const ShardJournal*>> by_entry(entries.size());
   std::map<std::string, int> seen;  // node ID -> results in this run
@@ -218,7 +219,9 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
   }
   for (std::size_t i = 0; i < entries.size(); ++i) {
     EntryRow row = MakeRow(entries[i], by_entry[i]);
-    row.selected = ctest.Selects(row.name, KnownLabels(plan_file.settings, entries[i]));
+    row.selected = ctest.Selects(
+        row.name,
+        labels_known ? std::optional(EntryLabels(plan_file.settings, entries[i])) : std::nullopt);
     for (const ShardJournal* journal : by_entry[i])
       for (const TestResult& result : journal->results) Add(&report, &row, result);
     AddUnaccounted(&report, &row, entries[i], seen, collection_errors);
