@@ -161,9 +161,11 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
         slice.count > 1 ? SelectSlice(collection, plan_options, file_durations, slice) : collection,
         plan_options, durations);
     PrioritiseLastFailed(&file.plan);
-    if (const auto& log = options.ctest_last_failed)
-      file.ctest_last_failed =
-          RerunEntries(*log, EntriesBefore(suite_dir, run_id, log->written), file.plan);
+    if (const auto& log = options.ctest_last_failed) {
+      std::optional<PlanFile> before = PlanBefore(suite_dir, run_id, log->written);
+      file.plan = PlanForRerun(*log, before, file);
+      file.ctest_last_failed = RerunEntries(*log, EntryNames(before), file.plan);
+    }
     WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
     tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file, durations));

@@ -105,8 +105,8 @@ std::vector<std::string> RerunEntries(const LastTestsFailedLog& log,
   return rerun;
 }
 
-std::vector<std::string> EntriesBefore(const fs::path& suite_dir, const std::string& run_id,
-                                       fs::file_time_type written) {
+std::optional<PlanFile> PlanBefore(const fs::path& suite_dir, const std::string& run_id,
+                                   fs::file_time_type written) {
   std::vector<std::string> runs = RunIds(suite_dir);
   for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
     if (*it == run_id) continue;
@@ -114,15 +114,45 @@ std::vector<std::string> EntriesBefore(const fs::path& suite_dir, const std::str
     fs::path plan_file = RunPlanFile(suite_dir, *it);
     fs::file_time_type time = fs::last_write_time(plan_file, ec);
     if (ec || time > written) continue;
-    std::vector<std::string> names;
     try {
-      for (const Entry& entry : ReadPlanFile(plan_file, "").plan.entries)
-        names.push_back(entry.name);
+      return ReadPlanFile(plan_file, "");
     } catch (const Error&) {
+      return std::nullopt;
     }
-    return names;
   }
-  return {};
+  return std::nullopt;
+}
+
+std::vector<std::string> EntryNames(const std::optional<PlanFile>& plan) {
+  std::vector<std::string> names;
+  if (plan)
+    for (const Entry& entry : plan->plan.entries) names.push_back(entry.name);
+  return names;
+}
+
+namespace {
+
+// Every node ID of `plan`, sorted: the tests it runs, however grouped.
+std::vector<std::string> PlannedTests(const Plan& plan) {
+  std::vector<std::string> ids;
+  for (const Entry& entry : plan.entries)
+    ids.insert(ids.end(), entry.node_ids.begin(), entry.node_ids.end());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+bool SamePlanInputs(const PlanFile& a, const PlanFile& b) {
+  return SettingsToJson(a.settings) == SettingsToJson(b.settings) &&
+         a.slice.index == b.slice.index && a.slice.count == b.slice.count &&
+         PlannedTests(a.plan) == PlannedTests(b.plan);
+}
+
+}  // namespace
+
+Plan PlanForRerun(const LastTestsFailedLog& log, const std::optional<PlanFile>& before,
+                  const PlanFile& fresh) {
+  if (log.tests.empty() || !before || !SamePlanInputs(*before, fresh)) return fresh.plan;
+  return before->plan;
 }
 
 }  // namespace pytest_shards

@@ -56,11 +56,25 @@ std::optional<LastTestsFailedLog> ReadLastTestsFailed(const std::vector<std::str
 std::vector<std::string> RerunEntries(const LastTestsFailedLog& log,
                                       const std::vector<std::string>& before, const Plan& plan);
 
-// The entry names of the newest run of the suite other than `run_id` whose
-// plan was written by the time the log was: the run that wrote the log.
-// Empty when there is none or it cannot be read.
-std::vector<std::string> EntriesBefore(const std::filesystem::path& suite_dir,
-                                       const std::string& run_id,
-                                       std::filesystem::file_time_type written);
+// The plan of the newest run of the suite other than `run_id` whose plan was
+// written by the time the log was: the run that wrote the log. nullopt when
+// there is none or it cannot be read.
+std::optional<PlanFile> PlanBefore(const std::filesystem::path& suite_dir,
+                                   const std::string& run_id,
+                                   std::filesystem::file_time_type written);
+
+// The entry names of `plan` in order; none without a plan.
+std::vector<std::string> EntryNames(const std::optional<PlanFile>& plan);
+
+// What a ctest under --rerun-failed runs: the entries of `before` (the run
+// that wrote `log`) when it planned the same tests under the same settings
+// and slice as `fresh`, else `fresh`'s. CTest reruns the entries at the
+// log's numbers, and a fresh plan moves a failed test into an entry of its
+// own at the front, so that each number would name another entry, holding
+// other tests: the failed tests would not run again. Keeping the plan keeps
+// them at their numbers, for the suites after this one too. No log (CTest
+// then runs every test): `fresh`'s.
+Plan PlanForRerun(const LastTestsFailedLog& log, const std::optional<PlanFile>& before,
+                  const PlanFile& fresh);
 
 }  // namespace pytest_shards

@@ -9,11 +9,13 @@ check edits its tests) and proves that `pytest-shards report` after
 2. `ctest -L last-failed`, once the failed test is fixed, the same;
 3. `ctest -R` of one per-test entry (GRANULARITY test, as an IDE runs the
    test clicked), the same;
-4. `ctest --rerun-failed` of a sharded suite, whose next plan moves the
-   failed test into an entry of its own at the front: CTest reruns by
-   number, and the report names as selected the entries at those numbers,
-   the ones that ran.
+4. `ctest --rerun-failed` of a sharded suite reruns the failed test: CTest
+   reruns by number, and a fresh plan would move the failed test into an
+   entry of its own at the front, shifting every number; the plan of the
+   run that wrote CTest's log is kept instead, so the number names the
+   entry that failed, and the report names it as the selection.
 """
+import json
 import pathlib
 import re
 import shutil
@@ -118,12 +120,23 @@ def check_one_test(p):
 def check_rerun_failed_shards(p):
     p.fail("sub/test_b.py", True)
     code, ran, out = p.ctest()
-    check(code != 0, "ctest: sub/test_b.py::test_b1 fails", out)
+    log = p.build / "Testing" / "Temporary" / "LastTestsFailed.log"
+    failed = [line.split(":", 1)[1] for line in log.read_text().split()]
+    check(code != 0 and len(failed) == 1 and failed[0].startswith("sub/"),
+          f"ctest: sub/test_b.py::test_b1 fails, in entry {failed}", out)
     p.fail("sub/test_b.py", False)
     code, ran, out = p.ctest("--rerun-failed")
-    check(code == 0 and len(ran) == 1 and ran[0].startswith("sub/"),
-          f"ctest --rerun-failed reruns one entry of sub ({ran})", out)
-    check_subset_report(p, "sub", "--rerun-failed", ran, 3)
+    # CTest reruns by number: the plan of the run that wrote the log is kept,
+    # so that number is still the entry that failed, holding the failed test.
+    check(code == 0 and ran == failed, f"ctest --rerun-failed reruns {failed} ({ran})", out)
+    check_subset_report(p, "sub", "--rerun-failed", ran, 2)  # the kept plan's 2 shards
+    export = p.args.work / "rerun-export.json"
+    run(p.tool, "report", "--suite-dir", p.build / "pytest-shards" / "sub", "--export", export)
+    tests = {t["id"]: t for suite in json.loads(export.read_text())["suites"]
+             for t in suite["tests"]}
+    b1 = [t for id_, t in tests.items() if id_.endswith("test_b.py::test_b1")]
+    check(len(b1) == 1 and b1[0]["outcome"] == "passed" and b1[0]["entry"] == failed[0],
+          f"the rerun ran sub/test_b.py::test_b1 again, in {failed[0]}, and it passed", b1)
 
 
 def main():

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -163,6 +165,52 @@ TEST_F(CtestStartTest, ThePlanRecordsTheCtestsCommandLine) {
   tests_file = Plan();
   file = ReadPlanFile(tests_file.parent_path() / "plan.json", "");
   EXPECT_EQ(file.ctest_last_failed, std::vector<std::string>{second});
+}
+
+TEST_F(CtestStartTest, RerunFailedRunsTheFailedTestsEntryAgain) {
+  // A run in which tests/test_1.py::test_4 failed, in one of four shards:
+  // its journal, up to the entry's end.
+  fs::path first = Plan();
+  PlanFile ran = ReadPlanFile(first.parent_path() / "plan.json", "");
+  std::string failed = "tests/test_1.py::test_4";
+  const std::vector<Entry>& entries = ran.plan.entries;
+  auto holds = [&](const Entry& e) {
+    return std::find(e.node_ids.begin(), e.node_ids.end(), failed) != e.node_ids.end();
+  };
+  size_t index = std::find_if(entries.begin(), entries.end(), holds) - entries.begin();
+  ASSERT_LT(index, entries.size());
+  const Entry& entry = entries[index];
+  std::string journal = R"({"event":"run","run_id":")" + ran.run_id + R"(","entry":")" +
+                        entry.name + R"(","index":)" + std::to_string(index) + R"(,"time":1})" +
+                        "\n";
+  for (const std::string& id : entry.node_ids)
+    journal += R"({"event":"result","nodeid":")" + id + R"(","outcome":")" +
+               (id == failed ? "failed" : "passed") + R"(","duration":1,"time":2,"message":null})" +
+               "\n";
+  journal += R"({"event":"shard","entry":")" + entry.name +
+             R"(","wall":2,"startup":1,"peak_rss_kb":1,"exit":1,"restarts":0})" + "\n";
+  WriteFileAtomic(JournalFile(settings_.suite_dir, ran.run_id, index), journal);
+  // Without --rerun-failed, the next plan runs it first, in a last-failed
+  // entry, which moves every other entry one number on.
+  // CTest wrote its log at the end of that run, before this plan.
+  fs::file_time_type written = fs::last_write_time(first.parent_path() / "plan.json");
+  fs::path next_plan = Plan().parent_path() / "plan.json";
+  fs::last_write_time(next_plan, written + std::chrono::seconds(1));
+  PlanFile next = ReadPlanFile(next_plan, "");
+  ASSERT_EQ(next.plan.entries.front().name, "demo/last-failed-00");
+  ASSERT_EQ(next.plan.entries.front().node_ids, std::vector<std::string>{failed});
+  // CTest logged the failed entry by its number (1-based; the suite's
+  // entries were 3 to 6).
+  options_.ctest_argv = {"ctest", "--rerun-failed"};
+  options_.ctest_last_failed =
+      LastTestsFailedLog{{{static_cast<int>(index) + 3, entry.name}}, written};
+  PlanFile rerun = ReadPlanFile(Plan().parent_path() / "plan.json", "");
+  ASSERT_EQ(rerun.plan.entries.size(), ran.plan.entries.size());
+  for (size_t i = 0; i < ran.plan.entries.size(); ++i) {
+    EXPECT_EQ(rerun.plan.entries[i].name, ran.plan.entries[i].name);
+    EXPECT_EQ(rerun.plan.entries[i].node_ids, ran.plan.entries[i].node_ids);
+  }
+  EXPECT_EQ(rerun.ctest_last_failed, std::vector<std::string>{entry.name});
 }
 
 TEST_F(CtestStartTest, SaysWhenTheLastRunsWarmInterpreterDidNotStart) {

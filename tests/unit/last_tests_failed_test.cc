@@ -120,9 +120,53 @@ TEST_F(LastTestsFailedFile, TheEntriesOfTheRunThatWroteTheLog) {
   write_plan("200-1", {"s/a", "s/b"}, 2);
   write_plan("300-1", {"s/late"}, 0);  // planned after the log: another ctest
   fs::file_time_type written = fs::file_time_type::clock::now() - std::chrono::hours(1);
-  EXPECT_EQ(EntriesBefore(suite_dir, "400-1", written), (Names{"s/a", "s/b"}));
-  EXPECT_EQ(EntriesBefore(suite_dir, "200-1", written), Names{"s/old"});
-  EXPECT_EQ(EntriesBefore(dir_ / "none", "400-1", written), Names{});
+  EXPECT_EQ(EntryNames(PlanBefore(suite_dir, "400-1", written)), (Names{"s/a", "s/b"}));
+  EXPECT_EQ(EntryNames(PlanBefore(suite_dir, "200-1", written)), Names{"s/old"});
+  EXPECT_EQ(PlanBefore(dir_ / "none", "400-1", written), std::nullopt);
+  EXPECT_EQ(EntryNames(std::nullopt), Names{});
+}
+
+// A plan file whose entries hold the given tests.
+PlanFile PlanFileOf(const std::vector<std::pair<std::string, Names>>& entries) {
+  PlanFile file;
+  file.settings.suite = "s";
+  for (const auto& [name, node_ids] : entries) {
+    file.plan.entries.emplace_back();
+    file.plan.entries.back().name = name;
+    file.plan.entries.back().node_ids = node_ids;
+  }
+  return file;
+}
+
+TEST(LastTestsFailed, ARerunKeepsThePlanThatWroteTheLog) {
+  // t2 failed in s/shard-01; the fresh plan moved it to the front.
+  PlanFile before = PlanFileOf({{"s/shard-00", {"a.py::t1"}}, {"s/shard-01", {"b.py::t2"}}});
+  PlanFile fresh = PlanFileOf({{"s/last-failed-00", {"b.py::t2"}}, {"s/shard-00", {"a.py::t1"}}});
+  LastTestsFailedLog log{{{2, "s/shard-01"}}, {}};
+  auto names = [](const Plan& plan) {
+    Names result;
+    for (const Entry& entry : plan.entries) result.push_back(entry.name);
+    return result;
+  };
+  EXPECT_EQ(names(PlanForRerun(log, before, fresh)), (Names{"s/shard-00", "s/shard-01"}));
+  // So CTest's number 2 is the entry that failed, with the failed test.
+  EXPECT_EQ(RerunEntries(log, EntryNames(before), PlanForRerun(log, before, fresh)),
+            Names{"s/shard-01"});
+  // No log (CTest runs everything), no such run: the fresh plan.
+  EXPECT_EQ(names(PlanForRerun({}, before, fresh)), (Names{"s/last-failed-00", "s/shard-00"}));
+  EXPECT_EQ(names(PlanForRerun(log, std::nullopt, fresh)),
+            (Names{"s/last-failed-00", "s/shard-00"}));
+  // Other tests, other settings or another slice since: the old numbers
+  // name nothing certain, and the fresh plan runs.
+  PlanFile added = fresh;
+  added.plan.entries[1].node_ids.push_back("a.py::t3");
+  EXPECT_EQ(names(PlanForRerun(log, before, added)), (Names{"s/last-failed-00", "s/shard-00"}));
+  PlanFile resharded = fresh;
+  resharded.settings.shards = 3;
+  EXPECT_EQ(names(PlanForRerun(log, before, resharded)), (Names{"s/last-failed-00", "s/shard-00"}));
+  PlanFile sliced = fresh;
+  sliced.slice = {1, 2};
+  EXPECT_EQ(names(PlanForRerun(log, before, sliced)), (Names{"s/last-failed-00", "s/shard-00"}));
 }
 
 }  // namespace
