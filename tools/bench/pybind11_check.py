@@ -54,6 +54,10 @@ def parse_args(argv):
     parser.add_argument("--override", metavar="TESTS",
                         help="pybind11's PYBIND11_TEST_OVERRIDE: build and run only these "
                              "tests (;-separated, e.g. 'test_class;test_gil_scoped')")
+    parser.add_argument("--keep-build", action="store_true",
+                        help="configure and build an existing WORK/build again, incrementally, "
+                             "instead of a fresh tree (to resume after an interrupted build: "
+                             "pybind11's test modules take long to compile)")
     parser.add_argument("--cmake-arg", action="append", default=[], metavar="ARG",
                         help="one more configure argument (repeatable), e.g. "
                              "-DCMAKE_BUILD_TYPE=Debug")
@@ -68,9 +72,11 @@ def step(work, name, argv, cwd=None):
 
 
 def fresh_tree(args, work):
-    """Install, configure a fresh build tree, build; returns the build tree."""
+    """Install, configure a fresh build tree (or, with --keep-build, the one
+    there), build; returns the build tree."""
     prefix, build = work / "prefix", work / "build"
-    shutil.rmtree(build, ignore_errors=True)
+    if not args.keep_build:
+        shutil.rmtree(build, ignore_errors=True)
     if step(work, "install", [args.cmake, "--install", args.build_dir, "--prefix", prefix]):
         sys.exit("installing pytest-shards failed")
     configure = [args.cmake, "-G", "Ninja", "-S", HERE / "pybind11", "-B", build,
