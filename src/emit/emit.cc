@@ -118,9 +118,30 @@ bool EntriesAreFixtures(const EmitOptions& options) {
   return false;
 }
 
-// `selected`: this ctest may run or list the entry; `cold`: it starts cold.
+// What every entry emitted with its properties is labelled: "pytest", the
+// suite and its LABELS.
+std::vector<std::string> SuiteLabels(const Settings& settings) {
+  std::vector<std::string> labels = {"pytest", settings.suite};
+  labels.insert(labels.end(), settings.labels.begin(), settings.labels.end());
+  return labels;
+}
+
+// Whether the suite's labels can be set once, for the directory
+// (directory_labels.h): its tests come first there; every entry is emitted
+// with its properties (an entry left bare must stay unlabelled, or -L would
+// select it); no user property gives an entry another directory or its own
+// labels.
+bool LabelsByDirectory(const EmitOptions& options, bool all_selected) {
+  if (!options.first_in_directory || !all_selected) return false;
+  for (const auto& [key, value] : options.properties)
+    if (key == "LABELS" || key == "WORKING_DIRECTORY") return false;
+  return true;
+}
+
+// `selected`: this ctest may run or list the entry; `cold`: it starts cold;
+// `by_directory`: the suite's labels are set for the directory.
 std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& options, bool selected,
-                      bool cold) {
+                      bool cold, bool by_directory) {
   CheckName(entry.name);
   std::string builtin = options.cores_resource ? "_" : "";
   std::string out = builtin + "add_test(" + BracketArgument(entry.name) + " " +
@@ -129,10 +150,14 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
                     (cold ? " --cold" : "") + ")\n";
   if (!selected) return out;
   Properties p;
-  p.Add("LABELS", CMakeList(EntryLabels(options, entry)));
+  if (!by_directory)
+    p.Add("LABELS", CMakeList(EntryLabels(options, entry)));
+  else if (!entry.labels.empty())
+    p.Add("LABELS", CMakeList(entry.labels));
   // No WORKING_DIRECTORY: the runner starts pytest in it, whatever its own.
   if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
-  p.Add("COST", Number(entry.cost));
+  // A listing schedules nothing.
+  if (!options.ctest.listing()) p.Add("COST", Number(entry.cost));
   if (!entry.locks.empty()) p.Add("RESOURCE_LOCK", CMakeList(entry.locks));
   if (entry.exclusive) p.Add("RUN_SERIAL", "ON");
   std::string group = ResourceGroup(entry.name, options);
@@ -145,6 +170,7 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
     p.Add("DEF_SOURCE_LINE", entry.source_line);
   // Last, so that a user's PROPERTIES wins over the defaults above.
   for (const auto& [key, value] : options.properties) p.Add(key, value);
+  if (p.text.empty()) return out;
   return out + SetProperties(entry.name, p, builtin);
 }
 
@@ -172,8 +198,7 @@ std::string EmitSessionEntry(const EmitOptions& options) {
 }  // namespace
 
 std::vector<std::string> EntryLabels(const Settings& settings, const Entry& entry) {
-  std::vector<std::string> labels = {"pytest", settings.suite};
-  labels.insert(labels.end(), settings.labels.begin(), settings.labels.end());
+  std::vector<std::string> labels = SuiteLabels(settings);
   labels.insert(labels.end(), entry.labels.begin(), entry.labels.end());
   return labels;
 }
@@ -231,8 +256,13 @@ std::string EmitTests(const Plan& plan, const EmitOptions& options) {
     selected.push_back(all || options.ctest.MayRun(entry.name));
   long count = std::count(selected.begin(), selected.end(), true);
   bool cold = !all && !options.ctest.listing() && count <= std::max(1, options.cores);
+  bool by_directory = LabelsByDirectory(options, count == static_cast<long>(plan.entries.size()));
   for (size_t i = 0; i < plan.entries.size(); ++i)
-    out += EmitEntry(plan.entries[i], i, options, selected[i], cold && selected[i]);
+    out += EmitEntry(plan.entries[i], i, options, selected[i], cold && selected[i], by_directory);
+  // After the entries: it labels the tests read so far.
+  if (by_directory)
+    out += "set_directory_properties(PROPERTIES LABELS " +
+           BracketArgument(CMakeList(SuiteLabels(options))) + ")\n";
   if (options.session) out += EmitSessionEntry(options);
   return out + kFooter;
 }

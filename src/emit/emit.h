@@ -67,6 +67,9 @@ struct EmitOptions : Settings {
   // Whether the ctest shows DEF_SOURCE_LINE to anyone (its --show-only
   // lists custom properties since CMake 3.30): before, it is left out.
   bool source_lines = true;
+  // The suite's include file comes before any other test of its directory
+  // (directory_labels.h): the labels every entry shares may be set once.
+  bool first_in_directory = false;
 };
 
 // An entry's LABELS: "pytest", the suite, the suite's LABELS, then the

@@ -6,6 +6,7 @@
 #include "collect/collect.h"
 #include "collect/depends.h"
 #include "data/runs.h"
+#include "emit/directory_labels.h"
 #include "emit/emit.h"
 #include "plan/learn.h"
 #include "plan/plan.h"
@@ -47,6 +48,7 @@ EmitOptions EmitOptionsFor(const Settings& s, const CtestStartOptions& options,
   emit.ctest = CtestInvocation::FromArguments(options.ctest_argv, file.ctest_last_failed);
   emit.cores = options.cores;
   emit.source_lines = ListsCustomProperties(options.ctest_version);
+  emit.first_in_directory = SuiteTestsComeFirst(s.suite_dir);
   return emit;
 }
 

@@ -822,6 +822,72 @@ TEST(EmitTests, ARunWithoutSelectionSetsEveryEntrysPropertiesButNoSourceLine) {
   }
 }
 
+TEST(EmitTests, TheSuitesLabelsAreSetOnceForItsDirectoryWhenItsTestsComeFirst) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  plan.entries[2].labels = {"slow"};
+  // Another suite's test, read before this file: it must keep its labels.
+  const std::string before = "add_test(other " + (dir.path() / "pytest-shards").string() + ")\n";
+  for (const auto& argv :
+       std::vector<std::vector<std::string>>{{"ctest", "-N"}, {"ctest", "-j", "2"}}) {
+    SCOPED_TRACE(argv.back());
+    EmitOptions options = OptionsFor(dir.path(), argv);
+    options.source_lines = false;
+    options.labels = {"python"};
+    options.first_in_directory = true;
+    std::string text = EmitTests(plan, options);
+    EXPECT_NE(text.find("set_directory_properties(PROPERTIES LABELS [[pytest;s;python]])"),
+              std::string::npos)
+        << text;
+    json tests = CTestJson(dir.path(), text).at("tests");
+    ASSERT_EQ(tests.size(), 3u);
+    for (size_t i = 0; i < 3; ++i) {
+      std::set<std::string> labels = {"pytest", "s", "python"};
+      if (i == 2) labels.insert("slow");
+      EXPECT_EQ(AsSet(Properties(tests[i]).at("LABELS")), labels) << i;
+    }
+    // A listing sets the properties of the entry with labels of its own
+    // alone, and no COST: it schedules nothing.
+    bool listing = argv.back() == "-N";
+    auto calls = EvaluateWithCMake(dir.path(), text);
+    EXPECT_EQ(std::count_if(calls.begin(), calls.end(),
+                            [](const Call& c) { return c.command == "set_tests_properties"; }),
+              listing ? 1 : 3);
+    EXPECT_EQ(Properties(tests[0]).count("COST"), listing ? 0u : 1u);
+    // The same file after a test of the directory: its labels would go to
+    // that test too, so they are set per entry.
+    options.first_in_directory = false;
+    tests = CTestJson(dir.path(), before + EmitTests(plan, options)).at("tests");
+    ASSERT_EQ(tests.size(), 4u);
+    EXPECT_EQ(Properties(tests[0]).count("LABELS"), 0u);
+    EXPECT_EQ(AsSet(Properties(tests[1]).at("LABELS")),
+              (std::set<std::string>{"pytest", "s", "python"}));
+  }
+}
+
+TEST(EmitTests, LabelsPerEntryWhenSomeEntryIsLeftBareOrTheUserSetsThem) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  plan.entries[2].labels = {"slow"};
+  // A click: the entries it cannot select are left bare, as cheap as CTest
+  // reads them, and stay so.
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-R", "^s/b\\.py::u$"});
+  options.first_in_directory = true;
+  std::string text = EmitTests(plan, options);
+  EXPECT_EQ(text.find("set_directory_properties"), std::string::npos) << text;
+  json tests = CTestJson(dir.path(), text).at("tests");
+  EXPECT_EQ(Properties(tests[0]).count("LABELS"), 0u);
+  EXPECT_EQ(AsSet(Properties(tests[2]).at("LABELS")),
+            (std::set<std::string>{"pytest", "s", "slow"}));
+  // A user's LABELS or WORKING_DIRECTORY in PROPERTIES.
+  for (const char* key : {"LABELS", "WORKING_DIRECTORY"}) {
+    options = OptionsFor(dir.path(), {"ctest", "-N"});
+    options.first_in_directory = true;
+    options.properties = {{key, key == std::string("LABELS") ? "mine" : dir.path().string()}};
+    EXPECT_EQ(EmitTests(plan, options).find("set_directory_properties"), std::string::npos) << key;
+  }
+}
+
 TEST(EmitTests, EntriesThatAreFixturesKeepTheirPropertiesUnderASelection) {
   // ctest -R other adds the fixture's setup entries, whatever their names.
   TempDir dir;
