@@ -210,13 +210,18 @@ int RunCommand(const std::vector<std::string>& args) {
       "the plan of this ctest run (<suite dir>/runs/<run id>/plan.json)")(
       "entry", po::value<int>()->required(), "index of the CTest entry to run")(
       "cold", po::bool_switch(),
-      "start pytest itself, not from the warm interpreter (this ctest runs few entries)");
+      "start pytest itself, not from the warm interpreter (this ctest runs few entries)")(
+      "at", po::value<size_t>(),
+      "where the entry's line starts in the plan, so that the lines before it are not read");
   po::variables_map vm;
-  if (!Parse(args, options, {}, "usage: pytest-shards run --plan FILE --entry N [--cold]", &vm))
+  if (!Parse(args, options, {},
+             "usage: pytest-shards run --plan FILE --entry N [--cold] [--at OFFSET]", &vm))
     return 0;
   RealProcessRunner processes;
+  std::optional<size_t> at;
+  if (vm.count("at")) at = vm["at"].as<size_t>();
   return RunEntry(vm["plan"].as<std::string>(), vm["entry"].as<int>(), processes, std::cout,
-                  vm["cold"].as<bool>());
+                  vm["cold"].as<bool>(), at);
 }
 
 int SessionCommand(const std::vector<std::string>& args) {

@@ -147,6 +147,9 @@ std::string EmitEntry(const Entry& entry, size_t index, const EmitOptions& optio
   std::string out = builtin + "add_test(" + BracketArgument(entry.name) + " " +
                     BracketArgument(options.tool) + " run --plan " +
                     BracketArgument(options.plan_file) + " --entry " + std::to_string(index) +
+                    (index < options.entry_offsets.size()
+                         ? " --at " + std::to_string(options.entry_offsets[index])
+                         : "") +
                     (cold ? " --cold" : "") + ")\n";
   if (!selected) return out;
   Properties p;

@@ -70,6 +70,9 @@ struct EmitOptions : Settings {
   // The suite's include file comes before any other test of its directory
   // (directory_labels.h): the labels every entry shares may be set once.
   bool first_in_directory = false;
+  // Where each entry's line starts in plan.json (PlanFileText), passed to
+  // its runner as `--at`; empty: not passed.
+  std::vector<size_t> entry_offsets;
 };
 
 // An entry's LABELS: "pytest", the suite, the suite's LABELS, then the

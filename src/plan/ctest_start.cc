@@ -168,9 +168,12 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
       file.plan = PlanForRerun(*log, before, file);
       file.ctest_last_failed = RerunEntries(*log, EntryNames(before), file.plan);
     }
-    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file));
+    std::vector<size_t> offsets;
+    WriteFileAtomic(RunPlanFile(settings.suite_dir, file.run_id), PlanFileText(file, &offsets));
     PruneRuns(settings.suite_dir, file.run_id, kRecentRun);
-    tests = EmitTests(file.plan, EmitOptionsFor(settings, options, file, durations));
+    EmitOptions emit = EmitOptionsFor(settings, options, file, durations);
+    emit.entry_offsets = std::move(offsets);
+    tests = EmitTests(file.plan, emit);
     tests += SliceMessage(settings.suite, choice) + warm_unavailable;
     // A stale collection still runs what it has, and one more entry says why
     // the run cannot be trusted to be complete.

@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "platform/mapped_file.h"
 #include "util/error.h"
 #include "util/json_reader.h"
 #include "util/json_writer.h"
@@ -165,9 +166,10 @@ PlanFile ParsePlanFile(std::string_view text) {
 
 // ReadPlanEntry's way through a plan as PlanFileText writes it: the header,
 // then a memchr from line to line (JSON strings hold no raw newline) to the
-// entry's, which must say it is entry `index`. Nothing when the text is laid
-// out otherwise.
-std::optional<PlanEntry> ReadOneEntry(std::string_view text, size_t index) {
+// entry's, or straight to the line at `at`, which must say it is entry
+// `index`. Nothing when the text is laid out otherwise.
+std::optional<PlanEntry> ReadOneEntry(std::string_view text, size_t index,
+                                      std::optional<size_t> at) {
   JsonReader reader(text);
   std::string format;
   size_t entries_at = 0, count = 0;
@@ -176,9 +178,15 @@ std::optional<PlanEntry> ReadOneEntry(std::string_view text, size_t index) {
   if (format != kPlanFormat || entries_at == text.npos || count == text.npos) return std::nullopt;
   read.count = count;
   if (index >= count) return read;
-  size_t line_end = text.find('\n', entries_at);  // after "["
-  for (size_t i = 0; i < index && line_end != text.npos; ++i)
-    line_end = text.find('\n', line_end + 1);
+  size_t line_end = text.npos;
+  if (at) {
+    if (*at <= entries_at || *at >= text.size() || text[*at - 1] != '\n') return std::nullopt;
+    line_end = *at - 1;
+  } else {
+    line_end = text.find('\n', entries_at);  // after "["
+    for (size_t i = 0; i < index && line_end != text.npos; ++i)
+      line_end = text.find('\n', line_end + 1);
+  }
   if (line_end == text.npos) return std::nullopt;
   std::string_view line = text.substr(line_end + 1);
   line = line.substr(0, line.find('\n'));
@@ -195,7 +203,8 @@ std::optional<PlanEntry> ReadOneEntry(std::string_view text, size_t index) {
 
 PlanEntry ParsePlanEntry(std::string_view text, size_t index) {
   try {
-    if (std::optional<PlanEntry> read = ReadOneEntry(text, index)) return std::move(*read);
+    if (std::optional<PlanEntry> read = ReadOneEntry(text, index, std::nullopt))
+      return std::move(*read);
   } catch (const std::exception&) {
     // Whatever is wrong, the whole read below says it as it should.
   }
@@ -239,7 +248,7 @@ std::string ModuleFile(const PlanFile& plan, const std::string& part) {
                                           : (fs::path(plan.rootdir) / part).string();
 }
 
-std::string PlanFileText(const PlanFile& file) {
+std::string PlanFileText(const PlanFile& file, std::vector<size_t>* entry_offsets) {
   std::string text;
   JsonWriter writer(&text, /*line_depth=*/2);
   writer.BeginObject();
@@ -284,10 +293,20 @@ std::string PlanFileText(const PlanFile& file) {
   writer.Integer(static_cast<long long>(file.plan.entries.size()));
   writer.Key("entries");
   writer.BeginArray();
-  for (size_t i = 0; i < file.plan.entries.size(); ++i) WriteEntry(writer, file.plan.entries[i], i);
+  std::vector<size_t> before(file.plan.entries.size());
+  for (size_t i = 0; i < file.plan.entries.size(); ++i) {
+    before[i] = text.size();
+    WriteEntry(writer, file.plan.entries[i], i);
+  }
   writer.EndArray();
   writer.EndObject();
   text += '\n';
+  // Each entry's line starts after the first line end the writer put
+  // before it.
+  if (entry_offsets) {
+    entry_offsets->clear();
+    for (size_t position : before) entry_offsets->push_back(text.find('\n', position) + 1);
+  }
   return text;
 }
 
@@ -316,7 +335,22 @@ PlanFile ReadPlanFile(const fs::path& path, std::string_view fix) {
   return ReadPlanText(path, fix, ParsePlanFile);
 }
 
-PlanEntry ReadPlanEntry(const fs::path& path, size_t index, std::string_view fix) {
+PlanEntry ReadPlanEntry(const fs::path& path, size_t index, std::string_view fix,
+                        std::optional<size_t> at) {
+  // Every per-test entry's runner comes here. Mapped, and with the line's
+  // offset, only the header's pages and the entry's are read: 0.2-0.4 ms for
+  // numpy's plan of 29,277 entries (11 MB), against 2.4-2.5 ms to copy it
+  // whole. Without the offset, the copy: scanning a mapping for line ends
+  // faults in every page before the entry.
+  if (at) {
+    try {
+      MappedFile mapped(path);
+      if (std::optional<PlanEntry> read = ReadOneEntry(mapped.text(), index, at))
+        return std::move(*read);
+    } catch (const std::exception&) {
+      // Whatever is wrong, the whole read below says it as it should.
+    }
+  }
   return ReadPlanText(path, fix,
                       [index](std::string_view text) { return ParsePlanEntry(text, index); });
 }

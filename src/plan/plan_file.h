@@ -79,7 +79,9 @@ std::map<std::string, std::string> ModulePaths(const Collection& collection);
 std::string ModuleFile(const PlanFile& plan, const std::string& part);
 
 // plan.json's text: one line per entry, written without a JSON DOM.
-std::string PlanFileText(const PlanFile& file);
+// `entry_offsets`, when given, gets where each entry's line starts, for
+// ReadPlanEntry's `at`.
+std::string PlanFileText(const PlanFile& file, std::vector<size_t>* entry_offsets = nullptr);
 nlohmann::json PlanFileToJson(const PlanFile& file);
 // The one plan-file reader, behind both: PlanFileFromJson (for callers that
 // hold a DOM) throws Error ("plan file ... is corrupt; re-run cmake") on a
@@ -99,7 +101,10 @@ struct PlanEntry {
 // GRANULARITY test holds one entry per test, and every entry's runner reads
 // it. Only the layout PlanFileText writes (one entry per line, each with its
 // index, and the count before them) is read so; any other plan is read
-// whole. Errors as ReadPlanFile's.
-PlanEntry ReadPlanEntry(const std::filesystem::path& path, size_t index, std::string_view fix);
+// whole. `at`: where the entry's line starts (PlanFileText's
+// entry_offsets), so that the lines before it are not read; a wrong one
+// costs only a scan for the line. Errors as ReadPlanFile's.
+PlanEntry ReadPlanEntry(const std::filesystem::path& path, size_t index, std::string_view fix,
+                        std::optional<size_t> at = std::nullopt);
 
 }  // namespace pytest_shards

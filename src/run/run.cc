@@ -152,10 +152,10 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, Proc
 }  // namespace
 
 int RunEntry(const fs::path& plan_file, int index, ProcessRunner& processes, std::ostream& out,
-             bool cold) {
+             bool cold, std::optional<size_t> at) {
   const char* fix = "re-run ctest, which plans again, or cmake";
   // A negative index reads entry 0, for the count in the message below.
-  PlanEntry plan = ReadPlanEntry(plan_file, static_cast<size_t>(std::max(index, 0)), fix);
+  PlanEntry plan = ReadPlanEntry(plan_file, static_cast<size_t>(std::max(index, 0)), fix, at);
   // Held while the entry runs: a later ctest start prunes only runs whose
   // lock it can take.
   std::optional<FileLock> run_lock;

@@ -2,7 +2,9 @@
 // the pytest command line it runs is in protocol.h.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 
 #include "run/supervisor.h"
@@ -16,8 +18,9 @@ namespace pytest_shards {
 // (RealProcessRunner, real_process_runner.h), directly or, when the entry
 // forks from the warm interpreter, after that is unavailable. `cold`: the
 // ctest runs only a few entries (emit.h), which start pytest cold unless
-// PYTEST_SHARDS_WARM=1.
+// PYTEST_SHARDS_WARM=1. `at`: where the entry's line starts in plan.json,
+// which its add_test() passes (plan_file.h: ReadPlanEntry).
 int RunEntry(const std::filesystem::path& plan_file, int index, ProcessRunner& processes,
-             std::ostream& out, bool cold = false);
+             std::ostream& out, bool cold = false, std::optional<size_t> at = std::nullopt);
 
 }  // namespace pytest_shards

@@ -888,6 +888,25 @@ TEST(EmitTests, LabelsPerEntryWhenSomeEntryIsLeftBareOrTheUserSetsThem) {
   }
 }
 
+TEST(EmitTests, EachRunnerIsToldWhereItsEntryStartsInThePlan) {
+  TempDir dir;
+  Plan plan = ThreeEntries();
+  EmitOptions options = OptionsFor(dir.path(), {"ctest", "-R", "^s/a\\.py::t\\[1\\]$"});
+  options.entry_offsets = {100, 250, 400};
+  json tests = CTestJson(dir.path(), EmitTests(plan, options)).at("tests");
+  ASSERT_EQ(tests.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    std::vector<std::string> command = tests[i].at("command");
+    auto at = std::find(command.begin(), command.end(), "--at");
+    ASSERT_NE(at, command.end()) << i;
+    ASSERT_NE(at + 1, command.end());
+    EXPECT_EQ(*(at + 1), std::to_string(options.entry_offsets[i]));
+  }
+  // Without offsets, none.
+  options.entry_offsets.clear();
+  EXPECT_EQ(EmitTests(plan, options).find("--at"), std::string::npos);
+}
+
 TEST(EmitTests, EntriesThatAreFixturesKeepTheirPropertiesUnderASelection) {
   // ctest -R other adds the fixture's setup entries, whatever their names.
   TempDir dir;

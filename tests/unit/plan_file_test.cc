@@ -270,6 +270,32 @@ TEST_F(PlanFileOnDisk, ReadPlanEntryDoesNotReadTheOtherEntries) {
   EXPECT_THROW(ReadPlanEntry(path, 2, "re-run ctest"), Error);
 }
 
+TEST_F(PlanFileOnDisk, ReadPlanEntryAtItsOffsetReadsNoLineBeforeIt) {
+  PlanFile file;
+  file.run_id = "r";
+  file.plan = SmallPlan();
+  std::vector<size_t> offsets;
+  std::string text = PlanFileText(file, &offsets);
+  ASSERT_EQ(offsets.size(), file.plan.entries.size());
+  for (size_t i = 0; i < offsets.size(); ++i)
+    EXPECT_EQ(text.compare(offsets[i], 10 + std::to_string(i).size(),
+                           "{\"index\":" + std::to_string(i) + ","),
+              0)
+        << i;
+  // Entry 1's line is broken, and split in two: a reader that counts lines
+  // lands on entry 2 for entry 3, then reads the whole file, which fails.
+  text = ReplaceAll(text, "\"m.py::t1\"", "\n\"m.py::t1");
+  size_t at = text.find("\n{\"index\":3,") + 1;
+  fs::path path = dir_ / "plan.json";
+  WriteFileAtomic(path, text);
+  EXPECT_THROW(ReadPlanEntry(path, 3, "re-run ctest"), Error);
+  EXPECT_EQ(ReadPlanEntry(path, 3, "re-run ctest", at).entry->name, "suite/shard-03");
+  // An offset that is not entry 3's line costs the scan, not the answer.
+  EXPECT_EQ(ReadPlanEntry(path, 0, "re-run ctest", at).entry->name, "suite/shard-00");
+  EXPECT_EQ(ReadPlanEntry(path, 0, "re-run ctest", 5).entry->name, "suite/shard-00");
+  EXPECT_EQ(ReadPlanEntry(path, 0, "re-run ctest", text.size() + 7).entry->name, "suite/shard-00");
+}
+
 TEST_F(PlanFileOnDisk, ReadPlanEntryReadsPlansOfAnotherLayoutWhole) {
   PlanFile file;
   file.run_id = "r";
