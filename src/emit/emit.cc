@@ -118,8 +118,8 @@ bool EntriesAreFixtures(const EmitOptions& options) {
   return false;
 }
 
-// What every entry emitted with its properties is labelled: "pytest", the
-// suite and its LABELS.
+// What every entry emitted with its properties, and the session step, is
+// labelled: "pytest", the suite and its LABELS.
 std::vector<std::string> SuiteLabels(const Settings& settings) {
   std::vector<std::string> labels = {"pytest", settings.suite};
   labels.insert(labels.end(), settings.labels.begin(), settings.labels.end());
@@ -187,10 +187,8 @@ std::string EmitSessionEntry(const EmitOptions& options) {
   std::string out = builtin + "add_test(" + BracketArgument(name) + " " +
                     BracketArgument(options.tool) + " session --plan " +
                     BracketArgument(options.plan_file) + ")\n";
-  std::vector<std::string> labels = {"pytest", options.suite};
-  labels.insert(labels.end(), options.labels.begin(), options.labels.end());
   Properties p;
-  p.Add("LABELS", CMakeList(labels));
+  p.Add("LABELS", CMakeList(SuiteLabels(options)));
   if (!options.workdir.empty()) p.Add("WORKING_DIRECTORY", options.workdir.string());
   if (options.timeout > 0) p.Add("TIMEOUT", Number(options.timeout));
   p.Add("FIXTURES_CLEANUP", ListElement(name));

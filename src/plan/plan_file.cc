@@ -293,9 +293,9 @@ std::string PlanFileText(const PlanFile& file, std::vector<size_t>* entry_offset
   writer.Integer(static_cast<long long>(file.plan.entries.size()));
   writer.Key("entries");
   writer.BeginArray();
-  std::vector<size_t> before(file.plan.entries.size());
+  if (entry_offsets) entry_offsets->clear();
   for (size_t i = 0; i < file.plan.entries.size(); ++i) {
-    before[i] = text.size();
+    if (entry_offsets) entry_offsets->push_back(text.size());
     WriteEntry(writer, file.plan.entries[i], i);
   }
   writer.EndArray();
@@ -303,10 +303,8 @@ std::string PlanFileText(const PlanFile& file, std::vector<size_t>* entry_offset
   text += '\n';
   // Each entry's line starts after the first line end the writer put
   // before it.
-  if (entry_offsets) {
-    entry_offsets->clear();
-    for (size_t position : before) entry_offsets->push_back(text.find('\n', position) + 1);
-  }
+  if (entry_offsets)
+    for (size_t& offset : *entry_offsets) offset = text.find('\n', offset) + 1;
   return text;
 }
 
