@@ -14,8 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kFormat = "pytest-shards-results/1";
-
 // pytest's node ID and the module path of a pytest-shards node ID.
 using PytestName = std::pair<std::string, std::string>;
 
@@ -69,17 +67,17 @@ json ExportSuite(const Report& report, const PlanFile& plan, const Collection& c
     const TestResult& test = result.test;
     auto found = names.find(test.node_id);
     PytestName name = found != names.end() ? found->second : FromPlan(plan, test.node_id);
-    tests.push_back({{"id", test.node_id},
-                     {"nodeid", name.first},
-                     {"path", name.second},
-                     {"outcome", test.outcome},
-                     {"duration", test.duration},
-                     {"message", test.message},
-                     {"entry", result.entry}});
+    json exported = {
+        {"id", test.node_id},        {"nodeid", name.first},
+        {"path", name.second},       {"outcome", test.NotRun() ? kNotRunOutcome : test.outcome},
+        {"duration", test.duration}, {"message", test.message},
+        {"entry", result.entry}};
+    if (test.NotRun()) exported["interrupted"] = test.interrupted;
+    tests.push_back(std::move(exported));
   }
   json entries = json::array();
   for (const EntryRow& row : report.entries) entries.push_back(EntryJson(row));
-  return {
+  json suite = {
       {"suite", report.suite},
       {"run_id", report.run_id},
       {"collection", CollectionIdentity(collection)},
@@ -88,10 +86,13 @@ json ExportSuite(const Report& report, const PlanFile& plan, const Collection& c
       {"entries", entries},
       {"slice",
        {{"index", plan.slice.index}, {"count", plan.slice.count}, {"source", plan.slice_source}}}};
+  // Only when interrupted: an uninterrupted run's export is as before.
+  if (report.interrupted != 0) suite["interrupted"] = report.interrupted;
+  return suite;
 }
 
 json ExportDocument(const std::vector<json>& suites) {
-  return {{"format", kFormat}, {"suites", suites}};
+  return {{"format", kExportFormat}, {"suites", suites}};
 }
 
 }  // namespace pytest_shards

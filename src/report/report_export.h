@@ -10,9 +10,15 @@
 //                             node ID, this job's slice or not,
 //                "slice": {"index", "count", "source"} (see ci_slice.h),
 //                "tests": [{"id", "nodeid", "path", "outcome", "duration",
-//                           "message", "entry"}],
+//                           "message", "entry"[, "interrupted"]}],
 //                "entries": [{"name", "status", "tests", "wall", "startup",
-//                             "peak_rss_kb", "exit", "restarts"}]}]}
+//                             "peak_rss_kb", "exit", "restarts"}]
+//                [, "interrupted"]}]}
+//
+// A test an interrupt kept from running (TestResult::NotRun) has the
+// outcome "not run" and the signal as "interrupted"; the suite of an
+// interrupted run (Report::interrupted) has the signal as "interrupted".
+// Neither key is there otherwise.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -23,6 +29,12 @@
 #include "report/report.h"
 
 namespace pytest_shards {
+
+// The document's "format".
+inline constexpr const char* kExportFormat = "pytest-shards-results/1";
+// The outcome of a test an interrupt kept from running: not a journal's
+// word (outcome.h), which calls it "missing" with the signal.
+inline constexpr const char* kNotRunOutcome = "not run";
 
 // The suite's part of the document. `collection` is the one the plan was
 // made from (collection.json): it gives pytest's node ID and the module

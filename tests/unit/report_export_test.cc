@@ -74,6 +74,24 @@ TEST(ReportExport, NamesEveryTestByItsIdAndByPytestsPathAndNodeId) {
   EXPECT_EQ(document["suites"][0], suite);
 }
 
+TEST(ReportExport, ATestAnInterruptKeptFromRunningIsNotRunWithTheSignal) {
+  Fixture f;
+  // Without an interrupt, neither the suite nor a test has the key.
+  json plain = ExportSuite(f.report, f.plan, f.collection);
+  EXPECT_FALSE(plain.contains("interrupted"));
+  for (const json& test : plain["tests"]) EXPECT_FALSE(test.contains("interrupted")) << test;
+  f.report.interrupted = 2;
+  f.report.results[4].test.interrupted = 2;
+  json suite = ExportSuite(f.report, f.plan, f.collection);
+  EXPECT_EQ(suite["interrupted"], 2);
+  EXPECT_EQ(suite["tests"][4]["outcome"], "not run");
+  EXPECT_EQ(suite["tests"][4]["interrupted"], 2);
+  // A test that never ran for another reason is still missing.
+  EXPECT_EQ(suite["tests"][3]["outcome"], "missing");
+  EXPECT_FALSE(suite["tests"][3].contains("interrupted"));
+  EXPECT_EQ(suite["tests"][1]["outcome"], "failed");
+}
+
 TEST(ReportExport, CollectionIdentityIgnoresOrderAndSeesEveryId) {
   Fixture f;
   std::string identity = CollectionIdentity(f.collection);
