@@ -7,6 +7,7 @@
 
 #include "data/journal.h"
 #include "data/outcome.h"
+#include "report/report_export.h"
 #include "report/report_summary.h"
 #include "util/error.h"
 #include "util/file_util.h"
@@ -17,7 +18,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kFormat = "pytest-shards-results/1";
 constexpr const char* kFix = "write each job's file with pytest-shards report --export FILE";
 
 // A collected test as the user knows it: pytest's node ID and its module.
@@ -35,12 +35,33 @@ std::string JobLabel(const JobExport& job, const json& suite) {
   return label == "slice 1/1" ? job.file : label + " (" + job.file + ")";
 }
 
+// A test an interrupted job did not run: its result, missing with the
+// signal, and why, "job <label> was interrupted by signal N".
+struct NotRun {
+  ReportResult result;
+  std::string why;
+};
+
 struct SuiteState {
   MergedSuite merged;
   std::string first_file;                 // the first job holding the suite, for messages
   std::map<std::string, json> collected;  // id -> {"id", "nodeid", "path"}
   std::map<std::string, int> runs;        // id -> results that ran
+  std::map<std::string, NotRun> not_run;  // id -> the first job that did not run it
 };
+
+// Keeps the test an interrupted job did not run, as its own report has it
+// (TestResult::NotRun), in case no other job ran it.
+void AddNotRun(SuiteState* state, const std::string& label, const json& test, int signal,
+               ReportResult result) {
+  result.test.outcome = OutcomeName(Outcome::kMissing);
+  result.test.interrupted = test.value("interrupted", signal);
+  std::string why =
+      "job " + label + " was interrupted by signal " + std::to_string(result.test.interrupted);
+  result.test.message = "not run: " + why;
+  std::string id = result.test.node_id;  // before the move empties it
+  state->not_run.emplace(id, NotRun{std::move(result), why});
+}
 
 void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
   MergedSuite& merged = state->merged;
@@ -60,6 +81,12 @@ void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
                 "; run every job of the matrix on the same commit and configuration");
   }
   std::string label = JobLabel(job, suite);
+  // Older exports have no "interrupted": a job of theirs was not.
+  int signal = suite.value("interrupted", 0);
+  if (signal != 0) {
+    merged.interrupted.push_back(label + " by signal " + std::to_string(signal));
+    if (merged.report.interrupted == 0) merged.report.interrupted = signal;
+  }
   Report& report = merged.report;
   std::map<std::string, int> totals;
   for (const json& entry : suite.at("entries")) {
@@ -80,13 +107,18 @@ void AddJob(SuiteState* state, const JobExport& job, const json& suite) {
     report.entries.push_back(row);
   }
   for (const json& test : suite.at("tests")) {
-    TestResult result{test.at("id").get<std::string>(), test.at("outcome").get<std::string>(),
-                      test.at("duration").get<double>(), test.at("message").get<std::string>()};
+    ReportResult result{test.at("entry").get<std::string>() + " [" + label + "]",
+                        {test.at("id").get<std::string>(), test.at("outcome").get<std::string>(),
+                         test.at("duration").get<double>(), test.at("message").get<std::string>()}};
     // A planned test that did not run is counted (and reported) once, below.
-    if (ParseOutcome(result.outcome) == Outcome::kMissing) continue;
-    ++state->runs[result.node_id];
-    ++totals[result.outcome];
-    report.results.push_back({test.at("entry").get<std::string>() + " [" + label + "]", result});
+    if (result.test.outcome == kNotRunOutcome) {
+      AddNotRun(state, label, test, signal, std::move(result));
+      continue;
+    }
+    if (ParseOutcome(result.test.outcome) == Outcome::kMissing) continue;
+    ++state->runs[result.test.node_id];
+    ++totals[result.test.outcome];
+    report.results.push_back(std::move(result));
   }
   merged.jobs.push_back(label + ": run " + suite.at("run_id").get<std::string>() + ", " +
                         FormatTotals(totals));
@@ -99,7 +131,12 @@ void Account(SuiteState* state) {
   never.name = merged.suite + "/never-ran";
   for (const auto& [id, test] : state->collected) {
     int runs = state->runs.count(id) ? state->runs[id] : 0;
-    if (runs == 0) {
+    auto not_run = state->not_run.find(id);
+    if (runs == 0 && not_run != state->not_run.end()) {
+      merged.not_run.push_back(Named(test) + ": " + not_run->second.why);
+      merged.report.results.push_back(not_run->second.result);
+      ++merged.report.not_run;
+    } else if (runs == 0) {
       merged.never_ran.push_back(Named(test));
       merged.report.results.push_back(
           {never.name,
@@ -110,8 +147,20 @@ void Account(SuiteState* state) {
     }
   }
   if (never.tests > 0) merged.report.entries.push_back(never);
+  // As report's totals: without the tests an interrupt kept from running.
   for (const ReportResult& result : merged.report.results)
-    ++merged.report.totals[result.test.outcome];
+    if (!result.test.NotRun()) ++merged.report.totals[result.test.outcome];
+}
+
+// "  interrupted: <job> by signal 2, ...: N of M collected tests did not
+// run", as report's InterruptedLine; nothing when no job was interrupted.
+void PrintInterrupted(std::ostream& out, const MergedSuite& suite) {
+  if (suite.interrupted.empty()) return;
+  out << "  interrupted: ";
+  for (std::size_t i = 0; i < suite.interrupted.size(); ++i)
+    out << (i == 0 ? "" : ", ") << suite.interrupted[i];
+  out << ": " << suite.not_run.size() << " of " << suite.collected
+      << " collected tests did not run\n";
 }
 
 // One of a suite's problem lists, under the suite, at most `limit` lines.
@@ -126,7 +175,14 @@ void PrintSuiteList(std::ostream& out, const std::string& title,
 
 }  // namespace
 
+bool Merged::Interrupted() const {
+  for (const MergedSuite& suite : suites)
+    if (!suite.interrupted.empty()) return true;
+  return false;
+}
+
 bool Merged::Ok() const {
+  if (Interrupted()) return false;
   for (const MergedSuite& suite : suites) {
     if (!suite.never_ran.empty() || !suite.ran_twice.empty()) return false;
     for (const auto& [outcome, count] : suite.report.totals)
@@ -140,9 +196,10 @@ Merged MergeExports(const std::vector<JobExport>& jobs) {
   std::map<std::string, SuiteState> states;
   for (const JobExport& job : jobs) {
     const json& document = job.document;
-    if (!document.is_object() || document.value("format", "") != kFormat ||
+    if (!document.is_object() || document.value("format", "") != kExportFormat ||
         !document.contains("suites"))
-      throw Error(job.file + " is not a pytest-shards results export (" + kFormat + "); " + kFix);
+      throw Error(job.file + " is not a pytest-shards results export (" + kExportFormat + "); " +
+                  kFix);
     try {
       for (const json& suite : document["suites"])
         AddJob(&states[suite.at("suite").get<std::string>()], job, suite);
@@ -166,6 +223,7 @@ std::string FormatMerged(const Merged& merged, std::size_t limit) {
         << suite.collection << ")\n";
     for (const std::string& job : suite.jobs) out << "  " << job << "\n";
     out << "  total: " << FormatTotals(suite.report.totals) << "\n";
+    PrintInterrupted(out, suite);
     std::vector<std::string> failing;
     for (const ReportResult& result : suite.report.results)
       if (IsFailure(result.test.outcome) && ParseOutcome(result.test.outcome) != Outcome::kMissing)
@@ -173,9 +231,10 @@ std::string FormatMerged(const Merged& merged, std::size_t limit) {
                           KeyLine(result.test.message, 160));
     PrintSuiteList(out, "failing", failing, limit);
     PrintSuiteList(out, "ran in no job", suite.never_ran, limit);
+    PrintSuiteList(out, "did not run (interrupted)", suite.not_run, limit);
     PrintSuiteList(out, "ran in more than one job", suite.ran_twice, limit);
   }
-  out << (merged.Ok() ? "OK" : "FAILED") << "\n";
+  out << (merged.Ok() ? "OK" : merged.Interrupted() ? "INTERRUPTED" : "FAILED") << "\n";
   return out.str();
 }
 

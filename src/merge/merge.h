@@ -29,17 +29,29 @@ struct MergedSuite {
   std::vector<std::string> jobs;
   // The jobs' entries (named "<entry> [<job>]") and results, and a
   // "<suite>/never-ran" entry holding a "missing" result for each collected
-  // test that ran in no job: for the JUnit file and the totals.
+  // test that ran in no job: for the JUnit file and the totals. A test that
+  // an interrupted job did not run (and no job ran) is its job's result, as
+  // that job's report had it: "missing" with `interrupted`, counted in
+  // not_run, not in the totals, a skip in the JUnit file.
   Report report;
   std::size_t collected = 0;
   // Collected tests as "<pytest node ID> (<module path>)".
   std::vector<std::string> never_ran;  // in no job
   std::vector<std::string> ran_twice;  // in two jobs or more (or twice in one)
+  // In no job, because a job that had it was interrupted:
+  // "<pytest node ID> (<module path>): job <job> was interrupted by signal 2".
+  std::vector<std::string> not_run;
+  // The jobs a signal interrupted (the export's "interrupted"): "<job> by
+  // signal 2".
+  std::vector<std::string> interrupted;
 };
 
 struct Merged {
   std::vector<MergedSuite> suites;  // by name
-  // No failing outcome, and every collected test ran exactly once.
+  // A job of some suite was interrupted.
+  bool Interrupted() const;
+  // No job interrupted, no failing outcome, and every collected test ran
+  // exactly once.
   bool Ok() const;
 };
 
@@ -47,8 +59,10 @@ struct Merged {
 // export, or when two files hold one suite of different collections.
 Merged MergeExports(const std::vector<JobExport>& jobs);
 
-// Per suite: the jobs, the totals, the tests that ran in no job or in two
-// (at most `limit` of each; the JUnit file has them all), then OK or FAILED.
+// Per suite: the jobs, the totals, the interrupted jobs, the tests that ran
+// in no job, that an interrupted job did not run, or that ran in two (at
+// most `limit` of each; the JUnit file has them all), then OK, INTERRUPTED
+// (a job was interrupted) or FAILED.
 std::string FormatMerged(const Merged& merged, std::size_t limit = 100);
 
 // The durations the jobs measured, over `previous` (an earlier durations

@@ -54,6 +54,16 @@ JobExport Job(int k, int n, const std::vector<json>& tests,
           {{"format", "pytest-shards-results/1"}, {"suites", json::array({suite})}}};
 }
 
+// Job k/n interrupted by SIGINT before it ran `not_run`, after `ran`.
+JobExport Interrupted(int k, int n, std::vector<json> ran, const std::string& not_run) {
+  json test = Result(not_run, "not run", 0);
+  test["interrupted"] = 2;
+  ran.push_back(test);
+  JobExport job = Job(k, n, ran);
+  job.document["suites"][0]["interrupted"] = 2;
+  return job;
+}
+
 std::vector<JobExport> ThreeJobs() {
   return {Job(1, 3, {Result(kCollected[0], "passed", 0.1234)}),
           Job(2, 3, {Result(kCollected[1], "failed", 2)}),
@@ -131,6 +141,61 @@ TEST(Merge, AMissingJobNamesItsTestsByNodeIdAndModulePath) {
   EXPECT_NE(xml.find("tests=\"3\""), std::string::npos) << xml;
   EXPECT_NE(xml.find("app/never-ran"), std::string::npos) << xml;
   EXPECT_NE(xml.find("ran in none of the jobs"), std::string::npos) << xml;
+  // An export without "interrupted" (as older ones): lost, not interrupted.
+  EXPECT_TRUE(merged.suites[0].not_run.empty());
+  EXPECT_EQ(text.find("interrupted"), std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.size() - 7), "FAILED\n");
+}
+
+TEST(Merge, ATestAnInterruptedJobDidNotRunIsNotRunNotLost) {
+  std::vector<JobExport> jobs = ThreeJobs();
+  jobs[1] = Interrupted(2, 3, {}, kCollected[1]);
+  jobs[2] = Job(3, 3, {Result(kCollected[2], "passed", 0)});
+  Merged merged = MergeExports(jobs);
+  const MergedSuite& suite = merged.suites[0];
+  EXPECT_TRUE(suite.never_ran.empty());
+  EXPECT_EQ(suite.not_run, std::vector<std::string>{
+                               "tests/test_a.py::test_2 (/src/tests/test_a.py): job slice 2/3 "
+                               "(job2.json) was interrupted by signal 2"});
+  EXPECT_EQ(suite.interrupted, std::vector<std::string>{"slice 2/3 (job2.json) by signal 2"});
+  EXPECT_TRUE(merged.Interrupted());
+  EXPECT_FALSE(merged.Ok());
+  std::string text = FormatMerged(merged);
+  EXPECT_NE(text.find("  total: 2 passed, 0 failed\n"
+                      "  interrupted: slice 2/3 (job2.json) by signal 2: 1 of 3 collected tests "
+                      "did not run\n"
+                      "  did not run (interrupted) (1):\n"
+                      "    tests/test_a.py::test_2 (/src/tests/test_a.py): job slice 2/3"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("ran in no job"), std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.size() - 12), "INTERRUPTED\n");
+  // As report's JUnit: a skip in its job's entry, not a failure.
+  std::string xml = JunitXml(suite.report, "app");
+  EXPECT_NE(xml.find("tests=\"3\" failures=\"0\" errors=\"0\" skipped=\"1\""), std::string::npos)
+      << xml;
+  EXPECT_EQ(xml.find("app/never-ran"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("app/shard-0 [slice 2/3 (job2.json)]"), std::string::npos) << xml;
+}
+
+TEST(Merge, ATestAnotherJobRanIsRunThoughAnInterruptedJobDidNotRunIt) {
+  std::vector<JobExport> jobs = ThreeJobs();
+  jobs[1] = Interrupted(2, 3, {}, kCollected[1]);
+  jobs[2] = Job(3, 3, {Result(kCollected[2], "passed", 0), Result(kCollected[1], "passed", 1)});
+  Merged merged = MergeExports(jobs);
+  const MergedSuite& suite = merged.suites[0];
+  EXPECT_TRUE(suite.not_run.empty());
+  EXPECT_TRUE(suite.never_ran.empty());
+  EXPECT_TRUE(suite.ran_twice.empty());
+  EXPECT_EQ(suite.report.not_run, 0u);
+  // Still not OK: a job was interrupted.
+  EXPECT_FALSE(merged.Ok());
+  std::string text = FormatMerged(merged);
+  EXPECT_NE(text.find("total: 3 passed, 0 failed\n  interrupted: slice 2/3 (job2.json) by signal "
+                      "2: 0 of 3 collected tests did not run\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.substr(text.size() - 12), "INTERRUPTED\n");
 }
 
 TEST(Merge, ATestInTwoJobsIsNamed) {
