@@ -16,8 +16,13 @@ after it has read the failure in watch's output. This check proves that
 - SIGINT to watch's process group a few seconds into a run of the `long`
   suite ends it with one line saying what ran and what did not, with no
   test called failed or missing that did not run and no ctest line after
-  it, exit 130; `pytest-shards report` on that run says it was interrupted.
+  it, exit 130; `pytest-shards report` on that run says it was interrupted,
+  its export calls the tests it did not run `not run` (with the signal), and
+  `pytest-shards merge` of that export lists them as not run (not as ran in
+  no job) and ends INTERRUPTED.
 """
+import collections
+import json
 import os
 import pty
 import queue
@@ -221,6 +226,28 @@ def interrupt_a_few_seconds_in(args, tool, build):
           in report.stdout and "missing" not in report.stdout and "\nINTERRUPTED\n" in report.stdout,
           "pytest-shards report says the run was interrupted and how many did not run, exit "
           f"{report.returncode}")
+    export_and_merge(tool, build, ran, not_run)
+
+
+def export_and_merge(tool, build, ran, not_run):
+    """The interrupted run's export and its merge say which tests did not run."""
+    export = build / "interrupted.json"
+    run(tool, "report", "--suite-dir", build / "pytest-shards" / "long", "--export", export,
+        check=False)
+    suite = json.loads(export.read_text())["suites"][0]
+    outcomes = collections.Counter(t["outcome"] for t in suite["tests"])
+    signals = {t.get("interrupted") for t in suite["tests"] if t["outcome"] == "not run"}
+    check(suite.get("interrupted") == 2 and outcomes == {"passed": ran, "not run": not_run}
+          and signals == {2},
+          f"the export says interrupted by signal 2, {ran} passed, {not_run} not run: "
+          f"{suite.get('interrupted')}, {dict(outcomes)}, signals {signals}")
+    merged = run(tool, "merge", export, check=False)
+    print(merged.stdout)
+    check(merged.returncode != 0 and merged.stdout.endswith("\nINTERRUPTED\n")
+          and f"did not run (interrupted) ({not_run}):" in merged.stdout
+          and "ran in no job" not in merged.stdout,
+          "pytest-shards merge of the export lists the tests that did not run as such, ends "
+          f"INTERRUPTED, exit {merged.returncode}", merged.stderr)
 
 
 def main():
