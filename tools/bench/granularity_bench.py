@@ -12,7 +12,11 @@ exact commands. Run on demand, never in CI:
   /usr/bin/python3 tools/bench/granularity_bench.py --build-dir BUILD -j 2 \\
       --rounds 3 --suite tests/demo --modes shard,test-warm
 
-Modes: shard, shard-warm (PYTEST_SHARDS_WARM=1), test-warm, test-cold.
+Modes: shard, shard-warm (PYTEST_SHARDS_WARM=1), test-warm, test-cold, and
+ctest-floor: CTest alone, with as many entries as GRANULARITY test has (the
+same names), each running /bin/true. That is what CTest itself costs per
+entry (it forks itself for each one, and the fork grows with the number of
+entries it holds), the floor under any per-test entries.
 
 A suite not written here, as pytest arguments after `--` (ARGS of
 pytest_shard_tests), run from an empty working directory:
@@ -22,6 +26,7 @@ pytest_shard_tests), run from an empty working directory:
 """
 import argparse
 import os
+import re
 import pathlib
 import shlex
 import shutil
@@ -33,7 +38,7 @@ import time
 
 from bench import cmake_quote
 
-MODES = ("shard", "shard-warm", "test-warm", "test-cold")
+MODES = ("shard", "shard-warm", "test-warm", "test-cold", "ctest-floor")
 
 
 def parse_args(argv):
@@ -72,6 +77,18 @@ def run(argv, env=None, **kwargs):
     return subprocess.run(argv, env=env, capture_output=True, text=True, **kwargs)
 
 
+def write_floor(build, test_build, ctest):
+    """A CTest directory with the per-test entries' names, each /bin/true."""
+    listing = run([ctest, "--test-dir", str(test_build), "-N"], check=True).stdout
+    names = re.findall(r"^\s*Test\s+#\d+: (.*)$", listing, re.MULTILINE)
+    shutil.rmtree(build, ignore_errors=True)
+    build.mkdir(parents=True)
+    lines = [f"add_test({cmake_quote(name)} /bin/true)\n" for name in names]
+    (build / "CTestTestfile.cmake").write_text("".join(lines))
+    print(f"ctest-floor: {len(names)} entries of /bin/true", file=sys.stderr)
+    return build
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     work = (args.work or pathlib.Path(tempfile.mkdtemp(prefix="granularity-bench-"))).resolve()
@@ -85,7 +102,8 @@ def main(argv=None):
         pytest_args = " ARGS" + pytest_args
     builds = {}
     for granularity in ("shard", "test"):
-        if not any(m.startswith(granularity) for m in args.modes):
+        wanted = granularity == "test" and "ctest-floor" in args.modes
+        if not wanted and not any(m.startswith(granularity) for m in args.modes):
             continue
         src, build = work / f"src-{granularity}", work / f"build-{granularity}"
         shutil.rmtree(build, ignore_errors=True)
@@ -98,6 +116,8 @@ def main(argv=None):
         if configured.returncode != 0:
             sys.exit(configured.stdout + configured.stderr)
         builds[granularity] = build
+    if "ctest-floor" in args.modes:
+        builds["ctest"] = write_floor(work / "build-floor", builds["test"], args.ctest)
 
     def command(mode):
         env = dict(os.environ)
