@@ -22,6 +22,10 @@ namespace {
 // Markers that say how a test is built, not what it is about: no label.
 const std::set<std::string> kUnlabelledMarkers = {"parametrize", "usefixtures", "filterwarnings"};
 
+// A per-file or per-test entry whose tests take this long starts before the
+// others, out of collection order (Planner::KeepCollectionOrder).
+constexpr double kLongEntrySeconds = 1.0;
+
 // A TestBundle (plan.h) as item positions. Packing (pack.h) places a
 // bundle as one Piece.
 struct Bundle {
@@ -114,6 +118,7 @@ class Planner {
         AddTests();
         break;
     }
+    if (options_.granularity != Granularity::kShard) KeepCollectionOrder();
     AddCollectionErrors();
     return std::move(plan_);
   }
@@ -239,6 +244,24 @@ class Planner {
       if (!item.path.empty())
         entry.source_line = item.line > 0 ? item.path + ":" + std::to_string(item.line) : item.path;
       plan_.entries.push_back(std::move(entry));
+    }
+  }
+
+  // CTest starts the entry of the highest COST first. Per-file and per-test
+  // entries run in workers forked from the warm interpreter, and a worker
+  // takes a next entry only if it comes later in collection order (as an
+  // xdist worker's tests do; warm_pool.py): in cost order most entries would
+  // pay a fork of their own. So each entry of its own tests shorter than
+  // kLongEntrySeconds gets a COST below that, falling with its place; longer
+  // entries keep theirs and still start first, so that no core idles at the
+  // end. The last-failed ones are lifted above all later
+  // (PrioritiseLastFailed).
+  void KeepCollectionOrder() {
+    double count = static_cast<double>(plan_.entries.size());
+    for (std::size_t i = 0; i < plan_.entries.size(); ++i) {
+      Entry& entry = plan_.entries[i];
+      if (entry.cost - startup_ >= kLongEntrySeconds) continue;
+      entry.cost = kLongEntrySeconds * (count - static_cast<double>(i)) / (count + 1);
     }
   }
 

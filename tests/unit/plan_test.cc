@@ -689,12 +689,13 @@ TEST(PlanLastFailed, FileGranularityKeepsFileNamesForTheRest) {
   EXPECT_EQ(names, (std::vector<std::string>{"suite/last-failed-00", "suite/last-failed-01",
                                              "suite/tests/a.py"}));
   EXPECT_EQ(plan.entries[2].node_ids, std::vector<std::string>{"tests/a.py::t1"});
-  // MakePlan keeps the estimates (slicing balances on them); only
+  // Short entries keep collection order (PlanOrder below); only
   // PrioritiseLastFailed lifts the last-failed entries above the others.
-  EXPECT_DOUBLE_EQ(plan.entries[0].cost, kDefaultStartupSeconds + kDefaultTestSeconds);
+  double rest = plan.entries[2].cost;
   PrioritiseLastFailed(&plan);
-  EXPECT_DOUBLE_EQ(plan.entries[0].cost, 2 * (kDefaultStartupSeconds + kDefaultTestSeconds));
-  EXPECT_DOUBLE_EQ(plan.entries[2].cost, kDefaultStartupSeconds + kDefaultTestSeconds);
+  EXPECT_DOUBLE_EQ(plan.entries[2].cost, rest);
+  EXPECT_GT(plan.entries[1].cost, 2 * rest);
+  EXPECT_GT(plan.entries[0].cost, plan.entries[1].cost);
 }
 
 TEST(PlanLastFailed, TestGranularityKeepsNamesAndOrder) {
@@ -720,6 +721,43 @@ TEST(PlanLastFailed, TestGranularityKeepsNamesAndOrder) {
       highest_other = std::max(highest_other, entry.cost);
   }
   EXPECT_GT(lowest_failed, highest_other);
+}
+
+// CTest starts the highest COST first. A warm worker takes a next entry only
+// later in collection order, so per-test and per-file entries shorter than a
+// second start in collection order; longer ones still start first.
+TEST(PlanOrder, PerTestEntriesStartInCollectionOrderAfterLongOnes) {
+  Collection c;
+  c.items = {MakeItem("tests/a.py::t0"), MakeItem("tests/a.py::t1"), MakeItem("tests/b.py::t2"),
+             MakeItem("tests/b.py::t3"), MakeItem("tests/c.py::t4")};
+  Durations d;
+  d.startup = 0.5;
+  d.tests = {{"tests/a.py::t0", 0.2},
+             {"tests/a.py::t1", 3.0},
+             {"tests/b.py::t2", 0.01},
+             {"tests/b.py::t3", 0.9},
+             {"tests/c.py::t4", 1.5}};
+  Plan plan = MakePlan(c, Options(0, Distribution::kLoad, Granularity::kTest), d);
+  ASSERT_EQ(plan.entries.size(), 5u);
+  std::vector<double> cost;
+  for (const Entry& entry : plan.entries) cost.push_back(entry.cost);
+  EXPECT_DOUBLE_EQ(cost[1], 3.5);  // long: its estimate, first
+  EXPECT_DOUBLE_EQ(cost[4], 2.0);
+  EXPECT_GT(cost[0], cost[2]);  // short: by place, below a second
+  EXPECT_GT(cost[2], cost[3]);
+  EXPECT_GT(cost[3], 0);
+  EXPECT_LT(cost[0], 1.0);
+}
+
+TEST(PlanOrder, ShardEntriesKeepTheirEstimates) {
+  Collection c;
+  c.items = {MakeItem("tests/a.py::t0"), MakeItem("tests/b.py::t1")};
+  Durations d;
+  d.startup = 0.5;
+  d.tests = {{"tests/a.py::t0", 0.2}, {"tests/b.py::t1", 0.1}};
+  Plan plan = MakePlan(c, Options(2), d);
+  ASSERT_EQ(plan.entries.size(), 2u);
+  EXPECT_DOUBLE_EQ(plan.entries[0].cost + plan.entries[1].cost, 1.3);
 }
 
 // pytest-order orders a module's tests by their marks in one session: a
