@@ -59,7 +59,7 @@ from .imports import OtherModulesImportOnly
 from .journal import Journal, ReportPaths
 from .pytest_compat import parse_known_args
 from .rewrite_cache import RewriteCache
-from .selection import Selection
+from .selection import BrokenModules, Selection
 from .session import SESSION_COVERAGE, SessionStep
 from .session_parts import (
     CoveragePart,
@@ -109,6 +109,15 @@ def pytest_addoption(parser):
         "node_ids, and paths of modules outside the rootdir); only their "
         "modules are collected, other items are deselected, IDs that are not "
         "collected are journaled as missing.",
+    )
+    group.addoption(
+        protocol.COLLECTION_ERRORS,
+        metavar="PATH",
+        default=None,
+        help="pytest-shards: the collection-errors entry: PATH (JSON, as for "
+        "--shards-node-ids) lists the modules that failed to collect at "
+        "configure time, which the arguments name by their files; their "
+        "reports are journaled under these node IDs.",
     )
     group.addoption(
         "--shards-imports",
@@ -228,6 +237,10 @@ def pytest_configure(config):
             plugins.register(
                 OtherModulesImportOnly(selection.own_paths()), "pytest-shards-import-only"
             )
+    broken = None
+    broken_file = config.getoption("shards_collection_errors")
+    if broken_file:
+        broken = BrokenModules(config, broken_file)
     rewrite_cache = config.getoption("shards_rewrite_cache")
     if rewrite_cache:
         plugins.register(RewriteCache(rewrite_cache), "pytest-shards-rewrite-cache")
@@ -235,10 +248,10 @@ def pytest_configure(config):
     if journal:
         plugins.register(ReportPaths(), "pytest-shards-report-paths")
         if not hasattr(config, "workerinput"):  # an xdist worker: its controller journals
-            plugins.register(Journal(config, journal, selection), "pytest-shards-journal")
+            plugins.register(Journal(config, journal, selection, broken), "pytest-shards-journal")
     parts_dir = config.getoption("shards_session_dir")
     if parts_dir:
-        parts = EntryParts(config, parts_dir, selection)
+        parts = EntryParts(config, parts_dir, selection, broken)
         if journal:  # the runner always gives one; its name names the part
             parts.open(journal)
         plugins.register(parts, "pytest-shards-session-parts")

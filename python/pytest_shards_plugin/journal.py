@@ -40,9 +40,10 @@ class Journal:
     With a Selection (--shards-node-ids), results carry planned node IDs and
     requested IDs that pytest did not collect are journaled too."""
 
-    def __init__(self, config, path, selection):
+    def __init__(self, config, path, selection, broken=None):
         self.config = config
         self.selection = selection
+        self.broken = broken  # BrokenModules of the collection-errors entry
         self.fd = _open_journal(path)
         self.running_path = ""  # module path of the running test
         self.collect_errors = []  # [(nodeid, message)] of failed collectors
@@ -94,7 +95,9 @@ class Journal:
             return
         outcome = "skipped" if report.skipped else "error"
         message = skip_reason(report) if report.skipped else report.longreprtext
-        if self.selection is None:
+        if self.broken is not None:
+            node_id = self.broken.planned_id(path, report.nodeid)
+        elif self.selection is None:
             node_id = report.nodeid
         else:
             node_id = self.selection.planned_id(path, report.nodeid)

@@ -8,7 +8,10 @@ The pytest command line of a run (PytestArgv in the runner) gives every
 run of a suite the same arguments but for the per-entry options PER_ENTRY:
 ``--basetemp``, ``-o cache_dir``, ``--shards-node-ids`` (a JSON file
 ``{"node_ids": [...], "paths": {module part: absolute path}}``, read by
-selection.read_node_ids) and ``--shards-journal``.
+selection.read_node_ids) and ``--shards-journal``. The collection-errors
+entry gives the files of its modules as arguments, and
+``--shards-collection-errors`` (a file of the same format, of those modules)
+instead of ``--shards-node-ids``.
 
 The warm interpreter's protocol (``pytest-shards-warm/1``, warm.py): frames
 of a 4-byte big-endian length and a JSON object, file descriptors attached
@@ -47,6 +50,8 @@ CACHE_DIR = "cache_dir"
 NODE_IDS = "--shards-node-ids"
 JOURNAL = "--shards-journal"
 PER_ENTRY = (BASETEMP, CACHE_DIR, NODE_IDS, JOURNAL)
+# The collection-errors entry's instead of NODE_IDS (it never runs warm).
+COLLECTION_ERRORS = "--shards-collection-errors"
 
 # Requests, by their "op".
 RUN, KILL, PING, QUIT, FINISH = "run", "kill", "ping", "quit", "finish"

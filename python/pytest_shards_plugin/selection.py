@@ -67,6 +67,25 @@ class Selection:
         self.not_collected = [i for i in self.requested if i not in collected]
 
 
+class BrokenModules:
+    """--shards-collection-errors: the collection-errors entry runs the
+    modules that failed to collect at configure time, by their files (the
+    file holds their node IDs and paths, as a node ID file does). pytest
+    names a module given as a file outside the rootdir "" (--pyargs), so
+    their reports get their planned node IDs back by their files."""
+
+    def __init__(self, config, path):
+        modules, paths = read_node_ids(path)
+        self.by_path = {p: m for m, p in module_paths(config.rootpath, modules, paths).items()}
+
+    def planned_id(self, path, node_id):
+        """The planned ID of a module's own report at path; any other
+        report keeps pytest's node_id."""
+        if test_part(node_id):
+            return node_id
+        return self.by_path.get(str(path), node_id)
+
+
 def own_args(module_paths, requested):
     """What pytest collects under --shards-imports=own: the shard's modules,
     or the one node ID itself (`pytest <file>::<test>`, an IDE's click), so

@@ -106,9 +106,7 @@ class SessionStep:
             reports={}, collectors=[], benchmarks={}, warnings={}, junit={}
         )
         pytest_ids = self.run.get("pytest_ids", {})
-        modules = {str(e["index"]): e.get("modules", {}) for e in self.run["entries"]}
         for path in sorted(glob.glob(os.path.join(self.dir, "reports", "*.jsonl"))):
-            part = os.path.basename(path)[: -len(".jsonl")]
             with open(path, encoding="utf-8") as f:
                 for line in f:
                     if not line.endswith("\n"):
@@ -122,16 +120,17 @@ class SessionStep:
                         text = json.dumps(record["warning"], sort_keys=True)
                         parts.warnings.setdefault(record["id"], []).append(text)
                     else:
-                        self.add_report(parts, record, pytest_ids, modules.get(part, {}))
+                        self.add_report(parts, record, pytest_ids)
         return parts
 
-    def add_report(self, parts, record, pytest_ids, modules):
+    def add_report(self, parts, record, pytest_ids):
         report = self.config.hook.pytest_report_from_serializable(
             config=self.config, data=record["report"]
         )
-        report.nodeid = pytest_ids.get(record["id"], report.nodeid)
-        if report.when == "collect" and not report.nodeid and modules:
-            report.nodeid = _module_of(report, modules)
+        # The planned ID is the one plain pytest gives but where pytest_ids
+        # says otherwise (a module outside the rootdir, given by its file, is
+        # "" in the entry).
+        report.nodeid = pytest_ids.get(record["id"], record["id"])
         if isinstance(report.longrepr, list):
             # A skip's (path, line, reason): JSON made it a list.
             report.longrepr = tuple(report.longrepr)
@@ -227,18 +226,6 @@ class SessionStep:
         for output in (self.junit, self.config.stash.get(SESSION_COVERAGE, None)):
             if output is not None:
                 output.finish(complete)
-
-
-def _module_of(report, modules):
-    """The node ID of the module ({file: node ID}) that a collection error
-    reported as the session's is about: the collection-errors entry runs
-    the modules by file, and pytest may report the error of such an argument
-    as the session's, where plain pytest names the module."""
-    text = report.longreprtext
-    named = [node_id for path, node_id in modules.items() if path in text]
-    if len(named) == 1:
-        return named[0]
-    return next(iter(modules.values())) if len(modules) == 1 else report.nodeid
 
 
 class _JunitInPlace:

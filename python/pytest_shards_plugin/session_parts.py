@@ -155,16 +155,17 @@ class EntryParts:
     """Registered in an entry's pytest: the user's session files are not
     written here, and the reports go to the entry's part."""
 
-    def __init__(self, config, session_dir, selection):
+    def __init__(self, config, session_dir, selection, broken=None):
         self.session_dir = session_dir
         self.selection = selection
+        self.broken = broken  # BrokenModules of the collection-errors entry
         self.fd = None
         self.config = config
         self.benchmarks_kept = {}  # pytest-benchmark's measurements kept, by id
         self.running = None  # planned node ID of the test running (or that ran last)
         # The collection-errors entry runs without the user's arguments, so
         # it has none of the options; its error reports are due all the same.
-        self.keep_reports = bool(requested(config.option)) or selection is None
+        self.keep_reports = bool(requested(config.option)) or broken is not None
         if config.option.xmlpath and xml_key is not None:
             JunitRecords(self, config)
         silence(config.option)
@@ -219,7 +220,9 @@ class EntryParts:
         if self.fd is None:
             return None
         node_id = report.nodeid
-        if self.selection is not None:
+        if self.broken is not None:
+            node_id = self.broken.planned_id(path, node_id)
+        elif self.selection is not None:
             node_id = self.selection.planned_id(path, report.nodeid)
             if node_id is None:
                 return None  # a collector of another entry's module

@@ -37,7 +37,9 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
   }
   argv.push_back("--shards-serial-marker=" + settings.serial_marker);
   argv.push_back("--shards-rewrite-cache=" + RewriteCacheDir(settings.suite_dir).string());
-  if (!entry.collection_errors) {
+  if (entry.collection_errors) {
+    argv.push_back(std::string(kCollectionErrorsOption) + "=" + node_ids_file.string());
+  } else {
     argv.push_back(std::string(kNodeIdsOption) + "=" + node_ids_file.string());
     argv.push_back(std::string("--shards-imports=") + Name(settings.imports));
   }

@@ -22,10 +22,14 @@ inline constexpr char kBasetempOption[] = "--basetemp";
 inline constexpr char kCacheDirIni[] = "cache_dir";  // after -o
 inline constexpr char kNodeIdsOption[] = "--shards-node-ids";
 inline constexpr char kJournalOption[] = "--shards-journal";
+// The collection-errors entry's instead of kNodeIdsOption (it never runs
+// warm): a file of the same format, of its modules.
+inline constexpr char kCollectionErrorsOption[] = "--shards-collection-errors";
 
 // The pytest command line of one run of `entry`: on the node IDs listed in
-// `node_ids_file`, or, for the collection-errors entry, directly on its
-// modules (then `node_ids_file` is not used).
+// `node_ids_file`, or, for the collection-errors entry, directly on the
+// files of its modules, with `node_ids_file` listing those modules (pytest
+// names a file outside the rootdir "": the plugin names it back).
 std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
                                     const ShardContext& shard,
                                     const std::filesystem::path& node_ids_file,

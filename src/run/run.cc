@@ -117,13 +117,14 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, Proc
     ValidateSettings(settings);
     lease.emplace(settings, index, count);
     if (!lease->note().empty()) PrintLine(out, lease->note());
+    fs::path node_ids_file = lease->shard().tmpdir / "pytest-shards-node-ids.json";
     if (entry.collection_errors) {
+      WriteFileAtomic(node_ids_file, NodeIdsFileText(plan, entry.node_ids));
       exit = supervisor.RunModules(
           entry.node_ids,
-          PytestCommand(PytestArgv(plan, entry, lease->shard(), fs::path(), journal.path()), *lease,
-                        settings));
+          PytestCommand(PytestArgv(plan, entry, lease->shard(), node_ids_file, journal.path()),
+                        *lease, settings));
     } else {
-      fs::path node_ids_file = lease->shard().tmpdir / "pytest-shards-node-ids.json";
       exit = supervisor.RunNodeIds(node_ids, [&](const std::vector<std::string>& todo) {
         WriteFileAtomic(node_ids_file, NodeIdsFileText(plan, todo));
         return PytestCommand(PytestArgv(plan, entry, lease->shard(), node_ids_file, journal.path()),

@@ -76,16 +76,11 @@ json SessionInput(const PlanFile& plan, const Collection& collection,
     for (const Session& session : journal.sessions)
       if (session.pid > 0) pids.push_back(session.pid);
     // The collection-errors entry runs without the user's ARGS (so without
-    // --cov): no coverage part is due from it. It runs its modules by path,
-    // and pytest may report an error there as the session's ("").
-    json modules = json::object();
-    if (entry.collection_errors)
-      for (const std::string& id : entry.node_ids) modules[ModuleFile(plan, id)] = id;
+    // --cov): no coverage part is due from it.
     entries.push_back({{"name", entry.name},
                        {"index", journal.index},
                        {"pids", pids},
-                       {"collection_errors", entry.collection_errors},
-                       {"modules", modules}});
+                       {"collection_errors", entry.collection_errors}});
     if (journal.start > 0 && (start == 0 || journal.start < start)) start = journal.start;
     for (const TestResult& result : journal.results) {
       std::optional<Outcome> outcome = ParseOutcome(result.outcome);

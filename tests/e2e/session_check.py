@@ -267,6 +267,16 @@ def check_collection_error(args, prefix):
     check(junit_cases(project.junit) == junit_cases(plain_junit),
           "a module that fails to import: the JUnit file equals plain pytest's, with the error",
           f"{junit_cases(project.junit)}\n{junit_cases(plain_junit)}")
+    # pytest names a module given by its file outside the rootdir "": the
+    # report must still count one error, the module's, as plain pytest does.
+    export = project.root / "results.json"
+    run(installed_tool(prefix), "report", "--build-dir", project.build, "--export", export,
+        check=False)
+    errors = [(test["nodeid"], test["entry"])
+              for suite in json.loads(export.read_text())["suites"] for test in suite["tests"]
+              if test["outcome"] == "error"]
+    check(errors == [("tests/test_broken.py", "session/collection-errors")],
+          "a module that fails to import: the report has its one error, by its node ID", errors)
 
 
 def check_matrix(args, prefix, plain):

@@ -648,6 +648,38 @@ def test_plain_run_journals_skipped_and_broken_collectors_with_paths(suite, work
     assert "no_such_module_xyz" in found["tests/test_broken.py"]["message"]
 
 
+def test_collection_errors_entry_names_modules_given_by_file_after_their_node_ids(suite, tmp_path):
+    """The collection-errors entry of a --pyargs suite runs its broken
+    modules by their files, outside the rootdir: pytest names such a module
+    "", and plain pytest's (and the plan's) node ID is relative to the
+    package. The journal and the session part name it by that ID."""
+    site = tmp_path / "site"
+    tests = site / "pkg" / "tests"
+    tests.mkdir(parents=True)
+    for init in (site / "pkg" / "__init__.py", tests / "__init__.py"):
+        init.write_text("")
+    broken = tests / "test_broken.py"
+    broken.write_text("import no_such_module_xyz\n")
+    ids = suite.root / "out" / "broken.json"
+    ids.parent.mkdir(exist_ok=True)
+    module = "tests/test_broken.py"
+    ids.write_text(json.dumps({"node_ids": [module], "paths": {module: str(broken)}}))
+    journal = suite.root / "out" / "broken.jsonl"
+    proc = suite.pytest(
+        broken, f"--rootdir={suite.root}", f"--shards-collection-errors={ids}",
+        f"--shards-journal={journal}", f"--shards-session-dir={suite.root}/session",
+        "-p", "no:cacheprovider", env={"PYTHONPATH": site},
+    )
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    found = results(read_journal(journal))
+    assert list(found) == [module]
+    assert found[module]["outcome"] == "error"
+    assert found[module]["path"] == str(broken)
+    part = suite.root / "session" / "reports" / "broken.jsonl"
+    kept = [json.loads(line) for line in part.open()]
+    assert [record["id"] for record in kept if "report" in record] == [module]
+
+
 def write_twin_packages(tmp_path):
     """--pyargs twins.a twins.b from outside: both modules are named
     tests/test_table.py by pytest, so their node IDs collide."""

@@ -52,7 +52,6 @@ struct Fixture {
                          MakeEntry("s/shard-01", {"t.py::d"}),
                          MakeEntry("s/collection-errors", {"broken.py"})};
     plan.plan.entries.back().collection_errors = true;
-    plan.module_paths = {{"broken.py", "/site/pkg/broken.py"}};  // --pyargs
   }
 };
 
@@ -64,10 +63,8 @@ TEST(SessionInput, OrderIsCollectionOrderOfWhatRan) {
   EXPECT_EQ(input.at("start"), 10);
   EXPECT_EQ(input.at("entries"),
             json::parse(
-                R"([{"name": "s/shard-00", "index": 0, "pids": [7, 9], "collection_errors": false,
-                  "modules": {}},
-                 {"name": "s/collection-errors", "index": 2, "pids": [8], "collection_errors": true,
-                  "modules": {"/site/pkg/broken.py": "broken.py"}}])"));
+                R"([{"name": "s/shard-00", "index": 0, "pids": [7, 9], "collection_errors": false},
+                 {"name": "s/collection-errors", "index": 2, "pids": [8], "collection_errors": true}])"));
 }
 
 TEST(SessionInput, PytestIdsWhereTheyDiffer) {
