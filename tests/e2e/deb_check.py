@@ -74,6 +74,8 @@ def library_owners(executable):
     """Debian package of each shared library the executable links (NEEDED)."""
     needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]",
                         run("readelf", "-d", executable).stdout)
+    if not needed:
+        return {}  # linked statically (PYTEST_SHARDS_STATIC): ldd refuses it
     paths = dict(re.findall(r"^\s*(\S+) => (/\S+)", run("ldd", executable).stdout, re.M))
     owners = {}
     for library in needed:
