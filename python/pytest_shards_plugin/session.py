@@ -79,7 +79,11 @@ class SessionStep:
     def replay_all(self, session):
         parts = self.read_parts()
         hook = self.config.hook
-        for report in parts.collectors:
+        # In collection order, as one pytest collects: the parts come by
+        # entry (a module skipped as a whole is a collector's report).
+        position = {node_id: i for i, node_id in enumerate(self.run["order"])}
+        parts.collectors.sort(key=lambda kept: position.get(kept[0], len(position)))
+        for _, report in parts.collectors:
             hook.pytest_collectreport(report=report)
         # Every entry collected (or imported) the suite's modules: their
         # collection warnings once, as one collection gives them.
@@ -135,7 +139,7 @@ class SessionStep:
             # A skip's (path, line, reason): JSON made it a list.
             report.longrepr = tuple(report.longrepr)
         if report.when == "collect":
-            parts.collectors.append(report)
+            parts.collectors.append((record["id"], report))
         else:
             parts.reports.setdefault(record["id"], []).append(report)
 

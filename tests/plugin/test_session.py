@@ -114,6 +114,28 @@ def test_session_step_writes_one_junit_file_in_collection_order(suite):
     assert junit_cases(suite.root / "j.xml") == junit_cases(plain)
 
 
+def test_session_step_gives_modules_skipped_whole_in_collection_order(suite):
+    """Entries' parts come by entry; plain pytest's JUnit lists modules
+    skipped as a whole (importorskip) in collection order."""
+    for name in ("a", "b", "c"):
+        suite.write(f"test_{name}.py", f"""
+            import pytest
+            pytest.importorskip("no_such_module_{name}")
+        """)
+    suite.write("test_x.py", TESTS)
+    order = ["test_a.py", "test_b.py", "test_c.py", "test_x.py::test_a"]
+    suite.entry("0", ["test_c.py", "test_x.py::test_a"], "--junitxml=j.xml")
+    suite.entry("1", ["test_a.py", "test_b.py"], "--junitxml=j.xml")
+    proc = suite.session_step(order, "--junitxml=j.xml", entries=["0", "1"])
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    plain = suite.root / "plain.xml"
+    suite.pytest("--junitxml", plain, "-p", "no:cacheprovider", "test_a.py", "test_b.py",
+                 "test_c.py", "test_x.py::test_a")
+    cases = junit_cases(suite.root / "j.xml")
+    assert [c[0] for c in cases[:3]] == ["", "", ""]
+    assert cases == junit_cases(plain)
+
+
 def test_session_step_fails_when_a_plugin_fails_the_session(suite):
     """A conftest plugin that counts a failure of its own, as pytest-cov does
     under --cov-fail-under."""
