@@ -21,6 +21,7 @@ Runs a pytest suite as parallel CTest entries.
       [DISTRIBUTION load|file|scope|group]
       [IMPORTS suite|own]
       [WARM AUTO|ON|OFF] [WARM_REUSE ON|OFF]
+      [SHARED_TAIL ON|OFF]
       [SERIAL_MARKER <marker>]
       [DURATIONS_FILE <path>]
       [PORT_BASE <n>] [PORTS_PER_SHARD <n>]
@@ -100,6 +101,19 @@ Runs a pytest suite as parallel CTest entries.
     in the modules it imported (slower: each child pays its copy-on-write
     faults again). ``PYTEST_SHARDS_WARM_REUSE=0`` or ``1`` in ctest's
     environment overrides it.
+
+  ``SHARED_TAIL ON|OFF``
+    ``ON`` (the default): with ``GRANULARITY shard`` and two or more
+    shards, about a tenth of the suite's time, in small tests, goes to a
+    shared tail instead of to one shard. Every shard collects those tests
+    too; when its own tests are done it takes them one group at a time from
+    a list in the run's directory (a lock makes each take atomic), so that
+    the shards end together however wrong the learned durations were. Each
+    test still runs exactly once, and the journal, the report and the JUnit
+    file name the shard that ran it. Serial tests, ``xdist_group`` groups
+    and what ``DISTRIBUTION file`` or ``scope`` keeps together move only as
+    a whole, or not at all. Off under ``MEMORY_BUDGET``, which reserves
+    each entry's peak of the last run. ``OFF``: static shards.
 
   ``SERIAL_MARKER <marker>``
     The marker of tests that must not run beside each other (default

@@ -71,6 +71,7 @@ from .session_parts import (
     silence,
     silence_coverage,
 )
+from .tail import SharedTail, TailLoop
 
 SERIAL_DOC = (
     "never runs beside another test holding the same lock; exclusive=True: "
@@ -245,16 +246,26 @@ def pytest_configure(config):
     if rewrite_cache:
         plugins.register(RewriteCache(rewrite_cache), "pytest-shards-rewrite-cache")
     journal = config.getoption("shards_journal")
+    journal_plugin = None
     if journal:
         plugins.register(ReportPaths(), "pytest-shards-report-paths")
         if not hasattr(config, "workerinput"):  # an xdist worker: its controller journals
-            plugins.register(Journal(config, journal, selection, broken), "pytest-shards-journal")
+            journal_plugin = Journal(config, journal, selection, broken)
+            plugins.register(journal_plugin, "pytest-shards-journal")
+    if selection is not None and selection.tail:
+        not_collected = journal_plugin.journal_not_collected if journal_plugin else _ignore
+        plugins.register(TailLoop(SharedTail(selection.tail, not_collected)),
+                         "pytest-shards-tail")
     parts_dir = config.getoption("shards_session_dir")
     if parts_dir:
         parts = EntryParts(config, parts_dir, selection, broken)
         if journal:  # the runner always gives one; its name names the part
             parts.open(journal)
         plugins.register(parts, "pytest-shards-session-parts")
+
+
+def _ignore(*args):
+    pass
 
 
 def _with_run_args(config):

@@ -21,6 +21,13 @@ class Selection:
 
     def __init__(self, config, node_ids_file):
         self.requested, paths = read_node_ids(node_ids_file)  # unique, in file order
+        # The shared tail's node IDs (tail.py): collected here too, run only
+        # when this entry takes their group.
+        self.tail = read_tail(node_ids_file)
+        tail_ids = [i for group in (self.tail or {}).get("groups", []) for i in group]
+        self.tail_ids = set(tail_ids)
+        own = set(self.requested)
+        self.requested += [i for i in dict.fromkeys(tail_ids) if i not in own]
         self.module_paths = module_paths(config.rootpath, self.requested, paths)
         # A run-time node ID can differ from the planned one (--pyargs with a
         # rootdir outside the package; modules of two packages whose IDs
@@ -64,7 +71,10 @@ class Selection:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
         collected = {item.nodeid for item in keep}
-        self.not_collected = [i for i in self.requested if i not in collected]
+        # A tail's node ID is journaled by the entry that takes its group.
+        self.not_collected = [
+            i for i in self.requested if i not in collected and i not in self.tail_ids
+        ]
 
 
 class BrokenModules:
@@ -125,6 +135,30 @@ def read_node_ids(path):
             "run shards through 'pytest-shards run'"
         )
     return list(dict.fromkeys(ids)), paths
+
+
+def read_tail(path):
+    """The "tail" of a node ID file (tail.py), or None: {"groups": [[node
+    ID, ...], ...], "claims": path, "entry": index, "started": [node ID, ...]}."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            tail = json.load(f).get("tail")
+    except (OSError, ValueError, AttributeError):
+        return None  # read_node_ids says what is wrong with the file
+    if tail is None:
+        return None
+    groups = tail.get("groups") if isinstance(tail, dict) else None
+    if (
+        not isinstance(groups, list)
+        or not all(isinstance(g, list) and all(isinstance(i, str) for i in g) for g in groups)
+        or not isinstance(tail.get("claims"), str)
+        or not isinstance(tail.get("entry"), int)
+        or not all(isinstance(i, str) for i in tail.get("started", []))
+    ):
+        raise pytest.UsageError(
+            f"node ID file {path} has a malformed tail; run shards through 'pytest-shards run'"
+        )
+    return tail
 
 
 def module_part(node_id):

@@ -36,6 +36,7 @@ import pytest
 from . import journal as journals
 from . import pytest_compat
 from .messages import truncate
+from .tail import run_items
 
 # Session-scoped fixtures of the entry's own context: set up again in each
 # entry; a kept fixture that uses them would keep an earlier entry's.
@@ -65,6 +66,7 @@ class SessionKeeper:
         self.keep = KeepSession(session)
         self.kept_at_start = False  # the running entry began with the session set up
         self.journal = None  # the running entry's
+        self.tail = None  # the running entry's SharedTail (tail.py), if it has one
         self.last = None  # (journal, node ID, path) of the last test that ran
 
     def start_entry(self, journal):
@@ -78,19 +80,14 @@ class SessionKeeper:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
-        """pytest's own loop, but for the nextitem of the entry's last item."""
-        if session.config.option.collectonly:
-            return True
-        items = session.items
-        for i, item in enumerate(items):
-            nextitem = items[i + 1] if i + 1 < len(items) else self.keep
+        """pytest's own loop, but for the nextitem of the entry's last item,
+        and for the shared tail's items when the entry takes part in it."""
+        items = self.tail.items(session.items) if self.tail is not None else session.items
+
+        def before(item):
             self.last = (self.journal, item.nodeid, str(item.path))
-            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-            if session.shouldfail:
-                raise session.Failed(session.shouldfail)
-            if session.shouldstop:
-                raise session.Interrupted(session.shouldstop)
-        return True
+
+        return run_items(session, items, self.keep, before)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_teardown(self, item, nextitem):

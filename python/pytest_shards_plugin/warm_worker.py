@@ -45,7 +45,8 @@ from pytest import ExitCode
 
 from . import journal as journals
 from . import pytest_compat
-from .selection import read_node_ids
+from .selection import read_node_ids, read_tail
+from .tail import SharedTail
 from .protocol import BASETEMP, CACHE_DIR, FINISH, JOURNAL, NODE_IDS, done, recv_frame, send_frame
 from .warm_session import SessionKeeper, children_running
 
@@ -193,15 +194,18 @@ class Worker:
         if parts is not None:
             parts.open(request[JOURNAL])
         requested, _ = read_node_ids(request[NODE_IDS])
+        tail = read_tail(request[NODE_IDS])
         journal.reports = {}
         journal.journaled = set()
         journal.write(event="session", pid=os.getpid())
-        wanted = set(requested)
+        self.keeper.tail = SharedTail(tail, journal.journal_not_collected) if tail else None
+        tail_ids = self.keeper.tail.ids if tail else set()
+        wanted = set(requested) | tail_ids
         # In collection order, as a fresh pytest's selection keeps them.
         indices = sorted(i for node_id in wanted for i in plugin.positions.get(node_id, ()))
         items = [plugin.all_items[i] for i in indices]
         for node_id in requested:
-            if node_id in plugin.positions:
+            if node_id in plugin.positions or node_id in tail_ids:
                 continue
             record = plugin.collector_results.get(node_id)
             if record is not None:
@@ -244,6 +248,9 @@ class Worker:
         parts = config.pluginmanager.get_plugin("pytest-shards-session-parts")
         if parts is not None:
             parts.close()
+        if self.keeper.tail is not None:
+            self.keeper.tail.claims.close()
+            self.keeper.tail = None
         return streams
 
     @staticmethod

@@ -114,6 +114,10 @@ fs::path RunTestsFile(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "tests.cmake";
 }
 
+fs::path TailClaimsFile(const fs::path& suite_dir, const std::string& run_id) {
+  return RunDir(suite_dir, run_id) / "shared-tail.claims";
+}
+
 fs::path RunLockFile(const fs::path& suite_dir, const std::string& run_id) {
   return RunDir(suite_dir, run_id) / "lock";
 }

@@ -60,6 +60,9 @@ std::optional<std::size_t> JournalIndex(const std::filesystem::path& file);
 // The CTest include file of the run: its add_test() calls.
 std::filesystem::path RunTestsFile(const std::filesystem::path& suite_dir,
                                    const std::string& run_id);
+// The shared tail's claims (run/tail_claims.h): which entry took which group.
+std::filesystem::path TailClaimsFile(const std::filesystem::path& suite_dir,
+                                     const std::string& run_id);
 // The runner holds this file's lock (shared) while it runs an entry.
 std::filesystem::path RunLockFile(const std::filesystem::path& suite_dir,
                                   const std::string& run_id);

@@ -182,6 +182,8 @@ const std::map<std::string, Setter>& Setters() {
       {"WARM", [](const Option&, const Words& w, Settings* s) { s->warm = ParseWarm(w[0]); }},
       {"WARM_REUSE", [](const Option&, const Words& w,
                         Settings* s) { s->warm_reuse = ParseOnOff(w[0], "WARM_REUSE"); }},
+      {"SHARED_TAIL", [](const Option&, const Words& w,
+                         Settings* s) { s->shared_tail = ParseOnOff(w[0], "SHARED_TAIL"); }},
       {"SERIAL_MARKER",
        [](const Option&, const Words& w, Settings* s) { s->serial_marker = w[0]; }},
       {"DURATIONS_FILE",
@@ -247,6 +249,7 @@ json SettingsToJson(const Settings& s) {
           {"imports", Name(s.imports)},
           {"warm", Name(s.warm)},
           {"warm_reuse", s.warm_reuse},
+          {"shared_tail", s.shared_tail},
           {"serial_marker", s.serial_marker},
           {"durations_file", s.durations_file.string()},
           {"port_base", s.port_base},
@@ -281,6 +284,7 @@ Settings SettingsFromJson(const json& j) {
     s.imports = ParseImports(j.value("imports", "suite"));
     s.warm = ParseWarm(j.value("warm", "auto"));
     s.warm_reuse = j.value("warm_reuse", true);
+    s.shared_tail = j.value("shared_tail", true);
     s.serial_marker = j.at("serial_marker").get<std::string>();
     s.durations_file = j.value("durations_file", "");
     s.port_base = j.at("port_base").get<int>();

@@ -57,7 +57,8 @@ struct Settings {
   Distribution distribution = Distribution::kLoad;
   Imports imports = Imports::kSuite;
   Warm warm = Warm::kAuto;
-  bool warm_reuse = true;  // a forked child runs entries one after another
+  bool warm_reuse = true;   // a forked child runs entries one after another
+  bool shared_tail = true;  // shards end on groups any of them takes (shared_tail.h)
   std::string serial_marker = "serial";
   // DURATIONS_FILE: durations from elsewhere (merge --durations-out) that
   // seed planning and are the only durations CI slicing uses; empty: none.

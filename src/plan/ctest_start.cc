@@ -146,6 +146,9 @@ fs::path PlanAtCtestStart(const fs::path& suite_dir, const CtestStartOptions& op
     std::string stale;
     Collection collection = CurrentCollection(settings, collector, &stale, out);
     PlanOptions plan_options{settings, options.cores};
+    // MEMORY_BUDGET reserves each entry's peak of the last run: tests that
+    // move between shards at run time would take their memory elsewhere.
+    if (options.memory_budget_mib > 0) plan_options.shared_tail = false;
     PlanFile file;
     file.run_id = run_id;
     file.settings = settings;

@@ -11,6 +11,7 @@
 
 #include "plan/pack.h"
 #include "plan/planned_test.h"
+#include "plan/shared_tail.h"
 #include "util/disjoint_sets.h"
 
 namespace pytest_shards {
@@ -158,9 +159,13 @@ class Planner {
       }
     }
 
+    std::vector<Piece> bins = PackNormal(normal);
+    std::vector<Bundle> tail;
+    if (prefix == "shard-" && options_.shared_tail) tail = TakeTail(&normal, &bins);
     std::vector<std::vector<int>> entries;
-    for (Piece& bin : PackNormal(normal))
+    for (Piece& bin : bins)
       if (!bin.items.empty()) entries.push_back(std::move(bin.items));
+    size_t sharing = tail.empty() ? 0 : entries.size();
     // Serial entries after the shards: by lock set, the exclusive one last.
     for (auto& [locks, items] : by_locks) entries.push_back(std::move(items));
     if (!exclusive.empty()) entries.push_back(std::move(exclusive));
@@ -172,28 +177,74 @@ class Planner {
       Entry entry = NewEntry(entries[i]);
       std::string number = std::to_string(i);
       entry.name = Name(prefix + std::string(width - number.size(), '0') + number);
+      entry.shares_tail = i < sharing;
       plan_.entries.push_back(std::move(entry));
     }
+    AddTail(tail, sharing);
+  }
+
+  // The shared tail (shared_tail.h) of the shards in `bins`, packed from
+  // `normal`: its bundles leave `normal`, and the rest is packed again into
+  // as many shards. Empty (and nothing changed) for fewer than 2 shards.
+  std::vector<Bundle> TakeTail(std::vector<Bundle>* normal, std::vector<Piece>* bins) {
+    int shards = 0;
+    for (const Piece& bin : *bins) shards += bin.items.empty() ? 0 : 1;
+    std::vector<TailCandidate> candidates;
+    for (const Bundle& bundle : *normal) {
+      const Item& first = *tests_[bundle.items.front()].item;
+      // A module skipped as a whole is journaled by every shard that
+      // collects it: it stays in one.
+      bool module_only = first.node_id.find("::") == std::string::npos;
+      candidates.push_back({bundle.cost, FileKey(first), !bundle.serial && !module_only});
+    }
+    std::vector<int> chosen = ChooseSharedTail(candidates, shards);
+    if (chosen.empty()) return {};
+    std::vector<Bundle> tail, kept;
+    size_t next = 0;
+    for (size_t i = 0; i < normal->size(); ++i) {
+      bool in_tail = next < chosen.size() && static_cast<size_t>(chosen[next]) == i;
+      if (in_tail) ++next;
+      (in_tail ? tail : kept).push_back(std::move((*normal)[i]));
+    }
+    *normal = std::move(kept);
+    *bins = Pack(*normal, shards);
+    return tail;
+  }
+
+  // The tail's groups, in collection order, and their share of the cost
+  // on each of the `sharing` shards (the first ones of the plan).
+  void AddTail(const std::vector<Bundle>& tail, size_t sharing) {
+    if (tail.empty() || sharing == 0) return;
+    double cost = 0;
+    for (const Bundle& bundle : tail) {
+      std::vector<std::string>& group = plan_.shared_tail.emplace_back();
+      for (int i : bundle.items) group.push_back(tests_[i].item->node_id);
+      cost += bundle.cost;
+    }
+    for (Entry& entry : plan_.entries)
+      if (entry.shares_tail) entry.cost += cost / static_cast<double>(sharing);
   }
 
   std::vector<Piece> PackNormal(const std::vector<Bundle>& bundles) {
     if (bundles.empty()) return {};
     double total = 0;
     for (const Bundle& bundle : bundles) total += bundle.cost;
-    ItemName node_id = [this](int i) -> const std::string& { return tests_[i].item->node_id; };
-    auto pack = [&](int shards) {
-      if (options_.distribution == Distribution::kLoad)
-        return PackLoad(ByModule(bundles), shards, node_id);
-      std::vector<Piece> pieces;
-      for (const Bundle& bundle : bundles) pieces.push_back({bundle.items, bundle.cost});
-      return PackLpt(std::move(pieces), shards, node_id);
-    };
+    auto pack = [&](int shards) { return Pack(bundles, shards); };
     if (options_.shards > 0)
       return pack(static_cast<int>(std::min<size_t>(options_.shards, bundles.size())));
     int cores = std::max(options_.cores, 1);
     int shards = AutoShards(total, startup_, timed_, cores, bundles.size());
     // A schedule of guessed costs says nothing: more shards absorb the guesses.
     return timed_ ? PackForCores(pack, shards, cores, startup_) : pack(shards);
+  }
+
+  std::vector<Piece> Pack(const std::vector<Bundle>& bundles, int shards) const {
+    ItemName node_id = [this](int i) -> const std::string& { return tests_[i].item->node_id; };
+    if (options_.distribution == Distribution::kLoad)
+      return PackLoad(ByModule(bundles), shards, node_id);
+    std::vector<Piece> pieces;
+    for (const Bundle& bundle : bundles) pieces.push_back({bundle.items, bundle.cost});
+    return PackLpt(std::move(pieces), shards, node_id);
   }
 
   // The bundles as pieces, by module in order of their first bundle, for

@@ -37,6 +37,10 @@ void WriteEntry(JsonWriter& writer, const Entry& entry, size_t index) {
   writer.String(entry.source_line);
   writer.Key("collection_errors");
   writer.Bool(entry.collection_errors);
+  if (entry.shares_tail) {
+    writer.Key("shares_tail");
+    writer.Bool(true);
+  }
   writer.EndObject();
 }
 
@@ -74,6 +78,8 @@ Entry ReadEntry(JsonReader& reader, long long* index = nullptr) {
       entry.source_line = reader.String();
     } else if (key == "collection_errors") {
       entry.collection_errors = reader.Bool();
+    } else if (key == "shares_tail") {
+      entry.shares_tail = reader.Bool();
     } else {
       reader.Skip();
     }
@@ -143,6 +149,9 @@ PlanFile ReadDocument(JsonReader& reader, std::string* format, size_t* entries_a
       for (std::string part; reader.NextKey(&part);) file.module_paths[part] = reader.String();
     } else if (key == "slice") {
       ReadSlice(reader, &file);
+    } else if (key == "shared_tail") {
+      reader.BeginArray();
+      while (reader.NextElement()) file.plan.shared_tail.push_back(ReadStrings(reader));
     } else if (key == "entries") {
       reader.BeginArray();
       while (reader.NextElement()) file.plan.entries.push_back(ReadEntry(reader));
@@ -288,6 +297,12 @@ std::string PlanFileText(const PlanFile& file, std::vector<size_t>* entry_offset
   writer.Key("source");
   writer.String(file.slice_source);
   writer.EndObject();
+  if (!file.plan.shared_tail.empty()) {
+    writer.Key("shared_tail");
+    writer.BeginArray();
+    for (const std::vector<std::string>& group : file.plan.shared_tail) writer.Strings(group);
+    writer.EndArray();
+  }
   // Last, and before the entries: ReadPlanEntry stops at them.
   writer.Key("entry_count");
   writer.Integer(static_cast<long long>(file.plan.entries.size()));

@@ -29,10 +29,17 @@ struct Entry {
   // The entry that re-runs the modules that failed to collect; node_ids
   // then holds those modules' paths relative to rootdir.
   bool collection_errors = false;
+  // The entry takes groups of the plan's shared tail when its own tests are
+  // done (shared_tail.h).
+  bool shares_tail = false;
 };
 
 struct Plan {
   std::vector<Entry> entries;
+  // Groups of node IDs, in collection order, that the entries with
+  // shares_tail take one at a time, each group by one of them, when their
+  // own tests are done: the shards then end together (shared_tail.h).
+  std::vector<std::vector<std::string>> shared_tail;
 };
 
 // The part of a suite one job of a CI matrix runs (slice.h): the k-th of n.

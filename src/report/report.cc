@@ -110,6 +110,29 @@ void AddUnaccounted(Report* report, EntryRow* row, const Entry& entry,
   }
 }
 
+// The shared tail's node IDs (plan/shared_tail.h) belong to no one entry:
+// each must have run in one of the entries that share it. One that none
+// ran counts as missing in the first of those that ctest selected.
+void AddUnaccountedTail(Report* report, const Plan& plan, const std::map<std::string, int>& seen) {
+  EntryRow* row = nullptr;
+  for (std::size_t i = 0; i < plan.entries.size() && !row; ++i)
+    if (plan.entries[i].shares_tail && report->entries[i].Status() != EntryStatus::kNotSelected)
+      row = &report->entries[i];
+  if (!row) return;
+  for (const auto& group : plan.shared_tail) {
+    for (const std::string& node_id : group) {
+      auto found = seen.find(node_id);
+      int count = found == seen.end() ? 0 : found->second;
+      if (count > 1) report->ran_twice.push_back(node_id);
+      if (count > 0) continue;
+      report->never_ran.push_back(node_id);
+      std::string message = "never ran: no shard took it from the shared tail";
+      if (report->interrupted != 0) message += " (the run was interrupted)";
+      Add(report, row, {node_id, OutcomeName(Outcome::kMissing), 0, message});
+    }
+  }
+}
+
 }  // namespace
 
 // Public (report.h): watch reads the plan of the run it follows.
@@ -227,6 +250,7 @@ Report BuildReport(const PlanFile& plan_file, const std::vector<ShardJournal>& j
     AddUnaccounted(&report, &row, entries[i], seen, collection_errors);
     report.entries.push_back(std::move(row));
   }
+  AddUnaccountedTail(&report, plan_file.plan, seen);
   return report;
 }
 

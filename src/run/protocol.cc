@@ -52,13 +52,25 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
   return argv;
 }
 
-std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids) {
+std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids,
+                            const EntryTail* tail) {
   json paths = json::object();
-  for (const std::string& id : ids) {
+  auto add_path = [&](const std::string& id) {
     auto found = plan.module_paths.find(std::string(ModulePart(id)));
     if (found != plan.module_paths.end()) paths[found->first] = found->second;
+  };
+  for (const std::string& id : ids) add_path(id);
+  json file = {{"node_ids", ids}};
+  if (tail) {
+    for (const auto& group : tail->groups)
+      for (const std::string& id : group) add_path(id);
+    file["tail"] = {{"groups", tail->groups},
+                    {"claims", tail->claims.string()},
+                    {"entry", tail->entry},
+                    {"started", tail->started}};
   }
-  return json{{"node_ids", ids}, {"paths", paths}}.dump();
+  file["paths"] = paths;
+  return file.dump();
 }
 
 std::vector<std::string> WarmArgv(const std::vector<std::string>& argv) {

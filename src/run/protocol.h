@@ -35,9 +35,24 @@ std::vector<std::string> PytestArgv(const PlanFile& plan, const Entry& entry,
                                     const std::filesystem::path& node_ids_file,
                                     const std::filesystem::path& journal);
 
+// What an entry that shares the plan's tail (plan/shared_tail.h) adds to
+// its node-ID file, as "tail": {"groups": the plan's shared_tail, "claims":
+// the run's claims file (run/tail_claims.h), "entry": the entry's index,
+// "started": the tail's node IDs that earlier pytest runs of the entry
+// started}. The plugin first finishes the groups the entry took, but for
+// those, then takes more.
+struct EntryTail {
+  std::vector<std::vector<std::string>> groups;
+  std::filesystem::path claims;
+  int entry = 0;
+  std::vector<std::string> started;
+};
+
 // The node-ID file the plugin reads (--shards-node-ids): {"node_ids": ids,
-// "paths": the plan's module_paths of their modules}.
-std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids);
+// "paths": the plan's module_paths of their modules and the tail's}, and
+// "tail" when `tail` is given.
+std::string NodeIdsFileText(const PlanFile& plan, const std::vector<std::string>& ids,
+                            const EntryTail* tail = nullptr);
 
 // The pytest command line of `argv` (python -m pytest ...) as the warm
 // server takes it: after `-m pytest`.

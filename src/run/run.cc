@@ -21,6 +21,7 @@
 #include "run/lease.h"
 #include "run/protocol.h"
 #include "run/supervisor.h"
+#include "run/tail_claims.h"
 #include "util/error.h"
 #include "util/file_util.h"
 #include "warm/warm_run.h"
@@ -68,6 +69,49 @@ SpawnOptions PytestCommand(std::vector<std::string> argv, const ShardLease& leas
   options.env = lease.environment();
   options.cwd = settings.workdir.string();
   return options;
+}
+
+// The shared tail (plan/shared_tail.h) of entry `index`, when it takes
+// part in it.
+std::optional<EntryTail> TailOf(const PlanEntry& read, int index) {
+  const PlanFile& plan = read.file;
+  if (!read.entry->shares_tail || plan.plan.shared_tail.empty()) return std::nullopt;
+  EntryTail tail;
+  tail.groups = plan.plan.shared_tail;
+  tail.claims = TailClaimsFile(plan.settings.suite_dir, plan.run_id);
+  tail.entry = index;
+  return tail;
+}
+
+// The node IDs of the groups the entry took so far.
+std::vector<std::string> TakenIds(const EntryTail& tail) {
+  TailClaims claims = ReadTailClaims(tail.claims, tail.groups.size());
+  std::vector<std::string> ids;
+  for (std::size_t g = 0; g < tail.groups.size(); ++g)
+    if (claims.TakenBy(g, tail.entry))
+      ids.insert(ids.end(), tail.groups[g].begin(), tail.groups[g].end());
+  return ids;
+}
+
+// The tail's node IDs that the entry's pytest runs started.
+std::vector<std::string> TailStarted(const EntryTail& tail, const JournalTail& journal) {
+  std::set<std::string> started(journal.started().begin(), journal.started().end());
+  std::vector<std::string> ids;
+  for (const auto& group : tail.groups)
+    for (const std::string& id : group)
+      if (started.count(id)) ids.push_back(id);
+  return ids;
+}
+
+// Whether a new pytest would find work in the tail: a group nobody took,
+// or one the entry took with a test its runs did not start.
+bool TailLeft(const EntryTail& tail, const JournalTail& journal) {
+  TailClaims claims = ReadTailClaims(tail.claims, tail.groups.size());
+  if (claims.AnyLeft()) return true;
+  std::set<std::string> started(journal.started().begin(), journal.started().end());
+  for (const std::string& id : TakenIds(tail))
+    if (!started.count(id)) return true;
+  return false;
 }
 
 // Runs entry `index` of the plan in `plan_file` (read has the entry).
@@ -125,11 +169,20 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, Proc
           PytestCommand(PytestArgv(plan, entry, lease->shard(), node_ids_file, journal.path()),
                         *lease, settings));
     } else {
-      exit = supervisor.RunNodeIds(node_ids, [&](const std::vector<std::string>& todo) {
-        WriteFileAtomic(node_ids_file, NodeIdsFileText(plan, todo));
-        return PytestCommand(PytestArgv(plan, entry, lease->shard(), node_ids_file, journal.path()),
-                             *lease, settings);
-      });
+      std::optional<EntryTail> tail = TailOf(read, index);
+      exit = supervisor.RunNodeIds(
+          node_ids,
+          [&](const std::vector<std::string>& todo) {
+            if (tail) tail->started = TailStarted(*tail, journal.tail());
+            WriteFileAtomic(node_ids_file, NodeIdsFileText(plan, todo, tail ? &*tail : nullptr));
+            return PytestCommand(
+                PytestArgv(plan, entry, lease->shard(), node_ids_file, journal.path()), *lease,
+                settings);
+          },
+          [&] { return tail && TailLeft(*tail, journal.tail()); });
+      // A group taken and not run (the entry was killed after taking it)
+      // is this entry's to report.
+      if (tail) supervisor.WriteMissing(TakenIds(*tail));
     }
   } catch (const Error& e) {
     // The journal still says what became of every node ID.

@@ -64,7 +64,8 @@ Supervisor::Supervisor(ProcessRunner& processes, JournalWriter& journal, std::os
 
 int Supervisor::RunNodeIds(
     const std::vector<std::string>& node_ids,
-    const std::function<SpawnOptions(const std::vector<std::string>&)>& command) {
+    const std::function<SpawnOptions(const std::vector<std::string>&)>& command,
+    const std::function<bool()>& more_to_take) {
   // No pytest for nothing: with no node IDs it would collect the rootdir.
   if (node_ids.empty()) return 0;
   JournalTail& tail = journal_.tail();
@@ -81,22 +82,24 @@ int Supervisor::RunNodeIds(
     for (const std::string& id : node_ids) {
       if (!started.count(id) && !outcomes.count(id)) todo.push_back(id);
     }
-    if (todo.empty()) break;
+    if (todo.empty() && !(more_to_take && more_to_take())) break;
     if (tail.started().size() == started_before) {
       Print("not restarting pytest: its last run started no test");
       break;
     }
     if (processes_.Interrupted() || DeadlinePassed()) break;
     ++restarts_;
-    Print("restarting pytest on the " +
-          (todo.size() == 1 ? std::string("test that has")
-                            : std::to_string(todo.size()) + " tests that have") +
-          " not run yet (restart " + std::to_string(restarts_) + ")");
+    std::string what = todo.empty() ? "shared tail"
+                       : todo.size() == 1
+                           ? "test that has not run yet"
+                           : std::to_string(todo.size()) + " tests that have not run yet";
+    Print("restarting pytest on the " + what + " (restart " + std::to_string(restarts_) + ")");
   }
   WriteMissing(node_ids);
   std::map<std::string, std::string> outcomes = tail.LatestOutcomes();
   bool failed = false;
-  for (const std::string& id : node_ids) failed = failed || IsFailure(outcomes[id]);
+  // The journal holds the entry's own node IDs and the tail's it took.
+  for (const auto& [id, outcome] : outcomes) failed = failed || IsFailure(outcome);
   // pytest exits 5 (no tests collected) when it had no item to run: every
   // node ID of the entry is a module skipped as a whole (importorskip at
   // module level), whose result the journal holds. Plain pytest on that

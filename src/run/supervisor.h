@@ -70,10 +70,14 @@ class Supervisor {
              double test_timeout, double entry_timeout);
 
   // Runs pytest on `node_ids` (each once) until each has a result; `command`
-  // gives the spawn options of a run on the node IDs it is given. Returns
-  // the entry's exit code: 0 exactly when every node ID ran and none failed.
+  // gives the spawn options of a run on the node IDs it is given. After a
+  // crash, pytest restarts while a node ID has no result or `more_to_take`
+  // (the shared tail: groups the entry may still take) says so. Returns the
+  // entry's exit code: 0 exactly when every node ID ran and no test that
+  // ran (its own or taken) failed.
   int RunNodeIds(const std::vector<std::string>& node_ids,
-                 const std::function<SpawnOptions(const std::vector<std::string>&)>& command);
+                 const std::function<SpawnOptions(const std::vector<std::string>&)>& command,
+                 const std::function<bool()>& more_to_take = {});
   // The collection-errors entry: one pytest run straight on the `modules`
   // that did not import at configure time, so that their error shows here.
   int RunModules(const std::vector<std::string>& modules, const SpawnOptions& command);

@@ -72,6 +72,8 @@ json SessionInput(const PlanFile& plan, const Collection& collection,
   for (const ShardJournal& journal : journals) {
     const Entry& entry = plan.plan.entries.at(static_cast<size_t>(journal.index));
     ran_ids.insert(entry.node_ids.begin(), entry.node_ids.end());
+    if (entry.shares_tail)  // the shared tail's tests ran in one of these
+      for (const auto& group : plan.plan.shared_tail) ran_ids.insert(group.begin(), group.end());
     json pids = json::array();
     for (const Session& session : journal.sessions)
       if (session.pid > 0) pids.push_back(session.pid);

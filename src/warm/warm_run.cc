@@ -154,6 +154,10 @@ WarmServerSpec WarmSpec(const PlanEntry& plan, const fs::path& plan_file, int ct
     std::vector<std::string> ids;
     for (const Entry& e : whole.plan.entries)
       if (!e.collection_errors) ids.insert(ids.end(), e.node_ids.begin(), e.node_ids.end());
+    // The shared tail's tests are every sharing entry's to take: the
+    // server collects them as tests of its own.
+    for (const auto& group : whole.plan.shared_tail)
+      ids.insert(ids.end(), group.begin(), group.end());
     WriteFileAtomic(node_ids_file, NodeIdsFileText(whole, ids));
     std::error_code ec;
     fs::remove_all(tmpdir, ec);

@@ -275,6 +275,88 @@ def check_kill(p):
         check("killed mid-run)" in summary, "report names no running test: none had started")
 
 
+# ---- the shared tail: a crash in it, and a shard killed while it holds some
+
+TAIL_CRASH = "tail/test_many.py::test_many[3]"
+TAIL_HANG = "tail/test_many.py::test_many[5]"
+
+
+def last_plan(p, name):
+    return json.loads((run_dirs(p.suite_dir(name))[-1] / "plan.json").read_text())
+
+
+def tail_of(plan):
+    return [node_id for group in plan.get("shared_tail", []) for node_id in group]
+
+
+def check_tail_crash(p):
+    expected = p.collected("tail")
+    code, entries, out = p.ctest("-L", "^tailcrash$")
+    check(code != 0 and sorted(entries) == ["tailcrash/shard-00", "tailcrash/shard-01"],
+          "ctest on the tail suite with a crash fails", out)
+    plan = last_plan(p, "tailcrash")
+    check(TAIL_CRASH in tail_of(plan) and all(e.get("shares_tail") for e in plan["entries"]),
+          f"the crashing test is in the shared tail of both shards ({len(tail_of(plan))} tests)")
+    records = read_evidence(p.evidence("tailcrash"))
+    check_once((r["nodeid"] for r in records if r["event"] == "start"), expected,
+               f"suite evidence: each of the {len(expected)} tests started exactly once, "
+               f"those after the crash in the tail too")
+    crashed = next(r for r in records if r["event"] == "start" and r["nodeid"] == TAIL_CRASH)
+    later = [r for r in records if r["event"] == "end" and r["shard"] == crashed["shard"]
+             and r["nodeid"] in tail_of(plan) and r["time"] > crashed["time"]]
+    check(later and all(r["pid"] != crashed["pid"] for r in later),
+          f"the shard whose pytest crashed took {len(later)} more tests of the tail in a "
+          f"restarted pytest")
+    entry = next(name for name, (_, output) in entries.items() if TAIL_CRASH in output)
+    check("crashed: signal 11 while running " + TAIL_CRASH in entries[entry][1]
+          and "restarting pytest on the" in entries[entry][1],
+          f"{entry} says the crash and its restart", entries[entry][1])
+    result = p.report("tailcrash")
+    totals = next((line for line in result.stdout.splitlines() if " passed, " in line), "")
+    check(result.returncode != 0 and totals == f"{len(expected) - 1} passed, 0 failed, 1 crashed",
+          f"report totals: {totals}", result.stdout)
+
+
+def check_tail_kill(p):
+    expected = p.collected("tail")
+    log = open(p.work / "ctest-tailkill.log", "w")
+    ctest = subprocess.Popen([p.ctest_exe, "--test-dir", p.build, "-j", "2", "-L",
+                              "^tailkill$"], stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 120
+    hung = None
+    while time.time() < deadline and hung is None:
+        hung = next((r for r in read_evidence(p.evidence("tailkill"))
+                     if r["event"] == "start" and r["nodeid"] == TAIL_HANG), None)
+        time.sleep(0.05)
+    check(hung is not None, f"{TAIL_HANG} started")
+    runner_pid = int(next(line.split()[1] for line in
+                          pathlib.Path(f"/proc/{hung['pid']}/status").read_text().splitlines()
+                          if line.startswith("PPid:")))
+    group = os.getpgid(hung["pid"])
+    os.kill(runner_pid, signal.SIGKILL)
+    os.killpg(group, signal.SIGKILL)
+    ctest.wait(timeout=300)
+    log.close()
+    check(ctest.returncode != 0, "killing a shard that holds tail tests fails the ctest run")
+    plan = last_plan(p, "tailkill")
+    check(TAIL_HANG in tail_of(plan), "the hanging test is in the shared tail")
+    records = read_evidence(p.evidence("tailkill"))
+    starts = [r["nodeid"] for r in records if r["event"] == "start"]
+    ended = {r["nodeid"] for r in records if r["event"] == "end"}
+    check(len(starts) == len(set(starts)), "no test started twice")
+    lost = sorted(set(expected) - ended)
+    # The killed shard had taken the group after the hanging test's.
+    check(TAIL_HANG in lost and len(lost) <= 2,
+          f"every test but the killed one and the group its shard had taken ran: lost {lost}")
+    result = p.report("tailkill")
+    totals = next((line for line in result.stdout.splitlines() if " passed, " in line), "")
+    check(result.returncode != 0
+          and totals == f"{len(expected) - len(lost)} passed, 0 failed, {len(lost)} missing",
+          f"report totals: {totals}", result.stdout)
+    check(f"never ran ({len(lost)}):" in result.stdout,
+          f"report names the {len(lost)} tests the killed shard held", result.stdout)
+
+
 def check_ctest_timeout(p):
     """ctest --timeout kills the runner, which did not know the limit."""
     journal = p.suite_dir("slow") / "runs"  # in every journal's path
@@ -578,6 +660,8 @@ def main():
 
     check_faults(p)
     check_kill(p)
+    check_tail_crash(p)
+    check_tail_kill(p)
     check_ctest_timeout(p)
     check_deadline(p)
     check_session_crash(p)

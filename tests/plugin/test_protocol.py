@@ -14,7 +14,7 @@ from conftest import PLUGIN_DIR
 
 sys.path.insert(0, str(PLUGIN_DIR))
 import pytest_shards_plugin.protocol as protocol  # noqa: E402
-from pytest_shards_plugin.selection import read_node_ids  # noqa: E402
+from pytest_shards_plugin.selection import read_node_ids, read_tail  # noqa: E402
 from pytest_shards_plugin.warm_server import Server  # noqa: E402
 
 GOLDEN = json.loads((PLUGIN_DIR.parent / "tests" / "protocol" / "golden.json").read_text())
@@ -81,6 +81,19 @@ def test_the_golden_node_id_file_is_read(tmp_path):
     ids, paths = read_node_ids(str(path))
     assert ids == GOLDEN["node_ids_file"]["node_ids"]
     assert paths == GOLDEN["node_ids_file"]["paths"]
+    assert read_tail(str(path)) is None
+
+
+def test_the_golden_node_id_file_with_a_tail_is_read(tmp_path):
+    golden = GOLDEN["node_ids_file_with_tail"]
+    path = tmp_path / "ids.json"
+    path.write_text(json.dumps(golden))
+    assert read_node_ids(str(path)) == (golden["node_ids"], golden["paths"])
+    assert read_tail(str(path)) == golden["tail"]
+    broken = dict(golden, tail=dict(golden["tail"], groups=["not a list"]))
+    path.write_text(json.dumps(broken))
+    with pytest.raises(pytest.UsageError, match="malformed tail"):
+        read_tail(str(path))
 
 
 def test_frames_are_the_golden_bytes():

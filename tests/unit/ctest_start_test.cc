@@ -115,6 +115,24 @@ TEST_F(CtestStartTest, EachPlanIsARunOfItsOwn) {
   EXPECT_EQ(collector_.runs, 0);
 }
 
+TEST_F(CtestStartTest, AMemoryBudgetKeepsEveryTestInItsShard) {
+  Collection collection = collector_.collection;
+  for (int i = 0; i < 400; ++i) {
+    Item item;
+    item.node_id = "tests/test_many.py::test_" + std::to_string(i);
+    item.file = "tests/test_many.py";
+    item.path = (dir_ / item.file).string();
+    collection.items.push_back(item);
+  }
+  WriteCollection(settings_, collection);
+  auto tail = [this] {
+    return ReadPlanFile(Plan().parent_path() / "plan.json", "").plan.shared_tail.size();
+  };
+  EXPECT_GT(tail(), 0u);
+  options_.memory_budget_mib = 4000;
+  EXPECT_EQ(tail(), 0u);
+}
+
 TEST_F(CtestStartTest, AStaleCollectionWithTheSameTestsIsCollectedOnceAndPlanned) {
   MakeStale();
   std::string tests = ReadFile(Plan());

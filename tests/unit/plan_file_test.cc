@@ -107,6 +107,34 @@ TEST(PlanFile, JsonRoundTrip) {
   EXPECT_EQ(PlanFileToJson(back).dump(), document.dump());
 }
 
+TEST(PlanFile, TheSharedTailReachesEveryEntrysRunner) {
+  PlanFile file;
+  file.run_id = "1-2";
+  file.settings.suite = "suite";
+  file.rootdir = "/src";
+  file.plan = FullPlan();
+  file.plan.entries[1].shares_tail = true;
+  file.plan.shared_tail = {{"t.py::x"}, {"t.py::y", "t.py::z"}};
+  fs::path dir = FreshTestDir();
+  std::vector<size_t> offsets;
+  WriteFileAtomic(dir / "plan.json", PlanFileText(file, &offsets));
+  // The runner of one entry reads the header and its line only.
+  PlanEntry read = ReadPlanEntry(dir / "plan.json", 1, "fix", offsets[1]);
+  ASSERT_TRUE(read.entry);
+  EXPECT_TRUE(read.entry->shares_tail);
+  EXPECT_EQ(read.file.plan.shared_tail, file.plan.shared_tail);
+  EXPECT_FALSE(ReadPlanEntry(dir / "plan.json", 0, "fix", offsets[0]).entry->shares_tail);
+  PlanFile back = PlanFileFromJson(PlanFileToJson(file));
+  EXPECT_EQ(back.plan.shared_tail, file.plan.shared_tail);
+  EXPECT_TRUE(back.plan.entries[1].shares_tail);
+  // A plan without a tail says nothing of one.
+  file.plan.shared_tail.clear();
+  file.plan.entries[1].shares_tail = false;
+  json text = PlanFileToJson(file);
+  EXPECT_FALSE(text.contains("shared_tail"));
+  EXPECT_FALSE(text["entries"][1].contains("shares_tail"));
+}
+
 TEST(PlanFile, APlanWithoutASliceHoldsTheWholeSuite) {
   json document = PlanFileToJson(PlanFile{});
   document.erase("slice");

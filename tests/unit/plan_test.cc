@@ -77,7 +77,8 @@ Durations SkewedDurations(const Collection& c) {
   return d;
 }
 
-// Entry index of every node ID; fails on a node ID in two entries.
+// Entry index of every node ID, the shared tail's as plan.entries.size();
+// fails on a node ID in two entries, or in an entry and the tail.
 std::map<std::string, size_t> EntryOf(const Plan& plan) {
   std::map<std::string, size_t> entry_of;
   for (size_t e = 0; e < plan.entries.size(); ++e) {
@@ -87,6 +88,11 @@ std::map<std::string, size_t> EntryOf(const Plan& plan) {
       EXPECT_TRUE(inserted) << id << " is in two entries";
     }
   }
+  for (const auto& group : plan.shared_tail)
+    for (const std::string& id : group) {
+      bool inserted = entry_of.emplace(id, plan.entries.size()).second;
+      EXPECT_TRUE(inserted) << id << " is in an entry and in the tail, or twice in the tail";
+    }
   return entry_of;
 }
 
@@ -336,7 +342,9 @@ TEST(Plan, LoadSplitsOnlyModulesBiggerThanAShard) {
   double total = 0;
   for (const auto& [id, seconds] : d.tests) total += seconds;
   const int shards = 4;
-  Plan plan = MakePlan(c, Options(shards), d);
+  PlanOptions options = Options(shards);
+  options.shared_tail = false;  // the static packing is under test
+  Plan plan = MakePlan(c, options, d);
   ASSERT_EQ(plan.entries.size(), static_cast<size_t>(shards));
   std::map<std::string, size_t> entry_of = EntryOf(plan);
   std::map<std::string, std::set<size_t>> entries_of_module;
@@ -612,6 +620,105 @@ Durations WithFailures(const Collection& c) {
   d.failed = {"tests/test_m0.py::test_2", "tests/test_m3.py::TestK::test_0",
               "tests/test_m1.py::test_1", "tests/gone.py::test_x"};
   return d;
+}
+
+// --- the shared tail ----------------------------------------------------------
+
+// 10 tests of 5 s in big.py; 100 small tests of 0.05 s in each of small0-3.py,
+// of which small0's first two are serial and small1's first two an xdist
+// group; a module skipped as a whole.
+Collection TailCollection(Durations* d) {
+  Collection c;
+  c.rootdir = "/src";
+  auto add = [&](const std::string& id, double seconds, std::vector<Marker> markers = {}) {
+    c.items.push_back(MakeItem(id, std::move(markers)));
+    d->tests[id] = seconds;
+  };
+  for (int t = 0; t < 10; ++t) add("big.py::t" + std::to_string(t), 5);
+  for (int m = 0; m < 4; ++m)
+    for (int t = 0; t < 100; ++t) {
+      std::vector<Marker> markers;
+      if (m == 0 && t < 2) markers.push_back(MakeMarker("serial"));
+      if (m == 1 && t < 2) markers.push_back(Group("pair"));
+      add("small" + std::to_string(m) + ".py::t" + std::to_string(t), 0.05, markers);
+    }
+  add("skipped.py", 0.001);
+  d->startup = 0.5;
+  return c;
+}
+
+TEST(PlanSharedTail, ATenthOfSmallMovableTestsThatEveryShardShares) {
+  Durations d;
+  Collection c = TailCollection(&d);
+  Plan plan = MakePlan(c, Options(2), d);
+  ASSERT_FALSE(plan.shared_tail.empty());
+  std::map<std::string, size_t> entry_of = EntryOf(plan);  // each ID once, in an entry or the tail
+  EXPECT_EQ(entry_of.size(), c.items.size());
+  double tail = 0;
+  for (const auto& group : plan.shared_tail)
+    for (const std::string& id : group) {
+      EXPECT_EQ(id.rfind("small", 0), 0u) << id << ": only small tests";
+      EXPECT_NE(id.rfind("small0.py::t0", 0), 0u) << "serial tests stay in their entry";
+      EXPECT_NE(id.rfind("small0.py::t1", 0), 0u) << "serial tests stay in their entry";
+      tail += d.tests.at(id);
+    }
+  EXPECT_NEAR(tail, 0.1 * (50 + 20 + 0.001), 0.06);
+  // In collection order; an xdist group is one group of the tail or none.
+  std::vector<std::string> flat;
+  for (const auto& group : plan.shared_tail) {
+    flat.insert(flat.end(), group.begin(), group.end());
+    bool pair = std::find(group.begin(), group.end(), "small1.py::t0") != group.end();
+    EXPECT_EQ(pair, std::find(group.begin(), group.end(), "small1.py::t1") != group.end());
+  }
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < c.items.size(); ++i) position[c.items[i].node_id] = i;
+  EXPECT_TRUE(std::is_sorted(flat.begin(), flat.end(), [&](const auto& a, const auto& b) {
+    return position[a] < position[b];
+  }));
+  // The shards share it; the serial entry does not. Each shard's cost has
+  // its half of the tail.
+  size_t sharing = 0;
+  for (const Entry& entry : plan.entries) {
+    bool serial = HasLabel(entry, "serial");
+    EXPECT_EQ(entry.shares_tail, !serial) << entry.name;
+    sharing += entry.shares_tail;
+  }
+  EXPECT_EQ(sharing, 2u);
+}
+
+TEST(PlanSharedTail, FilesMoveWholeOrNotAtAll) {
+  Durations d;
+  Collection c = TailCollection(&d);
+  for (int m = 4; m < 40; ++m)  // small modules that a tail of whole files can take
+    for (int t = 0; t < 3; ++t) {
+      std::string id = "tiny" + std::to_string(m) + ".py::t" + std::to_string(t);
+      c.items.push_back(MakeItem(id));
+      d.tests[id] = 0.01;
+    }
+  Plan plan = MakePlan(c, Options(2, Distribution::kFile), d);
+  ASSERT_FALSE(plan.shared_tail.empty());
+  for (const auto& group : plan.shared_tail) {
+    std::string module = group.front().substr(0, group.front().find("::"));
+    for (int t = 0; t < 3; ++t)
+      EXPECT_NE(std::find(group.begin(), group.end(), module + "::t" + std::to_string(t)),
+                group.end())
+          << module << " is one group";
+  }
+  EntryOf(plan);
+}
+
+TEST(PlanSharedTail, NoneWhenOffForOneShardOrOtherEntries) {
+  Durations d;
+  Collection c = TailCollection(&d);
+  PlanOptions off = Options(2);
+  off.shared_tail = false;
+  EXPECT_TRUE(MakePlan(c, off, d).shared_tail.empty());
+  EXPECT_TRUE(MakePlan(c, Options(1), d).shared_tail.empty());
+  EXPECT_TRUE(
+      MakePlan(c, Options(0, Distribution::kLoad, Granularity::kFile), d).shared_tail.empty());
+  EXPECT_TRUE(
+      MakePlan(c, Options(0, Distribution::kLoad, Granularity::kTest), d).shared_tail.empty());
+  for (const Entry& entry : MakePlan(c, off, d).entries) EXPECT_FALSE(entry.shares_tail);
 }
 
 TEST(PlanLastFailed, FailedTestsGetEntriesOfTheirOwnFirstWithHighestCost) {

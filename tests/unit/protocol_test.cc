@@ -125,6 +125,20 @@ TEST(NodeIdsFileText, ListsTheIdsAndThePathsOfTheirModulesOutsideTheRootdir) {
   EXPECT_EQ(json::parse(NodeIdsFileText(plan, golden["node_ids"])), golden);
 }
 
+TEST(NodeIdsFileText, GivesTheTailOfAnEntryThatSharesIt) {
+  PlanFile plan;
+  plan.rootdir = "/proj";
+  plan.module_paths = {{"tests/test_c.py", "/site/pkg/tests/test_c.py"}};
+  const json& golden = Golden()["node_ids_file_with_tail"];
+  EntryTail tail;
+  tail.groups = golden["tail"]["groups"].get<std::vector<std::vector<std::string>>>();
+  tail.claims = golden["tail"]["claims"].get<std::string>();
+  tail.entry = 1;
+  tail.started = {"tests/test_b.py::x"};
+  // The tail's modules get their paths too: the plugin collects them.
+  EXPECT_EQ(json::parse(NodeIdsFileText(plan, golden["node_ids"], &tail)), golden);
+}
+
 // --- the golden examples ------------------------------------------------------
 
 TEST(Golden, TheKillMessageIsTheGoldenOne) {

@@ -148,6 +148,55 @@ TEST(BuildReport, ResultInTwoJournalsRanTwice) {
   EXPECT_EQ(Count(report, "passed"), 3);
 }
 
+// Two shards sharing a tail of two groups; `selected_second` false: ctest
+// ran only the first.
+PlanFile TailPlan() {
+  Entry first = MakeEntry("suite/shard-00", {"t.py::a"});
+  Entry second = MakeEntry("suite/shard-01", {"t.py::b"});
+  first.shares_tail = second.shares_tail = true;
+  PlanFile plan = MakePlan({first, second});
+  plan.plan.shared_tail = {{"u.py::x"}, {"u.py::y", "u.py::z"}};
+  return plan;
+}
+
+TEST(BuildReport, ATailTestCountsOnceWhereItRan) {
+  PlanFile plan = TailPlan();
+  Report report = BuildReport(
+      plan,
+      {MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), Passed("u.py::y"), Passed("u.py::z")}),
+       MakeJournal(1, "suite/shard-01", {Passed("t.py::b"), Passed("u.py::x")})});
+  EXPECT_TRUE(report.Ok());
+  EXPECT_EQ(Count(report, "passed"), 5);
+  EXPECT_EQ(FindResult(report, "u.py::x")->entry, "suite/shard-01");
+  EXPECT_EQ(FindResult(report, "u.py::z")->entry, "suite/shard-00");
+  EXPECT_EQ(report.entries[0].tests, 1u);  // its own; the tail's are counted where they ran
+  EXPECT_EQ(report.entries[0].counts.at("passed"), 3);
+}
+
+TEST(BuildReport, ATailTestNoShardRanIsMissingOnceAndTwiceRanTwice) {
+  PlanFile plan = TailPlan();
+  Report report =
+      BuildReport(plan, {MakeJournal(0, "suite/shard-00", {Passed("t.py::a"), Passed("u.py::x")}),
+                         MakeJournal(1, "suite/shard-01", {Passed("t.py::b"), Passed("u.py::x")})});
+  EXPECT_FALSE(report.Ok());
+  EXPECT_EQ(report.ran_twice, std::vector<std::string>{"u.py::x"});
+  EXPECT_EQ(report.never_ran, (std::vector<std::string>{"u.py::y", "u.py::z"}));
+  EXPECT_EQ(Count(report, "missing"), 2);
+  const ReportResult* y = FindResult(report, "u.py::y");
+  ASSERT_NE(y, nullptr);
+  EXPECT_EQ(y->entry, "suite/shard-00");
+  EXPECT_TRUE(Contains(y->test.message, "shared tail")) << y->test.message;
+}
+
+TEST(BuildReport, ATailIsNotMissingWhenCtestSelectedNoEntryOfIt) {
+  PlanFile plan = TailPlan();
+  plan.plan.entries.push_back(MakeEntry("suite/serial-02", {"t.py::s"}));
+  plan.ctest_argv = {"ctest", "-R", "serial"};
+  Report report = BuildReport(plan, {MakeJournal(2, "suite/serial-02", {Passed("t.py::s")})});
+  EXPECT_TRUE(report.Ok());
+  EXPECT_TRUE(report.never_ran.empty());
+}
+
 TEST(BuildReport, ResultTwiceInOneJournalRanTwice) {
   PlanFile plan = MakePlan({MakeEntry("suite/shard-00", {"t.py::a", "t.py::b"})});
   Report report = BuildReport(

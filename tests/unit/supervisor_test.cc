@@ -34,17 +34,21 @@ class SupervisorTest : public TestDirFixture {
   }
 
   // Runs `node_ids` under the rules; the printed lines land in output_.
-  int Run(const Ids& node_ids, double test_timeout = 0, double entry_timeout = 0) {
+  int Run(const Ids& node_ids, double test_timeout = 0, double entry_timeout = 0,
+          const std::function<bool()>& more_to_take = {}) {
     FakeProcessRunner processes(world_);
     JournalWriter journal(world_.journal, [this] { return world_.now; });
     journal.WriteRun("1000-1", "demo/shard-0", 0);
     std::ostringstream out;
     Supervisor supervisor(processes, journal, out, test_timeout, entry_timeout);
-    int exit = supervisor.RunNodeIds(node_ids, [](const Ids& todo) {
-      SpawnOptions options;
-      options.argv = todo;
-      return options;
-    });
+    int exit = supervisor.RunNodeIds(
+        node_ids,
+        [](const Ids& todo) {
+          SpawnOptions options;
+          options.argv = todo;
+          return options;
+        },
+        more_to_take);
     restarts_ = supervisor.restarts();
     peak_rss_kb_ = supervisor.peak_rss_kb();
     startup_ = supervisor.startup();
@@ -102,6 +106,22 @@ TEST_F(SupervisorTest, CrashAtTestThreeRestartsOnTheRest) {
   EXPECT_EQ(restarts_, 1);
   EXPECT_CONTAINS(output_, "pytest-shards: crashed: signal 11 while running t3\n");
   EXPECT_CONTAINS(output_, "restarting pytest on the 2 tests that have not run yet (restart 1)");
+}
+
+TEST_F(SupervisorTest, ACrashAfterTheLastOwnTestRestartsWhileTheTailHasGroupsLeft) {
+  // t5 is the entry's last test; what the entry may still take from the
+  // shared tail is only known to `more_to_take`.
+  world_.acts["t5"] = Act::kCrash;
+  int asked = 0;
+  EXPECT_EQ(Run(kFive, 0, 0, [&] { return ++asked == 1; }), 1) << output_;
+  EXPECT_EQ(world_.runs, (std::vector<Ids>{kFive, {}}));
+  EXPECT_EQ(restarts_, 1);
+  EXPECT_CONTAINS(output_, "restarting pytest on the shared tail (restart 1)");
+  ExpectEachOnce(kFive);
+  // Without a tail left, the crash of the last test ends the entry.
+  world_.runs.clear();
+  EXPECT_EQ(Run(kFive), 1) << output_;
+  EXPECT_EQ(world_.runs.size(), 1u);
 }
 
 TEST_F(SupervisorTest, EveryCrashRestartsUntilEachNodeIdHasAResult) {

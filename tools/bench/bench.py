@@ -28,14 +28,19 @@ import time
 MODES = ("serial", "xdist", "ctest")
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_tool_args(parser):
+    """The options every benchmark that installs the build tree takes."""
     parser.add_argument("--build-dir", required=True, type=pathlib.Path,
                         help="a pytest-shards build tree (cmake --install is run on it)")
     parser.add_argument("--python", default="/usr/bin/python3",
                         help="interpreter with pytest and pytest-xdist (default /usr/bin/python3)")
     parser.add_argument("--cmake", default=shutil.which("cmake") or "cmake")
     parser.add_argument("--ctest", default=shutil.which("ctest") or "ctest")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_tool_args(parser)
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
                         help="workers for pytest -n and ctest -j (default: all cores)")
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds (default 3)")
@@ -80,8 +85,9 @@ def run_logged(argv, log, cwd=None, env=None):
         return time.monotonic() - start, status
 
 
-def setup_project(args, work):
-    """Installs pytest-shards and configures the throwaway consumer project."""
+def install_into(args, work):
+    """Installs pytest-shards under `work`; returns its prefix, and the
+    throwaway project's source and build trees and the suite's cwd."""
     prefix = work / "prefix"
     subprocess.run([args.cmake, "--install", args.build_dir, "--prefix", prefix],
                    check=True, stdout=subprocess.DEVNULL)
@@ -89,6 +95,12 @@ def setup_project(args, work):
     rundir = args.workdir.resolve() if args.workdir else work / "run"
     source.mkdir(parents=True, exist_ok=True)
     rundir.mkdir(parents=True, exist_ok=True)
+    return prefix, source, build, rundir
+
+
+def setup_project(args, work):
+    """Installs pytest-shards and configures the throwaway consumer project."""
+    prefix, source, build, rundir = install_into(args, work)
     if not args.reuse:
         shutil.rmtree(build, ignore_errors=True)
     pytest_args = " ".join(cmake_quote(a) for a in args.pytest_args)
