@@ -104,8 +104,9 @@ Runs a pytest suite as parallel CTest entries.
 
   ``SHARED_TAIL ON|OFF``
     ``ON`` (the default): with ``GRANULARITY shard`` and two or more
-    shards, about a tenth of the suite's time, in small tests, goes to a
-    shared tail instead of to one shard. Every shard collects those tests
+    shards, about the last tenth of the suite's time (the tests at the end
+    of the collection, while each is small) goes to a shared tail instead
+    of to one shard. Every shard collects those tests
     too; when its own tests are done it takes them one group at a time from
     a list in the run's directory (a lock makes each take atomic), so that
     the shards end together however wrong the learned durations were. Each

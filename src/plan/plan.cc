@@ -195,7 +195,7 @@ class Planner {
       // A module skipped as a whole is journaled by every shard that
       // collects it: it stays in one.
       bool module_only = first.node_id.find("::") == std::string::npos;
-      candidates.push_back({bundle.cost, FileKey(first), !bundle.serial && !module_only});
+      candidates.push_back({bundle.cost, !bundle.serial && !module_only});
     }
     std::vector<int> chosen = ChooseSharedTail(candidates, shards);
     if (chosen.empty()) return {};

@@ -7,25 +7,26 @@
 // through a claims file in the run's directory (run/tail_claims.h).
 #pragma once
 
-#include <string_view>
 #include <vector>
 
 namespace pytest_shards {
 
 // What the tail may be made of: one bundle of tests that must stay together
-// (plan.h's TestBundle), its estimated seconds and its module.
+// (plan.h's TestBundle) and its estimated seconds.
 struct TailCandidate {
   double cost = 0;
-  std::string_view module;
   bool movable = true;  // false: serial, or a module skipped as a whole
 };
 
-// The positions (ascending) of the candidates that make the tail of
-// `bins` shards: about kTailShare of the total cost, from candidates no
-// longer than kTailGroupShare of a shard's cost, taken whole module by
-// module, the modules with the most such cost first (every shard imports
-// a tail module: few modules keep that cost low). Empty with fewer than 2
-// bins or nothing small enough.
+// The positions (ascending) of the candidates, given in collection order,
+// that make the tail of `bins` shards: the last ones, back to about
+// kTailShare of the total cost or to the first one (from the end) that
+// costs more than kTailGroupShare of a shard. A suffix: every shard runs
+// its own tests, then the tail's, so that each pytest still runs its tests
+// in collection order, as plain pytest and xdist's workers do (numpy's
+// test_dtype.py fails after its tests/test_reloading.py, which comes
+// later). Candidates that are not movable are passed over. Empty with
+// fewer than 2 bins, or when the last movable candidate is a big one.
 std::vector<int> ChooseSharedTail(const std::vector<TailCandidate>& candidates, int bins);
 
 // A tenth: learned durations were off by 5-15 % on a busy machine (issue

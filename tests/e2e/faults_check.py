@@ -277,8 +277,8 @@ def check_kill(p):
 
 # ---- the shared tail: a crash in it, and a shard killed while it holds some
 
-TAIL_CRASH = "tail/test_many.py::test_many[3]"
-TAIL_HANG = "tail/test_many.py::test_many[5]"
+TAIL_CRASH = "tail/test_other.py::test_other[30]"
+TAIL_HANG = "tail/test_other.py::test_other[32]"
 
 
 def last_plan(p, name):

@@ -625,7 +625,7 @@ Durations WithFailures(const Collection& c) {
 // --- the shared tail ----------------------------------------------------------
 
 // 10 tests of 5 s in big.py; 100 small tests of 0.05 s in each of small0-3.py,
-// of which small0's first two are serial and small1's first two an xdist
+// of which small3's first two are serial and small2's last two an xdist
 // group; a module skipped as a whole.
 Collection TailCollection(Durations* d) {
   Collection c;
@@ -638,8 +638,8 @@ Collection TailCollection(Durations* d) {
   for (int m = 0; m < 4; ++m)
     for (int t = 0; t < 100; ++t) {
       std::vector<Marker> markers;
-      if (m == 0 && t < 2) markers.push_back(MakeMarker("serial"));
-      if (m == 1 && t < 2) markers.push_back(Group("pair"));
+      if (m == 3 && t < 2) markers.push_back(MakeMarker("serial"));
+      if (m == 2 && t >= 98) markers.push_back(Group("pair"));
       add("small" + std::to_string(m) + ".py::t" + std::to_string(t), 0.05, markers);
     }
   add("skipped.py", 0.001);
@@ -647,36 +647,45 @@ Collection TailCollection(Durations* d) {
   return c;
 }
 
-TEST(PlanSharedTail, ATenthOfSmallMovableTestsThatEveryShardShares) {
+TEST(PlanSharedTail, TheLastTenthOfMovableTestsThatEveryShardShares) {
   Durations d;
   Collection c = TailCollection(&d);
   Plan plan = MakePlan(c, Options(2), d);
   ASSERT_FALSE(plan.shared_tail.empty());
   std::map<std::string, size_t> entry_of = EntryOf(plan);  // each ID once, in an entry or the tail
   EXPECT_EQ(entry_of.size(), c.items.size());
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < c.items.size(); ++i) position[c.items[i].node_id] = i;
   double tail = 0;
+  size_t first = c.items.size();
   for (const auto& group : plan.shared_tail)
     for (const std::string& id : group) {
-      EXPECT_EQ(id.rfind("small", 0), 0u) << id << ": only small tests";
-      EXPECT_NE(id.rfind("small0.py::t0", 0), 0u) << "serial tests stay in their entry";
-      EXPECT_NE(id.rfind("small0.py::t1", 0), 0u) << "serial tests stay in their entry";
+      EXPECT_TRUE(id != "small3.py::t0" && id != "small3.py::t1") << "serial tests stay apart";
+      EXPECT_NE(id, "skipped.py");
       tail += d.tests.at(id);
+      first = std::min(first, position[id]);
     }
   EXPECT_NEAR(tail, 0.1 * (50 + 20 + 0.001), 0.06);
-  // In collection order; an xdist group is one group of the tail or none.
+  // A suffix: every test a shard runs of its own comes before the tail's.
+  for (const Entry& entry : plan.entries)
+    if (entry.shares_tail) {
+      for (const std::string& id : entry.node_ids) {
+        if (id == "skipped.py") continue;
+        EXPECT_LT(position[id], first) << id;
+      }
+    }
+  // In collection order; the xdist pair is one group.
   std::vector<std::string> flat;
   for (const auto& group : plan.shared_tail) {
     flat.insert(flat.end(), group.begin(), group.end());
-    bool pair = std::find(group.begin(), group.end(), "small1.py::t0") != group.end();
-    EXPECT_EQ(pair, std::find(group.begin(), group.end(), "small1.py::t1") != group.end());
+    bool pair = std::find(group.begin(), group.end(), "small2.py::t98") != group.end();
+    EXPECT_EQ(pair, std::find(group.begin(), group.end(), "small2.py::t99") != group.end());
   }
-  std::map<std::string, size_t> position;
-  for (size_t i = 0; i < c.items.size(); ++i) position[c.items[i].node_id] = i;
+  EXPECT_EQ(entry_of.at("small2.py::t98"), plan.entries.size()) << "the pair is in the tail";
   EXPECT_TRUE(std::is_sorted(flat.begin(), flat.end(), [&](const auto& a, const auto& b) {
     return position[a] < position[b];
   }));
-  // The shards share it; the serial entry does not. Each shard's cost has
-  // its half of the tail.
+  // The shards share it; the serial entry does not.
   size_t sharing = 0;
   for (const Entry& entry : plan.entries) {
     bool serial = HasLabel(entry, "serial");
