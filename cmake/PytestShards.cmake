@@ -104,7 +104,7 @@ Runs a pytest suite as parallel CTest entries.
 
   ``SHARED_TAIL ON|OFF``
     ``ON`` (the default): with ``GRANULARITY shard`` and two or more
-    shards, about the last tenth of the suite's time (the tests at the end
+    shards, about the last fifth of the suite's time (the tests at the end
     of the collection, while each is small) goes to a shared tail instead
     of to one shard. Every shard collects those tests
     too; when its own tests are done it takes them one group at a time from

@@ -29,11 +29,13 @@ struct TailCandidate {
 // fewer than 2 bins, or when the last movable candidate is a big one.
 std::vector<int> ChooseSharedTail(const std::vector<TailCandidate>& candidates, int bins);
 
-// A tenth: learned durations were off by 5-15 % on a busy machine (issue
-// 24's numpy runs), and a shard's error must fit in the tail.
-inline constexpr double kTailShare = 0.10;
+// A fifth: learned durations were off by 5-15 % on a busy machine (issue
+// 24's numpy runs; on this session's numpy, whose shards were planned
+// equal, one took 306 s and the other 243 s), and a shard's error must fit
+// in the tail.
+inline constexpr double kTailShare = 0.20;
 // The last group a shard takes is the most it can end after the others:
-// 1 % of a shard's time keeps that within the 5 % the tail is for.
-inline constexpr double kTailGroupShare = 0.01;
+// 2 % of a shard's time keeps that within the 5 % the tail is for.
+inline constexpr double kTailGroupShare = 0.02;
 
 }  // namespace pytest_shards

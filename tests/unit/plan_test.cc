@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "marker_fixtures.h"
+#include "plan/shared_tail.h"
 
 namespace pytest_shards {
 namespace {
@@ -665,7 +666,7 @@ TEST(PlanSharedTail, TheLastTenthOfMovableTestsThatEveryShardShares) {
       tail += d.tests.at(id);
       first = std::min(first, position[id]);
     }
-  EXPECT_NEAR(tail, 0.1 * (50 + 20 + 0.001), 0.06);
+  EXPECT_NEAR(tail, kTailShare * (50 + 20 + 0.001), 0.06);
   // A suffix: every test a shard runs of its own comes before the tail's.
   for (const Entry& entry : plan.entries)
     if (entry.shares_tail) {

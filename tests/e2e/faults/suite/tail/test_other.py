@@ -1,5 +1,5 @@
-"""The last module of the tail suites: the shared tail (10 % of 250 tests of
-equal guessed cost, at the end of the collection) is its last 25 tests.
+"""The last module of the tail suites: the shared tail (20 % of 250 tests of
+equal guessed cost, at the end of the collection) is its 50 tests.
 TAIL_FAULT makes one of them crash its interpreter (30) or hang until it is
 killed (32)."""
 import os
