@@ -13,9 +13,11 @@ std::vector<int> ChooseSharedTail(const std::vector<TailCandidate>& candidates, 
   for (int i = static_cast<int>(candidates.size()) - 1; i >= 0 && cost < target; --i) {
     const TailCandidate& c = candidates[i];
     if (!c.movable) continue;  // stays in its shard: a module skipped whole runs nothing
-    // A big one would be taken last and end its shard late; the tests
-    // before it stay in the shards too, so that the tail is a suffix.
-    if (c.cost > largest) break;
+    // While one shard runs a group, the others run the groups after it: a
+    // group longer than those by more than `largest` would end its shard
+    // late. It stays in a shard, and so do the tests before it, so that
+    // the tail is a suffix.
+    if (c.cost - cost > largest) break;
     tail.insert(tail.begin(), i);
     cost += c.cost;
   }

@@ -122,6 +122,13 @@ class World:
         return {e["name"]: e["node_ids"] for e in document["entries"]}
 
     @staticmethod
+    def shared_tail(build, suite):
+        """The node IDs of the shared tail, which its shards take at run time."""
+        document = json.loads((newest_run(build / "pytest-shards" / suite) / "plan.json")
+                              .read_text())
+        return [i for group in document.get("shared_tail", []) for i in group]
+
+    @staticmethod
     def durations(build, suite):
         path = build / "pytest-shards" / suite / "durations.json"
         return json.loads(path.read_text()) if path.exists() else {}
@@ -193,8 +200,10 @@ class World:
 
     def check_locks(self, build, suite, tests, where):
         plan = self.plan(build, suite)
-        check_once((i for ids in plan.values() for i in ids), self.ids,
-                   f"{where}: {suite}: plan.json holds every node ID in exactly one entry")
+        planned = [i for ids in plan.values() for i in ids] + self.shared_tail(build, suite)
+        check_once(planned, self.ids,
+                   f"{where}: {suite}: plan.json holds every node ID in exactly one entry or "
+                   f"in the shared tail")
         serial_entries = 0
         for test in tests:
             locks, exclusive = set(), False

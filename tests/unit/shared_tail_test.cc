@@ -36,6 +36,20 @@ TEST(ChooseSharedTail, StopsAtABigCandidateAndPassesOverImmovableOnes) {
   EXPECT_TRUE(ChooseSharedTail(candidates, 2).empty());
 }
 
+TEST(ChooseSharedTail, ABigCandidateWithEnoughAfterItIsInTheTail) {
+  // 2,000 tests of 5 ms and one of 1 s: 11 s, 2 % of a shard is 0.11 s.
+  // Near the end (45 ms after it) the big one stops the tail; 299 tests
+  // from the end (1.5 s after it) another shard runs those meanwhile.
+  std::vector<TailCandidate> candidates(2000, TailCandidate{0.005});
+  candidates[1990] = {1.0};
+  EXPECT_EQ(ChooseSharedTail(candidates, 2).front(), 1991);
+  candidates[1990] = {0.005};
+  candidates[1700] = {1.0};
+  std::vector<int> chosen = ChooseSharedTail(candidates, 2);
+  EXPECT_EQ(chosen.front(), 1700);
+  EXPECT_GE(CostOf(candidates, chosen), 10.995 * kTailShare);
+}
+
 TEST(ChooseSharedTail, NoTailForOneShard) {
   std::vector<TailCandidate> candidates(1000, TailCandidate{0.01});
   EXPECT_TRUE(ChooseSharedTail(candidates, 1).empty());
