@@ -83,9 +83,8 @@ std::optional<EntryTail> TailOf(const PlanEntry& read, int index) {
   return tail;
 }
 
-// The node IDs of the groups the entry took so far.
-std::vector<std::string> TakenIds(const EntryTail& tail) {
-  TailClaims claims = ReadTailClaims(tail.claims, tail.groups.size());
+// The node IDs of the groups the entry took, by `claims`.
+std::vector<std::string> TakenIds(const EntryTail& tail, const TailClaims& claims) {
   std::vector<std::string> ids;
   for (std::size_t g = 0; g < tail.groups.size(); ++g)
     if (claims.TakenBy(g, tail.entry))
@@ -109,7 +108,7 @@ bool TailLeft(const EntryTail& tail, const JournalTail& journal) {
   TailClaims claims = ReadTailClaims(tail.claims, tail.groups.size());
   if (claims.AnyLeft()) return true;
   std::set<std::string> started(journal.started().begin(), journal.started().end());
-  for (const std::string& id : TakenIds(tail))
+  for (const std::string& id : TakenIds(tail, claims))
     if (!started.count(id)) return true;
   return false;
 }
@@ -182,7 +181,8 @@ int RunEntryOf(const PlanEntry& read, const fs::path& plan_file, int index, Proc
           [&] { return tail && TailLeft(*tail, journal.tail()); });
       // A group taken and not run (the entry was killed after taking it)
       // is this entry's to report.
-      if (tail) supervisor.WriteMissing(TakenIds(*tail));
+      if (tail)
+        supervisor.WriteMissing(TakenIds(*tail, ReadTailClaims(tail->claims, tail->groups.size())));
     }
   } catch (const Error& e) {
     // The journal still says what became of every node ID.
