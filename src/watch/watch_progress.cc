@@ -119,6 +119,24 @@ struct RunFollower::Followed {
   bool finished() const { return tail && tail->journal().finished; }
 };
 
+// The shared tail (plan_file.h): its tests run in whichever sharing entry
+// takes their group, so they count once for the run, and their work left
+// goes by group, since one entry runs a whole group.
+struct RunFollower::TailLeft {
+  std::unordered_map<std::string, std::pair<std::size_t, double>>
+      left;                        // node ID -> group, estimate
+  std::vector<double> group_left;  // seconds by group
+  std::size_t tests = 0;
+
+  // `node_id` has a result: if it is a tail test, its work is done.
+  void Done(const std::string& node_id) {
+    auto it = left.find(node_id);
+    if (it == left.end()) return;
+    group_left[it->second.first] -= it->second.second;
+    left.erase(it);
+  }
+};
+
 RunFollower::RunFollower(const fs::path& suite_dir, const std::string& run_id,
                          const std::set<std::string>& selected)
     : suite_dir_(suite_dir), run_id_(run_id), plan_file_(ReadPlan(suite_dir, run_id)) {
@@ -138,6 +156,20 @@ RunFollower::RunFollower(const fs::path& suite_dir, const std::string& run_id,
       item.node_id = node_id;
       double estimate = durations_.Estimate(item);
       if (followed.left.emplace(node_id, estimate).second) followed.left_sum += estimate;
+    }
+  }
+  tail_ = std::make_unique<TailLeft>();
+  const auto& groups = plan_file_.plan.shared_tail;
+  tail_->group_left.resize(groups.size());
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    Item item;
+    for (const std::string& node_id : groups[g]) {
+      item.node_id = node_id;
+      double estimate = durations_.Estimate(item);
+      if (tail_->left.emplace(node_id, std::make_pair(g, estimate)).second) {
+        tail_->group_left[g] += estimate;
+        ++tail_->tests;
+      }
     }
   }
 }
@@ -184,6 +216,8 @@ std::vector<TestResult> RunFollower::Poll(double now) {
       if (left != followed.left.end()) {
         followed.left_sum -= left->second;
         followed.left.erase(left);
+      } else {
+        tail_->Done(result.node_id);
       }
       if (IsPassed(result.outcome)) ++followed.passed;
       if (IsSkipped(result.outcome)) ++followed.skipped;
@@ -199,29 +233,47 @@ std::vector<TestResult> RunFollower::Poll(double now) {
 
 void RunFollower::Count(Progress* progress, std::vector<double>* seconds_left, double now) const {
   double startup = durations_.startup > 0 ? durations_.startup : kDefaultStartupSeconds;
+  bool tail_counted = TailCounted();
+  if (tail_counted) progress->total += tail_->tests;
+  bool tail_left = false;  // some sharing entry is still to run or running
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const Followed& followed = entries_[i];
     if (!followed.counted()) continue;
-    std::size_t tests = plan_file_.plan.entries[i].node_ids.size();
+    const Entry& entry = plan_file_.plan.entries[i];
+    std::size_t tests = entry.node_ids.size();
     progress->total += tests;
+    // Up to every test of the tail as well: the entry may take them all.
+    if (tail_counted && entry.shares_tail) tests += tail_->tests;
     progress->done += std::min(followed.seen - followed.not_run, tests);
     progress->passed += followed.passed;
     progress->failed += followed.failed;
     progress->skipped += followed.skipped;
     progress->not_run += followed.not_run;
     if (followed.finished() || followed.broken) continue;
+    tail_left = tail_left || entry.shares_tail;
     double left = followed.left_sum;
     if (!followed.tail) {
       left += startup;
     } else {
       ++progress->running;
-      // The running test has done part of its work.
+      // The running test has done part of its work (a tail test's group
+      // keeps its whole estimate: it is a small part of the run's).
       auto running = followed.left.find(followed.tail->running());
       if (running != followed.left.end())
         left -= std::min(running->second, std::max(0.0, now - followed.tail->running_since()));
     }
     seconds_left->push_back(std::max(0.0, left));
   }
+  // Each group left is work that some sharing entry will run.
+  if (tail_counted && tail_left)
+    for (double seconds : tail_->group_left)
+      if (seconds > 1e-9) seconds_left->push_back(seconds);  // not a rounding error
+}
+
+bool RunFollower::TailCounted() const {
+  for (std::size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].counted() && plan_file_.plan.entries[i].shares_tail) return true;
+  return false;
 }
 
 bool RunFollower::ran() const {

@@ -95,15 +95,19 @@ class RunFollower {
 
  private:
   struct Followed;
+  struct TailLeft;
 
   void FindJournals(double now);
+  // Whether some entry counted shares the tail (and so its tests count).
+  bool TailCounted() const;
 
   std::filesystem::path suite_dir_;
   std::string run_id_;
   PlanFile plan_file_;
   Durations durations_;
   bool learned_ = false;
-  std::vector<Followed> entries_;  // one per plan entry
+  std::vector<Followed> entries_;   // one per plan entry
+  std::unique_ptr<TailLeft> tail_;  // the shared tail's tests without a result
   std::filesystem::file_time_type listed_mtime_{};
   double listed_at_ = -1;
 };

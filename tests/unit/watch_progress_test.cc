@@ -231,6 +231,57 @@ TEST_F(WatchDir, CorruptJournalStopsOnlyThatEntry) {
   EXPECT_EQ(fresh[0].node_id, "u.py::d");
 }
 
+// Two shards and a shared tail of two groups (plan_file.h), which either
+// shard may take: the tail's tests count once, and each group left is work
+// for whichever shard takes it.
+TEST_F(WatchDir, CountsTheSharedTailOnceAndItsGroupsAsWorkLeft) {
+  PlanFile plan;
+  plan.run_id = "2000-1";
+  plan.settings.suite = "suite";
+  plan.settings.suite_dir = dir_;
+  Entry first, second;
+  first.name = "suite/shard-00";
+  first.node_ids = {"t.py::a"};
+  second.name = "suite/shard-01";
+  second.node_ids = {"u.py::d"};
+  first.shares_tail = second.shares_tail = true;
+  plan.plan.entries = {first, second};
+  plan.plan.shared_tail = {{"v.py::x", "v.py::y"}, {"w.py::z"}};
+  WriteFileAtomic(RunPlanFile(dir_, "2000-1"), PlanFileToJson(plan).dump());
+  Durations durations;
+  durations.tests = {
+      {"t.py::a", 1}, {"u.py::d", 3}, {"v.py::x", 2}, {"v.py::y", 2}, {"w.py::z", 6}};
+  durations.startup = 0.5;
+  WriteFileAtomic(dir_ / "durations.json", DurationsToJson(durations).dump());
+
+  RunFollower follower(dir_, "2000-1", {"suite/shard-00", "suite/shard-01"});
+  Append(Journal("2000-1", 0),
+         {Run(0, "2000-1"), Start("t.py::a", 95), Result("t.py::a", "passed"), Start("v.py::x", 96),
+          Result("v.py::x", "passed"), Start("v.py::y", 100)});
+  EXPECT_EQ(follower.Poll(100).size(), 2u);
+  Progress progress;
+  std::vector<double> left;
+  follower.Count(&progress, &left, 100);
+  EXPECT_EQ(progress.total, 5u);
+  EXPECT_EQ(progress.done, 2u);
+  // shard-00 has none of its own left; shard-01 has not started; the first
+  // group has v.py::y left, the second all of w.py::z.
+  EXPECT_EQ(left, (std::vector<double>{0, 3.5, 2, 6}));
+
+  Append(Journal("2000-1", 0), {Result("v.py::y", "failed"), Start("w.py::z", 101),
+                                Result("w.py::z", "passed"), Shard(0)});
+  Append(Journal("2000-1", 1),
+         {Run(1, "2000-1"), Start("u.py::d", 101), Result("u.py::d", "passed")});
+  EXPECT_EQ(follower.Poll(110).size(), 3u);
+  progress = {};
+  left.clear();
+  follower.Count(&progress, &left, 110);
+  EXPECT_EQ(progress.done, 5u);
+  EXPECT_EQ(progress.passed, 4u);
+  EXPECT_EQ(progress.failed, 1u);
+  EXPECT_EQ(left, std::vector<double>{0});  // shard-01 has yet to finish; no tail is left
+}
+
 TEST_F(WatchDir, MissingPlanThrows) { EXPECT_THROW(RunFollower(dir_, "2000-1", {}), Error); }
 
 }  // namespace
