@@ -11,7 +11,8 @@ with find_package, the way a user's project does), configures it (that is the
 one collection), runs ctest once to learn durations, runs `pytest -n N
 --junitxml` once for the limit, then RUNS timed `ctest -j N` runs. It prints
 a markdown table: each ctest run's wall seconds, the limit, wall / limit
-(and the best of them), and the tail: seconds between the first and the last
+(and the best of them), the run's own tests' time over N cores (from its
+export) and wall / that, and the tail: seconds between the first and the last
 shard entry to finish. An entry finishes when ctest prints its result line;
 the bench timestamps ctest's output as it arrives. Which ctest tests are the
 suite's entries comes from `pytest-shards report --export` of each run. Run
@@ -129,17 +130,19 @@ def timed_ctest(argv, log, env):
     return wall, status, {names.get(n, f"#{n}"): (starts[n], ends.get(n)) for n in starts}
 
 
-def entry_names(tool, build, export, log):
-    """The names of the suite entries of the last ctest run, from its export;
-    None when the export cannot be read."""
+def exported_run(tool, build, export, log):
+    """(names of the suite entries, seconds of its tests) of the last ctest
+    run, from its export; (None, None) when the export cannot be read."""
     _, status = bench.run_logged([tool, "report", "--build-dir", build, "--export", export],
                                  log)
     try:
         suites = json.loads(export.read_text())["suites"]
     except (OSError, ValueError, KeyError):
         print(f"no export (report exited {status}); see {log}", flush=True)
-        return None
-    return {entry["name"] for suite in suites for entry in suite["entries"]}
+        return None, None
+    names = {entry["name"] for suite in suites for entry in suite["entries"]}
+    seconds = sum(test.get("duration") or 0 for suite in suites for test in suite["tests"])
+    return names, seconds
 
 
 def tail(times, names, suite):
@@ -155,13 +158,20 @@ def tail(times, names, suite):
     return ends[last] - min(ends.values()), len(ends), last
 
 
-def table(runs, limit):
-    lines = ["| run | wall s | limit s | wall / limit | tail s | shards | last to finish | exit |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+def table(runs, limit, jobs):
+    """The runs against the limit, and against their own tests' time over
+    `jobs` cores: a test whose time varies from run to run (sympy's
+    test_slow_expand took 28 s in one run and 357 s in another) moves the
+    limit of one run, not the distance of another run to its own tests."""
+    lines = ["| run | wall s | limit s | wall / limit | own tests s / cores | wall / own "
+             "| tail s | shards | last to finish | exit |",
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     for number, run in enumerate(runs, 1):
         spread = "-" if run["tail"] is None else f"{run['tail']:.2f}"
+        own = run["test_seconds"] / jobs if run["test_seconds"] else None
+        own_cells = "- | -" if own is None else f"{own:.2f} | {run['wall'] / own:.2f}"
         lines.append(f"| {number} | {run['wall']:.2f} | {limit:.2f} | "
-                     f"{run['wall'] / limit:.2f} | {spread} | {run['entries']} | "
+                     f"{run['wall'] / limit:.2f} | {own_cells} | {spread} | {run['entries']} | "
                      f"`{run['last']}` | {run['exit']} |")
     best = min(run["wall"] for run in runs) / limit
     lines.append(f"\nbest wall / limit: {best:.2f}")
@@ -187,11 +197,11 @@ def measure(args, work, env):
     runs = []
     for number in range(1, args.runs + 1):
         wall, status, times = timed_ctest(ctest, work / f"ctest-{number}.log", env)
-        names = entry_names(tool, build, work / f"export-{number}.json",
-                            work / f"export-{number}.log")
+        names, run_test_seconds = exported_run(tool, build, work / f"export-{number}.json",
+                                               work / f"export-{number}.log")
         spread, entries, last = tail(times, names, args.name)
         runs.append({"wall": wall, "exit": status, "tail": spread, "entries": entries,
-                     "last": last})
+                     "last": last, "test_seconds": run_test_seconds})
         print(f"run {number}/{args.runs}: {wall:.2f} s (exit {status}), "
               f"load average {bench.load_average()}", flush=True)
 
@@ -202,7 +212,7 @@ def measure(args, work, env):
             f"= {limit:.2f} s; pytest -n {args.jobs} itself took {limit_wall:.2f} s "
             f"({limit_wall / limit:.2f} x the limit)",
             "",
-            table(runs, limit),
+            table(runs, limit, args.jobs),
             "",
             "commands:",
             f"- configure: `{bench.shown(configure)}`",
